@@ -1,0 +1,65 @@
+package dev.sluice.stream;
+
+import dev.sluice.stream.internal.KinesisLimits;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What {@link StreamEngine#createStream(CreateStreamRequest)} creates.
+ *
+ * <p>Thread-safety: immutable.
+ *
+ * @param streamName  1-128 characters of {@code [a-zA-Z0-9_.-]}
+ * @param shardCount  number of shards, at least 1; the hash key space is split evenly among them
+ * @param retention   how long records stay readable, in [24 h, 8,760 h]; Kinesis default 24 h
+ * @param shardLimits per-shard throughput limits; {@link ShardLimits#KINESIS} by default
+ */
+public record CreateStreamRequest(String streamName, int shardCount, Duration retention, ShardLimits shardLimits) {
+
+    /**
+     * Validates the request.
+     *
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad name or shard count,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a retention out of range
+     */
+    public CreateStreamRequest {
+        KinesisLimits.checkStreamName(streamName);
+        if (shardCount < 1) {
+            throw new StreamException(ErrorCode.VALIDATION, "shardCount must be >= 1 but was " + shardCount);
+        }
+        KinesisLimits.checkRetention("retention", retention);
+        Objects.requireNonNull(shardLimits, "shardLimits");
+    }
+
+    /**
+     * A request with the Kinesis defaults: 24-hour retention and Kinesis shard limits.
+     *
+     * @param streamName the name
+     * @param shardCount the number of shards
+     * @return the request
+     */
+    public static CreateStreamRequest of(String streamName, int shardCount) {
+        return new CreateStreamRequest(streamName, shardCount, KinesisLimits.MIN_RETENTION, ShardLimits.KINESIS);
+    }
+
+    /**
+     * Returns a copy with another retention period.
+     *
+     * @param retention in [24 h, 8,760 h]
+     * @return the new request
+     */
+    public CreateStreamRequest withRetention(Duration retention) {
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits);
+    }
+
+    /**
+     * Returns a copy with other per-shard limits.
+     *
+     * @param shardLimits the limits
+     * @return the new request
+     */
+    public CreateStreamRequest withShardLimits(ShardLimits shardLimits) {
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.sluice.stream;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What one GetRecords call returned.
+ *
+ * <p>Thread-safety: immutable.
+ *
+ * @param records           the records, in sequence order; empty when nothing new is there
+ * @param nextShardIterator where the next call continues; empty once a closed shard has been read to its end
+ * @param behindLatest      Kinesis {@code MillisBehindLatest}: zero when this call reached the newest record,
+ *                          otherwise the age of the oldest record not yet returned
+ */
+public record GetRecordsResult(List<StreamRecord> records, Optional<String> nextShardIterator, Duration behindLatest) {
+
+    /** Copies the list and checks that no component is null. */
+    public GetRecordsResult {
+        records = List.copyOf(records);
+        Objects.requireNonNull(nextShardIterator, "nextShardIterator");
+        Objects.requireNonNull(behindLatest, "behindLatest");
+    }
+}

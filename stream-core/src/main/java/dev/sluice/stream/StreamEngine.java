@@ -1,0 +1,487 @@
+package dev.sluice.stream;
+
+import dev.sluice.stream.internal.EngineCore;
+import dev.sluice.stream.internal.KinesisLimits;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * An in-process Kinesis Data Streams: streams of shards with Kinesis routing, sequence numbers, limits,
+ * throttling, retention and errors. Built with {@link #builder()}.
+ *
+ * <p>Thread-safety: every method is safe to call from any number of threads. Puts from one thread to
+ * one partition key are stored in call order. Futures of the asynchronous forms are completed on the
+ * engine's writer threads: dependent stages that are not {@code *Async} run there, so keep them short
+ * or hand them to your own executor.
+ *
+ * <p>Threads: a fixed number of writer threads ({@code sluice-stream-writer-<n>}) and one scheduler
+ * thread ({@code sluice-stream-scheduler}), however many streams and shards there are. {@link #close()}
+ * drains accepted puts, then stops them; afterwards every method throws {@link ErrorCode#ENGINE_CLOSED}.
+ *
+ * <pre>{@code
+ * try (StreamEngine engine = StreamEngine.builder().build()) {
+ *     engine.createStream("orders", 4);
+ *     PutRecordResult put = engine.putRecord("orders", "customer-42", bytes);
+ *     String iterator = engine.getShardIterator("orders", put.shardId(), ShardIteratorType.trimHorizon());
+ *     GetRecordsResult read = engine.getRecords(iterator);
+ * }
+ * }</pre>
+ */
+public final class StreamEngine implements AutoCloseable {
+
+    /** Default {@link #close()} drain deadline. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final EngineCore core;
+    private final Storage storage;
+
+    private StreamEngine(EngineCore core, Storage storage) {
+        this.core = core;
+        this.storage = storage;
+    }
+
+    /**
+     * Starts a builder with the defaults: system clock and ticker, in-memory storage, {@link ThrottleMode#REJECT},
+     * a {@link SimpleMeterRegistry}, daemon threads, {@link WaitStrategy#BLOCKING}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Creates a stream with Kinesis defaults (24-hour retention, Kinesis shard limits).
+     *
+     * @param streamName 1-128 characters of {@code [a-zA-Z0-9_.-]}
+     * @param shardCount at least 1
+     * @throws StreamException {@link ErrorCode#RESOURCE_IN_USE} if it exists, {@link ErrorCode#LIMIT_EXCEEDED} over
+     *                         the shard quota, {@link ErrorCode#VALIDATION} for a bad name or count
+     */
+    public void createStream(String streamName, int shardCount) {
+        createStream(CreateStreamRequest.of(streamName, shardCount));
+    }
+
+    /**
+     * Creates a stream; it is {@link StreamStatus#ACTIVE} when this returns.
+     *
+     * @param request name, shard count, retention, shard limits
+     * @throws StreamException {@link ErrorCode#RESOURCE_IN_USE} if it exists, {@link ErrorCode#LIMIT_EXCEEDED} over
+     *                         the engine's shard quota
+     */
+    public void createStream(CreateStreamRequest request) {
+        core.createStream(Objects.requireNonNull(request, "request"));
+    }
+
+    /**
+     * Deletes a stream and its records. Puts in flight to it fail with {@link ErrorCode#RESOURCE_NOT_FOUND};
+     * its iterators stop working.
+     *
+     * @param streamName the stream
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} if it does not exist
+     */
+    public void deleteStream(String streamName) {
+        core.deleteStream(streamName);
+    }
+
+    /**
+     * Describes a stream.
+     *
+     * @param streamName the stream
+     * @return its summary
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} if it does not exist
+     */
+    public StreamDescriptionSummary describeStreamSummary(String streamName) {
+        return core.describeStreamSummary(streamName);
+    }
+
+    /**
+     * Lists the streams.
+     *
+     * @return stream names in ascending order
+     */
+    public List<String> listStreams() {
+        return core.listStreams();
+    }
+
+    /**
+     * Lists a stream's shards.
+     *
+     * @param streamName the stream
+     * @return its shards, in hash key order
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} if it does not exist
+     */
+    public List<Shard> listShards(String streamName) {
+        return core.listShards(streamName);
+    }
+
+    /**
+     * Lengthens a stream's retention.
+     *
+     * @param streamName the stream
+     * @param retention  in [24 h, 8,760 h], not shorter than the current retention
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if out of range or shorter than the current one
+     */
+    public void increaseStreamRetentionPeriod(String streamName, Duration retention) {
+        core.increaseStreamRetentionPeriod(streamName, retention);
+    }
+
+    /**
+     * Shortens a stream's retention; records older than the new period become unreadable at once.
+     *
+     * @param streamName the stream
+     * @param retention  in [24 h, 8,760 h], not longer than the current retention
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if out of range or longer than the current one
+     */
+    public void decreaseStreamRetentionPeriod(String streamName, Duration retention) {
+        core.decreaseStreamRetentionPeriod(streamName, retention);
+    }
+
+    /**
+     * Puts a record routed by its partition key and waits until it is stored.
+     *
+     * @param streamName   the stream
+     * @param partitionKey 1-256 characters
+     * @param data         the blob (copied)
+     * @return its shard and sequence number
+     * @throws StreamException see {@link #putRecord(PutRecordRequest)}
+     */
+    public PutRecordResult putRecord(String streamName, String partitionKey, byte[] data) {
+        return putRecord(PutRecordRequest.of(streamName, partitionKey, data));
+    }
+
+    /**
+     * Puts a record and waits until it is stored (readable) or refused.
+     *
+     * @param request the record
+     * @return its shard and sequence number
+     * @throws StreamException {@link ErrorCode#PROVISIONED_THROUGHPUT_EXCEEDED} if the shard is over its limits
+     *                         (after waiting up to the block timeout in {@link ThrottleMode#BLOCK}),
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a sequence number this engine did not issue
+     */
+    public PutRecordResult putRecord(PutRecordRequest request) {
+        return core.putRecord(request.streamName(), request.partitionKey(), request.dataUnsafe(),
+                request.explicitHashKey().orElse(null), request.sequenceNumberForOrdering().orElse(null));
+    }
+
+    /**
+     * Puts a record without waiting.
+     *
+     * @param request the record
+     * @return completes with its shard and sequence number, or exceptionally with a {@link StreamException}
+     * @throws StreamException at once for an unknown stream or invalid arguments
+     */
+    public CompletableFuture<PutRecordResult> putRecordAsync(PutRecordRequest request) {
+        return core.putRecordAsync(request.streamName(), request.partitionKey(), request.dataUnsafe(),
+                request.explicitHashKey().orElse(null), request.sequenceNumberForOrdering().orElse(null));
+    }
+
+    /**
+     * Puts up to 500 records (5 MiB) and waits for every outcome. Throttled entries fail individually
+     * while the others are stored; this never throws for a partial failure.
+     *
+     * @param streamName the stream
+     * @param records    1-500 entries, at most 5 MiB together, partition keys included
+     * @return one outcome per entry, in request order
+     * @throws StreamException {@link ErrorCode#VALIDATION} for the entry count, {@link ErrorCode#INVALID_ARGUMENT}
+     *                         over 5 MiB, {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public PutRecordsResult putRecords(String streamName, List<PutRecordsRequestEntry> records) {
+        Batch batch = new Batch(records);
+        return core.putRecords(streamName, batch.keys, batch.data, batch.explicitHashKeys);
+    }
+
+    /**
+     * Puts up to 500 records without waiting.
+     *
+     * @param streamName the stream
+     * @param records    1-500 entries, at most 5 MiB together
+     * @return completes with one outcome per entry, in request order
+     * @throws StreamException at once, as {@link #putRecords(String, List)}
+     */
+    public CompletableFuture<PutRecordsResult> putRecordsAsync(String streamName, List<PutRecordsRequestEntry> records) {
+        Batch batch = new Batch(records);
+        return core.putRecordsAsync(streamName, batch.keys, batch.data, batch.explicitHashKeys);
+    }
+
+    /**
+     * Returns a shard iterator, valid for 5 minutes.
+     *
+     * @param streamName the stream
+     * @param shardId    the shard
+     * @param type       where to start
+     * @return an opaque iterator
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or shard,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a sequence number of another shard
+     */
+    public String getShardIterator(String streamName, String shardId, ShardIteratorType type) {
+        return core.getShardIterator(streamName, shardId, type);
+    }
+
+    /**
+     * Reads up to 10,000 records (10 MiB) at an iterator.
+     *
+     * @param shardIterator from {@link #getShardIterator} or a previous result
+     * @return the records and the next iterator
+     * @throws StreamException see {@link #getRecords(String, int)}
+     */
+    public GetRecordsResult getRecords(String shardIterator) {
+        return getRecords(shardIterator, KinesisLimits.MAX_GET_RECORDS_LIMIT);
+    }
+
+    /**
+     * Reads records at an iterator, never more than 10 MiB.
+     *
+     * @param shardIterator from {@link #getShardIterator} or a previous result
+     * @param limit         1-10,000 records
+     * @return the records and the next iterator
+     * @throws StreamException {@link ErrorCode#EXPIRED_ITERATOR} for an iterator older than 5 minutes,
+     *                         {@link ErrorCode#PROVISIONED_THROUGHPUT_EXCEEDED} over the shard's read limits,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a bad limit or a garbled iterator,
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} if the stream was deleted
+     */
+    public GetRecordsResult getRecords(String shardIterator, int limit) {
+        return core.getRecords(shardIterator, limit);
+    }
+
+    /**
+     * Returns the storage this engine uses.
+     *
+     * @return the storage chosen in the builder
+     */
+    public Storage storage() {
+        return storage;
+    }
+
+    /** Drains accepted puts for up to {@link #DEFAULT_CLOSE_TIMEOUT}, then stops. Idempotent. */
+    @Override
+    public void close() {
+        close(DEFAULT_CLOSE_TIMEOUT);
+    }
+
+    /**
+     * Drains accepted puts for up to {@code timeout}, failing what is left after it, then stops. Idempotent.
+     *
+     * @param timeout the drain deadline
+     */
+    public void close(Duration timeout) {
+        core.close(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    private static final class Batch {
+        final String[] keys;
+        final byte[][] data;
+        final String[] explicitHashKeys;
+
+        Batch(List<PutRecordsRequestEntry> records) {
+            Objects.requireNonNull(records, "records");
+            int n = records.size();
+            keys = new String[n];
+            data = new byte[n][];
+            String[] hashKeys = null;
+            int i = 0;
+            for (PutRecordsRequestEntry entry : records) {
+                keys[i] = entry.partitionKey();
+                data[i] = entry.dataUnsafe();
+                if (entry.explicitHashKey().isPresent()) {
+                    if (hashKeys == null) {
+                        hashKeys = new String[n];
+                    }
+                    hashKeys[i] = entry.explicitHashKey().get();
+                }
+                i++;
+            }
+            explicitHashKeys = hashKeys;
+        }
+    }
+
+    /**
+     * Configures a {@link StreamEngine}. Validated at {@link #build()}, which names the option, its range
+     * and the actual value when one is wrong.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
+        private Storage storage = Storage.inMemory();
+        private ThrottleMode throttleMode = ThrottleMode.REJECT;
+        private MeterRegistry meterRegistry;
+        private ThreadFactory threadFactory;
+        private WaitStrategy waitStrategy = WaitStrategy.BLOCKING;
+        private int writerThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+        private int ringBufferSize = 16_384;
+        private Duration blockTimeout = Duration.ofSeconds(30);
+        private int shardQuota = KinesisLimits.DEFAULT_SHARD_QUOTA;
+
+        private Builder() {
+        }
+
+        /**
+         * Wall time: arrival timestamps, retention, {@code AT_TIMESTAMP}, iterator expiry. Default: system UTC.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Elapsed time: throttling, block timeouts, latency. Default: {@link Ticker#system()}.
+         *
+         * @param ticker the ticker
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Where shards are kept. Default: {@link Storage#inMemory()}.
+         *
+         * @param storage the storage
+         * @return this builder
+         */
+        public Builder storage(Storage storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
+            return this;
+        }
+
+        /**
+         * What happens over a shard's limits. Default: {@link ThrottleMode#REJECT}, as Kinesis.
+         *
+         * @param throttleMode the mode
+         * @return this builder
+         */
+        public Builder throttleMode(ThrottleMode throttleMode) {
+            this.throttleMode = Objects.requireNonNull(throttleMode, "throttleMode");
+            return this;
+        }
+
+        /**
+         * Where meters are registered (Kinesis CloudWatch names, tagged {@code stream} and {@code shard}).
+         * Default: a new {@link SimpleMeterRegistry}.
+         *
+         * @param meterRegistry the registry
+         * @return this builder
+         */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Creates the engine's threads; the engine names them. Default: daemon threads.
+         *
+         * @param threadFactory the factory
+         * @return this builder
+         */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * How writer threads wait for work. Default: {@link WaitStrategy#BLOCKING}.
+         *
+         * @param waitStrategy the strategy
+         * @return this builder
+         */
+        public Builder waitStrategy(WaitStrategy waitStrategy) {
+            this.waitStrategy = Objects.requireNonNull(waitStrategy, "waitStrategy");
+            return this;
+        }
+
+        /**
+         * Number of writer threads, each the single writer of a fixed subset of all shards. Default: half the
+         * available processors, between 1 and 4.
+         *
+         * @param writerThreads in [1, 64]
+         * @return this builder
+         */
+        public Builder writerThreads(int writerThreads) {
+            this.writerThreads = writerThreads;
+            return this;
+        }
+
+        /**
+         * Slots in the write ring; a full ring makes producers wait. Default: 16,384.
+         *
+         * @param ringBufferSize a power of two in [64, 2^24]
+         * @return this builder
+         */
+        public Builder ringBufferSize(int ringBufferSize) {
+            this.ringBufferSize = ringBufferSize;
+            return this;
+        }
+
+        /**
+         * How long a put or read waits for capacity in {@link ThrottleMode#BLOCK}. Default: 30 seconds.
+         *
+         * @param blockTimeout positive
+         * @return this builder
+         */
+        public Builder blockTimeout(Duration blockTimeout) {
+            this.blockTimeout = Objects.requireNonNull(blockTimeout, "blockTimeout");
+            return this;
+        }
+
+        /**
+         * Most open shards over all streams (Kinesis's account shard quota). Default: 500.
+         *
+         * @param shardQuota at least 1
+         * @return this builder
+         */
+        public Builder shardQuota(int shardQuota) {
+            this.shardQuota = shardQuota;
+            return this;
+        }
+
+        /**
+         * Validates the options and starts the engine's threads.
+         *
+         * @return a running engine
+         * @throws IllegalArgumentException naming the option, its range and the actual value
+         */
+        public StreamEngine build() {
+            if (writerThreads < 1 || writerThreads > 64) {
+                throw new IllegalArgumentException("writerThreads must be in [1, 64] but was " + writerThreads);
+            }
+            if (ringBufferSize < 64 || ringBufferSize > (1 << 24) || Integer.bitCount(ringBufferSize) != 1) {
+                throw new IllegalArgumentException("ringBufferSize must be a power of two in [64, 16777216] but was " + ringBufferSize);
+            }
+            if (blockTimeout.isNegative() || blockTimeout.isZero()) {
+                throw new IllegalArgumentException("blockTimeout must be > PT0S but was " + blockTimeout);
+            }
+            if (shardQuota < 1) {
+                throw new IllegalArgumentException("shardQuota must be >= 1 but was " + shardQuota);
+            }
+            MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
+            ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
+            EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
+                    waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota));
+            return new StreamEngine(core, storage);
+        }
+
+        private static ThreadFactory daemonThreads() {
+            ThreadFactory delegate = Executors.defaultThreadFactory();
+            return runnable -> {
+                Thread thread = delegate.newThread(runnable);
+                thread.setDaemon(true);
+                return thread;
+            };
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.CreateStreamRequest;
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.GetRecordsResult;
+import dev.sluice.stream.PutRecordResult;
+import dev.sluice.stream.PutRecordsResult;
+import dev.sluice.stream.Shard;
+import dev.sluice.stream.ShardIteratorType;
+import dev.sluice.stream.StreamDescriptionSummary;
+import dev.sluice.stream.StreamException;
+import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.Ticker;
+import dev.sluice.stream.WaitStrategy;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The engine behind {@link dev.sluice.stream.StreamEngine}: wires the control plane, the write ring, the
+ * read path and the scheduler thread, and owns their lifecycle.
+ *
+ * <p>Threads: {@code writerThreads} writer threads ({@code sluice-stream-writer-<n>}) and one scheduler
+ * thread ({@code sluice-stream-scheduler}) that releases expired records' memory every second and
+ * re-submits throttled puts in BLOCK mode. Nothing else; the count does not depend on the number of
+ * streams or shards.
+ */
+public final class EngineCore {
+
+    /** Engine configuration, validated by the public builder. */
+    public record Config(Clock clock, Ticker ticker, ThrottleMode throttleMode, MeterRegistry meterRegistry,
+                         ThreadFactory threadFactory, WaitStrategy waitStrategy, int writerThreads, int ringBufferSize,
+                         Duration blockTimeout, int shardQuota) {
+    }
+
+    private static final Duration RETENTION_SWEEP_PERIOD = Duration.ofSeconds(1);
+
+    private final Ticker ticker;
+    private final Streams streams;
+    private final WriteRing ring;
+    private final WritePath writes;
+    private final ReadPath reads;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Starts an engine.
+     *
+     * @param config validated configuration
+     */
+    public EngineCore(Config config) {
+        this.ticker = config.ticker();
+        this.streams = new Streams(config.clock(), config.ticker(), config.meterRegistry(), config.writerThreads(),
+                config.shardQuota());
+        this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = config.threadFactory().newThread(runnable);
+            thread.setName("sluice-stream-scheduler");
+            return thread;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.ring = new WriteRing(config.writerThreads(), config.ringBufferSize(), config.threadFactory(),
+                config.waitStrategy(), config.ticker(), config.clock(), config.throttleMode());
+        this.writes = new WritePath(streams, ring, scheduler, config.ticker(), config.throttleMode(), config.blockTimeout());
+        this.reads = new ReadPath(streams, config.clock(), config.ticker(), config.throttleMode(), config.blockTimeout());
+        long period = RETENTION_SWEEP_PERIOD.toNanos();
+        scheduler.scheduleWithFixedDelay(this::expireRecords, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /** Creates a stream. */
+    public void createStream(CreateStreamRequest request) {
+        ensureOpen();
+        streams.create(request);
+    }
+
+    /** Deletes a stream. */
+    public void deleteStream(String streamName) {
+        ensureOpen();
+        streams.delete(streamName);
+    }
+
+    /** Describes a stream. */
+    public StreamDescriptionSummary describeStreamSummary(String streamName) {
+        ensureOpen();
+        return streams.require(streamName).describe();
+    }
+
+    /** Lists stream names in ascending order. */
+    public List<String> listStreams() {
+        ensureOpen();
+        return streams.list();
+    }
+
+    /** Lists a stream's shards in hash key order. */
+    public List<Shard> listShards(String streamName) {
+        ensureOpen();
+        List<Shard> shards = new ArrayList<>();
+        for (ShardState shard : streams.require(streamName).shards) {
+            shards.add(shard.describe());
+        }
+        return shards;
+    }
+
+    /** Lengthens retention. */
+    public void increaseStreamRetentionPeriod(String streamName, Duration retention) {
+        ensureOpen();
+        streams.increaseRetention(streamName, retention);
+    }
+
+    /** Shortens retention. */
+    public void decreaseStreamRetentionPeriod(String streamName, Duration retention) {
+        ensureOpen();
+        streams.decreaseRetention(streamName, retention);
+    }
+
+    /** Puts one record and waits for its outcome. */
+    public PutRecordResult putRecord(String streamName, String key, byte[] data, String explicitHashKey,
+                                     String sequenceNumberForOrdering) {
+        ensureOpen();
+        long start = ticker.read();
+        return writes.recordResult(await(writes.putRecord(streamName, key, data, explicitHashKey, sequenceNumberForOrdering)), start);
+    }
+
+    /** Puts one record; the future completes with its outcome. */
+    public CompletableFuture<PutRecordResult> putRecordAsync(String streamName, String key, byte[] data,
+                                                             String explicitHashKey, String sequenceNumberForOrdering) {
+        ensureOpen();
+        long start = ticker.read();
+        CompletableFuture<PutRecordResult> result = new CompletableFuture<>();
+        writes.putRecord(streamName, key, data, explicitHashKey, sequenceNumberForOrdering).thenAccept(op -> {
+            try {
+                result.complete(writes.recordResult(op, start));
+            } catch (StreamException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** Puts a batch and waits for its per-entry outcomes. */
+    public PutRecordsResult putRecords(String streamName, String[] keys, byte[][] data, String[] explicitHashKeys) {
+        ensureOpen();
+        long start = ticker.read();
+        return writes.recordsResult(await(writes.putRecords(streamName, keys, data, explicitHashKeys)), start);
+    }
+
+    /** Puts a batch; the future completes with its per-entry outcomes. */
+    public CompletableFuture<PutRecordsResult> putRecordsAsync(String streamName, String[] keys, byte[][] data,
+                                                               String[] explicitHashKeys) {
+        ensureOpen();
+        long start = ticker.read();
+        return writes.putRecords(streamName, keys, data, explicitHashKeys).thenApply(op -> writes.recordsResult(op, start));
+    }
+
+    /** Returns a shard iterator. */
+    public String getShardIterator(String streamName, String shardId, ShardIteratorType type) {
+        ensureOpen();
+        return reads.getShardIterator(streamName, shardId, type);
+    }
+
+    /** Reads records at an iterator. */
+    public GetRecordsResult getRecords(String shardIterator, int limit) {
+        ensureOpen();
+        return reads.getRecords(shardIterator, limit);
+    }
+
+    /**
+     * Refuses new work, drains accepted puts, stops the threads. Idempotent.
+     *
+     * @param timeout how long to wait for draining before failing what is left
+     */
+    public void close(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        writes.close();
+        ring.close(timeout);
+        scheduler.shutdown();
+        try {
+            if (!scheduler.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                scheduler.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void expireRecords() {
+        try {
+            streams.expireRecords();
+        } catch (RuntimeException e) {
+            // A failed sweep only delays releasing memory; readers already skip expired records. The next
+            // sweep retries. The thread must survive, so this is reported to the thread's handler.
+            Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new StreamException(ErrorCode.ENGINE_CLOSED, "the stream engine is closed");
+        }
+    }
+
+    private static PutOperation await(CompletableFuture<PutOperation> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamException(ErrorCode.INTERNAL_FAILURE, "interrupted while waiting for the put to be acknowledged;"
+                    + " the record may or may not have been written", e);
+        } catch (ExecutionException e) {
+            throw new StreamException(ErrorCode.INTERNAL_FAILURE, "the put failed inside the engine: " + e.getCause(), e.getCause());
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.sluice.stream.internal;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The 128-bit hash key space: MD5 of partition keys, and the even split Kinesis uses at stream creation.
+ *
+ * <p>Design note: on the put path a hash key is two {@code long}s (high and low 64 bits) compared
+ * unsigned, so routing neither allocates a {@link BigInteger} nor locks. One {@link MessageDigest} per
+ * thread, because digests are not thread-safe and creating one costs more than hashing a key.
+ */
+public final class HashKeySpace {
+
+    private static final BigInteger TWO_TO_128 = BigInteger.ONE.shiftLeft(128);
+    private static final BigInteger LONG_MASK = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+    private static final ThreadLocal<Md5> MD5 = ThreadLocal.withInitial(Md5::new);
+
+    private HashKeySpace() {
+    }
+
+    /**
+     * Hashes a partition key as Kinesis does: MD5 of its UTF-8 bytes, read as an unsigned big-endian number.
+     *
+     * @param partitionKey the key
+     * @param out          receives {@code [high 64 bits, low 64 bits]}
+     */
+    public static void md5(String partitionKey, long[] out) {
+        MD5.get().hash(partitionKey.getBytes(StandardCharsets.UTF_8), out);
+    }
+
+    /**
+     * Splits a hash key into its high and low 64 bits.
+     *
+     * @param hashKey in [0, 2^128 - 1]
+     * @param out     receives {@code [high, low]}
+     */
+    public static void split(BigInteger hashKey, long[] out) {
+        out[0] = hashKey.shiftRight(64).longValue();
+        out[1] = hashKey.and(LONG_MASK).longValue();
+    }
+
+    /**
+     * Joins high and low 64 bits into the unsigned 128-bit value.
+     *
+     * @param high high bits
+     * @param low  low bits
+     * @return the value in [0, 2^128 - 1]
+     */
+    public static BigInteger join(long high, long low) {
+        return new BigInteger(Long.toUnsignedString(high)).shiftLeft(64).or(new BigInteger(Long.toUnsignedString(low)));
+    }
+
+    /**
+     * Returns the starting hash key of shard {@code index} of {@code count} when the space is split evenly
+     * as Kinesis does: each shard gets {@code floor(2^128 / count)} keys and the last one the remainder.
+     *
+     * @param index shard position, 0-based
+     * @param count number of shards
+     * @return the first hash key of that shard
+     */
+    public static BigInteger evenSplitStart(int index, int count) {
+        return TWO_TO_128.divide(BigInteger.valueOf(count)).multiply(BigInteger.valueOf(index));
+    }
+
+    /**
+     * Returns the ending hash key (inclusive) of shard {@code index} of {@code count} in an even split.
+     *
+     * @param index shard position, 0-based
+     * @param count number of shards
+     * @return the last hash key of that shard
+     */
+    public static BigInteger evenSplitEnd(int index, int count) {
+        return index == count - 1 ? KinesisLimits.MAX_HASH_KEY : evenSplitStart(index + 1, count).subtract(BigInteger.ONE);
+    }
+
+    /**
+     * Compares two 128-bit hash keys given as unsigned high/low halves.
+     *
+     * @return negative, zero or positive as {@code a} is less than, equal to or greater than {@code b}
+     */
+    static int compare(long aHigh, long aLow, long bHigh, long bLow) {
+        int c = Long.compareUnsigned(aHigh, bHigh);
+        return c != 0 ? c : Long.compareUnsigned(aLow, bLow);
+    }
+
+    private static final class Md5 {
+        private final MessageDigest digest;
+        private final byte[] buffer = new byte[16];
+
+        Md5() {
+            try {
+                digest = MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java platform must provide MD5", e);
+            }
+        }
+
+        void hash(byte[] input, long[] out) {
+            digest.update(input);
+            try {
+                digest.digest(buffer, 0, 16);
+            } catch (java.security.DigestException e) {
+                throw new IllegalStateException("MD5 digest does not fit 16 bytes", e);
+            }
+            out[0] = bigEndianLong(buffer, 0);
+            out[1] = bigEndianLong(buffer, 8);
+        }
+
+        private static long bigEndianLong(byte[] b, int offset) {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | (b[offset + i] & 0xFFL);
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.StreamException;
+
+import java.math.BigInteger;
+import java.time.Duration;
+
+/**
+ * The Kinesis Data Streams limits Sluice enforces, each with its source, and the checks that enforce
+ * them. Messages name the limit and the actual value.
+ *
+ * <p>Design note: the checks are hand-written loops rather than regular expressions because several run
+ * on every put; they allocate nothing on success.
+ */
+public final class KinesisLimits {
+
+    /** Kinesis StreamName: 1-128 characters of {@code [a-zA-Z0-9_.-]}. */
+    public static final int MAX_STREAM_NAME_LENGTH = 128;
+    /** Kinesis PartitionKey: 1-256 Unicode characters. */
+    public static final int MAX_PARTITION_KEY_LENGTH = 256;
+    /** Kinesis PutRecord: data blob plus partition key at most 1 MiB. */
+    public static final int MAX_RECORD_BYTES = 1_048_576;
+    /** Kinesis PutRecords: at most 500 records per request. */
+    public static final int MAX_PUT_RECORDS_ENTRIES = 500;
+    /** Kinesis PutRecords: at most 5 MiB per request, partition keys included. */
+    public static final int MAX_PUT_RECORDS_BYTES = 5 * 1_048_576;
+    /** Kinesis GetRecords: Limit at most 10,000 records. */
+    public static final int MAX_GET_RECORDS_LIMIT = 10_000;
+    /** Kinesis GetRecords: at most 10 MiB per call. */
+    public static final int MAX_GET_RECORDS_BYTES = 10 * 1_048_576;
+    /** Kinesis retention: minimum 24 hours (the default). */
+    public static final Duration MIN_RETENTION = Duration.ofHours(24);
+    /** Kinesis retention: maximum 8,760 hours (365 days). */
+    public static final Duration MAX_RETENTION = Duration.ofHours(8_760);
+    /** Kinesis shard iterators expire 5 minutes after they are returned. */
+    public static final Duration ITERATOR_LIFETIME = Duration.ofMinutes(5);
+    /** Kinesis default shard quota per account in US East (N. Virginia), US West (Oregon), Europe (Ireland). */
+    public static final int DEFAULT_SHARD_QUOTA = 500;
+    /** Kinesis per-shard write limit: 1 MiB per second. */
+    public static final long SHARD_WRITE_BYTES_PER_SECOND = 1_048_576;
+    /** Kinesis per-shard write limit: 1,000 records per second. */
+    public static final int SHARD_WRITE_RECORDS_PER_SECOND = 1_000;
+    /** Kinesis per-shard read limit for polling consumers: 2 MiB per second. */
+    public static final long SHARD_READ_BYTES_PER_SECOND = 2 * 1_048_576;
+    /** Kinesis per-shard read limit: 5 GetRecords calls per second. */
+    public static final int SHARD_READ_CALLS_PER_SECOND = 5;
+    /** Largest hash key: 2^128 - 1. */
+    public static final BigInteger MAX_HASH_KEY = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+    /** The account id Sluice reports in messages and ARNs, as local AWS emulators conventionally do. */
+    public static final String ACCOUNT_ID = "000000000000";
+
+    private KinesisLimits() {
+    }
+
+    /**
+     * Checks a stream name against Kinesis's pattern and length.
+     *
+     * @param streamName the name
+     * @return the name
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the constraint
+     */
+    public static String checkStreamName(String streamName) {
+        if (streamName == null) {
+            throw new StreamException(ErrorCode.VALIDATION, "streamName must not be null");
+        }
+        int length = streamName.length();
+        if (length < 1 || length > MAX_STREAM_NAME_LENGTH) {
+            throw new StreamException(ErrorCode.VALIDATION, "streamName must be 1-" + MAX_STREAM_NAME_LENGTH
+                    + " characters but was " + length + " characters");
+        }
+        for (int i = 0; i < length; i++) {
+            char c = streamName.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '_' || c == '.' || c == '-';
+            if (!ok) {
+                throw new StreamException(ErrorCode.VALIDATION, "streamName must match [a-zA-Z0-9_.-]+ but '"
+                        + streamName + "' has " + describe(c) + " at index " + i);
+            }
+        }
+        return streamName;
+    }
+
+    /**
+     * Checks a partition key's length and returns its UTF-8 size in bytes.
+     *
+     * @param partitionKey the key
+     * @return the key's UTF-8 length in bytes
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the constraint
+     */
+    public static int checkPartitionKey(String partitionKey) {
+        if (partitionKey == null) {
+            throw new StreamException(ErrorCode.VALIDATION, "partitionKey must not be null");
+        }
+        int chars = partitionKey.codePointCount(0, partitionKey.length());
+        if (chars < 1 || chars > MAX_PARTITION_KEY_LENGTH) {
+            throw new StreamException(ErrorCode.VALIDATION, "partitionKey must be 1-" + MAX_PARTITION_KEY_LENGTH
+                    + " Unicode characters but was " + chars + " characters");
+        }
+        return utf8Length(partitionKey);
+    }
+
+    /**
+     * Checks that data plus key fit in one Kinesis record.
+     *
+     * @param dataBytes data size
+     * @param keyBytes  partition key UTF-8 size
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the 1 MiB limit and the actual size
+     */
+    public static void checkRecordSize(int dataBytes, int keyBytes) {
+        long total = (long) dataBytes + keyBytes;
+        if (total > MAX_RECORD_BYTES) {
+            throw new StreamException(ErrorCode.VALIDATION, "record size (data " + dataBytes + " bytes + partition key "
+                    + keyBytes + " bytes = " + total + " bytes) exceeds the Kinesis limit of " + MAX_RECORD_BYTES
+                    + " bytes (1 MiB) per record");
+        }
+    }
+
+    /**
+     * Parses and checks an explicit hash key.
+     *
+     * @param explicitHashKey decimal string
+     * @return the value, in [0, 2^128 - 1]
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if not a decimal in range
+     */
+    public static BigInteger parseExplicitHashKey(String explicitHashKey) {
+        BigInteger value;
+        try {
+            if (explicitHashKey.isEmpty() || explicitHashKey.length() > 39 || !isDigits(explicitHashKey)) {
+                throw new NumberFormatException();
+            }
+            value = new BigInteger(explicitHashKey);
+        } catch (NumberFormatException e) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "explicitHashKey must be a decimal integer in [0, "
+                    + MAX_HASH_KEY + "] but was '" + abbreviate(explicitHashKey) + "'");
+        }
+        if (value.compareTo(MAX_HASH_KEY) > 0) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "explicitHashKey must be in [0, " + MAX_HASH_KEY
+                    + "] but was " + explicitHashKey);
+        }
+        return value;
+    }
+
+    /**
+     * Checks a retention period.
+     *
+     * @param field     the field name for the message
+     * @param retention the period
+     * @return the period
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the range
+     */
+    public static Duration checkRetention(String field, Duration retention) {
+        if (retention == null) {
+            throw new StreamException(ErrorCode.VALIDATION, field + " must not be null");
+        }
+        if (retention.compareTo(MIN_RETENTION) < 0 || retention.compareTo(MAX_RETENTION) > 0) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, field + " must be in [" + MIN_RETENTION + ", "
+                    + MAX_RETENTION + "] but was " + retention);
+        }
+        return retention;
+    }
+
+    /**
+     * Returns the UTF-8 encoded length of a string without allocating.
+     *
+     * @param s the string
+     * @return its UTF-8 length in bytes (unpaired surrogates count as the 1-byte '?' the JDK encoder writes)
+     */
+    public static int utf8Length(String s) {
+        int length = s.length();
+        int bytes = length;
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    bytes += 1;
+                } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    bytes += 2; // 4 bytes for the pair, 2 chars already counted
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    bytes += 0; // encoded as '?'
+                } else {
+                    bytes += 2;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    static boolean isDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 61) + "...";
+    }
+
+    private static String describe(char c) {
+        return c < 0x20 || c == 0x7f ? String.format("control character U+%04X", (int) c) : "'" + c + "'";
+    }
+}

@@ -1,0 +1,41 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.ShardLimits;
+
+/**
+ * A shard's read limits: GetRecords calls per second and bytes per second, shared by all polling
+ * readers of the shard.
+ *
+ * <p>Design note: bytes are charged after the call, as Kinesis does: a call is allowed while the byte
+ * balance is positive, then its bytes are taken, possibly driving the balance negative, so a large read
+ * holds back the next calls for as long as the rate needs to pay it off. Thread-safety: synchronized;
+ * reads of one shard by many consumers are serialised only here, for nanoseconds.
+ */
+final class ReadLimiter {
+
+    private final TokenBucket calls;
+    private final TokenBucket bytes;
+
+    ReadLimiter(ShardLimits limits, long nowNanos) {
+        this.calls = new TokenBucket(limits.readCallsPerSecond(), nowNanos);
+        this.bytes = new TokenBucket(limits.readBytesPerSecond(), nowNanos);
+    }
+
+    /**
+     * Admits one GetRecords call if both limits allow it.
+     *
+     * @return 0 if admitted, otherwise nanoseconds until a call could be admitted
+     */
+    synchronized long tryAdmit(long nowNanos) {
+        if (calls.hasTokens(1, nowNanos) && bytes.hasAny(nowNanos)) {
+            calls.consume(1);
+            return 0;
+        }
+        return Math.max(1, Math.max(calls.nanosUntil(1, nowNanos), bytes.nanosUntil(1, nowNanos)));
+    }
+
+    /** Charges bytes returned by an admitted call. */
+    synchronized void charge(long returnedBytes) {
+        bytes.consume(returnedBytes);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.StreamException;
+
+/**
+ * Sequence numbers: a 27-digit decimal string, a 19-digit per-shard counter followed by the 8-digit shard
+ * index.
+ *
+ * <p>Design note: counters start at 10^18, so every sequence number has exactly 27 digits with no
+ * leading zero, and string order equals numeric order. Within a shard the counter strictly increases;
+ * the shard index in the low digits makes numbers unique across the stream. Parsing recovers the shard
+ * a number came from, so a sequence number used on the wrong shard is refused as Kinesis refuses it.
+ */
+public final class SequenceNumbers {
+
+    /** First counter value of a shard created with its stream. */
+    public static final long FIRST_COUNTER = 1_000_000_000_000_000_000L;
+    /** Largest counter value; beyond it a shard cannot accept records. */
+    public static final long MAX_COUNTER = Long.MAX_VALUE - 1;
+    /** Largest shard index that fits the 8 low digits. */
+    public static final int MAX_SHARD_INDEX = 99_999_999;
+
+    private static final int LENGTH = 27;
+    private static final int SHARD_DIGITS = 8;
+
+    private SequenceNumbers() {
+    }
+
+    /**
+     * Formats a sequence number.
+     *
+     * @param counter    per-shard counter, in [10^18, {@link #MAX_COUNTER}]
+     * @param shardIndex shard index, in [0, {@link #MAX_SHARD_INDEX}]
+     * @return the 27-digit decimal string
+     */
+    public static String format(long counter, int shardIndex) {
+        char[] chars = new char[LENGTH];
+        long c = counter;
+        for (int i = LENGTH - SHARD_DIGITS - 1; i >= 0; i--) {
+            chars[i] = (char) ('0' + (c % 10));
+            c /= 10;
+        }
+        int s = shardIndex;
+        for (int i = LENGTH - 1; i >= LENGTH - SHARD_DIGITS; i--) {
+            chars[i] = (char) ('0' + (s % 10));
+            s /= 10;
+        }
+        return new String(chars);
+    }
+
+    /**
+     * Parses a sequence number's counter.
+     *
+     * @param field          the parameter name, for the message
+     * @param sequenceNumber the decimal string
+     * @return the counter
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if this engine could not have issued it
+     */
+    public static long counter(String field, String sequenceNumber) {
+        String s = canonical(field, sequenceNumber);
+        return Long.parseLong(s, 0, LENGTH - SHARD_DIGITS, 10);
+    }
+
+    /**
+     * Parses a sequence number's shard index.
+     *
+     * @param field          the parameter name, for the message
+     * @param sequenceNumber the decimal string
+     * @return the index of the shard that issued it
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if this engine could not have issued it
+     */
+    public static int shardIndex(String field, String sequenceNumber) {
+        String s = canonical(field, sequenceNumber);
+        return Integer.parseInt(s, LENGTH - SHARD_DIGITS, LENGTH, 10);
+    }
+
+    private static String canonical(String field, String sequenceNumber) {
+        int start = 0;
+        while (start < sequenceNumber.length() - 1 && sequenceNumber.charAt(start) == '0') {
+            start++;
+        }
+        String s = sequenceNumber.substring(start);
+        boolean valid = s.length() == LENGTH && KinesisLimits.isDigits(s);
+        if (valid) {
+            try {
+                long counter = Long.parseLong(s, 0, LENGTH - SHARD_DIGITS, 10);
+                valid = counter >= FIRST_COUNTER && counter <= MAX_COUNTER;
+            } catch (NumberFormatException e) {
+                valid = false;
+            }
+        }
+        if (!valid) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, field + " '" + KinesisLimits.abbreviate(sequenceNumber)
+                    + "' is not a sequence number this engine issued (expected a " + LENGTH + "-digit decimal)");
+        }
+        return s;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.ShardLimits;
+
+/**
+ * The write side of one shard: its throughput buckets, its sequence counter and arrival clock, and the
+ * per-event metric tallies.
+ *
+ * <p>Design note: owned by exactly one writer thread (the Disruptor handler the shard is assigned to),
+ * so nothing here is synchronized. Sequence counters strictly increase; arrival times never decrease
+ * even if the wall clock steps back, which keeps positions by timestamp a binary search.
+ */
+final class ShardWriter {
+
+    final ShardLog log;
+    final StreamMetrics.ShardMetrics metrics;
+    private final TokenBucket bytes;
+    private final TokenBucket records;
+    private long nextCounter;
+    private long lastArrivalMillis;
+
+    // Tallies for the event being processed, flushed to meters at its end.
+    boolean touched;
+    boolean blockedThisEvent;
+    long eventRecords;
+    long eventBytes;
+    long eventThrottled;
+
+    ShardWriter(ShardLog log, StreamMetrics.ShardMetrics metrics, ShardLimits limits, long firstCounter, long nowNanos) {
+        this.log = log;
+        this.metrics = metrics;
+        this.bytes = new TokenBucket(limits.writeBytesPerSecond(), nowNanos);
+        this.records = new TokenBucket(limits.writeRecordsPerSecond(), nowNanos);
+        this.nextCounter = firstCounter;
+    }
+
+    /** Takes capacity for one record of {@code size} bytes if both limits allow it now. */
+    boolean tryAcquire(int size, long nowNanos) {
+        if (records.hasTokens(1, nowNanos) && bytes.hasTokens(size, nowNanos)) {
+            records.consume(1);
+            bytes.consume(size);
+            return true;
+        }
+        return false;
+    }
+
+    /** Nanoseconds until a record of {@code size} bytes would fit. */
+    long nanosUntilFits(int size, long nowNanos) {
+        return Math.max(records.nanosUntil(1, nowNanos), bytes.nanosUntil(size, nowNanos));
+    }
+
+    /**
+     * Assigns the next sequence counter.
+     *
+     * @param floor the counter must exceed this one (SequenceNumberForOrdering), or -1
+     * @return the counter, or -1 if the shard's counter space is exhausted
+     */
+    long nextSequence(long floor) {
+        long counter = Math.max(nextCounter, floor + 1); // floor <= MAX_COUNTER < Long.MAX_VALUE
+        if (counter > SequenceNumbers.MAX_COUNTER) {
+            return -1;
+        }
+        nextCounter = counter + 1;
+        return counter;
+    }
+
+    /** Publishes what this event appended and flushes its tallies to the meters. */
+    void endEvent() {
+        log.publish();
+        if (eventRecords > 0) {
+            metrics.incomingRecords.increment(eventRecords);
+            metrics.incomingBytes.increment(eventBytes);
+        }
+        if (eventThrottled > 0) {
+            metrics.writeThrottled.increment(eventThrottled);
+        }
+        touched = false;
+        blockedThisEvent = false;
+        eventRecords = 0;
+        eventBytes = 0;
+        eventThrottled = 0;
+    }
+
+    /** Arrival time for a record accepted at {@code wallMillis}: never before the previous record's. */
+    long arrival(long wallMillis) {
+        if (wallMillis > lastArrivalMillis) {
+            lastArrivalMillis = wallMillis;
+        }
+        return lastArrivalMillis;
+    }
+}

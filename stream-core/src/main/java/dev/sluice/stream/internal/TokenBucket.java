@@ -1,0 +1,75 @@
+package dev.sluice.stream.internal;
+
+/**
+ * A token bucket driven by an injected ticker, in exact integer arithmetic.
+ *
+ * <p>Design note: tokens are held in units of 10^-9 token, so refilling {@code elapsedNanos * ratePerSecond}
+ * units is exact: after exactly one second a bucket holds exactly its per-second rate again, and
+ * 1,000 records in one second pass while the 1,001st does not. The capacity is one second of rate
+ * (Kinesis's shard limits are per second). The balance may go negative through {@link #consume(long)}:
+ * reads are charged after the fact, as Kinesis does (a 10 MiB GetRecords call blocks the shard's reads
+ * for the next seconds).
+ *
+ * <p>Not thread-safe: a write bucket is owned by its shard's writer thread; read buckets are guarded by
+ * their owner.
+ */
+final class TokenBucket {
+
+    private static final long UNITS_PER_TOKEN = 1_000_000_000L;
+    /** Largest rate whose one-second capacity fits a long in units. */
+    static final long MAX_RATE_PER_SECOND = Long.MAX_VALUE / UNITS_PER_TOKEN;
+
+    private final long ratePerSecond;
+    private final long capacityUnits;
+    private long units;
+    private long lastRefillNanos;
+
+    TokenBucket(long ratePerSecond, long nowNanos) {
+        if (ratePerSecond < 1 || ratePerSecond > MAX_RATE_PER_SECOND) {
+            throw new IllegalArgumentException("rate must be in [1, " + MAX_RATE_PER_SECOND + "] per second but was " + ratePerSecond);
+        }
+        this.ratePerSecond = ratePerSecond;
+        this.capacityUnits = ratePerSecond * UNITS_PER_TOKEN;
+        this.units = capacityUnits;
+        this.lastRefillNanos = nowNanos;
+    }
+
+    /** Tells whether {@code tokens} are available now, without taking them. */
+    boolean hasTokens(long tokens, long nowNanos) {
+        refill(nowNanos);
+        return units >= tokens * UNITS_PER_TOKEN;
+    }
+
+    /** Tells whether the balance is positive now (for charge-after-the-fact buckets). */
+    boolean hasAny(long nowNanos) {
+        refill(nowNanos);
+        return units > 0;
+    }
+
+    /** Takes tokens unconditionally; the balance may go negative. */
+    void consume(long tokens) {
+        units -= tokens * UNITS_PER_TOKEN;
+    }
+
+    /** Nanoseconds until {@code tokens} will be available, 0 if they are now. */
+    long nanosUntil(long tokens, long nowNanos) {
+        refill(nowNanos);
+        long missing = Math.min(tokens * UNITS_PER_TOKEN, capacityUnits) - units;
+        return missing <= 0 ? 0 : (missing + ratePerSecond - 1) / ratePerSecond;
+    }
+
+    private void refill(long nowNanos) {
+        long elapsed = nowNanos - lastRefillNanos;
+        if (elapsed <= 0) {
+            return;
+        }
+        lastRefillNanos = nowNanos;
+        if (elapsed >= UNITS_PER_TOKEN) {
+            units = capacityUnits;
+            return;
+        }
+        // elapsed < 10^9 and rate <= MAX_RATE_PER_SECOND, so the product fits.
+        long added = elapsed * ratePerSecond;
+        units = units > capacityUnits - added ? capacityUnits : units + added;
+    }
+}

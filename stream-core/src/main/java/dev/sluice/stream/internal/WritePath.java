@@ -1,0 +1,276 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.PutRecordResult;
+import dev.sluice.stream.PutRecordsResult;
+import dev.sluice.stream.PutRecordsResultEntry;
+import dev.sluice.stream.StreamException;
+import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.Ticker;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Puts: validation, routing and result building on the caller's thread; throttling, numbering and
+ * appending on the writer threads ({@link WriteRing}); waiting for capacity in {@link ThrottleMode#BLOCK}
+ * on the engine's scheduler thread.
+ *
+ * <p>Design note: a writer thread never waits. In BLOCK mode a throttled entry returns to this class
+ * with the time until its shard has room; the scheduler re-publishes the still-throttled entries of the
+ * call, in their original order, once the ticker says they fit, until the block timeout. Re-publishing
+ * never happens on a writer thread (a full ring would deadlock it). Closing waits for callers that are
+ * between their closed-check and their publish, so no operation is published into a stopped ring.
+ */
+final class WritePath {
+
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Streams streams;
+    private final WriteRing ring;
+    private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
+    private final ThrottleMode throttleMode;
+    private final Duration blockTimeout;
+    private final AtomicInteger publishing = new AtomicInteger();
+    private volatile boolean closed;
+
+    WritePath(Streams streams, WriteRing ring, ScheduledExecutorService scheduler, Ticker ticker,
+              ThrottleMode throttleMode, Duration blockTimeout) {
+        this.streams = streams;
+        this.ring = ring;
+        this.scheduler = scheduler;
+        this.ticker = ticker;
+        this.throttleMode = throttleMode;
+        this.blockTimeout = blockTimeout;
+    }
+
+    /** Routes and submits one record; the future completes with the operation once it is settled. */
+    CompletableFuture<PutOperation> putRecord(String streamName, String key, byte[] data, String explicitHashKey,
+                                              String sequenceNumberForOrdering) {
+        StreamState stream = streams.require(streamName);
+        long floor = sequenceNumberForOrdering == null ? -1
+                : SequenceNumbers.counter("sequenceNumberForOrdering", sequenceNumberForOrdering);
+        long[] hash = new long[2];
+        ShardState shard = route(stream, key, explicitHashKey, hash);
+        PutOperation op = new PutOperation(stream, new String[] {key}, new int[] {KinesisLimits.utf8Length(key)},
+                new byte[][] {data}, new ShardState[] {shard}, floor);
+        return submit(op);
+    }
+
+    /** Validates the batch as a whole, routes each entry and submits them as one operation. */
+    CompletableFuture<PutOperation> putRecords(String streamName, String[] keys, byte[][] data, String[] explicitHashKeys) {
+        int n = keys.length;
+        if (n < 1 || n > KinesisLimits.MAX_PUT_RECORDS_ENTRIES) {
+            throw new StreamException(ErrorCode.VALIDATION, "records must have 1-" + KinesisLimits.MAX_PUT_RECORDS_ENTRIES
+                    + " entries but had " + n + " (Kinesis PutRecords limit)");
+        }
+        StreamState stream = streams.require(streamName);
+        int[] keyBytes = new int[n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            keyBytes[i] = KinesisLimits.utf8Length(keys[i]);
+            total += keyBytes[i] + data[i].length;
+        }
+        if (total > KinesisLimits.MAX_PUT_RECORDS_BYTES) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Records size exceeds 5 MB limit: the request holds "
+                    + total + " bytes (data and partition keys) but PutRecords accepts at most "
+                    + KinesisLimits.MAX_PUT_RECORDS_BYTES + " bytes");
+        }
+        ShardState[] shards = new ShardState[n];
+        long[] hash = new long[2];
+        for (int i = 0; i < n; i++) {
+            shards[i] = route(stream, keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+        }
+        return submit(new PutOperation(stream, keys, keyBytes, data, shards, -1));
+    }
+
+    /** Builds a PutRecord result, or throws the entry's error. */
+    PutRecordResult recordResult(PutOperation op, long startNanos) {
+        StreamMetrics metrics = op.stream.metrics;
+        metrics.putRecordLatency.record(ticker.read() - startNanos, TimeUnit.NANOSECONDS);
+        switch (op.outcomes[0]) {
+            case PutOperation.WRITTEN:
+                metrics.putRecordSuccess.increment();
+                metrics.putRecordBytes.increment(op.data[0].length + op.keyBytes[0]);
+                ShardState shard = op.shards[0];
+                return new PutRecordResult(shard.shardId, SequenceNumbers.format(op.values[0], shard.index));
+            case PutOperation.THROTTLED:
+                throw new StreamException(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, 0));
+            default:
+                throw new StreamException(op.errors[0], op.messages[0]);
+        }
+    }
+
+    /** Builds a PutRecords result: one entry per request entry, in request order. */
+    PutRecordsResult recordsResult(PutOperation op, long startNanos) {
+        int n = op.size();
+        List<PutRecordsResultEntry> entries = new ArrayList<>(n);
+        int failed = 0;
+        int throttled = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            switch (op.outcomes[i]) {
+                case PutOperation.WRITTEN:
+                    ShardState shard = op.shards[i];
+                    entries.add(new PutRecordsResultEntry.Success(shard.shardId, SequenceNumbers.format(op.values[i], shard.index)));
+                    bytes += op.data[i].length + op.keyBytes[i];
+                    break;
+                case PutOperation.THROTTLED:
+                    entries.add(new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, i)));
+                    throttled++;
+                    break;
+                default:
+                    entries.add(new PutRecordsResultEntry.Failure(op.errors[i], op.messages[i]));
+                    failed++;
+                    break;
+            }
+        }
+        StreamMetrics metrics = op.stream.metrics;
+        metrics.putRecordsLatency.record(ticker.read() - startNanos, TimeUnit.NANOSECONDS);
+        metrics.putRecordsRecords.increment(n);
+        metrics.putRecordsSuccessfulRecords.increment(n - failed - throttled);
+        metrics.putRecordsThrottledRecords.increment(throttled);
+        metrics.putRecordsFailedRecords.increment(failed);
+        metrics.putRecordsBytes.increment(bytes);
+        return new PutRecordsResult(failed + throttled, entries);
+    }
+
+    /** Refuses new puts; in-flight ones drain through the ring. */
+    void close() {
+        closed = true;
+        while (publishing.get() != 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private String throttleMessage(PutOperation op, int i) {
+        String message = op.throttleMessage(i);
+        return throttleMode == ThrottleMode.BLOCK ? message + " Waited " + blockTimeout + " (the block timeout) for capacity." : message;
+    }
+
+    private static ShardState route(StreamState stream, String key, String explicitHashKey, long[] hash) {
+        if (explicitHashKey == null) {
+            HashKeySpace.md5(key, hash);
+        } else {
+            BigInteger value = KinesisLimits.parseExplicitHashKey(explicitHashKey);
+            HashKeySpace.split(value, hash);
+        }
+        return stream.route(hash[0], hash[1]);
+    }
+
+    private CompletableFuture<PutOperation> submit(PutOperation op) {
+        publish(op);
+        if (throttleMode != ThrottleMode.BLOCK) {
+            return op.done;
+        }
+        CompletableFuture<PutOperation> settled = new CompletableFuture<>();
+        long deadline = ticker.read() + blockTimeout.toNanos();
+        op.done.thenRun(() -> settle(op, op, null, deadline, settled));
+        return settled;
+    }
+
+    private void publish(PutOperation op) {
+        publishing.incrementAndGet();
+        try {
+            if (closed) {
+                throw new StreamException(ErrorCode.ENGINE_CLOSED, "the stream engine is closed; stream "
+                        + op.stream.name + " accepts no more records");
+            }
+            ring.publish(op);
+        } finally {
+            publishing.decrementAndGet();
+        }
+    }
+
+    /** After an attempt: copy its outcomes into the call, then finish or schedule the next attempt. */
+    private void settle(PutOperation root, PutOperation attempt, int[] origin, long deadline,
+                        CompletableFuture<PutOperation> settled) {
+        if (attempt != root) {
+            for (int k = 0; k < origin.length; k++) {
+                int i = origin[k];
+                root.outcomes[i] = attempt.outcomes[k];
+                root.values[i] = attempt.values[k];
+                root.errors[i] = attempt.errors[k];
+                root.messages[i] = attempt.messages[k];
+            }
+        }
+        int waiting = root.count(PutOperation.THROTTLED);
+        if (waiting == 0 || ticker.read() - deadline >= 0) {
+            settled.complete(root);
+            return;
+        }
+        int[] throttled = new int[waiting];
+        long wait = 0;
+        for (int i = 0, k = 0; i < root.size(); i++) {
+            if (root.outcomes[i] == PutOperation.THROTTLED) {
+                throttled[k++] = i;
+                wait = Math.max(wait, root.values[i]);
+            }
+        }
+        long due = ticker.read() + wait;
+        schedule(() -> retryWhenDue(root, throttled, due, deadline, settled), Math.min(wait, POLL_NANOS), root, throttled, settled);
+    }
+
+    private void retryWhenDue(PutOperation root, int[] throttled, long due, long deadline,
+                              CompletableFuture<PutOperation> settled) {
+        long now = ticker.read();
+        if (now - due < 0 && now - deadline < 0) {
+            schedule(() -> retryWhenDue(root, throttled, due, deadline, settled), Math.min(due - now, POLL_NANOS),
+                    root, throttled, settled);
+            return;
+        }
+        if (now - deadline >= 0) {
+            settled.complete(root);
+            return;
+        }
+        int n = throttled.length;
+        String[] keys = new String[n];
+        int[] keyBytes = new int[n];
+        byte[][] data = new byte[n][];
+        ShardState[] shards = new ShardState[n];
+        for (int k = 0; k < n; k++) {
+            int i = throttled[k];
+            keys[k] = root.keys[i];
+            keyBytes[k] = root.keyBytes[i];
+            data[k] = root.data[i];
+            shards[k] = root.shards[i];
+        }
+        PutOperation attempt = new PutOperation(root.stream, keys, keyBytes, data, shards, root.orderingFloor);
+        try {
+            publish(attempt);
+        } catch (StreamException e) {
+            failAll(root, throttled, e.code(), e.getMessage(), settled);
+            return;
+        }
+        attempt.done.thenRun(() -> settle(root, attempt, throttled, deadline, settled));
+    }
+
+    private void schedule(Runnable task, long delayNanos, PutOperation root, int[] throttled,
+                          CompletableFuture<PutOperation> settled) {
+        if (closed) {
+            failAll(root, throttled, ErrorCode.ENGINE_CLOSED, "the stream engine closed while this record waited for capacity", settled);
+            return;
+        }
+        try {
+            scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            failAll(root, throttled, ErrorCode.ENGINE_CLOSED, "the stream engine closed while this record waited for capacity", settled);
+        }
+    }
+
+    private static void failAll(PutOperation root, int[] entries, ErrorCode code, String message,
+                                CompletableFuture<PutOperation> settled) {
+        for (int i : entries) {
+            root.failed(i, code, message);
+        }
+        settled.complete(root);
+    }
+}

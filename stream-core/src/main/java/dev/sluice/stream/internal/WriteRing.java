@@ -1,0 +1,237 @@
+package dev.sluice.stream.internal;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.Ticker;
+import dev.sluice.stream.WaitStrategy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The write path's ring: a multi-producer Disruptor feeding a fixed number of writer threads, each the
+ * single writer of the shards assigned to it.
+ *
+ * <p>Design note: every writer sees every slot and skips those addressed to others (the usual sharded
+ * Disruptor pattern: no locks, no per-shard queues). A PutRecords call spanning several writers claims
+ * one slot per writer in a single {@code next(n)}. Writers never block: throttled entries come back to
+ * the caller, which waits (BLOCK mode) off the writer threads. Exceptions inside a writer fail the
+ * entries of that slot with {@link ErrorCode#INTERNAL_FAILURE} and never stop the thread.
+ */
+final class WriteRing {
+
+    private final Disruptor<PutEvent> disruptor;
+    private final RingBuffer<PutEvent> ring;
+    private final int writers;
+
+    WriteRing(int writers, int ringSize, ThreadFactory threadFactory, WaitStrategy waitStrategy, Ticker ticker,
+              Clock clock, ThrottleMode throttleMode) {
+        this.writers = writers;
+        AtomicInteger threadNumber = new AtomicInteger();
+        ThreadFactory named = runnable -> {
+            Thread thread = threadFactory.newThread(runnable);
+            thread.setName("sluice-stream-writer-" + threadNumber.getAndIncrement());
+            return thread;
+        };
+        this.disruptor = new Disruptor<>(PutEvent::new, ringSize, named, ProducerType.MULTI, disruptorWaitStrategy(waitStrategy));
+        Writer[] handlers = new Writer[writers];
+        for (int i = 0; i < writers; i++) {
+            handlers[i] = new Writer(i, ticker, clock, throttleMode);
+        }
+        disruptor.setDefaultExceptionHandler(new FailEntries());
+        disruptor.handleEventsWith(handlers);
+        this.ring = disruptor.start();
+    }
+
+    /** Publishes an operation to the writers owning its shards. Blocks while the ring is full. */
+    void publish(PutOperation op) {
+        int n = op.size();
+        if (n == 1) {
+            op.parts(1);
+            long seq = ring.next();
+            fill(ring.get(seq), op.shards[0].writerThread, op, null);
+            ring.publish(seq);
+            return;
+        }
+        int[] counts = new int[writers];
+        for (ShardState shard : op.shards) {
+            counts[shard.writerThread]++;
+        }
+        int[][] entries = new int[writers][];
+        int parts = 0;
+        for (int w = 0; w < writers; w++) {
+            if (counts[w] > 0) {
+                entries[w] = new int[counts[w]];
+                counts[w] = 0;
+                parts++;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int w = op.shards[i].writerThread;
+            entries[w][counts[w]++] = i;
+        }
+        op.parts(parts);
+        long hi = ring.next(parts);
+        long seq = hi - parts + 1;
+        for (int w = 0; w < writers; w++) {
+            if (entries[w] != null) {
+                fill(ring.get(seq++), w, op, parts == 1 ? null : entries[w]);
+            }
+        }
+        ring.publish(hi - parts + 1, hi);
+    }
+
+    /** Drains published operations, then stops the writer threads; after the timeout, fails what is left. */
+    void close(Duration timeout) {
+        try {
+            disruptor.shutdown(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            disruptor.halt();
+            for (long seq = ring.getCursor() - ring.getBufferSize() + 1; seq <= ring.getCursor(); seq++) {
+                if (seq >= 0) {
+                    PutEvent event = ring.get(seq);
+                    PutOperation op = event.operation;
+                    if (op != null) {
+                        event.operation = null;
+                        op.failPending(event.entries, ErrorCode.ENGINE_CLOSED,
+                                "the engine closed before this record was written (writers did not drain within " + timeout + ")");
+                        op.partDone();
+                    }
+                }
+            }
+        }
+    }
+
+    private static void fill(PutEvent event, int writer, PutOperation op, int[] entries) {
+        event.writer = writer;
+        event.operation = op;
+        event.entries = entries;
+    }
+
+    private static com.lmax.disruptor.WaitStrategy disruptorWaitStrategy(WaitStrategy strategy) {
+        return switch (strategy) {
+            case BLOCKING -> new BlockingWaitStrategy();
+            case SLEEPING -> new SleepingWaitStrategy();
+            case YIELDING -> new YieldingWaitStrategy();
+            case BUSY_SPIN -> new BusySpinWaitStrategy();
+        };
+    }
+
+    /** One writer thread: throttles, numbers and appends the entries addressed to it. */
+    private static final class Writer implements EventHandler<PutEvent> {
+        private final int index;
+        private final Ticker ticker;
+        private final Clock clock;
+        private final ThrottleMode throttleMode;
+        private final List<ShardWriter> touched = new ArrayList<>();
+
+        Writer(int index, Ticker ticker, Clock clock, ThrottleMode throttleMode) {
+            this.index = index;
+            this.ticker = ticker;
+            this.clock = clock;
+            this.throttleMode = throttleMode;
+        }
+
+        @Override
+        public void onEvent(PutEvent event, long sequence, boolean endOfBatch) {
+            if (event.writer != index) {
+                return;
+            }
+            PutOperation op = event.operation;
+            int[] entries = event.entries;
+            event.operation = null;
+            event.entries = null;
+            if (op == null) {
+                return;
+            }
+            try {
+                write(op, entries);
+            } catch (RuntimeException | Error e) {
+                op.failPending(entries, ErrorCode.INTERNAL_FAILURE, "writer failed: " + e);
+            } finally {
+                for (ShardWriter w : touched) {
+                    w.endEvent();
+                }
+                touched.clear();
+                op.partDone();
+            }
+        }
+
+        private void write(PutOperation op, int[] entries) {
+            long nowNanos = ticker.read();
+            long wallMillis = clock.millis();
+            boolean deleted = op.stream.isDeleted();
+            boolean throttling = throttleMode != ThrottleMode.OFF;
+            boolean block = throttleMode == ThrottleMode.BLOCK;
+            int n = entries == null ? op.size() : entries.length;
+            for (int k = 0; k < n; k++) {
+                int i = entries == null ? k : entries[k];
+                ShardWriter w = op.shards[i].writer;
+                if (!w.touched) {
+                    w.touched = true;
+                    touched.add(w);
+                }
+                if (deleted) {
+                    op.failed(i, ErrorCode.RESOURCE_NOT_FOUND, "Stream " + op.stream.name + " under account "
+                            + KinesisLimits.ACCOUNT_ID + " was deleted before this record was written");
+                    continue;
+                }
+                int size = op.data[i].length + op.keyBytes[i];
+                if (throttling && (w.blockedThisEvent || !w.tryAcquire(size, nowNanos))) {
+                    op.throttled(i, w.nanosUntilFits(size, nowNanos));
+                    w.eventThrottled++;
+                    w.blockedThisEvent = block;
+                    continue;
+                }
+                long sequence = w.nextSequence(op.orderingFloor);
+                if (sequence < 0) {
+                    op.failed(i, ErrorCode.LIMIT_EXCEEDED, "shard " + op.shards[i].shardId + " of stream " + op.stream.name
+                            + " has used all its sequence numbers (SequenceNumberForOrdering too close to the maximum)");
+                    continue;
+                }
+                w.log.append(sequence, w.arrival(wallMillis), op.keys[i], op.keyBytes[i], op.data[i]);
+                op.written(i, sequence);
+                w.eventRecords++;
+                w.eventBytes += size;
+            }
+        }
+    }
+
+    /** Last line of defence: an exception that escaped a writer fails that slot's entries. */
+    private static final class FailEntries implements ExceptionHandler<PutEvent> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, PutEvent event) {
+            PutOperation op = event.operation;
+            if (op != null) {
+                event.operation = null;
+                op.failPending(event.entries, ErrorCode.INTERNAL_FAILURE, "writer failed: " + ex);
+                op.partDone();
+            }
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            throw new IllegalStateException("a Sluice writer thread failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            throw new IllegalStateException("a Sluice writer thread failed to stop", ex);
+        }
+    }
+}
