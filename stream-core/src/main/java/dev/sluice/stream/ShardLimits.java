@@ -16,6 +16,9 @@ import dev.sluice.stream.internal.KinesisLimits;
 public record ShardLimits(long writeBytesPerSecond, int writeRecordsPerSecond, long readBytesPerSecond,
                           int readCallsPerSecond) {
 
+    /** Largest byte rate a limit may be set to: 4 GiB/s (far beyond any real shard; keeps throttling arithmetic exact). */
+    public static final long MAX_BYTES_PER_SECOND = 4L << 30;
+
     /** The Kinesis Data Streams limits: 1 MiB/s and 1,000 records/s in, 2 MiB/s and 5 calls/s out. */
     public static final ShardLimits KINESIS = new ShardLimits(KinesisLimits.SHARD_WRITE_BYTES_PER_SECOND,
             KinesisLimits.SHARD_WRITE_RECORDS_PER_SECOND, KinesisLimits.SHARD_READ_BYTES_PER_SECOND,
@@ -24,17 +27,19 @@ public record ShardLimits(long writeBytesPerSecond, int writeRecordsPerSecond, l
     /**
      * Validates the limits.
      *
-     * @throws IllegalArgumentException if a limit is not positive, or the write byte limit is below the
-     *                                  1 MiB largest record (such a shard could never accept one)
+     * @throws IllegalArgumentException if a limit is not positive or above {@link #MAX_BYTES_PER_SECOND}, or the
+     *                                  write byte limit is below the 1 MiB largest record (such a shard could
+     *                                  never accept one)
      */
     public ShardLimits {
-        if (writeBytesPerSecond < KinesisLimits.MAX_RECORD_BYTES) {
-            throw new IllegalArgumentException("writeBytesPerSecond must be >= " + KinesisLimits.MAX_RECORD_BYTES
-                    + " (one maximum-size record) but was " + writeBytesPerSecond);
+        if (writeBytesPerSecond < KinesisLimits.MAX_RECORD_BYTES || writeBytesPerSecond > MAX_BYTES_PER_SECOND) {
+            throw new IllegalArgumentException("writeBytesPerSecond must be in [" + KinesisLimits.MAX_RECORD_BYTES
+                    + " (one maximum-size record), " + MAX_BYTES_PER_SECOND + "] but was " + writeBytesPerSecond);
         }
         positive("writeRecordsPerSecond", writeRecordsPerSecond);
-        if (readBytesPerSecond < 1) {
-            throw new IllegalArgumentException("readBytesPerSecond must be >= 1 but was " + readBytesPerSecond);
+        if (readBytesPerSecond < 1 || readBytesPerSecond > MAX_BYTES_PER_SECOND) {
+            throw new IllegalArgumentException("readBytesPerSecond must be in [1, " + MAX_BYTES_PER_SECOND + "] but was "
+                    + readBytesPerSecond);
         }
         positive("readCallsPerSecond", readCallsPerSecond);
     }

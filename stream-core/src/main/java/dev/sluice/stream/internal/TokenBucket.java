@@ -16,8 +16,11 @@ package dev.sluice.stream.internal;
 final class TokenBucket {
 
     private static final long UNITS_PER_TOKEN = 1_000_000_000L;
-    /** Largest rate whose one-second capacity fits a long in units. */
-    static final long MAX_RATE_PER_SECOND = Long.MAX_VALUE / UNITS_PER_TOKEN;
+    /**
+     * Largest rate: 4 GiB per second. Its capacity (4.3e18 units) leaves room in a long for the debt a
+     * charge-after-the-fact bucket can run up (10 MiB GetRecords calls: 1e16 units each).
+     */
+    static final long MAX_RATE_PER_SECOND = 4L << 30;
 
     private final long ratePerSecond;
     private final long capacityUnits;
@@ -64,12 +67,8 @@ final class TokenBucket {
             return;
         }
         lastRefillNanos = nowNanos;
-        if (elapsed >= UNITS_PER_TOKEN) {
-            units = capacityUnits;
-            return;
-        }
-        // elapsed < 10^9 and rate <= MAX_RATE_PER_SECOND, so the product fits.
-        long added = elapsed * ratePerSecond;
-        units = units > capacityUnits - added ? capacityUnits : units + added;
+        long nanosToFull = (capacityUnits - units + ratePerSecond - 1) / ratePerSecond;
+        // Below nanosToFull the product stays under capacity - units, which fits a long.
+        units = elapsed >= nanosToFull ? capacityUnits : units + elapsed * ratePerSecond;
     }
 }

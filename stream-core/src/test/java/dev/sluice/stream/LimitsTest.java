@@ -1,0 +1,173 @@
+package dev.sluice.stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every Kinesis limit is refused with its error code and a message naming the limit and the value. */
+class LimitsTest {
+
+    private final StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).shardQuota(10).build();
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    @Test
+    void createStream_withInvalidName_throwsValidationNamingPattern() {
+        assertError(ErrorCode.VALIDATION, "[a-zA-Z0-9_.-]", () -> engine.createStream("bad name", 1));
+        assertError(ErrorCode.VALIDATION, "[a-zA-Z0-9_.-]", () -> engine.createStream("slash/name", 1));
+        assertError(ErrorCode.VALIDATION, "but was 129", () -> engine.createStream("a".repeat(129), 1));
+        assertError(ErrorCode.VALIDATION, "but was 0", () -> engine.createStream("", 1));
+        engine.createStream("a".repeat(128), 1);
+        engine.createStream("Az09_.-", 1);
+    }
+
+    @Test
+    void createStream_withBadShardCountOrRetention_throws() {
+        assertError(ErrorCode.VALIDATION, "shardCount must be >= 1 but was 0", () -> engine.createStream("s", 0));
+        assertError(ErrorCode.INVALID_ARGUMENT, "[PT24H, PT8760H] but was PT23H",
+                () -> engine.createStream(CreateStreamRequest.of("s", 1).withRetention(Duration.ofHours(23))));
+        assertError(ErrorCode.INVALID_ARGUMENT, "but was PT8761H",
+                () -> engine.createStream(CreateStreamRequest.of("s", 1).withRetention(Duration.ofHours(8_761))));
+    }
+
+    @Test
+    void createStream_existingOrOverQuota_throws() {
+        engine.createStream("s", 6);
+        assertError(ErrorCode.RESOURCE_IN_USE, "already exists", () -> engine.createStream("s", 1));
+        assertError(ErrorCode.LIMIT_EXCEEDED, "Current limit: 10", () -> engine.createStream("t", 5));
+        engine.createStream("t", 4);
+        engine.deleteStream("s");
+        engine.createStream("u", 6);
+    }
+
+    @Test
+    void putRecord_partitionKeyLength_mustBe1To256Characters() {
+        engine.createStream("s", 1);
+        assertError(ErrorCode.VALIDATION, "1-256 Unicode characters but was 0", () -> engine.putRecord("s", "", new byte[1]));
+        assertError(ErrorCode.VALIDATION, "but was 257", () -> engine.putRecord("s", "k".repeat(257), new byte[1]));
+        engine.putRecord("s", "k".repeat(256), new byte[1]);
+        engine.putRecord("s", "😀".repeat(256), new byte[1]); // 256 characters, 512 UTF-16 units
+    }
+
+    @Test
+    void putRecord_dataPlusKeyOver1MiB_throwsNamingTheLimit() {
+        engine.createStream("s", 1);
+        assertError(ErrorCode.VALIDATION, "= 1048577 bytes) exceeds the Kinesis limit of 1048576",
+                () -> engine.putRecord("s", "kk", new byte[1_048_575]));
+        engine.putRecord("s", "k", new byte[1_048_575]);
+    }
+
+    @Test
+    void putRecords_over500EntriesOr5MiB_throwsWholeRequest() {
+        engine.createStream("s", 2);
+        List<PutRecordsRequestEntry> tooMany = new ArrayList<>(Collections.nCopies(501, PutRecordsRequestEntry.of("k", new byte[1])));
+        assertError(ErrorCode.VALIDATION, "1-500 entries but had 501", () -> engine.putRecords("s", tooMany));
+        assertError(ErrorCode.VALIDATION, "but had 0", () -> engine.putRecords("s", List.of()));
+        List<PutRecordsRequestEntry> tooBig = new ArrayList<>(Collections.nCopies(6, PutRecordsRequestEntry.of("k", new byte[1_000_000])));
+        assertError(ErrorCode.INVALID_ARGUMENT, "6000006 bytes", () -> engine.putRecords("s", tooBig));
+        assertEquals(0, engine.putRecords("s", tooBig.subList(0, 5)).failedRecordCount());
+    }
+
+    @Test
+    void putRecord_explicitHashKeyOutOfRange_throwsInvalidArgument() {
+        engine.createStream("s", 1);
+        assertError(ErrorCode.INVALID_ARGUMENT, "explicitHashKey must be in [0, 340282366920938463463374607431768211455]",
+                () -> engine.putRecord(PutRecordRequest.of("s", "k", new byte[1]).withExplicitHashKey("340282366920938463463374607431768211456")));
+        assertError(ErrorCode.INVALID_ARGUMENT, "decimal integer",
+                () -> engine.putRecord(PutRecordRequest.of("s", "k", new byte[1]).withExplicitHashKey("-1")));
+    }
+
+    @Test
+    void operations_onUnknownStreamOrShard_throwResourceNotFound() {
+        assertError(ErrorCode.RESOURCE_NOT_FOUND, "Stream nope under account 000000000000 not found.",
+                () -> engine.putRecord("nope", "k", new byte[1]));
+        assertError(ErrorCode.RESOURCE_NOT_FOUND, "not found", () -> engine.describeStreamSummary("nope"));
+        assertError(ErrorCode.RESOURCE_NOT_FOUND, "not found", () -> engine.deleteStream("nope"));
+        engine.createStream("s", 1);
+        assertError(ErrorCode.RESOURCE_NOT_FOUND, "Shard shardId-000000000001 in stream s",
+                () -> engine.getShardIterator("s", "shardId-000000000001", ShardIteratorType.latest()));
+    }
+
+    @Test
+    void getRecords_limitOutsideRange_throwsInvalidArgument() {
+        engine.createStream("s", 1);
+        String iterator = engine.getShardIterator("s", "shardId-000000000000", ShardIteratorType.trimHorizon());
+        assertError(ErrorCode.INVALID_ARGUMENT, "[1, 10000] but was 0", () -> engine.getRecords(iterator, 0));
+        assertError(ErrorCode.INVALID_ARGUMENT, "but was 10001", () -> engine.getRecords(iterator, 10_001));
+        engine.getRecords(iterator, 10_000);
+    }
+
+    @Test
+    void getRecords_withGarbageIterator_throwsInvalidArgument() {
+        engine.createStream("s", 1);
+        String iterator = engine.getShardIterator("s", "shardId-000000000000", ShardIteratorType.trimHorizon());
+        String flipped = (iterator.charAt(5) == 'A' ? 'B' : 'A') + "";
+        assertError(ErrorCode.INVALID_ARGUMENT, "Invalid ShardIterator",
+                () -> engine.getRecords(iterator.substring(0, 5) + flipped + iterator.substring(6)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "Invalid ShardIterator", () -> engine.getRecords("not-an-iterator!"));
+        assertError(ErrorCode.INVALID_ARGUMENT, "Invalid ShardIterator", () -> engine.getRecords(iterator.substring(0, 20)));
+    }
+
+    @Test
+    void getShardIterator_withSequenceNumberOfAnotherShard_throwsInvalidArgument() {
+        engine.createStream("s", 2);
+        PutRecordResult put = engine.putRecord(PutRecordRequest.of("s", "k", new byte[1]).withExplicitHashKey("0"));
+        assertEquals("shardId-000000000000", put.shardId());
+        assertError(ErrorCode.INVALID_ARGUMENT, "It encodes shardId-000000000000, while it was used in a call to a shard with shardId-000000000001",
+                () -> engine.getShardIterator("s", "shardId-000000000001", ShardIteratorType.atSequenceNumber(put.sequenceNumber())));
+        assertError(ErrorCode.INVALID_ARGUMENT, "not a sequence number",
+                () -> engine.getShardIterator("s", "shardId-000000000000", ShardIteratorType.atSequenceNumber("12x")));
+    }
+
+    @Test
+    void retentionChanges_outsideRangeOrWrongDirection_throwInvalidArgument() {
+        engine.createStream("s", 1);
+        engine.increaseStreamRetentionPeriod("s", Duration.ofHours(48));
+        assertError(ErrorCode.INVALID_ARGUMENT, "can not be shorter than existing retention period (PT48H)",
+                () -> engine.increaseStreamRetentionPeriod("s", Duration.ofHours(30)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "can not be longer than existing retention period (PT48H)",
+                () -> engine.decreaseStreamRetentionPeriod("s", Duration.ofHours(50)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "[PT24H, PT8760H] but was PT8761H",
+                () -> engine.increaseStreamRetentionPeriod("s", Duration.ofHours(8_761)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "but was PT12H", () -> engine.decreaseStreamRetentionPeriod("s", Duration.ofHours(12)));
+        engine.decreaseStreamRetentionPeriod("s", Duration.ofHours(24));
+        assertEquals(Duration.ofHours(24), engine.describeStreamSummary("s").retentionPeriod());
+    }
+
+    @Test
+    void builder_withBadOption_namesOptionRangeAndValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StreamEngine.builder().ringBufferSize(1000).build());
+        assertTrue(e.getMessage().contains("ringBufferSize must be a power of two in [64, 16777216] but was 1000"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> StreamEngine.builder().writerThreads(0).build());
+        assertTrue(e.getMessage().contains("writerThreads must be in [1, 64] but was 0"), e.getMessage());
+    }
+
+    @Test
+    void closedEngine_refusesEveryOperation() {
+        engine.createStream("s", 1);
+        engine.close();
+        assertError(ErrorCode.ENGINE_CLOSED, "closed", () -> engine.putRecord("s", "k", new byte[1]));
+        assertError(ErrorCode.ENGINE_CLOSED, "closed", () -> engine.listStreams());
+        assertError(ErrorCode.ENGINE_CLOSED, "closed", () -> engine.createStream("t", 1));
+        engine.close(); // idempotent
+    }
+
+    static void assertError(ErrorCode code, String messagePart, Executable call) {
+        StreamException e = assertThrows(StreamException.class, call);
+        assertEquals(code, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains(messagePart), () -> "message '" + e.getMessage() + "' should contain '" + messagePart + "'");
+    }
+}

@@ -1,0 +1,46 @@
+package dev.sluice.stream;
+
+import dev.sluice.stream.testing.ManualClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Meters carry Kinesis's CloudWatch names and are tagged by stream and shard. */
+class MetricsTest {
+
+    @Test
+    void meters_countPutsAndReadsAndDisappearWithTheStream() {
+        ManualClock time = new ManualClock();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (StreamEngine engine = StreamEngine.builder().clock(time).ticker(time).meterRegistry(registry).build()) {
+            engine.createStream("m", 2);
+            engine.putRecord("m", "a", new byte[10]);
+            engine.putRecords("m", List.of(PutRecordsRequestEntry.of("b", new byte[20]), PutRecordsRequestEntry.of("c", new byte[30])));
+            time.advance(Duration.ofSeconds(3));
+            for (Shard shard : engine.listShards("m")) {
+                engine.getRecords(engine.getShardIterator("m", shard.shardId(), ShardIteratorType.trimHorizon()));
+            }
+
+            assertEquals(1, registry.get("PutRecord.Success").tag("stream", "m").counter().count());
+            assertEquals(11, registry.get("PutRecord.Bytes").counter().count());
+            assertEquals(1, registry.get("PutRecord.Latency").timer().count());
+            assertEquals(2, registry.get("PutRecords.Records").counter().count());
+            assertEquals(2, registry.get("PutRecords.SuccessfulRecords").counter().count());
+            assertEquals(52, registry.get("PutRecords.Bytes").counter().count());
+            double incoming = registry.get("IncomingRecords").tag("stream", "m").counters().stream().mapToDouble(c -> c.count()).sum();
+            assertEquals(3, incoming);
+            assertEquals(2, registry.get("IncomingRecords").counters().size(), "one per shard");
+            assertEquals(3, registry.get("GetRecords.Records").counter().count());
+            assertEquals(2, registry.get("GetRecords.Success").counter().count());
+            assertEquals(3_000, registry.get("GetRecords.IteratorAgeMilliseconds").summary().max());
+
+            engine.deleteStream("m");
+            assertTrue(registry.find("IncomingRecords").tag("stream", "m").counters().isEmpty());
+        }
+    }
+}
