@@ -6,7 +6,13 @@ package dev.sluice.stream;
  * <p>Thread-safety: immutable.
  */
 public enum WaitStrategy {
-    /** Park on a lock until work arrives (the default): no CPU while idle, wake-up costs microseconds. */
+    /**
+     * Spin for up to 10 microseconds after the last work, then yield for up to 100 microseconds, then park
+     * on a lock (the default): no CPU while idle, and under load no wake-up cost, because work arrives
+     * before the thread parks.
+     */
+    PHASED_BACKOFF,
+    /** Park on a lock as soon as there is no work: least CPU, but every wake-up costs tens of microseconds. */
     BLOCKING,
     /** Spin briefly, then yield, then park for short periods: low idle CPU, lower wake-up latency. */
     SLEEPING,

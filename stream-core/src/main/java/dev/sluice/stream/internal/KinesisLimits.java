@@ -92,12 +92,29 @@ public final class KinesisLimits {
         if (partitionKey == null) {
             throw new StreamException(ErrorCode.VALIDATION, "partitionKey must not be null");
         }
-        int chars = partitionKey.codePointCount(0, partitionKey.length());
+        // One pass for both the character count (code points) and the UTF-8 size.
+        int length = partitionKey.length();
+        int chars = 0;
+        int bytes = 0;
+        for (int i = 0; i < length; i++) {
+            char c = partitionKey.charAt(i);
+            chars++;
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(partitionKey.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += Character.isSurrogate(c) ? 1 : 3; // an unpaired surrogate is encoded as '?'
+            }
+        }
         if (chars < 1 || chars > MAX_PARTITION_KEY_LENGTH) {
             throw new StreamException(ErrorCode.VALIDATION, "partitionKey must be 1-" + MAX_PARTITION_KEY_LENGTH
                     + " Unicode characters but was " + chars + " characters");
         }
-        return utf8Length(partitionKey);
+        return bytes;
     }
 
     /**
@@ -158,33 +175,6 @@ public final class KinesisLimits {
                     + MAX_RETENTION + "] but was " + retention);
         }
         return retention;
-    }
-
-    /**
-     * Returns the UTF-8 encoded length of a string without allocating.
-     *
-     * @param s the string
-     * @return its UTF-8 length in bytes (unpaired surrogates count as the 1-byte '?' the JDK encoder writes)
-     */
-    public static int utf8Length(String s) {
-        int length = s.length();
-        int bytes = length;
-        for (int i = 0; i < length; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                if (c < 0x800) {
-                    bytes += 1;
-                } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    bytes += 2; // 4 bytes for the pair, 2 chars already counted
-                    i++;
-                } else if (Character.isSurrogate(c)) {
-                    bytes += 0; // encoded as '?'
-                } else {
-                    bytes += 2;
-                }
-            }
-        }
-        return bytes;
     }
 
     static boolean isDigits(String s) {

@@ -22,8 +22,8 @@ final class PutOperation {
     static final byte FAILED = 3;
 
     final StreamState stream;
-    final String[] keys;
-    final int[] keyBytes;
+    /** Partition keys, UTF-8 encoded (the bytes MD5 hashed). */
+    final byte[][] keys;
     final byte[][] data;
     final ShardState[] shards;
     /** SequenceNumberForOrdering counter, or -1. */
@@ -36,10 +36,9 @@ final class PutOperation {
     final CompletableFuture<PutOperation> done = new CompletableFuture<>();
     private final AtomicInteger pendingParts = new AtomicInteger();
 
-    PutOperation(StreamState stream, String[] keys, int[] keyBytes, byte[][] data, ShardState[] shards, long orderingFloor) {
+    PutOperation(StreamState stream, byte[][] keys, byte[][] data, ShardState[] shards, long orderingFloor) {
         this.stream = stream;
         this.keys = keys;
-        this.keyBytes = keyBytes;
         this.data = data;
         this.shards = shards;
         this.orderingFloor = orderingFloor;

@@ -15,11 +15,10 @@ interface ShardLog {
      *
      * @param sequence      sequence counter, greater than every earlier one in this log
      * @param arrivalMillis arrival time in epoch millis, not less than every earlier one
-     * @param partitionKey  the key
-     * @param keyBytes      the key's UTF-8 length
-     * @param data          the blob, owned by the log from now on
+     * @param partitionKey  the key, UTF-8 encoded
+     * @param data          the blob (the log copies what it keeps)
      */
-    void append(long sequence, long arrivalMillis, String partitionKey, int keyBytes, byte[] data);
+    void append(long sequence, long arrivalMillis, byte[] partitionKey, byte[] data);
 
     /** Makes every appended record visible to readers. */
     void publish();

@@ -14,6 +14,8 @@ final class ShardState {
 
     final int index;
     final String shardId;
+    /** The 8 digits that end this shard's sequence numbers. */
+    final String sequenceSuffix;
     final HashKeyRange hashKeyRange;
     final long startHigh;
     final long startLow;
@@ -28,6 +30,7 @@ final class ShardState {
                ShardWriter writer, ReadLimiter readLimiter, StreamMetrics.ShardMetrics metrics) {
         this.index = index;
         this.shardId = shardId(index);
+        this.sequenceSuffix = SequenceNumbers.suffix(index);
         this.hashKeyRange = hashKeyRange;
         long[] start = new long[2];
         HashKeySpace.split(hashKeyRange.startingHashKey(), start);
@@ -44,6 +47,10 @@ final class ShardState {
     /** Kinesis shard id: {@code shardId-} and the index in 12 digits. */
     static String shardId(int index) {
         return String.format("shardId-%012d", index);
+    }
+
+    String sequenceNumber(long counter) {
+        return SequenceNumbers.format(counter, sequenceSuffix);
     }
 
     Shard describe() {

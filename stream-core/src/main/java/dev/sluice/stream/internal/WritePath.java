@@ -9,6 +9,7 @@ import dev.sluice.stream.ThrottleMode;
 import dev.sluice.stream.Ticker;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +60,9 @@ final class WritePath {
         long floor = sequenceNumberForOrdering == null ? -1
                 : SequenceNumbers.counter("sequenceNumberForOrdering", sequenceNumberForOrdering);
         long[] hash = new long[2];
-        ShardState shard = route(stream, key, explicitHashKey, hash);
-        PutOperation op = new PutOperation(stream, new String[] {key}, new int[] {KinesisLimits.utf8Length(key)},
-                new byte[][] {data}, new ShardState[] {shard}, floor);
+        byte[] utf8Key = key.getBytes(StandardCharsets.UTF_8);
+        ShardState shard = route(stream, utf8Key, explicitHashKey, hash);
+        PutOperation op = new PutOperation(stream, new byte[][] {utf8Key}, new byte[][] {data}, new ShardState[] {shard}, floor);
         return submit(op);
     }
 
@@ -73,11 +74,11 @@ final class WritePath {
                     + " entries but had " + n + " (Kinesis PutRecords limit)");
         }
         StreamState stream = streams.require(streamName);
-        int[] keyBytes = new int[n];
+        byte[][] utf8Keys = new byte[n][];
         long total = 0;
         for (int i = 0; i < n; i++) {
-            keyBytes[i] = KinesisLimits.utf8Length(keys[i]);
-            total += keyBytes[i] + data[i].length;
+            utf8Keys[i] = keys[i].getBytes(StandardCharsets.UTF_8);
+            total += utf8Keys[i].length + data[i].length;
         }
         if (total > KinesisLimits.MAX_PUT_RECORDS_BYTES) {
             throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Records size exceeds 5 MB limit: the request holds "
@@ -87,9 +88,9 @@ final class WritePath {
         ShardState[] shards = new ShardState[n];
         long[] hash = new long[2];
         for (int i = 0; i < n; i++) {
-            shards[i] = route(stream, keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+            shards[i] = route(stream, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
         }
-        return submit(new PutOperation(stream, keys, keyBytes, data, shards, -1));
+        return submit(new PutOperation(stream, utf8Keys, data, shards, -1));
     }
 
     /** Builds a PutRecord result, or throws the entry's error. */
@@ -99,9 +100,9 @@ final class WritePath {
         switch (op.outcomes[0]) {
             case PutOperation.WRITTEN:
                 metrics.putRecordSuccess.increment();
-                metrics.putRecordBytes.increment(op.data[0].length + op.keyBytes[0]);
+                metrics.putRecordBytes.increment(op.data[0].length + op.keys[0].length);
                 ShardState shard = op.shards[0];
-                return new PutRecordResult(shard.shardId, SequenceNumbers.format(op.values[0], shard.index));
+                return new PutRecordResult(shard.shardId, shard.sequenceNumber(op.values[0]));
             case PutOperation.THROTTLED:
                 throw new StreamException(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, 0));
             default:
@@ -120,8 +121,8 @@ final class WritePath {
             switch (op.outcomes[i]) {
                 case PutOperation.WRITTEN:
                     ShardState shard = op.shards[i];
-                    entries.add(new PutRecordsResultEntry.Success(shard.shardId, SequenceNumbers.format(op.values[i], shard.index)));
-                    bytes += op.data[i].length + op.keyBytes[i];
+                    entries.add(new PutRecordsResultEntry.Success(shard.shardId, shard.sequenceNumber(op.values[i])));
+                    bytes += op.data[i].length + op.keys[i].length;
                     break;
                 case PutOperation.THROTTLED:
                     entries.add(new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, i)));
@@ -156,9 +157,9 @@ final class WritePath {
         return throttleMode == ThrottleMode.BLOCK ? message + " Waited " + blockTimeout + " (the block timeout) for capacity." : message;
     }
 
-    private static ShardState route(StreamState stream, String key, String explicitHashKey, long[] hash) {
+    private static ShardState route(StreamState stream, byte[] utf8Key, String explicitHashKey, long[] hash) {
         if (explicitHashKey == null) {
-            HashKeySpace.md5(key, hash);
+            HashKeySpace.md5(utf8Key, hash);
         } else {
             BigInteger value = KinesisLimits.parseExplicitHashKey(explicitHashKey);
             HashKeySpace.split(value, hash);
@@ -232,18 +233,16 @@ final class WritePath {
             return;
         }
         int n = throttled.length;
-        String[] keys = new String[n];
-        int[] keyBytes = new int[n];
+        byte[][] keys = new byte[n][];
         byte[][] data = new byte[n][];
         ShardState[] shards = new ShardState[n];
         for (int k = 0; k < n; k++) {
             int i = throttled[k];
             keys[k] = root.keys[i];
-            keyBytes[k] = root.keyBytes[i];
             data[k] = root.data[i];
             shards[k] = root.shards[i];
         }
-        PutOperation attempt = new PutOperation(root.stream, keys, keyBytes, data, shards, root.orderingFloor);
+        PutOperation attempt = new PutOperation(root.stream, keys, data, shards, root.orderingFloor);
         try {
             publish(attempt);
         } catch (StreamException e) {

@@ -4,6 +4,7 @@ import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
@@ -11,6 +12,7 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.StreamException;
 import dev.sluice.stream.ThrottleMode;
 import dev.sluice.stream.Ticker;
 import dev.sluice.stream.WaitStrategy;
@@ -125,6 +127,7 @@ final class WriteRing {
 
     private static com.lmax.disruptor.WaitStrategy disruptorWaitStrategy(WaitStrategy strategy) {
         return switch (strategy) {
+            case PHASED_BACKOFF -> PhasedBackoffWaitStrategy.withLock(10, 100, TimeUnit.MICROSECONDS);
             case BLOCKING -> new BlockingWaitStrategy();
             case SLEEPING -> new SleepingWaitStrategy();
             case YIELDING -> new YieldingWaitStrategy();
@@ -191,7 +194,7 @@ final class WriteRing {
                             + KinesisLimits.ACCOUNT_ID + " was deleted before this record was written");
                     continue;
                 }
-                int size = op.data[i].length + op.keyBytes[i];
+                int size = op.data[i].length + op.keys[i].length;
                 if (throttling && (w.blockedThisEvent || !w.tryAcquire(size, nowNanos))) {
                     op.throttled(i, w.nanosUntilFits(size, nowNanos));
                     w.eventThrottled++;
@@ -204,7 +207,12 @@ final class WriteRing {
                             + " has used all its sequence numbers (SequenceNumberForOrdering too close to the maximum)");
                     continue;
                 }
-                w.log.append(sequence, w.arrival(wallMillis), op.keys[i], op.keyBytes[i], op.data[i]);
+                try {
+                    w.log.append(sequence, w.arrival(wallMillis), op.keys[i], op.data[i]);
+                } catch (StreamException e) {
+                    op.failed(i, e.code(), e.getMessage()); // storage refused this record; the others go on
+                    continue;
+                }
                 op.written(i, sequence);
                 w.eventRecords++;
                 w.eventBytes += size;
