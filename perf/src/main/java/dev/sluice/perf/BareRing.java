@@ -41,7 +41,7 @@ final class BareRing implements AutoCloseable {
             Thread t = new Thread(r, "bare-ring-" + n.getAndIncrement());
             t.setDaemon(true);
             return t;
-        }, ProducerType.MULTI, PhasedBackoffWaitStrategy.withLock(10, 100, TimeUnit.MICROSECONDS));
+        }, ProducerType.MULTI, PhasedBackoffWaitStrategy.withLock(10, 1_000, TimeUnit.MICROSECONDS));
         @SuppressWarnings("unchecked")
         EventHandler<HandOffEvent>[] handlers = new EventHandler[writers];
         for (int i = 0; i < writers; i++) {
@@ -75,6 +75,17 @@ final class BareRing implements AutoCloseable {
         }
         ring.publish(hi - slots + 1, hi);
         return op;
+    }
+
+    /** Waits as Sluice's synchronous put does: spin briefly, yield, then park. */
+    static HandOff await(HandOff op) {
+        for (int spin = 0; spin < 200 && !op.done.isDone(); spin++) {
+            Thread.onSpinWait();
+        }
+        for (int yield = 0; yield < 50 && !op.done.isDone(); yield++) {
+            Thread.yield();
+        }
+        return op.done.join();
     }
 
     /** Hands one fire-and-forget slot to a writer (no completion), for raw ring capacity. */

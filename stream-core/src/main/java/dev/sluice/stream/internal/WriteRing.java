@@ -127,7 +127,7 @@ final class WriteRing {
 
     private static com.lmax.disruptor.WaitStrategy disruptorWaitStrategy(WaitStrategy strategy) {
         return switch (strategy) {
-            case PHASED_BACKOFF -> PhasedBackoffWaitStrategy.withLock(10, 100, TimeUnit.MICROSECONDS);
+            case PHASED_BACKOFF -> PhasedBackoffWaitStrategy.withLock(10, 1_000, TimeUnit.MICROSECONDS);
             case BLOCKING -> new BlockingWaitStrategy();
             case SLEEPING -> new SleepingWaitStrategy();
             case YIELDING -> new YieldingWaitStrategy();
