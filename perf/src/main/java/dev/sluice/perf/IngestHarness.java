@@ -171,6 +171,10 @@ public final class IngestHarness {
                     int key = first + k;
                     entries.add(PutRecordsRequestEntry.of(keys[key < KEYS ? key : key - KEYS], payload));
                 }
+                if (window == 1) {
+                    check(engine.putRecords("bench", entries));
+                    return;
+                }
                 // The call slot this batch reuses: wait for the batch sent `window` calls ago.
                 int slot = (int) (i % window);
                 CompletableFuture<PutRecordsResult> previous = inFlight[producer][slot];
