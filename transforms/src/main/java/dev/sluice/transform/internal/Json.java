@@ -78,10 +78,14 @@ final class Json {
     }
 
     /** Describes a Jackson parse failure without echoing record content beyond Jackson's short token excerpt. */
-    static String describe(JsonProcessingException e) {
-        JsonLocation location = e.getLocation();
-        String where = location == null ? "" : " at byte " + location.getByteOffset();
-        return "malformed JSON" + where + ": " + e.getOriginalMessage();
+    /** Describes a parse failure, with the byte offset when Jackson knows it. */
+    static String describe(IOException e) {
+        if (e instanceof JsonProcessingException parse) {
+            JsonLocation location = parse.getLocation();
+            String where = location == null ? "" : " at byte " + location.getByteOffset();
+            return "malformed JSON" + where + ": " + parse.getOriginalMessage();
+        }
+        return "malformed JSON: " + e.getMessage();
     }
 
     static String trailing(JsonLocation location) {

@@ -1,7 +1,6 @@
 package dev.sluice.transform.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.transform.ErrorCode;
 
@@ -39,11 +38,8 @@ public final class JsonDeaggregationStage implements RecordStage {
                 long end = parser.currentLocation().getByteOffset();
                 objects.add(Arrays.copyOfRange(item.data, (int) start, (int) end));
             }
-        } catch (JsonProcessingException e) {
-            out.fail(item, ErrorCode.MALFORMED_JSON, Json.describe(e));
-            return;
         } catch (IOException e) {
-            out.fail(item, ErrorCode.MALFORMED_JSON, "malformed JSON: " + e.getMessage());
+            out.fail(item, ErrorCode.MALFORMED_JSON, Json.describe(e));
             return;
         }
         for (int i = 0; i < objects.size(); i++) {

@@ -2,7 +2,6 @@ package dev.sluice.transform.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.sluice.transform.ErrorCode;
@@ -53,11 +52,8 @@ public final class MaskStage implements RecordStage {
                 out.fail(item, ErrorCode.MALFORMED_JSON, Json.trailing(parser.currentTokenLocation()));
                 return;
             }
-        } catch (JsonProcessingException e) {
-            out.fail(item, ErrorCode.MALFORMED_JSON, Json.describe(e));
-            return;
         } catch (IOException e) {
-            out.fail(item, ErrorCode.MALFORMED_JSON, "malformed JSON: " + e.getMessage());
+            out.fail(item, ErrorCode.MALFORMED_JSON, Json.describe(e));
             return;
         }
         item.data = buffer.toByteArray();
