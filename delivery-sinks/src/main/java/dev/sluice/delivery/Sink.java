@@ -1,0 +1,131 @@
+package dev.sluice.delivery;
+
+import dev.sluice.delivery.internal.HttpEndpointSink;
+import dev.sluice.delivery.internal.LocalBucketSink;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A destination: the SPI for custom destinations, and the factories of the built-in ones.
+ *
+ * <p>Thread-safety: implementations must be thread-safe. A delivery stream calls {@link #write} from its delivery
+ * threads ({@code sluice-delivery-<stream>-<n>}), possibly several objects at once, never the same object twice at
+ * the same time.
+ *
+ * <p><b>Contract.</b> {@link #write} returns only once the object is durably committed (or, with
+ * {@link SinkObject#createIfAbsent()}, found to exist already); after it returns the stream counts the records
+ * delivered and may advance source checkpoints. A write that throws is retried with exponential backoff and jitter
+ * for the stream's retry duration, with the same {@link SinkObject} (same key and request id), so a write must be
+ * idempotent for a given key. Throw a {@link DeliveryException} with a non-retryable {@link ErrorCode} to send the
+ * records to the error output at once; any other exception counts as {@link ErrorCode#SINK_FAILED}, retryable.
+ * No partial object may ever become visible.
+ */
+@FunctionalInterface
+public interface Sink extends AutoCloseable {
+
+    /**
+     * Commits one object.
+     *
+     * @param object the key, the encoded bytes and the records; never {@code null}
+     * @return {@link SinkResult#CREATED}, or {@link SinkResult#ALREADY_EXISTS} when {@code createIfAbsent} found the
+     *         key present
+     * @throws Exception any failure; see the class contract for what is retried
+     */
+    SinkResult write(SinkObject object) throws Exception;
+
+    /**
+     * Tells whether this sink stores objects under keys (a bucket) rather than sending records (an endpoint).
+     * A bucket sink also receives the error output by default; an endpoint needs an error-output sink.
+     *
+     * @return {@code true} by default
+     */
+    default boolean storesObjects() {
+        return true;
+    }
+
+    /**
+     * Returns the {@code !{firehose:error-output-type}} under which records go to the error output when this sink
+     * fails past the retry duration.
+     *
+     * @return {@code delivery-failed} by default
+     */
+    default String errorOutputType() {
+        return "delivery-failed";
+    }
+
+    /**
+     * Returns the prefix of the delivery meters, for example {@code DeliveryToS3}.
+     *
+     * @return {@code DeliveryToDestination} by default
+     */
+    default String metricsPrefix() {
+        return "DeliveryToDestination";
+    }
+
+    /**
+     * Returns how long failed writes are retried when the stream's builder does not say.
+     *
+     * @return 300 s by default (Firehose's default for HTTP endpoints)
+     */
+    default Duration defaultRetryDuration() {
+        return Duration.ofSeconds(300);
+    }
+
+    /** Releases resources; the stream closes its sinks when it closes. No-op by default. */
+    @Override
+    default void close() {
+    }
+
+    /**
+     * A local directory laid out like an S3 bucket: key {@code a/b/c} is file {@code <directory>/a/b/c}. Each
+     * object is written under a temporary name in the same directory, fsynced, then atomically renamed (and the
+     * directory fsynced), so no partial object is ever visible; {@code createIfAbsent} writes fail with
+     * {@link SinkResult#ALREADY_EXISTS} instead of replacing. Keys that are absolute, contain {@code ..} or
+     * {@code .} segments, empty segments, backslashes or control characters are rejected
+     * ({@link ErrorCode#INVALID_PREFIX}, not retried). Error output type {@code s3-failed}, meters
+     * {@code DeliveryToS3.*}, retry duration 24 h (Firehose's S3 retry window).
+     *
+     * @param directory the bucket root; created if missing
+     * @return the sink
+     */
+    static Sink localBucket(Path directory) {
+        return new LocalBucketSink(directory);
+    }
+
+    /**
+     * Firehose's HTTP endpoint delivery, protocol 1.0: one {@code POST} per buffer with the records base64-encoded,
+     * the access key and common-attribute headers, optional gzip content encoding, and a request id that stays the
+     * same across retries. Only a 200 whose body echoes the request id counts as delivered; 413 is permanent and
+     * sends the records to the error output at once; anything else is retried (default retry duration 300 s).
+     * Error output type {@code http-endpoint-failed}, meters {@code DeliveryToHttpEndpoint.*}. It does not store
+     * objects, so the delivery stream needs an {@code errorOutputSink} (a bucket), as Firehose needs an S3 bucket.
+     *
+     * @param configuration the endpoint
+     * @return the sink
+     */
+    static Sink httpEndpoint(HttpEndpointConfiguration configuration) {
+        return new HttpEndpointSink(java.util.Objects.requireNonNull(configuration, "configuration"));
+    }
+
+    /**
+     * An S3 bucket through the AWS SDK v2 ({@code software.amazon.awssdk:s3} must be on the class path; it is an
+     * optional dependency of this module). Objects are single {@code PutObject} calls, atomic in S3;
+     * create-if-absent uses {@code If-None-Match: *}. Error output type {@code s3-failed}, meters
+     * {@code DeliveryToS3.*}, retry duration 24 h.
+     *
+     * @param destination the bucket, region, endpoint override and path style
+     * @return the sink
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} if the AWS SDK is not on the class path
+     */
+    static Sink s3(S3Destination destination) {
+        java.util.Objects.requireNonNull(destination, "destination");
+        try {
+            Class.forName("software.amazon.awssdk.services.s3.S3Client", false, Sink.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "Sink.s3 needs software.amazon.awssdk:s3 on the"
+                    + " class path; add it as a dependency", e);
+        }
+        return new dev.sluice.delivery.internal.S3Sink(destination);
+    }
+}

@@ -1,0 +1,643 @@
+package dev.sluice.delivery.internal;
+
+import dev.sluice.delivery.DeliveryException;
+import dev.sluice.delivery.ErrorCode;
+import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkResult;
+import dev.sluice.transform.ProcessingResponse;
+import dev.sluice.transform.ProcessingResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The delivery loop: buffers per partition, sealing by size, interval, pressure and flush, dispatch of objects to
+ * the delivery threads, retries, error output, and the bookkeeping that puts every record in exactly one final
+ * state.
+ *
+ * <p>Design note: everything here runs on one thread, {@code sluice-delivery-<stream>-0}; other threads talk to it
+ * only through {@link #post}. That single-writer rule is what keeps the accounting simple: an item becomes final
+ * exactly once, in {@link #itemFinal}, and a record when its last item does. Time-based work (intervals, retry
+ * backoff, put deadlines) reads the injected ticker; while anything is timed the loop re-reads it at least every
+ * {@link #TICK_NANOS} of real time, so a manual clock drives it in tests.
+ *
+ * <p>Flush: see {@link FlushEpochs}. A flush marker seals every open buffer; error envelopes of items that fail
+ * later keep their object's epoch and are sealed as soon as a flush waits for them.
+ *
+ * <p>Failures: a destination write that fails is retried with {@link Backoff} until the retry duration, then its
+ * records go to the error output as envelopes; error-output and backup writes are retried for ever (Firehose
+ * blocks the same way), so a record is never dropped silently. Anything thrown by sink code is caught and treated
+ * as a failed attempt.
+ */
+final class Coordinator {
+
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+    private final Settings settings;
+    private final Dispatcher dispatcher;
+    private final DeliveryMeters meters;
+    private final MemoryBudget budget;
+    private final ObjectEncoder dataEncoder;
+    private final ObjectEncoder errorEncoder;
+    private final ObjectEncoder backupEncoder;
+    private final Backoff backoff;
+    private final Partitioner partitioner;
+    private final Segments segments;
+    private final long intervalNanos;
+    private final long retryDurationNanos;
+    private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+    private final Map<Buffer.Id, Buffer> open = new LinkedHashMap<>();
+    private final PriorityQueue<Retry> retries = new PriorityQueue<>();
+    private final FlushEpochs epochs = new FlushEpochs();
+    private final Thread thread;
+    private int dataPartitions;
+    /** Budget bytes of records that became final, returned to the budget once per loop turn. */
+    private long releasable;
+    private long retrySequence;
+    private volatile boolean stopping;
+
+    final AtomicLong delivered = new AtomicLong();
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong errorOutput = new AtomicLong();
+    final AtomicLong deliveredObjects = new AtomicLong();
+    final AtomicLong errorObjects = new AtomicLong();
+    final AtomicLong backedUp = new AtomicLong();
+
+    /** Runs an object job on a delivery thread. */
+    interface Dispatcher {
+        void dispatch(Runnable task);
+    }
+
+    private record Retry(long due, long order, ObjectJob job) implements Comparable<Retry> {
+        @Override
+        public int compareTo(Retry o) {
+            int c = Long.compare(due - o.due, 0);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+
+    Coordinator(Settings settings, Dispatcher dispatcher, DeliveryMeters meters, MemoryBudget budget,
+                ObjectEncoder dataEncoder, ObjectEncoder errorEncoder, ObjectEncoder backupEncoder) {
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.meters = meters;
+        this.budget = budget;
+        this.dataEncoder = dataEncoder;
+        this.errorEncoder = errorEncoder;
+        this.backupEncoder = backupEncoder;
+        this.segments = new Segments(settings.bufferSizeBytes());
+        this.partitioner = new Partitioner(settings.prefix(), settings.eventTime().isPresent());
+        this.backoff = new Backoff(settings.retryBackoff().toNanos(), TimeUnit.MINUTES.toNanos(2));
+        this.intervalNanos = settings.bufferInterval().toNanos();
+        this.retryDurationNanos = settings.retryDuration().toNanos();
+        this.thread = new Thread(this::loop, "sluice-delivery-" + settings.name() + "-0");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void post(Runnable event) {
+        events.add(event);
+    }
+
+    /** Ends the loop once its queue is empty; close calls it after draining (or giving up on) the records. */
+    void stop() throws InterruptedException {
+        stopping = true;
+        post(() -> { });
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
+
+    // ----- inputs
+
+    /** Accepts processed records (direct put or stream); {@code response} is null when there is no processor. */
+    void accept(List<InputRecord> inputs, ProcessingResponse response, Segment.Listener listener) {
+        if (settings.backupPrefix().isPresent()) {
+            for (InputRecord input : inputs) {
+                Buffer.Id id = new Buffer.Id(Buffer.Kind.BACKUP, null, List.of(), "");
+                add(id, new Item(input, input.raw, Map.of()), Map.of(), null);
+            }
+        }
+        if (response == null) {
+            for (InputRecord input : inputs) {
+                segments.assign(input, listener);
+                input.remaining = 1;
+                route(new Item(input, input.raw, Map.of()));
+            }
+        } else {
+            List<InputRecord> owners = InputRecord.owners(inputs, response);
+            for (InputRecord input : inputs) {
+                segments.assign(input, listener);
+                if (input.remaining == 0) {
+                    input.remaining = 1;
+                    toError(new Item(input, input.raw, Map.of()), ErrorEnvelopes.PROCESSING_FAILED, 1,
+                            ErrorCode.INTERNAL_FAILURE.code(), "processing returned no result for record "
+                                    + input.recordId, epochs.current(), List.of());
+                }
+            }
+            for (int i = 0; i < owners.size(); i++) {
+                InputRecord owner = owners.get(i);
+                if (owner == null) {
+                    LOG.error("delivery stream {}: processing returned unknown record id {}; ignored",
+                            settings.name(), response.records().get(i).recordId());
+                    continue;
+                }
+                ProcessingResult result = response.records().get(i);
+                if (result instanceof ProcessingResult.Ok ok) {
+                    ByteBuffer view = ok.data();
+                    byte[] data = new byte[view.remaining()];
+                    view.get(data);
+                    budget.add(data.length);
+                    owner.budgetBytes += data.length;
+                    route(new Item(owner, data, ok.partitionKeys()));
+                } else if (result instanceof ProcessingResult.Dropped) {
+                    itemFinal(owner, Outcome.DROPPED);
+                } else if (result instanceof ProcessingResult.ProcessingFailed failed) {
+                    int attempts = failed.errorCode().isRetryable() ? settings.processingRetries() + 1 : 1;
+                    toError(new Item(owner, owner.raw, Map.of()), ErrorEnvelopes.PROCESSING_FAILED, attempts,
+                            failed.errorCode().code(), failed.errorMessage(), epochs.current(), List.of());
+                }
+            }
+        }
+        for (InputRecord input : inputs) {
+            Segment segment = input.segment;
+            if (segment != null && segments.complete(segment)) {
+                sealSegment(segment);
+            }
+        }
+        sealErrorsIfWaited();
+    }
+
+    private void route(Item item) {
+        Partitioner.Partition partition;
+        try {
+            partition = partitioner.partition(item);
+        } catch (DeliveryException e) {
+            toError(item, ErrorEnvelopes.PROCESSING_FAILED, 1, e.errorCode().code(), e.getMessage(), epochs.current(),
+                    List.of());
+            return;
+        }
+        Buffer.Id id = new Buffer.Id(Buffer.Kind.DATA, item.input.segment, partition.values(), partition.timePrefix());
+        if (!open.containsKey(id)) {
+            if (dataPartitions >= settings.maxActivePartitions()) {
+                meters.partitionCountExceeded.set(1);
+                toError(item, ErrorEnvelopes.PROCESSING_FAILED, 1, ErrorCode.ACTIVE_PARTITIONS_LIMIT_EXCEEDED.code(),
+                        "The number of active partitions has exceeded the configured limit of "
+                                + settings.maxActivePartitions(), epochs.current(), List.of());
+                return;
+            }
+            try {
+                partitioner.check(item, partition);
+            } catch (DeliveryException e) {
+                toError(item, ErrorEnvelopes.PROCESSING_FAILED, 1, e.errorCode().code(), e.getMessage(),
+                        epochs.current(), List.of());
+                return;
+            }
+        }
+        add(id, item, item.partitionKeys, partition.eventTime());
+    }
+
+    private void add(Buffer.Id id, Item item, Map<String, String> keys, Instant eventTime) {
+        Buffer buffer = open.get(id);
+        if (buffer == null) {
+            buffer = new Buffer(id, item.input.arrivalTick, epochs.current(), keys, eventTime);
+            open.put(id, buffer);
+            if (id.segment() != null) {
+                id.segment().buffers.add(buffer);
+            }
+            if (id.kind() == Buffer.Kind.DATA) {
+                dataPartitions++;
+                meters.partitionCount.set(dataPartitions);
+            }
+        }
+        buffer.add(item, epochs.current());
+        if (id.segment() == null && buffer.bytes >= settings.bufferSizeBytes()) {
+            seal(buffer);
+        }
+    }
+
+    /**
+     * Puts an error envelope for {@code failed} into the error buffer of its type. {@code origin} (the partition
+     * values of the object it failed in) keeps exactly-once error objects of one segment apart. Never seals except by
+     * size: callers that reroute a batch call {@link #sealErrorsIfWaited} once afterwards.
+     */
+    private void toError(Item failed, String type, int attempts, String code, String message, long itemEpoch,
+                         List<String> origin) {
+        byte[] envelope = ErrorEnvelopes.envelope(type, failed.input, failed.data, attempts, code, message,
+                settings.clock().instant());
+        budget.add(envelope.length);
+        failed.input.budgetBytes += envelope.length;
+        Segment segment = failed.input.segment;
+        List<String> values = new ArrayList<>(1 + origin.size());
+        values.add(type);
+        if (segment != null) {
+            values.addAll(origin);
+        }
+        Buffer.Id id = new Buffer.Id(Buffer.Kind.ERROR, segment, List.copyOf(values), "");
+        Buffer buffer = open.get(id);
+        if (buffer == null) {
+            buffer = new Buffer(id, settings.ticker().read(), itemEpoch, Map.of(), null);
+            open.put(id, buffer);
+            if (segment != null) {
+                segment.buffers.add(buffer);
+            }
+        }
+        buffer.add(new Item(failed.input, envelope, Map.of()), itemEpoch);
+        if (segment == null && buffer.bytes >= settings.bufferSizeBytes()) {
+            seal(buffer);
+        }
+    }
+
+    /** Seals error buffers that belong to sealed segments or that a pending flush waits for. */
+    private void sealErrorsIfWaited() {
+        for (Buffer buffer : List.copyOf(open.values())) {
+            if (buffer.id.kind() != Buffer.Kind.ERROR) {
+                continue;
+            }
+            Segment segment = buffer.id.segment();
+            if ((segment != null && segment.sealed) || (segment == null && epochs.waitingFor(buffer.epoch))) {
+                seal(buffer);
+            }
+        }
+    }
+
+    // ----- sealing
+
+    private void sealSegment(Segment segment) {
+        if (segment.sealed) {
+            return;
+        }
+        segment.sealed = true;
+        segment.listener.sealed(segment);
+        for (Buffer buffer : List.copyOf(segment.buffers)) {
+            if (open.get(buffer.id) == buffer) {
+                seal(buffer);
+            }
+        }
+        if (segment.pendingInputs == 0) {
+            segment.listener.committed(segment);
+        }
+    }
+
+    private void seal(Buffer buffer) {
+        open.remove(buffer.id);
+        if (buffer.id.kind() == Buffer.Kind.DATA) {
+            dataPartitions--;
+            meters.partitionCount.set(dataPartitions);
+            if (dataPartitions < settings.maxActivePartitions()) {
+                meters.partitionCountExceeded.set(0);
+            }
+        }
+        if (buffer.items.isEmpty()) {
+            return;
+        }
+        Segment segment = buffer.id.segment();
+        Instant time = buffer.eventTime != null ? buffer.eventTime : buffer.oldestArrival;
+        PrefixTemplate template;
+        String errorType = null;
+        ObjectEncoder encoder;
+        dev.sluice.delivery.Sink sink;
+        switch (buffer.id.kind()) {
+            case DATA:
+                template = settings.prefix();
+                encoder = dataEncoder;
+                sink = settings.sink();
+                break;
+            case ERROR:
+                template = settings.errorOutputPrefix();
+                errorType = buffer.id.values().get(0);
+                encoder = errorEncoder;
+                sink = settings.errorSink();
+                break;
+            default:
+                template = settings.backupPrefix().orElseThrow();
+                encoder = backupEncoder;
+                sink = settings.backupSink();
+        }
+        String id;
+        java.util.function.Supplier<String> random;
+        if (segment != null) {
+            String discriminator = buffer.id.values().isEmpty() && buffer.id.timePrefix().isEmpty() ? ""
+                    : "-" + Integer.toHexString((buffer.id.values() + "|" + buffer.id.timePrefix()).hashCode());
+            id = segment.objectId() + discriminator;
+            String seed = id;
+            random = () -> ObjectNames.randomString(seed);
+            time = buffer.eventTime != null ? buffer.eventTime : segment.firstArrival;
+        } else {
+            id = ObjectNames.randomId();
+            random = ObjectNames::randomString;
+        }
+        String prefix;
+        try {
+            prefix = template.evaluate(buffer.keys, time, errorType, random);
+        } catch (DeliveryException e) {
+            if (buffer.id.kind() == Buffer.Kind.DATA) {
+                for (Item item : buffer.items) {
+                    toError(item, ErrorEnvelopes.PROCESSING_FAILED, 1, e.errorCode().code(), e.getMessage(),
+                            buffer.epoch, buffer.id.values());
+                }
+                sealErrorsIfWaited();
+                return;
+            }
+            throw e;
+        }
+        Instant nameTime = segment != null ? segment.firstArrival : buffer.oldestArrival;
+        String name = ObjectNames.name(settings.name(), settings.version(), nameTime, id,
+                settings.fileExtension().orElse(encoder.extension()));
+        ObjectJob job = new ObjectJob(buffer.id.kind(), prefix + name, name, List.copyOf(buffer.items), buffer.epoch,
+                ObjectNames.requestId(prefix + name),
+                segment != null, buffer.oldestArrival, sink, encoder, segment, buffer.id.values(),
+                settings.ticker().read());
+        epochs.started(job.epoch);
+        job.firstAttemptTick = settings.ticker().read();
+        dispatch(job);
+    }
+
+    // ----- writing (delivery threads) and outcomes (coordinator)
+
+    private void dispatch(ObjectJob job) {
+        job.attempts++;
+        dispatcher.dispatch(() -> attempt(job));
+    }
+
+    /** Runs on a delivery thread. */
+    private void attempt(ObjectJob job) {
+        try {
+            SinkObject object = job.encode();
+            SinkResult result = object == null ? SinkResult.CREATED : job.sink.write(object);
+            post(() -> committed(job, result == null ? SinkResult.CREATED : result));
+        } catch (Throwable t) {
+            post(() -> failed(job, t));
+        }
+    }
+
+    private void committed(ObjectJob job, SinkResult result) {
+        ObjectEncoder.Encoded encoded = job.encoded;
+        long bytes = encoded.bytes().remaining();
+        Instant now = settings.clock().instant();
+        switch (job.kind) {
+            case DATA:
+                countConversions(job);
+                for (ObjectEncoder.Rejected rejected : encoded.rejected()) {
+                    toError(rejected.item(), ErrorEnvelopes.FORMAT_CONVERSION_FAILED, 1,
+                            rejected.errorCode().code(), rejected.errorMessage(), job.epoch, job.values);
+                }
+                if (!encoded.written().isEmpty()) {
+                    meters.deliverySuccess.record(1);
+                    meters.deliveryObjects.increment();
+                    meters.deliveryBytes.increment(bytes);
+                    meters.deliveryRecords.increment(encoded.written().size());
+                    deliveredObjects.incrementAndGet();
+                }
+                for (Item item : encoded.written()) {
+                    itemFinal(item.input, Outcome.DELIVERED);
+                }
+                break;
+            case ERROR:
+                errorObjects.incrementAndGet();
+                for (Item item : job.items) {
+                    itemFinal(item.input, Outcome.ERROR_OUTPUT);
+                }
+                break;
+            default:
+                meters.backupSuccess.record(1);
+                meters.backupRecords.increment(job.items.size());
+                meters.backupBytes.increment(bytes);
+                backedUp.addAndGet(job.items.size());
+        }
+        if (result == SinkResult.ALREADY_EXISTS) {
+            LOG.info("delivery stream {}: object {} already existed; counted once", settings.name(), job.key);
+        }
+        LOG.debug("delivery stream {}: committed {} at {}", settings.name(), job.key, now);
+        jobDone(job);
+        sealErrorsIfWaited();
+    }
+
+    private void countConversions(ObjectJob job) {
+        if (job.conversionsCounted || !(dataEncoder instanceof ParquetEncoder)) {
+            return;
+        }
+        job.conversionsCounted = true;
+        long okBytes = 0;
+        for (Item item : job.encoded.written()) {
+            okBytes += item.data.length;
+        }
+        meters.succeedConversionRecords.increment(job.encoded.written().size());
+        meters.succeedConversionBytes.increment(okBytes);
+        for (ObjectEncoder.Rejected rejected : job.encoded.rejected()) {
+            meters.failedConversionRecords.increment();
+            meters.failedConversionBytes.increment(rejected.item().data.length);
+        }
+    }
+
+    private void failed(ObjectJob job, Throwable t) {
+        ErrorCode code = t instanceof DeliveryException e ? e.errorCode() : ErrorCode.SINK_FAILED;
+        String message = t instanceof DeliveryException ? t.getMessage() : t.toString();
+        long now = settings.ticker().read();
+        if (job.kind == Buffer.Kind.BACKUP) {
+            meters.backupSuccess.record(0);
+        } else if (job.kind == Buffer.Kind.DATA) {
+            meters.deliverySuccess.record(0);
+        }
+        if (job.kind != Buffer.Kind.DATA) {
+            LOG.warn("delivery stream {}: {} object {} failed (attempt {}), retrying: {}", settings.name(),
+                    job.kind == Buffer.Kind.ERROR ? "error-output" : "backup", job.key, job.attempts, message);
+            schedule(job, now + backoff.delayNanos(job.attempts));
+            return;
+        }
+        long delay = backoff.delayNanos(job.attempts);
+        if (code.isRetryable() && now + delay - job.firstAttemptTick <= retryDurationNanos) {
+            LOG.debug("delivery stream {}: object {} failed (attempt {}), retrying: {}", settings.name(), job.key,
+                    job.attempts, message);
+            schedule(job, now + delay);
+            return;
+        }
+        LOG.warn("delivery stream {}: object {} failed after {} attempts; {} records go to the error output: {}",
+                settings.name(), job.key, job.attempts, job.items.size(), message);
+        ObjectEncoder.Encoded encoded = job.encoded;
+        if (encoded != null) {
+            countConversions(job);
+            for (ObjectEncoder.Rejected rejected : encoded.rejected()) {
+                toError(rejected.item(), ErrorEnvelopes.FORMAT_CONVERSION_FAILED, 1, rejected.errorCode().code(),
+                        rejected.errorMessage(), job.epoch, job.values);
+            }
+        }
+        List<Item> undelivered = encoded != null ? encoded.written() : job.items;
+        for (Item item : undelivered) {
+            toError(item, job.sink.errorOutputType(), job.attempts, code.code(), message, job.epoch, job.values);
+        }
+        jobDone(job);
+        sealErrorsIfWaited();
+    }
+
+    private void schedule(ObjectJob job, long due) {
+        retries.add(new Retry(due, retrySequence++, job));
+    }
+
+    private void jobDone(ObjectJob job) {
+        epochs.finished(job.epoch);
+    }
+
+    enum Outcome { DELIVERED, DROPPED, ERROR_OUTPUT }
+
+    private void itemFinal(InputRecord input, Outcome outcome) {
+        if (outcome == Outcome.ERROR_OUTPUT) {
+            input.anyFailed = true;
+        } else if (outcome == Outcome.DELIVERED) {
+            input.anyDelivered = true;
+        }
+        if (--input.remaining > 0) {
+            return;
+        }
+        if (input.anyFailed) {
+            errorOutput.incrementAndGet();
+        } else if (input.anyDelivered) {
+            delivered.incrementAndGet();
+        } else {
+            dropped.incrementAndGet();
+        }
+        releasable += input.budgetBytes;
+        Segment segment = input.segment;
+        if (segment != null && --segment.pendingInputs == 0 && segment.sealed) {
+            segment.listener.committed(segment);
+        }
+    }
+
+    // ----- flush
+
+    void flush(CompletableFuture<Void> done) {
+        for (Buffer buffer : List.copyOf(open.values())) {
+            if (buffer.id.segment() == null) {
+                seal(buffer);
+            } else if (buffer.id.segment().forcedLast.isEmpty()) {
+                sealSegment(buffer.id.segment());
+            }
+        }
+        epochs.flush(done);
+        completeWaiters();
+    }
+
+    private void completeWaiters() {
+        long oldestBuffered = Long.MAX_VALUE;
+        for (Buffer buffer : open.values()) {
+            oldestBuffered = Math.min(oldestBuffered, buffer.epoch);
+        }
+        epochs.complete(oldestBuffered);
+    }
+
+    // ----- loop
+
+    private void loop() {
+        try {
+            while (true) {
+                boolean timed = !open.isEmpty() || !retries.isEmpty();
+                Runnable event = events.poll(timed ? TICK_NANOS : IDLE_NANOS, TimeUnit.NANOSECONDS);
+                int handled = 0;
+                while (event != null) {
+                    runSafely(event);
+                    if (++handled >= 10_000) {
+                        break;
+                    }
+                    event = events.poll();
+                }
+                if (releasable > 0) {
+                    budget.release(releasable);
+                    releasable = 0;
+                }
+                long now = settings.ticker().read();
+                checkIntervals(now);
+                checkRetries(now);
+                checkPressure();
+                completeWaiters();
+                updateFreshness();
+                if (stopping && events.isEmpty()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void runSafely(Runnable event) {
+        try {
+            event.run();
+        } catch (RuntimeException | Error e) {
+            LOG.error("delivery stream {}: internal failure in the delivery loop", settings.name(), e);
+        }
+    }
+
+    private void checkIntervals(long now) {
+        if (open.isEmpty()) {
+            return;
+        }
+        for (Buffer buffer : List.copyOf(open.values())) {
+            if (open.get(buffer.id) != buffer) {
+                continue;
+            }
+            Segment segment = buffer.id.segment();
+            if (segment == null) {
+                if (now - buffer.openedTick >= intervalNanos) {
+                    seal(buffer);
+                }
+            } else if (segment.forcedLast.isEmpty() && !segment.sealed
+                    && (now - segment.openedTick >= intervalNanos || segment.bytes >= settings.bufferSizeBytes())) {
+                sealSegment(segment);
+            }
+        }
+    }
+
+    private void checkRetries(long now) {
+        while (!retries.isEmpty() && now - retries.peek().due >= 0) {
+            dispatch(retries.poll().job);
+        }
+    }
+
+    private void checkPressure() {
+        while (!open.isEmpty() && budget.underPressure()) {
+            Buffer largest = null;
+            for (Buffer buffer : open.values()) {
+                if (buffer.id.segment() != null && buffer.id.segment().forcedLast.isPresent()) {
+                    continue;
+                }
+                if (largest == null || buffer.bytes > largest.bytes) {
+                    largest = buffer;
+                }
+            }
+            if (largest == null) {
+                return;
+            }
+            if (largest.id.segment() != null) {
+                sealSegment(largest.id.segment());
+            } else {
+                seal(largest);
+            }
+        }
+    }
+
+    private void updateFreshness() {
+        Instant oldest = null;
+        for (Buffer buffer : open.values()) {
+            if (buffer.id.kind() == Buffer.Kind.DATA && (oldest == null || buffer.oldestArrival.isBefore(oldest))) {
+                oldest = buffer.oldestArrival;
+            }
+        }
+        long age = oldest == null ? 0 : Math.max(0, settings.clock().millis() - oldest.toEpochMilli());
+        meters.dataFreshnessMillis.set(age);
+    }
+
+}

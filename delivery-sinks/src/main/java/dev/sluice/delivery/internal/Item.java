@@ -1,0 +1,22 @@
+package dev.sluice.delivery.internal;
+
+import java.util.Map;
+
+/**
+ * One processed record on its way to an object: destination data, error-output envelope or backup copy.
+ *
+ * <p>Design note: immutable. Owned by the coordinator thread while buffered and by one delivery thread while its
+ * object is encoded and written; the hand-over goes through the executor's queue.
+ */
+final class Item {
+
+    final InputRecord input;
+    final byte[] data;
+    final Map<String, String> partitionKeys;
+
+    Item(InputRecord input, byte[] data, Map<String, String> partitionKeys) {
+        this.input = input;
+        this.data = data;
+        this.partitionKeys = partitionKeys;
+    }
+}

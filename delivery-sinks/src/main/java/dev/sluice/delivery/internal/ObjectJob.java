@@ -1,0 +1,78 @@
+package dev.sluice.delivery.internal;
+
+import dev.sluice.delivery.Sink;
+import dev.sluice.delivery.SinkObject;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A sealed buffer on its way to a sink: its key, its items, and its retry state.
+ *
+ * <p>Design note: the key and request id are fixed at sealing, so every retry writes the same object. The encoded
+ * bytes are computed once, on a delivery thread, and reused by retries; the field is written by the delivery thread
+ * that encodes and read by later attempts, with the executor queue and the coordinator's event queue providing the
+ * happens-before edges. Retry state is touched only by the coordinator thread.
+ */
+final class ObjectJob {
+
+    final Buffer.Kind kind;
+    final String key;
+    final String name;
+    final List<Item> items;
+    final long epoch;
+    final String requestId;
+    final boolean createIfAbsent;
+    final Instant oldestArrival;
+    final Sink sink;
+    final ObjectEncoder encoder;
+    final Segment segment;
+    final List<String> values;
+    final long sealedTick;
+
+    ObjectEncoder.Encoded encoded;
+    int attempts;
+    long firstAttemptTick;
+    boolean conversionsCounted;
+
+    ObjectJob(Buffer.Kind kind, String key, String name, List<Item> items, long epoch, String requestId,
+              boolean createIfAbsent, Instant oldestArrival, Sink sink, ObjectEncoder encoder, Segment segment,
+              List<String> values, long sealedTick) {
+        this.kind = kind;
+        this.key = key;
+        this.name = name;
+        this.items = items;
+        this.epoch = epoch;
+        this.requestId = requestId;
+        this.createIfAbsent = createIfAbsent;
+        this.oldestArrival = oldestArrival;
+        this.sink = sink;
+        this.encoder = encoder;
+        this.segment = segment;
+        this.values = values;
+        this.sealedTick = sealedTick;
+    }
+
+    /**
+     * Encodes the items once (on the first attempt) and returns what the sink receives, or {@code null} when every
+     * item was rejected by the encoder and there is nothing to write. Runs on a delivery thread.
+     */
+    SinkObject encode() throws IOException {
+        if (encoded == null) {
+            encoded = encoder.encode(items, name);
+        }
+        if (encoded.written().isEmpty()) {
+            return null;
+        }
+        List<ByteBuffer> records = new ArrayList<>(encoded.written().size());
+        for (Item item : encoded.written()) {
+            records.add(ByteBuffer.wrap(item.data));
+        }
+        return new SinkObject(key, encoded.bytes(), encoder.contentType(), records, requestId, createIfAbsent,
+                oldestArrival);
+    }
+}

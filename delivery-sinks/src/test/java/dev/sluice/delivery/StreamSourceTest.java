@@ -1,0 +1,109 @@
+package dev.sluice.delivery;
+
+import dev.sluice.stream.PutRecordsRequestEntry;
+import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.testing.ManualClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.sluice.delivery.TestData.files;
+import static dev.sluice.delivery.TestData.lines;
+import static dev.sluice.delivery.TestData.utf8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StreamSourceTest {
+
+    @TempDir
+    Path work;
+
+    private static void put(StreamEngine engine, int from, int to) {
+        List<PutRecordsRequestEntry> batch = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            batch.add(PutRecordsRequestEntry.of("k" + i, utf8("{\"i\":" + i + "}")));
+        }
+        assertEquals(0, engine.putRecords("src", batch).failedRecordCount());
+    }
+
+    private DeliveryStream start(StreamEngine engine, Path bucket) {
+        return DeliveryStream.builder().name("fromstream").sink(Sink.localBucket(bucket))
+                .outputFormat(OutputFormat.jsonLines()).bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(60)))
+                .kinesisStreamSource(engine, "src", work.resolve("state")).build();
+    }
+
+    private static List<String> delivered(Path bucket) throws java.io.IOException {
+        List<String> out = new ArrayList<>();
+        for (String f : files(bucket)) {
+            out.addAll(lines(Files.readAllBytes(bucket.resolve(f))));
+        }
+        return out;
+    }
+
+    @Test
+    void streamSource_restartFromCheckpoints_deliversOnlyNewRecords() throws Exception {
+        Path bucket = work.resolve("bucket");
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 2);
+            put(engine, 0, 300);
+            try (DeliveryStream stream = start(engine, bucket)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 300);
+                stream.flush();
+                assertEquals(300, stream.stats().deliveredRecords());
+                DeliveryException e = assertThrows(DeliveryException.class, () -> stream.putRecord(utf8("{}")));
+                assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+            }
+            assertEquals(2, files(bucket).size());
+            for (String file : files(bucket)) {
+                assertTrue(file.matches("\\d{4}/\\d{2}/\\d{2}/\\d{2}/fromstream-1-[0-9-]{19}-shardId-00000000000[01]-\\d{27}-\\d{27}"),
+                        file);
+            }
+            String checkpoint = Files.readString(work.resolve("state/shardId-000000000000.json"));
+            assertTrue(checkpoint.matches("\\{\"checkpoint\":\"\\d{27}\",\"intents\":\\[]}"), checkpoint);
+
+            put(engine, 300, 310);
+            try (DeliveryStream stream = start(engine, bucket)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 10);
+                stream.flush();
+                assertEquals(10, stream.stats().deliveredRecords());
+            }
+        }
+        List<String> all = delivered(bucket);
+        assertEquals(310, all.size());
+        assertEquals(310, all.stream().distinct().count());
+    }
+
+    @Test
+    void streamSource_interval_deliversSegmentsWithoutFlush() {
+        Path bucket = work.resolve("bucket");
+        ManualClock time = new ManualClock();
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 2);
+            put(engine, 0, 50);
+            try (DeliveryStream stream = DeliveryStream.builder().name("fromstream").sink(Sink.localBucket(bucket))
+                    .clock(time).ticker(time).bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(60)))
+                    .kinesisStreamSource(engine, "src", work.resolve("state")).build()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 50);
+                time.advance(Duration.ofSeconds(60));
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().deliveredRecords() == 50);
+            }
+        }
+    }
+
+    @Test
+    void builder_unknownSourceStream_isRejected() {
+        try (StreamEngine engine = StreamEngine.builder().build()) {
+            DeliveryException e = assertThrows(DeliveryException.class, () -> DeliveryStream.builder().name("x")
+                    .sink(Sink.localBucket(work)).kinesisStreamSource(engine, "missing", work).build());
+            assertTrue(e.getMessage().startsWith("kinesisStreamSource stream 'missing' cannot be read"), e.getMessage());
+        }
+    }
+}
