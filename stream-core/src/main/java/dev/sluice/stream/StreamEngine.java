@@ -351,7 +351,9 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Where shards are kept. Default: {@link Storage#inMemory()}.
+         * Where shards are kept. Default: {@link Storage#inMemory()}. With {@link Storage#durable durable storage},
+         * {@link #build()} recovers the streams an earlier engine left in the directory, and {@link StreamEngine#close()}
+         * releases the directory for the next one.
          *
          * @param storage the storage
          * @return this builder
@@ -455,8 +457,12 @@ public final class StreamEngine implements AutoCloseable {
         /**
          * Validates the options and starts the engine's threads.
          *
-         * @return a running engine
+         * @return a running engine, with the streams durable storage kept from an earlier engine
          * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws StreamException          for durable storage: {@link ErrorCode#INVALID_ARGUMENT} naming the missing
+         *                                  JVM flags or dependency (see {@link Storage.Durable}),
+         *                                  {@link ErrorCode#RESOURCE_IN_USE} if another engine uses the directory,
+         *                                  {@link ErrorCode#INTERNAL_FAILURE} if it cannot be created or recovered
          */
         public StreamEngine build() {
             if (writerThreads < 1 || writerThreads > 64) {
@@ -474,7 +480,7 @@ public final class StreamEngine implements AutoCloseable {
             MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
-                    waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota));
+                    waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage));
             return new StreamEngine(core, storage);
         }
 

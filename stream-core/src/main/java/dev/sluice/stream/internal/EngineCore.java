@@ -2,11 +2,13 @@ package dev.sluice.stream.internal;
 
 import dev.sluice.stream.CreateStreamRequest;
 import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.FsyncPolicy;
 import dev.sluice.stream.GetRecordsResult;
 import dev.sluice.stream.PutRecordResult;
 import dev.sluice.stream.PutRecordsResult;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.ShardIteratorType;
+import dev.sluice.stream.Storage;
 import dev.sluice.stream.StreamDescriptionSummary;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.ThrottleMode;
@@ -35,15 +37,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@code sluice-stream-completer}) that builds the results of asynchronous puts and completes their futures,
  * so writers only write (building 500 sequence-number strings per batch was half a writer's time); and one
  * scheduler thread ({@code sluice-stream-scheduler}) that releases expired records' memory every second and
- * re-submits throttled puts in BLOCK mode. Nothing else; the count does not depend on the number of streams
- * or shards. Synchronous puts build their results on the caller's thread.
+ * re-submits throttled puts in BLOCK mode, and with durable storage under an interval fsync policy also forces
+ * the shard files. Nothing else; the count does not depend on the number of streams or shards. Synchronous puts
+ * build their results on the caller's thread.
+ *
+ * <p>Storage: the {@link ShardStore} is chosen from {@link Storage} before any thread starts. Durable storage
+ * is reached only through {@link DurableShardStore#open}, so an in-memory engine never loads a Chronicle class.
  */
 public final class EngineCore {
 
     /** Engine configuration, validated by the public builder. */
     public record Config(Clock clock, Ticker ticker, ThrottleMode throttleMode, MeterRegistry meterRegistry,
                          ThreadFactory threadFactory, WaitStrategy waitStrategy, int writerThreads, int ringBufferSize,
-                         Duration blockTimeout, int shardQuota) {
+                         Duration blockTimeout, int shardQuota, Storage storage) {
     }
 
     private static final Duration RETENTION_SWEEP_PERIOD = Duration.ofSeconds(1);
@@ -64,11 +70,25 @@ public final class EngineCore {
      * Starts an engine.
      *
      * @param config validated configuration
+     * @throws StreamException if durable storage cannot be used (JVM flags, dependency, directory) or recovered
      */
     public EngineCore(Config config) {
         this.ticker = config.ticker();
+        ShardStore store = config.storage() instanceof Storage.Durable durable
+                ? DurableShardStore.open(durable, config.clock())
+                : new InMemoryShardStore();
         this.streams = new Streams(config.clock(), config.ticker(), config.meterRegistry(), config.writerThreads(),
-                config.shardQuota());
+                config.shardQuota(), store);
+        try {
+            streams.recover();
+        } catch (RuntimeException e) {
+            try {
+                store.close();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = config.threadFactory().newThread(runnable);
             thread.setName("sluice-stream-scheduler");
@@ -86,6 +106,10 @@ public final class EngineCore {
         this.reads = new ReadPath(streams, config.clock(), config.ticker(), config.throttleMode(), config.blockTimeout());
         long period = RETENTION_SWEEP_PERIOD.toNanos();
         scheduler.scheduleWithFixedDelay(this::expireRecords, period, period, TimeUnit.NANOSECONDS);
+        if (config.storage() instanceof Storage.Durable durable && durable.fsyncPolicy() instanceof FsyncPolicy.Interval interval) {
+            long every = interval.period().toNanos();
+            scheduler.scheduleWithFixedDelay(this::syncLogs, every, every, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** Creates a stream. */
@@ -201,6 +225,7 @@ public final class EngineCore {
         // the drained ring produce still reaches the completer before it stops.
         stop(scheduler, timeout);
         stop(completer, timeout);
+        streams.close(); // after the writers: forces (per the fsync policy) and unmaps the shard files
     }
 
     private static void stop(ThreadPoolExecutor executor, Duration timeout) {
@@ -221,6 +246,15 @@ public final class EngineCore {
         } catch (RuntimeException e) {
             // A failed sweep only delays releasing memory; readers already skip expired records. The next
             // sweep retries. The thread must survive, so this is reported to the thread's handler.
+            Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+        }
+    }
+
+    private void syncLogs() {
+        try {
+            streams.syncLogs();
+        } catch (RuntimeException e) {
+            // A failed force is recorded by the shard, which then refuses records; the thread must survive.
             Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
         }
     }

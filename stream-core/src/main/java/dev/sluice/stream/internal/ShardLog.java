@@ -1,8 +1,8 @@
 package dev.sluice.stream.internal;
 
 /**
- * The storage seam: one shard's append-only record log. In-memory now; a durable implementation on
- * Chronicle Queue plugs in here.
+ * The storage seam: one shard's append-only record log, on the heap ({@link InMemoryShardLog}) or in a
+ * Chronicle Queue ({@link DurableShardLog}); a {@link ShardStore} makes them.
  *
  * <p>Threading contract: {@link #append} and {@link #publish} are called only by the shard's single
  * writer thread. Every other method may be called from any thread at any time. Records become visible
@@ -63,4 +63,13 @@ interface ShardLog {
      * @return records currently held, expired ones in a partly expired block included
      */
     long retainedRecords();
+
+    /**
+     * Returns the bytes the log's files use on disk.
+     *
+     * @return bytes on disk; 0 for a log kept in memory
+     */
+    default long diskBytes() {
+        return 0;
+    }
 }

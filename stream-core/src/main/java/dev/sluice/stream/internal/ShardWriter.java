@@ -26,12 +26,20 @@ final class ShardWriter {
     long eventBytes;
     long eventThrottled;
 
-    ShardWriter(ShardLog log, StreamMetrics.ShardMetrics metrics, ShardLimits limits, long firstCounter, long nowNanos) {
+    /**
+     * Creates the write side of a shard.
+     *
+     * @param nextCounter       the first counter to assign: the shard's first, or one past the newest recovered record's
+     * @param lastArrivalMillis the newest recovered record's arrival time (0 for a new shard): arrivals never go below it
+     */
+    ShardWriter(ShardLog log, StreamMetrics.ShardMetrics metrics, ShardLimits limits, long nextCounter,
+                long lastArrivalMillis, long nowNanos) {
         this.log = log;
         this.metrics = metrics;
         this.bytes = new TokenBucket(limits.writeBytesPerSecond(), nowNanos);
         this.records = new TokenBucket(limits.writeRecordsPerSecond(), nowNanos);
-        this.nextCounter = firstCounter;
+        this.nextCounter = nextCounter;
+        this.lastArrivalMillis = lastArrivalMillis;
     }
 
     /** Takes capacity for one record of {@code size} bytes if both limits allow it now. */
@@ -64,21 +72,30 @@ final class ShardWriter {
         return counter;
     }
 
-    /** Publishes what this event appended and flushes its tallies to the meters. */
+    /**
+     * Publishes what this event appended and flushes its tallies to the meters.
+     *
+     * @throws RuntimeException if the log could not publish (durable storage failing to sync); the tallies are
+     *                          reset anyway and the caller fails this event's records for the shard
+     */
     void endEvent() {
-        log.publish();
-        if (eventRecords > 0) {
-            metrics.incomingRecords.increment(eventRecords);
-            metrics.incomingBytes.increment(eventBytes);
+        try {
+            log.publish();
+            if (eventRecords > 0) {
+                metrics.incomingRecords.increment(eventRecords);
+                metrics.incomingBytes.increment(eventBytes);
+            }
+        } finally {
+            // Reset even when publishing failed, or this shard would never be published again.
+            if (eventThrottled > 0) {
+                metrics.writeThrottled.increment(eventThrottled);
+            }
+            touched = false;
+            blockedThisEvent = false;
+            eventRecords = 0;
+            eventBytes = 0;
+            eventThrottled = 0;
         }
-        if (eventThrottled > 0) {
-            metrics.writeThrottled.increment(eventThrottled);
-        }
-        touched = false;
-        blockedThisEvent = false;
-        eventRecords = 0;
-        eventBytes = 0;
-        eventThrottled = 0;
     }
 
     /** Arrival time for a record accepted at {@code wallMillis}: never before the previous record's. */

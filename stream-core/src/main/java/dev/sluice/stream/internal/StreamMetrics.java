@@ -108,6 +108,9 @@ final class StreamMetrics {
                     .tags(shardTags).register(registry));
             register(Gauge.builder("RetainedRecords", log, ShardLog::retainedRecords)
                     .description("records the shard holds (Sluice-specific)").tags(shardTags).register(registry));
+            register(Gauge.builder("DiskBytes", log, ShardLog::diskBytes)
+                    .description("bytes the shard's files use on disk, 0 in memory (Sluice-specific)").baseUnit("bytes")
+                    .tags(shardTags).register(registry));
         }
 
         private Counter shardCounter(String name, String description, Tags shardTags) {

@@ -3,6 +3,7 @@ package dev.sluice.stream.internal;
 import dev.sluice.stream.CreateStreamRequest;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
+import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +20,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Design note: lookups (every put and read) are lock-free reads of a concurrent map; changes are
  * serialised by {@code this}, as they are rare. Shards are assigned to writer threads round-robin across
- * all streams, so the writers stay balanced however streams come and go.
+ * all streams, so the writers stay balanced however streams come and go. Shard logs come from the
+ * {@link ShardStore}, which also keeps what must outlive the engine (durable storage): streams it recovers at
+ * start-up are registered as if just created, each shard's writer continuing after its newest record.
  */
 final class Streams {
 
@@ -29,15 +32,35 @@ final class Streams {
     private final MeterRegistry registry;
     private final int writers;
     private final int shardQuota;
+    private final ShardStore store;
     private int nextWriter;
     private int openShards;
 
-    Streams(Clock clock, Ticker ticker, MeterRegistry registry, int writers, int shardQuota) {
+    Streams(Clock clock, Ticker ticker, MeterRegistry registry, int writers, int shardQuota, ShardStore store) {
         this.clock = clock;
         this.ticker = ticker;
         this.registry = registry;
         this.writers = writers;
         this.shardQuota = shardQuota;
+        this.store = store;
+    }
+
+    /** Registers the streams the store kept from an earlier engine. */
+    synchronized void recover() {
+        long now = ticker.read();
+        for (ShardStore.RecoveredStream recovered : store.recover()) {
+            StreamManifest manifest = recovered.manifest();
+            StreamMetrics metrics = new StreamMetrics(registry, manifest.name());
+            ShardState[] shards = new ShardState[recovered.shards().size()];
+            for (int i = 0; i < shards.length; i++) {
+                ShardStore.RecoveredShard shard = recovered.shards().get(i);
+                shards[i] = shard(i, manifest.shardRanges().get(i), shard.log(), metrics, manifest.limits(),
+                        shard.nextCounter(), shard.lastArrivalMillis(), now);
+            }
+            streams.put(manifest.name(), new StreamState(manifest.name(), manifest.incarnation(), manifest.created(),
+                    manifest.retention(), manifest.limits(), shards, metrics));
+            openShards += shards.length;
+        }
     }
 
     synchronized StreamState create(CreateStreamRequest request) {
@@ -56,23 +79,41 @@ final class Streams {
             throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "shardCount must be <= "
                     + (SequenceNumbers.MAX_SHARD_INDEX + 1) + " but was " + count);
         }
+        long incarnation = ThreadLocalRandom.current().nextLong();
         StreamMetrics metrics = new StreamMetrics(registry, name);
         ShardState[] shards = new ShardState[count];
         long now = ticker.read();
-        for (int i = 0; i < count; i++) {
-            HashKeyRange range = new HashKeyRange(HashKeySpace.evenSplitStart(i, count), HashKeySpace.evenSplitEnd(i, count));
-            ShardLog log = new InMemoryShardLog(i);
-            StreamMetrics.ShardMetrics shardMetrics = metrics.shard(ShardState.shardId(i), log);
-            ShardWriter writer = new ShardWriter(log, shardMetrics, request.shardLimits(), SequenceNumbers.FIRST_COUNTER, now);
-            shards[i] = new ShardState(i, range, SequenceNumbers.FIRST_COUNTER, nextWriter, log, writer,
-                    new ReadLimiter(request.shardLimits(), now), shardMetrics);
-            nextWriter = (nextWriter + 1) % writers;
+        try {
+            for (int i = 0; i < count; i++) {
+                HashKeyRange range = new HashKeyRange(HashKeySpace.evenSplitStart(i, count), HashKeySpace.evenSplitEnd(i, count));
+                ShardLog log = store.openLog(name, incarnation, i, request.retention());
+                shards[i] = shard(i, range, log, metrics, request.shardLimits(), SequenceNumbers.FIRST_COUNTER, 0, now);
+            }
+            StreamState stream = new StreamState(name, incarnation, clock.instant(), request.retention(),
+                    request.shardLimits(), shards, metrics);
+            store.save(StreamManifest.of(stream));
+            streams.put(name, stream);
+            openShards += count;
+            return stream;
+        } catch (RuntimeException e) {
+            metrics.remove();
+            try {
+                store.delete(name, incarnation);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
-        StreamState stream = new StreamState(name, ThreadLocalRandom.current().nextLong(), clock.instant(),
-                request.retention(), request.shardLimits(), shards, metrics);
-        streams.put(name, stream);
-        openShards += count;
-        return stream;
+    }
+
+    private ShardState shard(int index, HashKeyRange range, ShardLog log, StreamMetrics metrics, ShardLimits limits,
+                             long nextCounter, long lastArrivalMillis, long nowNanos) {
+        StreamMetrics.ShardMetrics shardMetrics = metrics.shard(ShardState.shardId(index), log);
+        ShardWriter writer = new ShardWriter(log, shardMetrics, limits, nextCounter, lastArrivalMillis, nowNanos);
+        ShardState shard = new ShardState(index, range, SequenceNumbers.FIRST_COUNTER, nextWriter, log, writer,
+                new ReadLimiter(limits, nowNanos), shardMetrics);
+        nextWriter = (nextWriter + 1) % writers;
+        return shard;
     }
 
     synchronized void delete(String name) {
@@ -81,6 +122,7 @@ final class Streams {
         streams.remove(name);
         openShards -= stream.shards.length;
         stream.metrics.remove();
+        store.delete(name, stream.incarnation);
     }
 
     StreamState require(String name) {
@@ -115,6 +157,7 @@ final class Streams {
                     + ") for stream " + name + " can not be shorter than existing retention period (" + stream.retention()
                     + "). Use DecreaseRetentionPeriod API.");
         }
+        store.save(StreamManifest.of(stream).withRetention(retention)); // on disk first: a failed write changes nothing
         stream.retention(retention);
     }
 
@@ -126,6 +169,7 @@ final class Streams {
                     + ") for stream " + name + " can not be longer than existing retention period (" + stream.retention()
                     + "). Use IncreaseRetentionPeriod API.");
         }
+        store.save(StreamManifest.of(stream).withRetention(retention)); // on disk first: a failed write changes nothing
         stream.retention(retention);
     }
 
@@ -138,6 +182,16 @@ final class Streams {
                 shard.log.expireBefore(cutoff);
             }
         }
+    }
+
+    /** Forces written records to the storage device (the interval fsync policy). */
+    void syncLogs() {
+        store.sync();
+    }
+
+    /** Closes the store; called once, after the writers stopped. */
+    synchronized void close() {
+        store.close();
     }
 
     private static StreamException notFound(String name) {

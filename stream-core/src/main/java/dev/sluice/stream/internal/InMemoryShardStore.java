@@ -1,0 +1,38 @@
+package dev.sluice.stream.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+/** The default store: heap logs, nothing kept past the engine. Loads no optional dependency. */
+final class InMemoryShardStore implements ShardStore {
+
+    @Override
+    public List<RecoveredStream> recover() {
+        return List.of();
+    }
+
+    @Override
+    public ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention) {
+        return new InMemoryShardLog(shardIndex);
+    }
+
+    @Override
+    public void save(StreamManifest manifest) {
+        // Nothing outlives the engine.
+    }
+
+    @Override
+    public void delete(String stream, long incarnation) {
+        // The logs become garbage with the stream.
+    }
+
+    @Override
+    public void sync() {
+        // Nothing to force.
+    }
+
+    @Override
+    public void close() {
+        // Nothing to release.
+    }
+}
