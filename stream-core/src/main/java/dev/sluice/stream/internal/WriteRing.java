@@ -168,10 +168,28 @@ final class WriteRing {
                 op.failPending(entries, ErrorCode.INTERNAL_FAILURE, "writer failed: " + e);
             } finally {
                 for (ShardWriter w : touched) {
-                    w.endEvent();
+                    try {
+                        w.endEvent();
+                    } catch (RuntimeException | Error e) {
+                        failUnpublished(op, entries, w, e);
+                    }
                 }
                 touched.clear();
                 op.partDone();
+            }
+        }
+
+        /** The shard's log could not publish: its records of this event are not acknowledged. */
+        private static void failUnpublished(PutOperation op, int[] entries, ShardWriter w, Throwable failure) {
+            ErrorCode code = failure instanceof StreamException se ? se.code() : ErrorCode.INTERNAL_FAILURE;
+            int n = entries == null ? op.size() : entries.length;
+            for (int k = 0; k < n; k++) {
+                int i = entries == null ? k : entries[k];
+                if (op.shards[i].writer == w && op.outcomes[i] == PutOperation.WRITTEN) {
+                    op.failed(i, code, "shard " + op.shards[i].shardId + " of stream " + op.stream.name
+                            + " could not make the record durable and visible, so it was not acknowledged (it may still"
+                            + " appear after a restart, so a retry can duplicate it): " + failure.getMessage());
+                }
             }
         }
 

@@ -1,0 +1,120 @@
+package dev.sluice.stream.internal;
+
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.HashKeyRange;
+import dev.sluice.stream.ShardLimits;
+import dev.sluice.stream.StreamException;
+import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.WaitStrategy;
+import dev.sluice.stream.testing.ManualClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A log that cannot publish (durable storage failing to sync) fails those puts; it never hangs or loses them. */
+class WriteRingTest {
+
+    private final ManualClock time = new ManualClock();
+    private final WriteRing ring = new WriteRing(1, 64, Executors.defaultThreadFactory(), WaitStrategy.BLOCKING, time, time,
+            ThrottleMode.OFF);
+
+    @AfterEach
+    void close() {
+        ring.close(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void publish_whenTheLogCannotPublish_failsTheEventsRecordsAndRecoversAfterwards() throws Exception {
+        FailingLog log = new FailingLog();
+        StreamMetrics metrics = new StreamMetrics(new SimpleMeterRegistry(), "s");
+        StreamMetrics.ShardMetrics shardMetrics = metrics.shard("shardId-000000000000", log);
+        ShardWriter writer = new ShardWriter(log, shardMetrics, ShardLimits.KINESIS, SequenceNumbers.FIRST_COUNTER, 0, 0);
+        ShardState shard = new ShardState(0, new HashKeyRange(BigInteger.ZERO, KinesisLimits.MAX_HASH_KEY),
+                SequenceNumbers.FIRST_COUNTER, 0, log, writer, new ReadLimiter(ShardLimits.KINESIS, 0), shardMetrics);
+        StreamState stream = new StreamState("s", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
+                new ShardState[] {shard}, metrics);
+
+        log.failNextPublish = true;
+        PutOperation failed = put(stream, shard, 3);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(PutOperation.FAILED, failed.outcomes[i]);
+            assertEquals(ErrorCode.INTERNAL_FAILURE, failed.errors[i]);
+            assertTrue(failed.messages[i].contains("not acknowledged") && failed.messages[i].contains("disk went away"),
+                    failed.messages[i]);
+        }
+        // The shard is published again on the next event: nothing stays silently invisible.
+        PutOperation ok = put(stream, shard, 2);
+        assertEquals(PutOperation.WRITTEN, ok.outcomes[0]);
+        assertEquals(PutOperation.WRITTEN, ok.outcomes[1]);
+        assertEquals(2, log.publishes);
+    }
+
+    private PutOperation put(StreamState stream, ShardState shard, int n) throws Exception {
+        byte[][] keys = new byte[n][];
+        byte[][] data = new byte[n][];
+        ShardState[] shards = new ShardState[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = new byte[] {'k'};
+            data[i] = new byte[] {(byte) i};
+            shards[i] = shard;
+        }
+        PutOperation op = new PutOperation(stream, keys, data, shards, -1);
+        ring.publish(op);
+        return op.done.get(5, TimeUnit.SECONDS);
+    }
+
+    /** An in-memory log whose next publish can be made to fail. */
+    private static final class FailingLog implements ShardLog {
+        private final InMemoryShardLog delegate = new InMemoryShardLog(0);
+        volatile boolean failNextPublish;
+        int publishes;
+
+        @Override
+        public void append(long sequence, long arrivalMillis, byte[] partitionKey, byte[] data) {
+            delegate.append(sequence, arrivalMillis, partitionKey, data);
+        }
+
+        @Override
+        public void publish() {
+            publishes++;
+            if (failNextPublish) {
+                failNextPublish = false;
+                throw new StreamException(ErrorCode.INTERNAL_FAILURE, "fsync failed: disk went away");
+            }
+            delegate.publish();
+        }
+
+        @Override
+        public ShardRead read(long fromSequence, long fromArrivalMillis, int limit, long maxBytes) {
+            return delegate.read(fromSequence, fromArrivalMillis, limit, maxBytes);
+        }
+
+        @Override
+        public long lastSequence() {
+            return delegate.lastSequence();
+        }
+
+        @Override
+        public void expireBefore(long cutoffMillis) {
+            delegate.expireBefore(cutoffMillis);
+        }
+
+        @Override
+        public long retainedBytes() {
+            return delegate.retainedBytes();
+        }
+
+        @Override
+        public long retainedRecords() {
+            return delegate.retainedRecords();
+        }
+    }
+}
