@@ -2,6 +2,7 @@ package dev.sluice.stream;
 
 import dev.sluice.stream.internal.EngineCore;
 import dev.sluice.stream.internal.KinesisLimits;
+import dev.sluice.stream.internal.consumer.ConsumerEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -44,10 +45,12 @@ public final class StreamEngine implements AutoCloseable {
 
     private final EngineCore core;
     private final Storage storage;
+    private final ConsumerEnvironment consumerEnvironment;
 
-    private StreamEngine(EngineCore core, Storage storage) {
+    private StreamEngine(EngineCore core, Storage storage, ConsumerEnvironment consumerEnvironment) {
         this.core = core;
         this.storage = storage;
+        this.consumerEnvironment = consumerEnvironment;
     }
 
     /**
@@ -262,6 +265,11 @@ public final class StreamEngine implements AutoCloseable {
      */
     public Storage storage() {
         return storage;
+    }
+
+    /** What {@link ConsumerApplication}s of this engine share: ticker, threads, registry, checkpoints. */
+    ConsumerEnvironment consumerEnvironment() {
+        return consumerEnvironment;
     }
 
     /** Drains accepted puts for up to {@link #DEFAULT_CLOSE_TIMEOUT}, then stops. Idempotent. */
@@ -481,7 +489,7 @@ public final class StreamEngine implements AutoCloseable {
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage));
-            return new StreamEngine(core, storage);
+            return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage));
         }
 
         /**

@@ -1,0 +1,281 @@
+package dev.sluice.stream;
+
+import dev.sluice.stream.internal.KinesisLimits;
+import dev.sluice.stream.internal.consumer.ConsumerRuntime;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A consumer application (KCL, embedded, without DynamoDB): reads every shard of a stream and hands the records
+ * to a {@link RecordProcessor}, shard by shard, in sequence order, with checkpoints that survive a restart.
+ * Several applications (different names) read the same stream independently, each with its own position.
+ *
+ * <pre>{@code
+ * try (ConsumerApplication app = ConsumerApplication.builder(engine)
+ *         .applicationName("billing").streamName("orders")
+ *         .initialPosition(ShardIteratorType.trimHorizon())
+ *         .processor(input -> {
+ *             input.records().forEach(record -> bill(record.dataBytes()));
+ *             input.checkpointer().checkpoint();
+ *         })
+ *         .build()) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Threads: {@code threads} library-owned threads ({@code sluice-consumer-<application>-<n>}, made by the engine's
+ * thread factory; never more than the stream has shards) cycle over the shards: each takes the shard whose next
+ * read is due, reads it (Kinesis GetRecords, shared-throughput mode) and delivers the batch. Polling, idle waits
+ * and back-offs run on the engine's ticker.
+ *
+ * <p>Positions: a shard with a checkpoint resumes after it ({@code AFTER_SEQUENCE_NUMBER}); a shard without one
+ * starts at the initial position. Between checkpoints each record is delivered once; after a restart, records
+ * after the last checkpoint are delivered again (at-least-once, as KCL).
+ *
+ * <p>Failures: a processor that throws is handled by the {@link ConsumerExceptionHandler} (default:
+ * {@link ConsumerExceptionHandler#retryForever()}). Throttled reads ({@code ProvisionedThroughputExceededException})
+ * and other retryable read errors are retried with exponential back-off (100 ms doubling to 10 s on the ticker);
+ * an expired iterator is replaced from the shard's position. Nothing is skipped.
+ *
+ * <p>Metrics: a {@code MillisBehindLatest} gauge per shard in the engine's registry, tagged {@code application},
+ * {@code stream} and {@code shard}: the lag reported by the shard's last read.
+ *
+ * <p>Records in the Kinesis Producer Library's aggregated format are de-aggregated: the processor receives each
+ * user record as a {@link ConsumerRecord} with its sub-sequence number.
+ *
+ * <p>Thread-safety: {@link #close()} is safe from any thread, including a processor's.
+ */
+public final class ConsumerApplication implements AutoCloseable {
+
+    /** Default {@link #close()} deadline for in-flight batches. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Most worker threads of one application. */
+    public static final int MAX_THREADS = 64;
+
+    private final ConsumerRuntime runtime;
+    private final String applicationName;
+    private final String streamName;
+
+    private ConsumerApplication(ConsumerRuntime runtime, String applicationName, String streamName) {
+        this.runtime = runtime;
+        this.applicationName = applicationName;
+        this.streamName = streamName;
+    }
+
+    /**
+     * Starts a builder for an application reading from {@code engine}.
+     *
+     * @param engine the engine whose stream the application reads; its ticker, thread factory, meter registry and
+     *               storage are used
+     * @return a new builder
+     */
+    public static Builder builder(StreamEngine engine) {
+        return new Builder(Objects.requireNonNull(engine, "engine"));
+    }
+
+    /**
+     * Returns the application name.
+     *
+     * @return the name
+     */
+    public String applicationName() {
+        return applicationName;
+    }
+
+    /**
+     * Returns the stream the application reads.
+     *
+     * @return the stream name
+     */
+    public String streamName() {
+        return streamName;
+    }
+
+    /** Stops, waiting up to {@link #DEFAULT_CLOSE_TIMEOUT} for in-flight batches: see {@link #close(Duration)}. */
+    @Override
+    public void close() {
+        close(DEFAULT_CLOSE_TIMEOUT);
+    }
+
+    /**
+     * Stops the application: no new reads start; batches being processed finish (threads still busy after
+     * {@code timeout} are interrupted); then {@link RecordProcessor#shutdown} is called for each shard still being
+     * read, on this thread, and may checkpoint. Afterwards checkpointers throw {@link IllegalStateException} and
+     * the application's gauges are removed; an application of the same name may then be built again. Idempotent.
+     *
+     * @param timeout how long to wait for in-flight batches
+     */
+    public void close(Duration timeout) {
+        runtime.close(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Configures and starts a {@link ConsumerApplication}. Validated at {@link #build()}, which names the option,
+     * its range and the actual value when one is wrong.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        /** GetRecords' own limit per call. */
+        private static final int MAX_RECORDS_LIMIT = 10_000;
+
+        private final StreamEngine engine;
+        private String applicationName;
+        private String streamName;
+        private ShardIteratorType initialPosition = ShardIteratorType.latest();
+        private RecordProcessor processor;
+        private ConsumerExceptionHandler exceptionHandler = ConsumerExceptionHandler.retryForever();
+        private int threads = 2;
+        private int maxRecords = MAX_RECORDS_LIMIT;
+        private Duration pollInterval = Duration.ofSeconds(1);
+
+        private Builder(StreamEngine engine) {
+            this.engine = engine;
+        }
+
+        /**
+         * The application's name (KCL application name): keys its checkpoints. Required.
+         *
+         * @param applicationName 1-128 characters of {@code [a-zA-Z0-9_.-]}, not {@code .} or {@code ..}
+         * @return this builder
+         */
+        public Builder applicationName(String applicationName) {
+            this.applicationName = Objects.requireNonNull(applicationName, "applicationName");
+            return this;
+        }
+
+        /**
+         * The stream to read. Required; it must exist when {@link #build()} is called.
+         *
+         * @param streamName the stream
+         * @return this builder
+         */
+        public Builder streamName(String streamName) {
+            this.streamName = Objects.requireNonNull(streamName, "streamName");
+            return this;
+        }
+
+        /**
+         * Where a shard without a checkpoint starts (KCL {@code InitialPositionInStream}). Default:
+         * {@link ShardIteratorType#latest()}, as KCL.
+         *
+         * @param initialPosition {@link ShardIteratorType#trimHorizon()}, {@link ShardIteratorType#latest()} or
+         *                        {@link ShardIteratorType#atTimestamp}
+         * @return this builder
+         */
+        public Builder initialPosition(ShardIteratorType initialPosition) {
+            this.initialPosition = Objects.requireNonNull(initialPosition, "initialPosition");
+            return this;
+        }
+
+        /**
+         * The record processor, shared by all shards. Required.
+         *
+         * @param processor the processor
+         * @return this builder
+         */
+        public Builder processor(RecordProcessor processor) {
+            this.processor = Objects.requireNonNull(processor, "processor");
+            return this;
+        }
+
+        /**
+         * The failure policy. Default: {@link ConsumerExceptionHandler#retryForever()}.
+         *
+         * @param exceptionHandler the handler
+         * @return this builder
+         */
+        public Builder exceptionHandler(ConsumerExceptionHandler exceptionHandler) {
+            this.exceptionHandler = Objects.requireNonNull(exceptionHandler, "exceptionHandler");
+            return this;
+        }
+
+        /**
+         * Number of worker threads. Default: 2.
+         *
+         * @param threads in [1, {@link #MAX_THREADS}]
+         * @return this builder
+         */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Most records per GetRecords call, and so per batch before de-aggregation (KCL {@code maxRecords}).
+         * Default: 10,000.
+         *
+         * @param maxRecords in [1, 10,000]
+         * @return this builder
+         */
+        public Builder maxRecords(int maxRecords) {
+            this.maxRecords = maxRecords;
+            return this;
+        }
+
+        /**
+         * Wait between two reads of a shard (KCL {@code idleTimeBetweenReadsInMillis}), on the engine's ticker.
+         * Polling applications share a shard's 5 GetRecords calls per second. Default: 1 second, as KCL.
+         *
+         * @param pollInterval in [PT0S, PT1M]
+         * @return this builder
+         */
+        public Builder pollInterval(Duration pollInterval) {
+            this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+            return this;
+        }
+
+        /**
+         * Validates the options and starts the application's threads.
+         *
+         * @return a running application
+         * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws NullPointerException     if a required option is missing
+         * @throws StreamException          {@link ErrorCode#RESOURCE_NOT_FOUND} if the stream does not exist,
+         *                                  {@link ErrorCode#RESOURCE_IN_USE} if an application of this name already
+         *                                  reads it in this engine, {@link ErrorCode#ENGINE_CLOSED} if the engine is
+         *                                  closed, {@link ErrorCode#INTERNAL_FAILURE} if stored checkpoints cannot
+         *                                  be read
+         */
+        public ConsumerApplication build() {
+            Objects.requireNonNull(applicationName, "applicationName is required");
+            Objects.requireNonNull(streamName, "streamName is required");
+            Objects.requireNonNull(processor, "processor is required");
+            checkApplicationName(applicationName);
+            KinesisLimits.checkStreamName(streamName);
+            if (!(initialPosition instanceof ShardIteratorType.TrimHorizon
+                    || initialPosition instanceof ShardIteratorType.Latest
+                    || initialPosition instanceof ShardIteratorType.AtTimestamp)) {
+                throw new IllegalArgumentException("initialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP but was "
+                        + initialPosition.kinesisName());
+            }
+            if (threads < 1 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be in [1, " + MAX_THREADS + "] but was " + threads);
+            }
+            if (maxRecords < 1 || maxRecords > MAX_RECORDS_LIMIT) {
+                throw new IllegalArgumentException("maxRecords must be in [1, " + MAX_RECORDS_LIMIT + "] but was " + maxRecords);
+            }
+            if (pollInterval.isNegative() || pollInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("pollInterval must be in [PT0S, PT1M] but was " + pollInterval);
+            }
+            ConsumerRuntime runtime = new ConsumerRuntime(engine, engine.consumerEnvironment(),
+                    new ConsumerRuntime.Settings(applicationName, streamName, initialPosition, processor,
+                            exceptionHandler, threads, maxRecords, pollInterval));
+            return new ConsumerApplication(runtime, applicationName, streamName);
+        }
+
+        private static void checkApplicationName(String name) {
+            boolean ok = !name.isEmpty() && name.length() <= 128 && !name.equals(".") && !name.equals("..");
+            for (int i = 0; ok && i < name.length(); i++) {
+                char c = name.charAt(i);
+                ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || c == '_' || c == '.' || c == '-';
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("applicationName must be 1-128 characters of [a-zA-Z0-9_.-], "
+                        + "not . or .., but was '" + name + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.sluice.stream.internal.consumer;
+
+import dev.sluice.stream.ConsumerExceptionHandler;
+import dev.sluice.stream.ConsumerFailure;
+import dev.sluice.stream.ConsumerRecord;
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.GetRecordsResult;
+import dev.sluice.stream.ProcessRecordsInput;
+import dev.sluice.stream.ShardIteratorType;
+import dev.sluice.stream.ShutdownInput;
+import dev.sluice.stream.StreamException;
+import dev.sluice.stream.StreamRecord;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reads one shard for one application and hands its batches to the processor: one {@link #poll()} is one step
+ * (a GetRecords call and its delivery, or the retry of a failed delivery).
+ *
+ * <p>Design note: the position is the shard iterator plus {@code position}, the sequence number after which to
+ * resume (the last record delivered, else the checkpoint); a new iterator is taken from it when the old one
+ * expires. A batch stays {@code pending} until the processor returns normally, so a throwing processor gets the
+ * same records again and the iterator does not move past them. Throttled and other retryable reads keep the
+ * iterator and wait with exponential back-off. Non-retryable read failures and {@code STOP_SHARD} stop the shard
+ * without touching its checkpoint.
+ *
+ * <p>Thread-safety: confined to one worker at a time; the worker queue's lock hands it from one worker to the
+ * next, which orders every access. Only {@link #millisBehindLatest} is read by other threads (the gauge).
+ */
+final class ShardConsumer {
+
+    /** First retry back-off (KCL's default task back-off is 500 ms; shorter keeps tests and recovery quick). */
+    static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
+    /** Longest retry back-off. */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+    private final ConsumerRuntime.Settings settings;
+    private final ConsumerRuntime runtime;
+    private final String shardId;
+    private final ShardCheckpointer checkpointer;
+    private final AtomicLong millisBehindLatest = new AtomicLong();
+
+    private String iterator;
+    private String position;
+    private List<ConsumerRecord> pending;
+    private String pendingLast;
+    private Duration pendingLag;
+    private Optional<String> pendingNext;
+    private int processorFailures;
+    private int readFailures;
+    private boolean finished;
+
+    /** Ticker reading at which the next step is due; read and written under the worker queue's lock. */
+    long due;
+    /** Tie-breaker for equal due times, so shards take turns. */
+    long order;
+
+    ShardConsumer(ConsumerRuntime runtime, String shardId, ShardCheckpointer checkpointer) {
+        this.settings = runtime.settings();
+        this.runtime = runtime;
+        this.shardId = shardId;
+        this.checkpointer = checkpointer;
+        this.position = checkpointer.checkpointed();
+    }
+
+    String shardId() {
+        return shardId;
+    }
+
+    AtomicLong millisBehindLatest() {
+        return millisBehindLatest;
+    }
+
+    /** Whether the shard stopped or ended; then it takes no more steps and gets no shutdown call. */
+    boolean finished() {
+        return finished;
+    }
+
+    /**
+     * Takes one step.
+     *
+     * @return whether to schedule the shard again (at {@link #due})
+     */
+    boolean poll() {
+        try {
+            return pollOnce();
+        } catch (RuntimeException | Error e) {
+            // Anything unexpected outside the processor (de-aggregation, the engine) stops this shard, reported
+            // to the handler with its place kept; it must never kill the worker thread and silently drop the shard.
+            return stopped(e);
+        }
+    }
+
+    private boolean pollOnce() {
+        long now = runtime.ticker().read();
+        if (pending == null) {
+            GetRecordsResult result;
+            try {
+                if (iterator == null) {
+                    iterator = runtime.engine().getShardIterator(settings.streamName(), shardId, startingPosition());
+                }
+                result = runtime.engine().getRecords(iterator, settings.maxRecords());
+            } catch (StreamException e) {
+                return readFailed(e, now);
+            }
+            readFailures = 0;
+            millisBehindLatest.set(result.behindLatest().toMillis());
+            if (result.records().isEmpty()) {
+                return advance(result.nextShardIterator(), now);
+            }
+            List<ConsumerRecord> records = new ArrayList<>();
+            for (StreamRecord record : result.records()) {
+                records.addAll(KplAggregation.deaggregate(record));
+            }
+            pending = records;
+            pendingLast = result.records().get(result.records().size() - 1).sequenceNumber();
+            pendingLag = result.behindLatest();
+            pendingNext = result.nextShardIterator();
+        }
+        return deliver(now);
+    }
+
+    private ShardIteratorType startingPosition() {
+        return position != null ? ShardIteratorType.afterSequenceNumber(position) : settings.initialPosition();
+    }
+
+    private boolean deliver(long now) {
+        checkpointer.delivered(pendingLast);
+        if (!pending.isEmpty()) {
+            try {
+                settings.processor().processRecords(new ProcessRecordsInput(shardId, pending, pendingLag, checkpointer));
+            } catch (Throwable e) {
+                processorFailures++;
+                ConsumerExceptionHandler.Action action;
+                try {
+                    action = settings.exceptionHandler().onProcessorFailure(failure(processorFailures, e));
+                } catch (RuntimeException handlerFailure) {
+                    e.addSuppressed(handlerFailure); // a broken handler stops the shard; its place is kept
+                    action = ConsumerExceptionHandler.Action.STOP_SHARD;
+                }
+                if (action == ConsumerExceptionHandler.Action.STOP_SHARD) {
+                    finished = true;
+                    return false;
+                }
+                due = now + backoff(processorFailures);
+                return true;
+            }
+        }
+        processorFailures = 0;
+        position = pendingLast;
+        pending = null;
+        return advance(pendingNext, now);
+    }
+
+    private boolean advance(Optional<String> next, long now) {
+        if (next.isEmpty()) {
+            finished = true;
+            shutdown(ShutdownInput.Reason.SHARD_END);
+            return false;
+        }
+        iterator = next.get();
+        due = now + settings.pollInterval().toNanos();
+        return true;
+    }
+
+    private boolean readFailed(StreamException e, long now) {
+        if (e.code() == ErrorCode.EXPIRED_ITERATOR) {
+            iterator = null; // taken again from the position on the next step
+            due = now;
+            return true;
+        }
+        if (e.isRetryable()) {
+            readFailures++;
+            due = now + backoff(readFailures);
+            return true;
+        }
+        return stopped(e);
+    }
+
+    private boolean stopped(Throwable e) {
+        finished = true;
+        try {
+            settings.exceptionHandler().onShardStopped(failure(1, e));
+        } catch (RuntimeException handlerFailure) {
+            e.addSuppressed(handlerFailure);
+        }
+        return false;
+    }
+
+    /** Calls the processor's shutdown hook; its failure goes to the handler, whose answer does not matter then. */
+    void shutdown(ShutdownInput.Reason reason) {
+        try {
+            settings.processor().shutdown(new ShutdownInput(shardId, reason, checkpointer));
+        } catch (Throwable e) {
+            try {
+                settings.exceptionHandler().onProcessorFailure(failure(1, e));
+            } catch (RuntimeException handlerFailure) {
+                e.addSuppressed(handlerFailure);
+            }
+        }
+    }
+
+    private ConsumerFailure failure(int attempt, Throwable cause) {
+        return new ConsumerFailure(settings.applicationName(), settings.streamName(), shardId, attempt, cause);
+    }
+
+    static long backoff(int attempt) {
+        long nanos = INITIAL_BACKOFF.toNanos() << Math.min(attempt - 1, 20);
+        return Math.min(nanos, MAX_BACKOFF.toNanos());
+    }
+}
