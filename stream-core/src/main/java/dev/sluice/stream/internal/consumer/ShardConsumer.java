@@ -37,6 +37,8 @@ final class ShardConsumer {
     static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
     /** Longest retry back-off. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** Longest back-off after a throttled read: the per-second read limits have refilled by then. */
+    static final Duration MAX_THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
     private final ConsumerRuntime.Settings settings;
     private final ConsumerRuntime runtime;
@@ -175,7 +177,13 @@ final class ShardConsumer {
         }
         if (e.isRetryable()) {
             readFailures++;
-            due = now + backoff(readFailures);
+            long wait = backoff(readFailures);
+            if (e.code() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
+                // A shard's read budget refills within a second; waiting longer only starves this application
+                // (measured: 10 s back-offs left three applications at a fifth of the shared read limit).
+                wait = Math.min(wait, MAX_THROTTLE_BACKOFF.toNanos());
+            }
+            due = now + wait;
             return true;
         }
         return stopped(e);
