@@ -14,13 +14,16 @@ import java.util.Optional;
  * @param nextShardIterator where the next call continues; empty once a closed shard has been read to its end
  * @param behindLatest      Kinesis {@code MillisBehindLatest}: zero when this call reached the newest record,
  *                          otherwise the age of the oldest record not yet returned
+ * @param childShards       when {@code nextShardIterator} is empty, the children of the closed shard; else empty
  */
-public record GetRecordsResult(List<StreamRecord> records, Optional<String> nextShardIterator, Duration behindLatest) {
+public record GetRecordsResult(List<StreamRecord> records, Optional<String> nextShardIterator, Duration behindLatest,
+                               List<ChildShard> childShards) {
 
-    /** Copies the list and checks that no component is null. */
+    /** Copies the lists and checks that no component is null. */
     public GetRecordsResult {
         records = List.copyOf(records);
         Objects.requireNonNull(nextShardIterator, "nextShardIterator");
         Objects.requireNonNull(behindLatest, "behindLatest");
+        childShards = List.copyOf(childShards);
     }
 }

@@ -118,14 +118,62 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
-     * Lists a stream's shards.
+     * Lists a stream's shards, open and closed (closed ones until the stream is deleted), with their lineage.
      *
      * @param streamName the stream
-     * @return its shards, in hash key order
+     * @return its shards, by shard id; a stream never resharded lists them in hash key order
      * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} if it does not exist
      */
     public List<Shard> listShards(String streamName) {
         return core.listShards(streamName);
+    }
+
+    /**
+     * Kinesis SplitShard: closes an open shard and creates two children, {@code [start, newStartingHashKey - 1]}
+     * and {@code [newStartingHashKey, end]}. Records put concurrently are either written to the parent (before
+     * it closed) or to a child, never both and never lost; children's sequence numbers are greater than every
+     * sequence number of the parent. The parent stays readable until its records expire. Returns once the
+     * children accept records. In-memory storage only.
+     *
+     * @param streamName         the stream
+     * @param shardToSplit       an open shard's id
+     * @param newStartingHashKey decimal hash key, above the shard's starting hash key and at most its ending one
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for a key outside the shard's range, a closed
+     *                         shard, or a durable stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     *                         or shard; {@link ErrorCode#LIMIT_EXCEEDED} over the shard quota
+     */
+    public void splitShard(String streamName, String shardToSplit, String newStartingHashKey) {
+        core.splitShard(streamName, shardToSplit, newStartingHashKey);
+    }
+
+    /**
+     * Kinesis MergeShards: closes two open shards with adjacent hash key ranges and creates one child covering
+     * both, whose parent is {@code shardToMerge} and adjacent parent {@code adjacentShardToMerge}. Same
+     * guarantees as {@link #splitShard}. In-memory storage only.
+     *
+     * @param streamName           the stream
+     * @param shardToMerge         an open shard's id
+     * @param adjacentShardToMerge an open shard whose range ends right before or starts right after the first's
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for shards that are not adjacent, closed, or of a
+     *                         durable stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or shard
+     */
+    public void mergeShards(String streamName, String shardToMerge, String adjacentShardToMerge) {
+        core.mergeShards(streamName, shardToMerge, adjacentShardToMerge);
+    }
+
+    /**
+     * Kinesis UpdateShardCount with {@code UNIFORM_SCALING}: splits the widest open shards at their midpoints,
+     * or merges the adjacent pairs with the smallest combined range, until the stream has {@code targetShardCount}
+     * open shards. In-memory storage only.
+     *
+     * @param streamName       the stream
+     * @param targetShardCount in [ceil(open / 2), 2 * open], where open is the current open shard count
+     * @throws StreamException {@link ErrorCode#LIMIT_EXCEEDED} for a target above double or below half the open
+     *                         shard count or over the shard quota; {@link ErrorCode#INVALID_ARGUMENT} for a target
+     *                         below 1 or a durable stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public void updateShardCount(String streamName, int targetShardCount) {
+        core.updateShardCount(streamName, targetShardCount);
     }
 
     /**
@@ -248,7 +296,8 @@ public final class StreamEngine implements AutoCloseable {
      *
      * @param shardIterator from {@link #getShardIterator} or a previous result
      * @param limit         1-10,000 records
-     * @return the records and the next iterator
+     * @return the records and the next iterator; on a shard closed by resharding and read to its end, no next
+     *         iterator and the shard's children
      * @throws StreamException {@link ErrorCode#EXPIRED_ITERATOR} for an iterator older than 5 minutes,
      *                         {@link ErrorCode#PROVISIONED_THROUGHPUT_EXCEEDED} over the shard's read limits,
      *                         {@link ErrorCode#INVALID_ARGUMENT} for a bad limit or a garbled iterator,

@@ -136,14 +136,32 @@ public final class EngineCore {
         return streams.list();
     }
 
-    /** Lists a stream's shards in hash key order. */
+    /** Lists a stream's shards, open and closed, by index. */
     public List<Shard> listShards(String streamName) {
         ensureOpen();
         List<Shard> shards = new ArrayList<>();
-        for (ShardState shard : streams.require(streamName).shards) {
+        for (ShardState shard : streams.require(streamName).shards()) {
             shards.add(shard.describe());
         }
         return shards;
+    }
+
+    /** Splits a shard. */
+    public void splitShard(String streamName, String shardToSplit, String newStartingHashKey) {
+        ensureOpen();
+        streams.splitShard(streamName, shardToSplit, newStartingHashKey, writes::closeShard);
+    }
+
+    /** Merges two adjacent shards. */
+    public void mergeShards(String streamName, String shardToMerge, String adjacentShardToMerge) {
+        ensureOpen();
+        streams.mergeShards(streamName, shardToMerge, adjacentShardToMerge, writes::closeShard);
+    }
+
+    /** Scales the open shard count uniformly. */
+    public void updateShardCount(String streamName, int targetShardCount) {
+        ensureOpen();
+        streams.updateShardCount(streamName, targetShardCount, writes::closeShard);
     }
 
     /** Lengthens retention. */

@@ -27,6 +27,11 @@ final class InMemoryShardStore implements ShardStore {
     }
 
     @Override
+    public boolean supportsResharding() {
+        return true;
+    }
+
+    @Override
     public void sync() {
         // Nothing to force.
     }

@@ -10,4 +10,6 @@ final class PutEvent {
     PutOperation operation;
     /** Entry indexes for this writer, or {@code null} for all entries of the operation. */
     int[] entries;
+    /** A resharding close of one of the writer's shards instead of records, or {@code null}. */
+    ShardClose close;
 }

@@ -20,12 +20,16 @@ final class PutOperation {
     static final byte WRITTEN = 1;
     static final byte THROTTLED = 2;
     static final byte FAILED = 3;
+    /** The entry reached a shard that resharding closed; the write path routes it again. Never a final outcome. */
+    static final byte REROUTE = 4;
 
     final StreamState stream;
     /** Partition keys, UTF-8 encoded (the bytes MD5 hashed). */
     final byte[][] keys;
     final byte[][] data;
     final ShardState[] shards;
+    /** Each entry's hash key: high bits at {@code 2i}, low bits at {@code 2i + 1}; to route it again. */
+    final long[] hashes;
     /** SequenceNumberForOrdering counter, or -1. */
     final long orderingFloor;
     /** Sequence counter of a written entry; nanoseconds to wait for a throttled one. */
@@ -36,11 +40,12 @@ final class PutOperation {
     final CompletableFuture<PutOperation> done = new CompletableFuture<>();
     private final AtomicInteger pendingParts = new AtomicInteger();
 
-    PutOperation(StreamState stream, byte[][] keys, byte[][] data, ShardState[] shards, long orderingFloor) {
+    PutOperation(StreamState stream, byte[][] keys, byte[][] data, ShardState[] shards, long[] hashes, long orderingFloor) {
         this.stream = stream;
         this.keys = keys;
         this.data = data;
         this.shards = shards;
+        this.hashes = hashes;
         this.orderingFloor = orderingFloor;
         this.values = new long[keys.length];
         this.outcomes = new byte[keys.length];
@@ -70,6 +75,10 @@ final class PutOperation {
     void throttled(int i, long waitNanos) {
         values[i] = waitNanos;
         outcomes[i] = THROTTLED;
+    }
+
+    void reroute(int i) {
+        outcomes[i] = REROUTE;
     }
 
     void failed(int i, ErrorCode code, String message) {

@@ -1,5 +1,6 @@
 package dev.sluice.stream.internal;
 
+import dev.sluice.stream.ChildShard;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.GetRecordsResult;
 import dev.sluice.stream.ShardIteratorType;
@@ -10,6 +11,8 @@ import dev.sluice.stream.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -77,14 +80,19 @@ final class ReadPath {
         StreamState stream = streams.require(token.stream(), token.incarnation());
         ShardState shard = stream.shard(token.shardIndex());
         admit(stream, shard);
+        // Read the ending counter before the log: once it is set, every record of the shard is visible.
+        boolean closed = shard.isClosed();
         long retainedFrom = now - stream.retention().toMillis();
         ShardRead read = shard.log.read(token.fromSequence(), Math.max(token.fromArrivalMillis(), retainedFrom), limit,
                 KinesisLimits.MAX_GET_RECORDS_BYTES);
         if (throttleMode != ThrottleMode.OFF) {
             shard.readLimiter.charge(read.bytes());
         }
-        String next = new IteratorToken(stream.name, stream.incarnation, shard.index, read.nextSequence(),
-                token.fromArrivalMillis(), now).encode();
+        // A closed shard read to its end: no next iterator, and its children (installed before it was closed).
+        boolean shardEnd = closed && read.nextUnreadArrivalMillis() < 0;
+        Optional<String> next = shardEnd ? Optional.empty() : Optional.of(new IteratorToken(stream.name,
+                stream.incarnation, shard.index, read.nextSequence(), token.fromArrivalMillis(), now).encode());
+        List<ChildShard> children = shardEnd ? childShards(stream, shard) : List.of();
         Duration behind = Duration.ofMillis(read.nextUnreadArrivalMillis() < 0 ? 0 : Math.max(0, now - read.nextUnreadArrivalMillis()));
 
         StreamMetrics metrics = stream.metrics;
@@ -101,7 +109,18 @@ final class ReadPath {
             metrics.iteratorAge.record(0);
         }
         metrics.getRecordsLatency.record(ticker.read() - start, TimeUnit.NANOSECONDS);
-        return new GetRecordsResult(read.records(), Optional.of(next), behind);
+        return new GetRecordsResult(read.records(), next, behind, children);
+    }
+
+    private static List<ChildShard> childShards(StreamState stream, ShardState shard) {
+        List<ChildShard> children = new ArrayList<>(2);
+        for (ShardState child : stream.children(shard)) {
+            List<String> parents = new ArrayList<>(2);
+            child.parentShardId.ifPresent(parents::add);
+            child.adjacentParentShardId.ifPresent(parents::add);
+            children.add(new ChildShard(child.shardId, parents, child.hashKeyRange));
+        }
+        return children;
     }
 
     private void admit(StreamState stream, ShardState shard) {

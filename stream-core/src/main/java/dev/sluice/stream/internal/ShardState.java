@@ -9,6 +9,11 @@ import java.util.Optional;
 /**
  * Everything the engine holds for one shard. Immutable references; the mutable parts have their own
  * threading rules ({@link ShardWriter}: writer thread only; {@link ShardLog}, {@link ReadLimiter}: any thread).
+ *
+ * <p>Resharding: a shard made by a split or merge names its parents. A shard is closed once the control plane
+ * sets its ending counter (volatile, under its lock), which it does only after the shard's writer refused all
+ * further records and the stream's routing snapshot already holds the children; so a reader that sees the
+ * shard closed sees every record it will ever have, and finds its children in the stream's shards.
  */
 final class ShardState {
 
@@ -25,9 +30,20 @@ final class ShardState {
     final ShardWriter writer;
     final ReadLimiter readLimiter;
     final StreamMetrics.ShardMetrics metrics;
+    final Optional<String> parentShardId;
+    final Optional<String> adjacentParentShardId;
+    /** The last counter the shard assigned (or its first counter minus one), once closed; -1 while open. */
+    private volatile long endingCounter = -1;
 
     ShardState(int index, HashKeyRange hashKeyRange, long firstCounter, int writerThread, ShardLog log,
                ShardWriter writer, ReadLimiter readLimiter, StreamMetrics.ShardMetrics metrics) {
+        this(index, hashKeyRange, firstCounter, writerThread, log, writer, readLimiter, metrics, Optional.empty(),
+                Optional.empty());
+    }
+
+    ShardState(int index, HashKeyRange hashKeyRange, long firstCounter, int writerThread, ShardLog log,
+               ShardWriter writer, ReadLimiter readLimiter, StreamMetrics.ShardMetrics metrics,
+               Optional<String> parentShardId, Optional<String> adjacentParentShardId) {
         this.index = index;
         this.shardId = shardId(index);
         this.sequenceSuffix = SequenceNumbers.suffix(index);
@@ -42,6 +58,22 @@ final class ShardState {
         this.writer = writer;
         this.readLimiter = readLimiter;
         this.metrics = metrics;
+        this.parentShardId = parentShardId;
+        this.adjacentParentShardId = adjacentParentShardId;
+    }
+
+    boolean isClosed() {
+        return endingCounter >= 0;
+    }
+
+    /** The last counter assigned before the shard closed, or -1 while it is open. */
+    long endingCounter() {
+        return endingCounter;
+    }
+
+    /** Marks the shard closed; control plane only, after its children are in the routing snapshot. */
+    void close(long lastCounter) {
+        endingCounter = lastCounter;
     }
 
     /** Kinesis shard id: {@code shardId-} and the index in 12 digits. */
@@ -54,7 +86,11 @@ final class ShardState {
     }
 
     Shard describe() {
-        return new Shard(shardId, Optional.empty(), Optional.empty(), hashKeyRange,
-                new SequenceNumberRange(SequenceNumbers.format(firstCounter, index), Optional.empty()));
+        long ending = endingCounter;
+        // A shard closed before it assigned any counter reports its starting number as its ending one.
+        Optional<String> end = ending < 0 ? Optional.empty()
+                : Optional.of(SequenceNumbers.format(Math.max(ending, firstCounter), index));
+        return new Shard(shardId, parentShardId, adjacentParentShardId, hashKeyRange,
+                new SequenceNumberRange(SequenceNumbers.format(firstCounter, index), end));
     }
 }

@@ -48,6 +48,16 @@ interface ShardStore {
      */
     void delete(String stream, long incarnation);
 
+    /**
+     * Whether streams of this store can be resharded. A durable manifest records no shard lineage yet, so only
+     * the in-memory store can.
+     *
+     * @return {@code true} if shards can be split and merged
+     */
+    default boolean supportsResharding() {
+        return false;
+    }
+
     /** Forces written records of every open log to the storage device (the interval fsync policy). */
     void sync();
 

@@ -18,6 +18,7 @@ final class ShardWriter {
     private final TokenBucket records;
     private long nextCounter;
     private long lastArrivalMillis;
+    private boolean closed;
 
     // Tallies for the event being processed, flushed to meters at its end.
     boolean touched;
@@ -96,6 +97,22 @@ final class ShardWriter {
             eventBytes = 0;
             eventThrottled = 0;
         }
+    }
+
+    /**
+     * Refuses every later record (resharding closed the shard). Ordered with puts by the ring: records of
+     * events before this one were assigned counters; those of events after it are re-routed.
+     *
+     * @return the last counter assigned, or the first counter minus one if none was
+     */
+    long close() {
+        closed = true;
+        return nextCounter - 1;
+    }
+
+    /** Whether resharding closed the shard: its records must be re-routed, not appended. */
+    boolean isClosed() {
+        return closed;
     }
 
     /** Arrival time for a record accepted at {@code wallMillis}: never before the previous record's. */

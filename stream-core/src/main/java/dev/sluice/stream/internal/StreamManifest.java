@@ -49,8 +49,8 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
 
     /** Describes a live stream. */
     static StreamManifest of(StreamState stream) {
-        List<HashKeyRange> ranges = new ArrayList<>(stream.shards.length);
-        for (ShardState shard : stream.shards) {
+        List<HashKeyRange> ranges = new ArrayList<>(stream.shards().length);
+        for (ShardState shard : stream.shards()) {
             ranges.add(shard.hashKeyRange);
         }
         return new StreamManifest(stream.name, stream.incarnation, stream.created, stream.retention(), stream.limits, ranges);

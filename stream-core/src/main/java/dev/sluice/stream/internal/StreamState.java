@@ -8,14 +8,20 @@ import dev.sluice.stream.StreamStatus;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * One stream: its configuration, its shards ordered by hash key range, and its meters.
+ * One stream: its configuration, its shards and its meters.
  *
- * <p>Thread-safety: the shard array is immutable; retention and the deleted flag are volatile and changed
- * only under the control plane's lock. {@code incarnation} tells a deleted stream from a new one of the
- * same name, so iterators of the old one are refused.
+ * <p>Thread-safety: the shards are an immutable {@link Topology} snapshot (every shard ever created, open and
+ * closed, for lookups; the open ones sorted by starting hash key, for routing) in a volatile field that the
+ * control plane replaces under its lock when it reshards, so a put routes on one consistent snapshot without
+ * locking. Retention and the deleted flag are volatile and changed only under the control plane's lock.
+ * {@code incarnation} tells a deleted stream from a new one of the same name, so iterators of the old one are
+ * refused.
  */
 final class StreamState {
 
@@ -23,8 +29,8 @@ final class StreamState {
     final long incarnation;
     final Instant created;
     final ShardLimits limits;
-    final ShardState[] shards;
     final StreamMetrics metrics;
+    private volatile Topology topology;
     private volatile Duration retention;
     private volatile boolean deleted;
 
@@ -35,12 +41,55 @@ final class StreamState {
         this.created = created;
         this.retention = retention;
         this.limits = limits;
-        this.shards = shards;
+        this.topology = Topology.of(shards, List.of());
         this.metrics = metrics;
+    }
+
+    /**
+     * An immutable view of a stream's shards.
+     *
+     * @param all  every shard, open and closed, by index
+     * @param open the open shards, sorted by starting hash key; their ranges cover the hash key space
+     */
+    record Topology(ShardState[] all, ShardState[] open) {
+
+        /** A topology of {@code all}, where the already closed shards and {@code closing} are not open. */
+        static Topology of(ShardState[] all, List<ShardState> closing) {
+            ShardState[] sortedAll = all.clone();
+            Arrays.sort(sortedAll, Comparator.comparingInt(s -> s.index));
+            ShardState[] open = Arrays.stream(sortedAll).filter(s -> !s.isClosed() && !closing.contains(s))
+                    .sorted((a, b) -> a.hashKeyRange.startingHashKey().compareTo(b.hashKeyRange.startingHashKey()))
+                    .toArray(ShardState[]::new);
+            return new Topology(sortedAll, open);
+        }
+    }
+
+    /** Every shard, open and closed, by index. */
+    ShardState[] shards() {
+        return topology.all();
+    }
+
+    /** The open shards, sorted by starting hash key. */
+    ShardState[] openShards() {
+        return topology.open();
+    }
+
+    /** Replaces the shards; only under the control plane's lock. */
+    void topology(Topology topology) {
+        this.topology = topology;
     }
 
     /** The open shard whose hash key range holds the key: the last one starting at or before it. */
     ShardState route(long high, long low) {
+        return route(topology.open(), high, low);
+    }
+
+    /**
+     * Routes with a given snapshot of {@link #openShards()}. A call routing several entries must use one snapshot
+     * for all: entries of one partition key routed on different snapshots could land on a closing parent and on
+     * its child, and the child's would be written first.
+     */
+    static ShardState route(ShardState[] shards, long high, long low) {
         int lo = 0;
         int hi = shards.length - 1;
         while (lo < hi) {
@@ -56,7 +105,7 @@ final class StreamState {
     }
 
     ShardState shard(String shardId) {
-        for (ShardState s : shards) {
+        for (ShardState s : topology.all()) {
             if (s.shardId.equals(shardId)) {
                 return s;
             }
@@ -66,7 +115,7 @@ final class StreamState {
     }
 
     ShardState shard(int index) {
-        for (ShardState s : shards) {
+        for (ShardState s : topology.all()) {
             if (s.index == index) {
                 return s;
             }
@@ -92,10 +141,22 @@ final class StreamState {
     }
 
     StreamDescriptionSummary describe() {
-        return new StreamDescriptionSummary(name, StreamStatus.ACTIVE, retention, created, shards.length, limits);
+        return new StreamDescriptionSummary(name, StreamStatus.ACTIVE, retention, created, topology.open().length, limits);
     }
 
     List<ShardState> shardList() {
-        return List.of(shards);
+        return List.of(topology.all());
+    }
+
+    /** The shards whose parent or adjacent parent is {@code parent}, by index. */
+    List<ShardState> children(ShardState parent) {
+        List<ShardState> children = new ArrayList<>(2);
+        for (ShardState s : topology.all()) {
+            if (s.parentShardId.filter(parent.shardId::equals).isPresent()
+                    || s.adjacentParentShardId.filter(parent.shardId::equals).isPresent()) {
+                children.add(s);
+            }
+        }
+        return children;
     }
 }

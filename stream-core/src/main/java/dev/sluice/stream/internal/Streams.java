@@ -8,10 +8,15 @@ import dev.sluice.stream.StreamException;
 import dev.sluice.stream.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -55,7 +60,8 @@ final class Streams {
             for (int i = 0; i < shards.length; i++) {
                 ShardStore.RecoveredShard shard = recovered.shards().get(i);
                 shards[i] = shard(i, manifest.shardRanges().get(i), shard.log(), metrics, manifest.limits(),
-                        shard.nextCounter(), shard.lastArrivalMillis(), now);
+                        SequenceNumbers.FIRST_COUNTER, shard.nextCounter(), shard.lastArrivalMillis(), now,
+                        Optional.empty(), Optional.empty());
             }
             streams.put(manifest.name(), new StreamState(manifest.name(), manifest.incarnation(), manifest.created(),
                     manifest.retention(), manifest.limits(), shards, metrics));
@@ -87,7 +93,8 @@ final class Streams {
             for (int i = 0; i < count; i++) {
                 HashKeyRange range = new HashKeyRange(HashKeySpace.evenSplitStart(i, count), HashKeySpace.evenSplitEnd(i, count));
                 ShardLog log = store.openLog(name, incarnation, i, request.retention());
-                shards[i] = shard(i, range, log, metrics, request.shardLimits(), SequenceNumbers.FIRST_COUNTER, 0, now);
+                shards[i] = shard(i, range, log, metrics, request.shardLimits(), SequenceNumbers.FIRST_COUNTER,
+                        SequenceNumbers.FIRST_COUNTER, 0, now, Optional.empty(), Optional.empty());
             }
             StreamState stream = new StreamState(name, incarnation, clock.instant(), request.retention(),
                     request.shardLimits(), shards, metrics);
@@ -107,11 +114,12 @@ final class Streams {
     }
 
     private ShardState shard(int index, HashKeyRange range, ShardLog log, StreamMetrics metrics, ShardLimits limits,
-                             long nextCounter, long lastArrivalMillis, long nowNanos) {
+                             long firstCounter, long nextCounter, long lastArrivalMillis, long nowNanos,
+                             Optional<String> parent, Optional<String> adjacentParent) {
         StreamMetrics.ShardMetrics shardMetrics = metrics.shard(ShardState.shardId(index), log);
         ShardWriter writer = new ShardWriter(log, shardMetrics, limits, nextCounter, lastArrivalMillis, nowNanos);
-        ShardState shard = new ShardState(index, range, SequenceNumbers.FIRST_COUNTER, nextWriter, log, writer,
-                new ReadLimiter(limits, nowNanos), shardMetrics);
+        ShardState shard = new ShardState(index, range, firstCounter, nextWriter, log, writer,
+                new ReadLimiter(limits, nowNanos), shardMetrics, parent, adjacentParent);
         nextWriter = (nextWriter + 1) % writers;
         return shard;
     }
@@ -120,7 +128,7 @@ final class Streams {
         StreamState stream = require(name);
         stream.markDeleted();
         streams.remove(name);
-        openShards -= stream.shards.length;
+        openShards -= stream.openShards().length;
         stream.metrics.remove();
         store.delete(name, stream.incarnation);
     }
@@ -173,12 +181,224 @@ final class Streams {
         stream.retention(retention);
     }
 
+    /**
+     * Splits an open shard in two: {@code [start, newStartingHashKey - 1]} and {@code [newStartingHashKey, end]}.
+     *
+     * @param closer closes a shard through its writer (ordered with puts) and yields its last counter
+     */
+    synchronized void splitShard(String name, String shardId, String newStartingHashKey, ShardCloser closer) {
+        StreamState stream = require(name);
+        checkReshardable(stream);
+        ShardState parent = openShard(stream, shardId);
+        BigInteger key;
+        try {
+            key = new BigInteger(newStartingHashKey);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "newStartingHashKey must be a decimal integer but was '"
+                    + (newStartingHashKey == null ? "null" : KinesisLimits.abbreviate(newStartingHashKey)) + "'");
+        }
+        HashKeyRange range = parent.hashKeyRange;
+        if (key.compareTo(range.startingHashKey()) <= 0 || key.compareTo(range.endingHashKey()) > 0) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "NewStartingHashKey " + key + " must be in ("
+                    + range.startingHashKey() + ", " + range.endingHashKey() + "] (strictly above the start of the hash key"
+                    + " range of shard " + shardId + " in stream " + name + ", at most its end)");
+        }
+        checkCapacity(stream, 1, 2);
+        split(stream, parent, key, closer);
+    }
+
+    /** Merges two open shards with adjacent hash key ranges into one. */
+    synchronized void mergeShards(String name, String shardToMerge, String adjacentShardToMerge, ShardCloser closer) {
+        StreamState stream = require(name);
+        checkReshardable(stream);
+        ShardState a = openShard(stream, shardToMerge);
+        ShardState b = openShard(stream, adjacentShardToMerge);
+        if (!adjacent(a, b)) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Shards " + a.shardId + " " + range(a) + " and "
+                    + b.shardId + " " + range(b) + " in stream " + name + " under account " + KinesisLimits.ACCOUNT_ID
+                    + " are not adjacent: one range must end right before the other starts");
+        }
+        checkCapacity(stream, 0, 1);
+        merge(stream, a, b, closer);
+    }
+
+    /**
+     * Uniform scaling: splits the widest open shards at their midpoints, or merges the adjacent pairs with the
+     * smallest combined range, until the stream has {@code target} open shards.
+     */
+    synchronized void updateShardCount(String name, int target, ShardCloser closer) {
+        StreamState stream = require(name);
+        checkReshardable(stream);
+        int open = stream.openShards().length;
+        if (target < 1) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "targetShardCount must be >= 1 but was " + target);
+        }
+        if (target > 2L * open) {
+            throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "UpdateShardCount cannot scale up over double your current"
+                    + " open shard count. Current open shard count: " + open + " Target shard count: " + target
+                    + " (stream " + name + ")");
+        }
+        if (2L * target < open) {
+            throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "UpdateShardCount cannot scale down below half your current"
+                    + " open shard count. Current open shard count: " + open + " Target shard count: " + target
+                    + " (stream " + name + ")");
+        }
+        checkCapacity(stream, Math.max(0, target - open), 2 * Math.abs(target - open));
+        while (stream.openShards().length < target) {
+            ShardState widest = null;
+            BigInteger widestSize = BigInteger.ZERO;
+            for (ShardState s : stream.openShards()) {
+                BigInteger size = size(s);
+                if (size.compareTo(widestSize) > 0) {
+                    widest = s;
+                    widestSize = size;
+                }
+            }
+            if (widestSize.compareTo(BigInteger.TWO) < 0) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "no open shard of stream " + name
+                        + " has a hash key range wide enough to split");
+            }
+            split(stream, widest, widest.hashKeyRange.startingHashKey().add(widestSize.shiftRight(1)), closer);
+        }
+        while (stream.openShards().length > target) {
+            ShardState[] sorted = stream.openShards();
+            int best = 0;
+            BigInteger bestSize = null;
+            for (int i = 0; i + 1 < sorted.length; i++) {
+                BigInteger size = size(sorted[i]).add(size(sorted[i + 1]));
+                if (bestSize == null || size.compareTo(bestSize) < 0) {
+                    best = i;
+                    bestSize = size;
+                }
+            }
+            merge(stream, sorted[best], sorted[best + 1], closer);
+        }
+    }
+
+    private void split(StreamState stream, ShardState parent, BigInteger key, ShardCloser closer) {
+        HashKeyRange range = parent.hashKeyRange;
+        int index = maxIndex(stream) + 1;
+        ShardLog lowLog = store.openLog(stream.name, stream.incarnation, index, stream.retention());
+        ShardLog highLog = store.openLog(stream.name, stream.incarnation, index + 1, stream.retention());
+        long last = close(stream, parent, closer);
+        long now = ticker.read();
+        Optional<String> parentId = Optional.of(parent.shardId);
+        ShardState low = shard(index, new HashKeyRange(range.startingHashKey(), key.subtract(BigInteger.ONE)), lowLog,
+                stream.metrics, stream.limits, last + 1, last + 1, 0, now, parentId, Optional.empty());
+        ShardState high = shard(index + 1, new HashKeyRange(key, range.endingHashKey()), highLog, stream.metrics,
+                stream.limits, last + 1, last + 1, 0, now, parentId, Optional.empty());
+        install(stream, List.of(parent), List.of(last), low, high);
+        openShards += 1;
+    }
+
+    private void merge(StreamState stream, ShardState a, ShardState b, ShardCloser closer) {
+        int index = maxIndex(stream) + 1;
+        ShardLog log = store.openLog(stream.name, stream.incarnation, index, stream.retention());
+        long lastA = close(stream, a, closer);
+        long lastB = close(stream, b, closer);
+        long first = Math.max(lastA, lastB) + 1;
+        BigInteger start = a.hashKeyRange.startingHashKey().min(b.hashKeyRange.startingHashKey());
+        BigInteger end = a.hashKeyRange.endingHashKey().max(b.hashKeyRange.endingHashKey());
+        ShardState child = shard(index, new HashKeyRange(start, end), log, stream.metrics, stream.limits, first, first, 0,
+                ticker.read(), Optional.of(a.shardId), Optional.of(b.shardId));
+        install(stream, List.of(a, b), List.of(lastA, lastB), child);
+        openShards -= 1;
+    }
+
+    /**
+     * Closes a shard through its writer and waits (uninterruptibly: once the close is in the ring, the children
+     * must be installed or the parent's hash keys would have no open shard) for its last counter.
+     */
+    private static long close(StreamState stream, ShardState shard, ShardCloser closer) {
+        try {
+            return closer.close(shard).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof StreamException se) {
+                throw se;
+            }
+            throw new StreamException(ErrorCode.INTERNAL_FAILURE, "closing shard " + shard.shardId + " of stream "
+                    + stream.name + " for resharding failed: " + cause, cause);
+        }
+    }
+
+    /**
+     * Makes the children routable, then marks the parents closed: a reader that sees a parent closed finds its
+     * children (volatile write of the snapshot before the volatile write of the ending counter).
+     */
+    private static void install(StreamState stream, List<ShardState> parents, List<Long> lastCounters,
+                                ShardState... children) {
+        ShardState[] current = stream.shards();
+        ShardState[] all = Arrays.copyOf(current, current.length + children.length);
+        System.arraycopy(children, 0, all, current.length, children.length);
+        stream.topology(StreamState.Topology.of(all, parents));
+        for (int i = 0; i < parents.size(); i++) {
+            parents.get(i).close(lastCounters.get(i));
+        }
+    }
+
+    private void checkReshardable(StreamState stream) {
+        if (!store.supportsResharding()) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "resharding a durable stream is not supported yet"
+                    + " (stream " + stream.name + "): its manifest on disk records no shard lineage");
+        }
+    }
+
+    private void checkCapacity(StreamState stream, int addedOpenShards, int newShards) {
+        if ((long) openShards + addedOpenShards > shardQuota) {
+            throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
+                    + KinesisLimits.ACCOUNT_ID + ". Current limit: " + shardQuota + ". Number of open shards: " + openShards
+                    + ". Shards requested: " + addedOpenShards + ".");
+        }
+        if ((long) maxIndex(stream) + newShards > SequenceNumbers.MAX_SHARD_INDEX) {
+            throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "stream " + stream.name + " has used all shard indexes"
+                    + " (at most " + (SequenceNumbers.MAX_SHARD_INDEX + 1) + " shards over its lifetime)");
+        }
+    }
+
+    private static ShardState openShard(StreamState stream, String shardId) {
+        ShardState shard = stream.shard(shardId);
+        if (shard.isClosed()) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Shard " + shardId + " in stream " + stream.name
+                    + " under account " + KinesisLimits.ACCOUNT_ID + " is closed (already split or merged); only open"
+                    + " shards can be resharded");
+        }
+        return shard;
+    }
+
+    private static boolean adjacent(ShardState a, ShardState b) {
+        return a.hashKeyRange.endingHashKey().add(BigInteger.ONE).equals(b.hashKeyRange.startingHashKey())
+                || b.hashKeyRange.endingHashKey().add(BigInteger.ONE).equals(a.hashKeyRange.startingHashKey());
+    }
+
+    private static String range(ShardState shard) {
+        return "[" + shard.hashKeyRange.startingHashKey() + ", " + shard.hashKeyRange.endingHashKey() + "]";
+    }
+
+    private static BigInteger size(ShardState shard) {
+        return shard.hashKeyRange.endingHashKey().subtract(shard.hashKeyRange.startingHashKey()).add(BigInteger.ONE);
+    }
+
+    private static int maxIndex(StreamState stream) {
+        int max = -1;
+        for (ShardState s : stream.shards()) {
+            max = Math.max(max, s.index);
+        }
+        return max;
+    }
+
+    /** Closes a shard for resharding through its writer thread; see {@link WritePath#closeShard}. */
+    @FunctionalInterface
+    interface ShardCloser {
+        CompletableFuture<Long> close(ShardState shard);
+    }
+
     /** Releases the storage of expired records in every shard. */
     void expireRecords() {
         long now = clock.millis();
         for (StreamState stream : streams.values()) {
             long cutoff = now - stream.retention().toMillis();
-            for (ShardState shard : stream.shards) {
+            for (ShardState shard : stream.shards()) {
                 shard.log.expireBefore(cutoff);
             }
         }

@@ -29,6 +29,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call, in their original order, once the ticker says they fit, until the block timeout. Re-publishing
  * never happens on a writer thread (a full ring would deadlock it). Closing waits for callers that are
  * between their closed-check and their publish, so no operation is published into a stopped ring.
+ *
+ * <p>Resharding: an entry that reaches a shard closed by resharding comes back as
+ * {@link PutOperation#REROUTE}, in every throttle mode, without having been appended. The scheduler routes
+ * it again with the stream's current snapshot and re-publishes it with the call's other waiting entries, in
+ * their original order; while the snapshot still routes it to the same closed shard (the control plane is
+ * between closing the parent and installing the children) it waits a poll interval. An entry gets exactly one
+ * final outcome, so it is neither lost nor written twice.
  */
 final class WritePath {
 
@@ -61,8 +68,9 @@ final class WritePath {
                 : SequenceNumbers.counter("sequenceNumberForOrdering", sequenceNumberForOrdering);
         long[] hash = new long[2];
         byte[] utf8Key = key.getBytes(StandardCharsets.UTF_8);
-        ShardState shard = route(stream, utf8Key, explicitHashKey, hash);
-        PutOperation op = new PutOperation(stream, new byte[][] {utf8Key}, new byte[][] {data}, new ShardState[] {shard}, floor);
+        ShardState shard = route(stream.openShards(), utf8Key, explicitHashKey, hash);
+        PutOperation op = new PutOperation(stream, new byte[][] {utf8Key}, new byte[][] {data}, new ShardState[] {shard},
+                hash, floor);
         return submit(op);
     }
 
@@ -86,11 +94,15 @@ final class WritePath {
                     + KinesisLimits.MAX_PUT_RECORDS_BYTES + " bytes");
         }
         ShardState[] shards = new ShardState[n];
+        long[] hashes = new long[2 * n];
         long[] hash = new long[2];
+        ShardState[] open = stream.openShards(); // one snapshot for the whole call, see StreamState#route
         for (int i = 0; i < n; i++) {
-            shards[i] = route(stream, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+            shards[i] = route(open, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+            hashes[2 * i] = hash[0];
+            hashes[2 * i + 1] = hash[1];
         }
-        return submit(new PutOperation(stream, utf8Keys, data, shards, -1));
+        return submit(new PutOperation(stream, utf8Keys, data, shards, hashes, -1));
     }
 
     /** Builds a PutRecord result, or throws the entry's error. */
@@ -144,6 +156,27 @@ final class WritePath {
         return new PutRecordsResult(failed + throttled, entries);
     }
 
+    /**
+     * Closes a shard for resharding through its writer, ordered with puts (see {@link ShardClose}).
+     *
+     * @return completes with the last counter the shard assigned
+     * @throws StreamException {@link ErrorCode#ENGINE_CLOSED} if the engine is closing
+     */
+    CompletableFuture<Long> closeShard(ShardState shard) {
+        ShardClose close = new ShardClose(shard);
+        publishing.incrementAndGet();
+        try {
+            if (closed) {
+                throw new StreamException(ErrorCode.ENGINE_CLOSED, "the stream engine is closed; shard " + shard.shardId
+                        + " cannot be closed for resharding");
+            }
+            ring.publish(close);
+        } finally {
+            publishing.decrementAndGet();
+        }
+        return close.lastCounter;
+    }
+
     /** Refuses new puts; in-flight ones drain through the ring. */
     void close() {
         closed = true;
@@ -157,21 +190,18 @@ final class WritePath {
         return throttleMode == ThrottleMode.BLOCK ? message + " Waited " + blockTimeout + " (the block timeout) for capacity." : message;
     }
 
-    private static ShardState route(StreamState stream, byte[] utf8Key, String explicitHashKey, long[] hash) {
+    private static ShardState route(ShardState[] open, byte[] utf8Key, String explicitHashKey, long[] hash) {
         if (explicitHashKey == null) {
             HashKeySpace.md5(utf8Key, hash);
         } else {
             BigInteger value = KinesisLimits.parseExplicitHashKey(explicitHashKey);
             HashKeySpace.split(value, hash);
         }
-        return stream.route(hash[0], hash[1]);
+        return StreamState.route(open, hash[0], hash[1]);
     }
 
     private CompletableFuture<PutOperation> submit(PutOperation op) {
         publish(op);
-        if (throttleMode != ThrottleMode.BLOCK) {
-            return op.done;
-        }
         CompletableFuture<PutOperation> settled = new CompletableFuture<>();
         long deadline = ticker.read() + blockTimeout.toNanos();
         op.done.thenRun(() -> settle(op, op, null, deadline, settled));
@@ -191,7 +221,10 @@ final class WritePath {
         }
     }
 
-    /** After an attempt: copy its outcomes into the call, then finish or schedule the next attempt. */
+    /**
+     * After an attempt: copy its outcomes into the call, then finish or schedule the next attempt. Runs on the
+     * thread that finished the attempt (a writer), so it only schedules and never publishes.
+     */
     private void settle(PutOperation root, PutOperation attempt, int[] origin, long deadline,
                         CompletableFuture<PutOperation> settled) {
         if (attempt != root) {
@@ -203,53 +236,111 @@ final class WritePath {
                 root.messages[i] = attempt.messages[k];
             }
         }
-        int waiting = root.count(PutOperation.THROTTLED);
-        if (waiting == 0 || ticker.read() - deadline >= 0) {
+        boolean blocking = throttleMode == ThrottleMode.BLOCK && ticker.read() - deadline < 0;
+        int waiting = 0;
+        long wait = 0;
+        for (int i = 0; i < root.size(); i++) {
+            byte outcome = root.outcomes[i];
+            if (outcome == PutOperation.REROUTE || (blocking && outcome == PutOperation.THROTTLED)) {
+                waiting++;
+                if (outcome == PutOperation.THROTTLED) {
+                    wait = Math.max(wait, root.values[i]);
+                }
+            }
+        }
+        if (waiting == 0) {
             settled.complete(root);
             return;
         }
-        int[] throttled = new int[waiting];
-        long wait = 0;
+        int[] retry = new int[waiting];
         for (int i = 0, k = 0; i < root.size(); i++) {
-            if (root.outcomes[i] == PutOperation.THROTTLED) {
-                throttled[k++] = i;
-                wait = Math.max(wait, root.values[i]);
+            byte outcome = root.outcomes[i];
+            if (outcome == PutOperation.REROUTE || (blocking && outcome == PutOperation.THROTTLED)) {
+                retry[k++] = i;
             }
         }
         long due = ticker.read() + wait;
-        schedule(() -> retryWhenDue(root, throttled, due, deadline, settled), Math.min(wait, POLL_NANOS), root, throttled, settled);
+        schedule(() -> retryWhenDue(root, retry, due, deadline, settled), Math.min(wait, POLL_NANOS), root, retry, settled);
     }
 
-    private void retryWhenDue(PutOperation root, int[] throttled, long due, long deadline,
+    /**
+     * On the scheduler: re-publishes the call's waiting entries (throttled ones once they fit, re-routed ones
+     * on their new shard), in their original order, in one attempt.
+     */
+    private void retryWhenDue(PutOperation root, int[] waiting, long due, long deadline,
                               CompletableFuture<PutOperation> settled) {
         long now = ticker.read();
-        if (now - due < 0 && now - deadline < 0) {
-            schedule(() -> retryWhenDue(root, throttled, due, deadline, settled), Math.min(due - now, POLL_NANOS),
-                    root, throttled, settled);
+        boolean expired = now - deadline >= 0;
+        if (now - due < 0 && !expired) {
+            schedule(() -> retryWhenDue(root, waiting, due, deadline, settled), Math.min(due - now, POLL_NANOS),
+                    root, waiting, settled);
             return;
         }
-        if (now - deadline >= 0) {
+        // Past the deadline, throttled entries keep their outcome; re-routed ones still go to their new shard.
+        int n = 0;
+        boolean stale = false;
+        ShardState[] open = root.stream.openShards(); // one snapshot for all entries, see StreamState#route
+        for (int i : waiting) {
+            if (root.outcomes[i] == PutOperation.REROUTE) {
+                ShardState shard = StreamState.route(open, root.hashes[2 * i], root.hashes[2 * i + 1]);
+                if (shard == root.shards[i]) {
+                    stale = true; // the children are not installed yet
+                }
+                root.shards[i] = shard;
+                n++;
+            } else if (!expired) {
+                n++;
+            }
+        }
+        if (stale) {
+            if (expired) {
+                failRerouted(root, waiting, settled);
+                return;
+            }
+            schedule(() -> retryWhenDue(root, waiting, due, deadline, settled), POLL_NANOS, root, waiting, settled);
+            return;
+        }
+        if (n == 0) {
             settled.complete(root);
             return;
         }
-        int n = throttled.length;
+        int[] origin = new int[n];
         byte[][] keys = new byte[n][];
         byte[][] data = new byte[n][];
         ShardState[] shards = new ShardState[n];
-        for (int k = 0; k < n; k++) {
-            int i = throttled[k];
-            keys[k] = root.keys[i];
-            data[k] = root.data[i];
-            shards[k] = root.shards[i];
+        long[] hashes = new long[2 * n];
+        int k = 0;
+        for (int i : waiting) {
+            if (root.outcomes[i] == PutOperation.REROUTE || !expired) {
+                origin[k] = i;
+                keys[k] = root.keys[i];
+                data[k] = root.data[i];
+                shards[k] = root.shards[i];
+                hashes[2 * k] = root.hashes[2 * i];
+                hashes[2 * k + 1] = root.hashes[2 * i + 1];
+                k++;
+            }
         }
-        PutOperation attempt = new PutOperation(root.stream, keys, data, shards, root.orderingFloor);
+        PutOperation attempt = new PutOperation(root.stream, keys, data, shards, hashes, root.orderingFloor);
         try {
             publish(attempt);
         } catch (StreamException e) {
-            failAll(root, throttled, e.code(), e.getMessage(), settled);
+            failAll(root, origin, e.code(), e.getMessage(), settled);
             return;
         }
-        attempt.done.thenRun(() -> settle(root, attempt, throttled, deadline, settled));
+        attempt.done.thenRun(() -> settle(root, attempt, origin, deadline, settled));
+    }
+
+    /** The shard closed but no child took its range within the block timeout: nothing was written. */
+    private static void failRerouted(PutOperation root, int[] waiting, CompletableFuture<PutOperation> settled) {
+        for (int i : waiting) {
+            if (root.outcomes[i] == PutOperation.REROUTE) {
+                root.failed(i, ErrorCode.INTERNAL_FAILURE, "shard " + root.shards[i].shardId + " of stream "
+                        + root.stream.name + " was closed by resharding and no open shard took its hash keys in time;"
+                        + " the record was not written and can be retried");
+            }
+        }
+        settled.complete(root);
     }
 
     private void schedule(Runnable task, long delayNanos, PutOperation root, int[] throttled,

@@ -34,6 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one slot per writer in a single {@code next(n)}. Writers never block: throttled entries come back to
  * the caller, which waits (BLOCK mode) off the writer threads. Exceptions inside a writer fail the
  * entries of that slot with {@link ErrorCode#INTERNAL_FAILURE} and never stop the thread.
+ *
+ * <p>Resharding: a slot may carry a {@link ShardClose} instead of records. The shard's writer marks its
+ * {@link ShardWriter} closed when it reaches that slot, so the close is ordered with the puts around it; entries
+ * for a closed shard come back {@link PutOperation#REROUTE}, never appended.
  */
 final class WriteRing {
 
@@ -98,6 +102,17 @@ final class WriteRing {
         ring.publish(hi - parts + 1, hi);
     }
 
+    /** Publishes a shard close to the shard's writer. Blocks while the ring is full. */
+    void publish(ShardClose close) {
+        long seq = ring.next();
+        PutEvent event = ring.get(seq);
+        event.writer = close.shard.writerThread;
+        event.operation = null;
+        event.entries = null;
+        event.close = close;
+        ring.publish(seq);
+    }
+
     /** Drains published operations, then stops the writer threads; after the timeout, fails what is left. */
     void close(Duration timeout) {
         try {
@@ -107,6 +122,7 @@ final class WriteRing {
             for (long seq = ring.getCursor() - ring.getBufferSize() + 1; seq <= ring.getCursor(); seq++) {
                 if (seq >= 0) {
                     PutEvent event = ring.get(seq);
+                    failClose(event);
                     PutOperation op = event.operation;
                     if (op != null) {
                         event.operation = null;
@@ -119,7 +135,17 @@ final class WriteRing {
         }
     }
 
+    private static void failClose(PutEvent event) {
+        ShardClose close = event.close;
+        if (close != null) {
+            event.close = null;
+            close.lastCounter.completeExceptionally(new StreamException(ErrorCode.ENGINE_CLOSED,
+                    "the engine closed before shard " + close.shard.shardId + " could be closed for resharding"));
+        }
+    }
+
     private static void fill(PutEvent event, int writer, PutOperation op, int[] entries) {
+        event.close = null;
         event.writer = writer;
         event.operation = op;
         event.entries = entries;
@@ -153,6 +179,13 @@ final class WriteRing {
         @Override
         public void onEvent(PutEvent event, long sequence, boolean endOfBatch) {
             if (event.writer != index) {
+                return;
+            }
+            ShardClose close = event.close;
+            if (close != null) {
+                event.close = null;
+                // Records of earlier events are published (endEvent ran for each), so all of them are visible.
+                close.lastCounter.complete(close.shard.writer.close());
                 return;
             }
             PutOperation op = event.operation;
@@ -212,6 +245,10 @@ final class WriteRing {
                             + KinesisLimits.ACCOUNT_ID + " was deleted before this record was written");
                     continue;
                 }
+                if (w.isClosed()) {
+                    op.reroute(i); // resharding closed the shard: the write path routes the entry again
+                    continue;
+                }
                 int size = op.data[i].length + op.keys[i].length;
                 if (throttling && (w.blockedThisEvent || !w.tryAcquire(size, nowNanos))) {
                     op.throttled(i, w.nanosUntilFits(size, nowNanos));
@@ -242,6 +279,7 @@ final class WriteRing {
     private static final class FailEntries implements ExceptionHandler<PutEvent> {
         @Override
         public void handleEventException(Throwable ex, long sequence, PutEvent event) {
+            failClose(event);
             PutOperation op = event.operation;
             if (op != null) {
                 event.operation = null;

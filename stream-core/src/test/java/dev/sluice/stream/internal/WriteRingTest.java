@@ -57,6 +57,32 @@ class WriteRingTest {
         assertEquals(2, log.publishes);
     }
 
+    @Test
+    void publishClose_isOrderedWithPuts_earlierWrittenLaterRerouted() throws Exception {
+        InMemoryShardLog log = new InMemoryShardLog(0);
+        StreamMetrics metrics = new StreamMetrics(new SimpleMeterRegistry(), "c");
+        StreamMetrics.ShardMetrics shardMetrics = metrics.shard("shardId-000000000000", log);
+        ShardWriter writer = new ShardWriter(log, shardMetrics, ShardLimits.KINESIS, SequenceNumbers.FIRST_COUNTER, 0, 0);
+        ShardState shard = new ShardState(0, new HashKeyRange(BigInteger.ZERO, KinesisLimits.MAX_HASH_KEY),
+                SequenceNumbers.FIRST_COUNTER, 0, log, writer, new ReadLimiter(ShardLimits.KINESIS, 0), shardMetrics);
+        StreamState stream = new StreamState("c", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
+                new ShardState[] {shard}, metrics);
+
+        PutOperation before = put(stream, shard, 3);
+        ShardClose close = new ShardClose(shard);
+        ring.publish(close);
+        PutOperation after = put(stream, shard, 2);
+
+        assertEquals(SequenceNumbers.FIRST_COUNTER + 2, close.lastCounter.get(5, TimeUnit.SECONDS));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(PutOperation.WRITTEN, before.outcomes[i]);
+        }
+        for (int i = 0; i < 2; i++) {
+            assertEquals(PutOperation.REROUTE, after.outcomes[i]);
+        }
+        assertEquals(SequenceNumbers.FIRST_COUNTER + 2, log.lastSequence());
+    }
+
     private PutOperation put(StreamState stream, ShardState shard, int n) throws Exception {
         byte[][] keys = new byte[n][];
         byte[][] data = new byte[n][];
@@ -66,7 +92,7 @@ class WriteRingTest {
             data[i] = new byte[] {(byte) i};
             shards[i] = shard;
         }
-        PutOperation op = new PutOperation(stream, keys, data, shards, -1);
+        PutOperation op = new PutOperation(stream, keys, data, shards, new long[2 * n], -1);
         ring.publish(op);
         return op.done.get(5, TimeUnit.SECONDS);
     }
