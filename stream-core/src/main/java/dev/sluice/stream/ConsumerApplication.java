@@ -25,13 +25,21 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Threads: {@code threads} library-owned threads ({@code sluice-consumer-<application>-<n>}, made by the engine's
- * thread factory; never more than the stream has shards) cycle over the shards: each takes the shard whose next
- * read is due, reads it (Kinesis GetRecords, shared-throughput mode) and delivers the batch. Polling, idle waits
- * and back-offs run on the engine's ticker.
+ * thread factory; never more than the stream has open shards at start) cycle over the shards: each takes the shard
+ * whose next read is due, reads it (Kinesis GetRecords, shared-throughput mode) and delivers the batch. Polling,
+ * idle waits and back-offs run on the engine's ticker.
  *
  * <p>Positions: a shard with a checkpoint resumes after it ({@code AFTER_SEQUENCE_NUMBER}); a shard without one
  * starts at the initial position. Between checkpoints each record is delivered once; after a restart, records
  * after the last checkpoint are delivered again (at-least-once, as KCL).
+ *
+ * <p>Resharding (KCL's lease rule): a shard starts only after each of its parents has been processed to its end by
+ * this application, so each partition key's records arrive in order across splits and merges. A parent has ended
+ * when it was read to its end and {@link RecordProcessor#shutdown} with {@link ShutdownInput.Reason#SHARD_END}
+ * returned (a throwing hook is retried like a failed batch); that is stored as the shard's checkpoint, so after a
+ * restart ended shards are skipped. Children created while the application runs are picked up when their parents
+ * end; a child of a parent this application read starts at {@code TRIM_HORIZON} unless it has a checkpoint. Under
+ * {@link ShardIteratorType#latest()}, closed shards without a checkpoint are not read.
  *
  * <p>Failures: a processor that throws is handled by the {@link ConsumerExceptionHandler} (default:
  * {@link ConsumerExceptionHandler#retryForever()}). Throttled reads ({@code ProvisionedThroughputExceededException})

@@ -3,7 +3,8 @@ package dev.sluice.stream.internal.consumer;
 import java.util.Map;
 
 /**
- * Where one application's checkpoints for one stream are kept: shard id to the last checkpointed sequence number.
+ * Where one application's checkpoints for one stream are kept: shard id to the last checkpointed sequence number,
+ * or {@link ShardCheckpointer#SHARD_END} once the shard was processed to its end.
  *
  * <p>Thread-safety: implementations are safe for concurrent use; a save returns once the checkpoint is stored.
  */

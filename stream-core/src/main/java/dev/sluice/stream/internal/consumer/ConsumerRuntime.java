@@ -1,5 +1,6 @@
 package dev.sluice.stream.internal.consumer;
 
+import dev.sluice.stream.ChildShard;
 import dev.sluice.stream.ConsumerExceptionHandler;
 import dev.sluice.stream.RecordProcessor;
 import dev.sluice.stream.Shard;
@@ -12,10 +13,15 @@ import io.micrometer.core.instrument.Meter;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * The machinery of one {@link dev.sluice.stream.ConsumerApplication}: one {@link ShardConsumer} per shard, the
@@ -25,8 +31,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * engine), loads the checkpoints, registers a {@code MillisBehindLatest} gauge per shard (tags {@code application},
  * {@code stream}, {@code shard}; KCL's metric name) and starts the threads. {@link #close(Duration)} stops the
  * threads after their current step, calls each shard's shutdown hook on the closing thread (checkpoints still
- * accepted), then refuses checkpoints, removes the gauges and releases the name. Shards are listed once, at start:
- * shards created later by resharding are not picked up.
+ * accepted), then refuses checkpoints, removes the gauges and releases the name.
+ *
+ * <p>Resharding (KCL's lease rule): a shard starts only once each of its parents has ended for this application,
+ * so per-partition-key order holds across splits and merges. A shard has ended when it was read to its end and the
+ * processor's {@code shutdown(SHARD_END)} returned; its checkpoint is then {@link ShardCheckpointer#SHARD_END}, so
+ * after a restart it is skipped and its children start. At start the shards are listed once: ended shards are
+ * skipped; closed shards without a checkpoint are skipped under {@code LATEST} (they hold nothing after "now", as
+ * in KCL); parents absent from the listing (deleted) do not hold children back; every other shard starts or waits
+ * in {@link #waiting}. Shards created later are discovered from the child shards of the final read of their
+ * parent ({@link #shardEnded}), wait the same way and join the running workers when released. A shard with a
+ * parent ended by this application starts at {@code TRIM_HORIZON} unless it has a checkpoint: every record of a
+ * child follows its parents' records. A closed parent whose records have all expired reads as empty with no next
+ * iterator, so it ends at once and releases its children. A parent that stops (non-retryable failure,
+ * {@code STOP_SHARD}) never ends: its children wait until a restart reads it again.
+ *
+ * <p>Memory ordering: {@link #waiting}, {@link #ended}, {@link #skipped}, {@link #known}, {@link #parentsOf},
+ * {@link #shards} and {@link #meters} are guarded by {@code this}; workers call {@link #shardEnded} while holding only their shard.
  *
  * <p>Thread-safety: {@link #close(Duration)} is idempotent and safe from any thread.
  */
@@ -52,8 +73,20 @@ public final class ConsumerRuntime {
     private final Settings settings;
     private final StreamEngine engine;
     private final ConsumerEnvironment environment;
+    private final CheckpointStore store;
+    /** Started shards, in start order. */
     private final List<ShardConsumer> shards = new ArrayList<>();
     private final List<Meter> meters = new ArrayList<>();
+    /** Shards not started yet, with the parents they still wait for. */
+    private final Map<String, Set<String>> waiting = new LinkedHashMap<>();
+    /** Shards this application processed to their end (SHARD_END), in this run or before. */
+    private final Set<String> ended = new HashSet<>();
+    /** Closed shards not read under {@code LATEST}; they do not hold their children back. */
+    private final Set<String> skipped = new HashSet<>();
+    /** Every shard id seen: listed at start or discovered as a child. */
+    private final Set<String> known = new HashSet<>();
+    /** Parents by shard id, as listed or as reported with the child. */
+    private final Map<String, List<String>> parentsOf = new HashMap<>();
     private final AtomicBoolean checkpointsOpen = new AtomicBoolean(true);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConsumerWorkers workers;
@@ -74,29 +107,111 @@ public final class ConsumerRuntime {
         this.environment = environment;
         List<Shard> listed = engine.listShards(settings.streamName());
         environment.register(settings.applicationName(), settings.streamName());
+        List<ShardConsumer> initial;
         try {
-            CheckpointStore store = environment.checkpointStore(settings.applicationName(), settings.streamName());
-            Map<String, String> checkpoints = store.load();
-            for (Shard shard : listed) {
-                String shardId = shard.shardId();
-                ShardConsumer consumer = new ShardConsumer(this, shardId, new ShardCheckpointer(
-                        settings.applicationName(), shardId, store, checkpointsOpen, checkpoints.get(shardId)));
-                shards.add(consumer);
-                meters.add(Gauge.builder("MillisBehindLatest", consumer.millisBehindLatest(), Number::doubleValue)
-                        .description("How far the application's last read of the shard was behind its newest record")
-                        .baseUnit("milliseconds")
-                        .tag("application", settings.applicationName())
-                        .tag("stream", settings.streamName())
-                        .tag("shard", shardId)
-                        .register(environment.meterRegistry()));
+            this.store = environment.checkpointStore(settings.applicationName(), settings.streamName());
+            synchronized (this) {
+                Map<String, String> checkpoints = store.load();
+                listed.forEach(shard -> known.add(shard.shardId()));
+                for (Shard shard : listed) {
+                    String checkpoint = checkpoints.get(shard.shardId());
+                    if (ShardCheckpointer.SHARD_END.equals(checkpoint)) {
+                        ended.add(shard.shardId());
+                    } else if (checkpoint == null && shard.sequenceNumberRange().endingSequenceNumber().isPresent()
+                            && settings.initialPosition() instanceof ShardIteratorType.Latest) {
+                        skipped.add(shard.shardId());
+                    }
+                }
+                for (Shard shard : listed) {
+                    if (!ended.contains(shard.shardId()) && !skipped.contains(shard.shardId())) {
+                        List<String> parents = Stream.concat(shard.parentShardId().stream(),
+                                shard.adjacentParentShardId().stream()).toList();
+                        parentsOf.put(shard.shardId(), parents);
+                        // a parent missing from the listing was deleted: nothing of it is left to read first
+                        waiting.put(shard.shardId(), stillRunning(parents.stream().filter(known::contains).toList()));
+                    }
+                }
+                initial = release(checkpoints);
             }
         } catch (RuntimeException e) {
             releaseResources();
             throw e;
         }
-        this.workers = new ConsumerWorkers(settings.applicationName(), Math.min(settings.threads(), shards.size()),
-                environment.threadFactory(), environment.ticker(), shards);
+        int open = (int) listed.stream().filter(s -> s.sequenceNumberRange().endingSequenceNumber().isEmpty()).count();
+        this.workers = new ConsumerWorkers(settings.applicationName(), Math.max(1, Math.min(settings.threads(), open)),
+                environment.threadFactory(), environment.ticker(), initial);
         workers.start();
+    }
+
+    /** The parents of a shard that have neither ended nor been skipped. */
+    private Set<String> stillRunning(List<String> parents) {
+        Set<String> running = new HashSet<>(parents);
+        running.removeAll(ended);
+        running.removeAll(skipped);
+        return running;
+    }
+
+    /** Starts (creates consumers and gauges for) every waiting shard with no running parent; caller holds the lock. */
+    private List<ShardConsumer> release(Map<String, String> checkpoints) {
+        List<ShardConsumer> released = new ArrayList<>();
+        for (Iterator<Map.Entry<String, Set<String>>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Set<String>> entry = it.next();
+            if (!entry.getValue().isEmpty()) {
+                continue;
+            }
+            it.remove();
+            String shardId = entry.getKey();
+            ShardConsumer consumer = new ShardConsumer(this, shardId, new ShardCheckpointer(settings.applicationName(),
+                    shardId, store, checkpointsOpen, checkpoints.get(shardId)), startingPosition(shardId));
+            shards.add(consumer);
+            released.add(consumer);
+            meters.add(Gauge.builder("MillisBehindLatest", consumer.millisBehindLatest(), Number::doubleValue)
+                    .description("How far the application's last read of the shard was behind its newest record")
+                    .baseUnit("milliseconds")
+                    .tag("application", settings.applicationName())
+                    .tag("stream", settings.streamName())
+                    .tag("shard", shardId)
+                    .register(environment.meterRegistry()));
+        }
+        return released;
+    }
+
+    /** Where a shard without a checkpoint starts: after a parent this application read, at its beginning. */
+    private ShardIteratorType startingPosition(String shardId) {
+        return parentsOf.getOrDefault(shardId, List.of()).stream().anyMatch(ended::contains)
+                ? ShardIteratorType.trimHorizon() : settings.initialPosition();
+    }
+
+    /**
+     * Called by a worker when a shard was processed to its end: records it, learns its children and starts those
+     * whose parents have all ended.
+     *
+     * @param shardId  the shard that ended
+     * @param children its children, from the final GetRecords result
+     */
+    void shardEnded(String shardId, List<ChildShard> children) {
+        List<ShardConsumer> released;
+        synchronized (this) {
+            if (closed.get()) {
+                return; // the ended marker is stored; the children start after a restart
+            }
+            ended.add(shardId);
+            for (ChildShard child : children) {
+                parentsOf.putIfAbsent(child.shardId(), child.parentShards());
+                if (known.add(child.shardId())) {
+                    waiting.put(child.shardId(), stillRunning(child.parentShards()));
+                }
+            }
+            waiting.values().forEach(parents -> parents.remove(shardId));
+            released = release(store.load());
+        }
+        for (ShardConsumer consumer : released) {
+            if (!workers.add(consumer)) {
+                synchronized (this) {
+                    shards.remove(consumer); // closing: never started, so it gets no shutdown call
+                }
+            }
+        }
     }
 
     Settings settings() {
@@ -123,7 +238,11 @@ public final class ConsumerRuntime {
         }
         try {
             Set<ShardConsumer> stillRunning = workers.stop(timeout);
-            for (ShardConsumer shard : shards) {
+            List<ShardConsumer> started;
+            synchronized (this) {
+                started = List.copyOf(shards);
+            }
+            for (ShardConsumer shard : started) {
                 if (!shard.finished() && !stillRunning.contains(shard)) {
                     shard.shutdown(ShutdownInput.Reason.REQUESTED);
                 }

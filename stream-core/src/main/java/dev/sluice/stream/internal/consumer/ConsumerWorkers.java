@@ -16,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A fixed pool of threads ({@code sluice-consumer-<application>-<n>}) that cycles over an application's shards:
  * each thread takes the shard whose next step is due first, runs that step, and puts it back with its new due
- * time. The thread count is fixed and independent of the shard count.
+ * time. The thread count is fixed and independent of the shard count; shards released later by resharding join
+ * the queue through {@link #add(ShardConsumer)}.
  *
  * <p>Design note: a shard is either in the queue or held by exactly one thread, so its steps never overlap and
  * its records reach the processor in order; moving it through the queue under {@link #lock} orders one thread's
@@ -60,6 +61,27 @@ final class ConsumerWorkers {
             Thread thread = threadFactory.newThread(this::run);
             thread.setName("sluice-consumer-" + applicationName + "-" + i);
             threads.add(thread);
+        }
+    }
+
+    /**
+     * Adds a shard discovered after start (a child released by resharding), due now.
+     *
+     * @return false if the workers are stopping; then the shard was not added
+     */
+    boolean add(ShardConsumer shard) {
+        lock.lock();
+        try {
+            if (stopping) {
+                return false;
+            }
+            shard.due = ticker.read();
+            shard.order = nextOrder++;
+            queue.add(shard);
+            changed.signal();
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 

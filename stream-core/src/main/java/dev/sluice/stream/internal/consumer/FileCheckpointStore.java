@@ -19,7 +19,8 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * Checkpoints in one properties file per application and stream ({@code shardId-...=<sequence number>}).
+ * Checkpoints in one properties file per application and stream ({@code shardId-...=<sequence number>}, or
+ * {@code SHARD_END} for a shard processed to its end).
  *
  * <p>Design note: every save rewrites the whole (small) file as a temporary file in the same directory, forces
  * it, renames it over the old one atomically and forces the directory, so after a crash or power loss the file

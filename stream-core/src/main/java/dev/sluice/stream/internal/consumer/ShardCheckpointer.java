@@ -11,11 +11,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Design note: {@code deliveredUpTo} is the sequence number of the last record handed to the processor
  * (set before each call, including retries); a checkpoint may not pass it, nor go back before the previous
  * checkpoint. Checkpoints are accepted until the application finishes closing ({@code open} turns false after the
- * shutdown hooks ran). Sequence numbers compare numerically: a longer decimal string is larger.
+ * shutdown hooks ran). Sequence numbers compare numerically: a longer decimal string is larger. Once the shard
+ * has been read to its end and the processor's {@code shutdown(SHARD_END)} returned, {@link #shardEnded()} stores
+ * {@link #SHARD_END} (KCL's lease rule) and refuses later checkpoints, so a late call cannot overwrite the marker.
  *
  * <p>Thread-safety: all state is guarded by this object's monitor; callable from any thread.
  */
 final class ShardCheckpointer implements Checkpointer {
+
+    /**
+     * Stored in place of a sequence number once a closed shard was processed to its end (KCL
+     * {@code ExtendedSequenceNumber.SHARD_END}); its children may then start. Never a valid sequence number.
+     */
+    static final String SHARD_END = "SHARD_END";
 
     private final String applicationName;
     private final String shardId;
@@ -23,6 +31,7 @@ final class ShardCheckpointer implements Checkpointer {
     private final AtomicBoolean open;
     private String checkpointed;
     private String deliveredUpTo;
+    private boolean ended;
 
     ShardCheckpointer(String applicationName, String shardId, CheckpointStore store, AtomicBoolean open,
                       String checkpointed) {
@@ -41,6 +50,12 @@ final class ShardCheckpointer implements Checkpointer {
         return checkpointed;
     }
 
+    /** Records that the shard was processed to its end; a failed save throws and leaves the shard not ended. */
+    synchronized void shardEnded() {
+        store.save(shardId, SHARD_END);
+        ended = true;
+    }
+
     @Override
     public synchronized void checkpoint() {
         if (deliveredUpTo == null) {
@@ -56,6 +71,10 @@ final class ShardCheckpointer implements Checkpointer {
         if (!open.get()) {
             throw new IllegalStateException("consumer application " + applicationName
                     + " is closed; checkpoints are no longer accepted");
+        }
+        if (ended) {
+            throw new IllegalStateException(shardId + " of consumer application " + applicationName
+                    + " was processed to its end; it takes no more checkpoints");
         }
         if (deliveredUpTo == null || compare(sequenceNumber, deliveredUpTo) > 0) {
             throw new IllegalArgumentException("cannot checkpoint " + shardId + " at " + sequenceNumber

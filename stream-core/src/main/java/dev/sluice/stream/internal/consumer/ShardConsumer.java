@@ -1,5 +1,6 @@
 package dev.sluice.stream.internal.consumer;
 
+import dev.sluice.stream.ChildShard;
 import dev.sluice.stream.ConsumerExceptionHandler;
 import dev.sluice.stream.ConsumerFailure;
 import dev.sluice.stream.ConsumerRecord;
@@ -28,6 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * iterator and wait with exponential back-off. Non-retryable read failures and {@code STOP_SHARD} stop the shard
  * without touching its checkpoint.
  *
+ * <p>Shard end: when a read returns no next iterator the shard is closed and fully read. The processor's
+ * {@code shutdown(SHARD_END)} is called (retried per the handler if it throws, like a failed batch); once it
+ * returns, {@link ShardCheckpointer#shardEnded()} persists the {@code SHARD_END} marker and the runtime is told,
+ * with the children from the final read, so it can release children whose parents have all ended.
+ *
  * <p>Thread-safety: confined to one worker at a time; the worker queue's lock hands it from one worker to the
  * next, which orders every access. Only {@link #millisBehindLatest} is read by other threads (the gauge).
  */
@@ -44,6 +50,7 @@ final class ShardConsumer {
     private final ConsumerRuntime runtime;
     private final String shardId;
     private final ShardCheckpointer checkpointer;
+    private final ShardIteratorType initialPosition;
     private final AtomicLong millisBehindLatest = new AtomicLong();
 
     private String iterator;
@@ -52,6 +59,9 @@ final class ShardConsumer {
     private String pendingLast;
     private Duration pendingLag;
     private Optional<String> pendingNext;
+    private List<ChildShard> pendingChildren;
+    /** Set once the shard was read to its end, until its SHARD_END shutdown returned: the children to report. */
+    private List<ChildShard> ending;
     private int processorFailures;
     private int readFailures;
     private boolean finished;
@@ -61,11 +71,17 @@ final class ShardConsumer {
     /** Tie-breaker for equal due times, so shards take turns. */
     long order;
 
-    ShardConsumer(ConsumerRuntime runtime, String shardId, ShardCheckpointer checkpointer) {
+    /**
+     * @param initialPosition where to start without a checkpoint: the application's initial position, or
+     *                        {@code TRIM_HORIZON} for a child whose parents this application read to their end
+     */
+    ShardConsumer(ConsumerRuntime runtime, String shardId, ShardCheckpointer checkpointer,
+                  ShardIteratorType initialPosition) {
         this.settings = runtime.settings();
         this.runtime = runtime;
         this.shardId = shardId;
         this.checkpointer = checkpointer;
+        this.initialPosition = initialPosition;
         this.position = checkpointer.checkpointed();
     }
 
@@ -99,6 +115,9 @@ final class ShardConsumer {
 
     private boolean pollOnce() {
         long now = runtime.ticker().read();
+        if (ending != null) {
+            return endShard(now);
+        }
         if (pending == null) {
             GetRecordsResult result;
             try {
@@ -112,7 +131,7 @@ final class ShardConsumer {
             readFailures = 0;
             millisBehindLatest.set(result.behindLatest().toMillis());
             if (result.records().isEmpty()) {
-                return advance(result.nextShardIterator(), now);
+                return advance(result.nextShardIterator(), result.childShards(), now);
             }
             List<ConsumerRecord> records = new ArrayList<>();
             for (StreamRecord record : result.records()) {
@@ -122,12 +141,13 @@ final class ShardConsumer {
             pendingLast = result.records().get(result.records().size() - 1).sequenceNumber();
             pendingLag = result.behindLatest();
             pendingNext = result.nextShardIterator();
+            pendingChildren = result.childShards();
         }
         return deliver(now);
     }
 
     private ShardIteratorType startingPosition() {
-        return position != null ? ShardIteratorType.afterSequenceNumber(position) : settings.initialPosition();
+        return position != null ? ShardIteratorType.afterSequenceNumber(position) : initialPosition;
     }
 
     private boolean deliver(long now) {
@@ -136,33 +156,37 @@ final class ShardConsumer {
             try {
                 settings.processor().processRecords(new ProcessRecordsInput(shardId, pending, pendingLag, checkpointer));
             } catch (Throwable e) {
-                processorFailures++;
-                ConsumerExceptionHandler.Action action;
-                try {
-                    action = settings.exceptionHandler().onProcessorFailure(failure(processorFailures, e));
-                } catch (RuntimeException handlerFailure) {
-                    e.addSuppressed(handlerFailure); // a broken handler stops the shard; its place is kept
-                    action = ConsumerExceptionHandler.Action.STOP_SHARD;
-                }
-                if (action == ConsumerExceptionHandler.Action.STOP_SHARD) {
-                    finished = true;
-                    return false;
-                }
-                due = now + backoff(processorFailures);
-                return true;
+                return processorFailed(e, now);
             }
         }
         processorFailures = 0;
         position = pendingLast;
         pending = null;
-        return advance(pendingNext, now);
+        return advance(pendingNext, pendingChildren, now);
     }
 
-    private boolean advance(Optional<String> next, long now) {
-        if (next.isEmpty()) {
+    /** Asks the handler about a processor failure: retry the same step after a back-off, or stop the shard. */
+    private boolean processorFailed(Throwable e, long now) {
+        processorFailures++;
+        ConsumerExceptionHandler.Action action;
+        try {
+            action = settings.exceptionHandler().onProcessorFailure(failure(processorFailures, e));
+        } catch (RuntimeException handlerFailure) {
+            e.addSuppressed(handlerFailure); // a broken handler stops the shard; its place is kept
+            action = ConsumerExceptionHandler.Action.STOP_SHARD;
+        }
+        if (action == ConsumerExceptionHandler.Action.STOP_SHARD) {
             finished = true;
-            shutdown(ShutdownInput.Reason.SHARD_END);
             return false;
+        }
+        due = now + backoff(processorFailures);
+        return true;
+    }
+
+    private boolean advance(Optional<String> next, List<ChildShard> children, long now) {
+        if (next.isEmpty()) {
+            ending = children;
+            return endShard(now);
         }
         iterator = next.get();
         due = now + settings.pollInterval().toNanos();
@@ -196,6 +220,23 @@ final class ShardConsumer {
         } catch (RuntimeException handlerFailure) {
             e.addSuppressed(handlerFailure);
         }
+        return false;
+    }
+
+    /**
+     * Finishes a shard read to its end. Its children must not start before the processor's SHARD_END shutdown
+     * returned, so a throwing hook is retried (or stops the shard, children left waiting) like a failed batch.
+     */
+    private boolean endShard(long now) {
+        try {
+            settings.processor().shutdown(new ShutdownInput(shardId, ShutdownInput.Reason.SHARD_END, checkpointer));
+        } catch (Throwable e) {
+            return processorFailed(e, now);
+        }
+        processorFailures = 0;
+        checkpointer.shardEnded();
+        finished = true;
+        runtime.shardEnded(shardId, ending);
         return false;
     }
 
