@@ -98,16 +98,6 @@ final class PutOperation {
         }
     }
 
-    int count(byte outcome) {
-        int n = 0;
-        for (byte o : outcomes) {
-            if (o == outcome) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** The Kinesis throttling message for entry {@code i}. */
     String throttleMessage(int i) {
         ShardState shard = shards[i];

@@ -79,13 +79,9 @@ final class StreamState {
         this.topology = topology;
     }
 
-    /** The open shard whose hash key range holds the key: the last one starting at or before it. */
-    ShardState route(long high, long low) {
-        return route(topology.open(), high, low);
-    }
-
     /**
-     * Routes with a given snapshot of {@link #openShards()}. A call routing several entries must use one snapshot
+     * The open shard whose hash key range holds the key (the last one starting at or before it), in a given
+     * snapshot of {@link #openShards()}. A call routing several entries must use one snapshot
      * for all: entries of one partition key routed on different snapshots could land on a closing parent and on
      * its child, and the child's would be written first.
      */
@@ -142,10 +138,6 @@ final class StreamState {
 
     StreamDescriptionSummary describe() {
         return new StreamDescriptionSummary(name, StreamStatus.ACTIVE, retention, created, topology.open().length, limits);
-    }
-
-    List<ShardState> shardList() {
-        return List.of(topology.all());
     }
 
     /** The shards whose parent or adjacent parent is {@code parent}, by index. */
