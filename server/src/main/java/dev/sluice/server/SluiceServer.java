@@ -41,7 +41,7 @@ public final class SluiceServer implements AutoCloseable {
     public static final int DEFAULT_MAX_REQUEST_BYTES = 16 << 20;
     /** Default region in ARNs. */
     public static final String DEFAULT_REGION = "us-east-1";
-    /** Default account id in ARNs. */
+    /** The account id in ARNs (the engine's, fixed). */
     public static final String DEFAULT_ACCOUNT_ID = "000000000000";
 
     private final ServerRuntime runtime;
@@ -124,7 +124,6 @@ public final class SluiceServer implements AutoCloseable {
         private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
         private Set<String> accessKeyIds = Set.of();
         private String region = DEFAULT_REGION;
-        private String accountId = DEFAULT_ACCOUNT_ID;
         private Clock clock = Clock.systemUTC();
         private boolean tls;
         private Path tlsCertificateChain;
@@ -233,24 +232,15 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
-         * The region in ARNs. Default {@link #DEFAULT_REGION}.
+         * The region in ARNs: given to the engine the server builds, and used in Firehose ARNs. With
+         * {@link #engine}, stream ARNs carry that engine's region; set the same one here. Default
+         * {@link #DEFAULT_REGION}.
          *
          * @param region the region
          * @return this builder
          */
         public Builder region(String region) {
             this.region = Objects.requireNonNull(region, "region");
-            return this;
-        }
-
-        /**
-         * The account id in ARNs. Default {@link #DEFAULT_ACCOUNT_ID}.
-         *
-         * @param accountId 12 digits
-         * @return this builder
-         */
-        public Builder accountId(String accountId) {
-            this.accountId = Objects.requireNonNull(accountId, "accountId");
             return this;
         }
 
@@ -338,7 +328,7 @@ public final class SluiceServer implements AutoCloseable {
             }
             return new SluiceServer(new ServerRuntime(new ServerRuntime.Config(Optional.ofNullable(engine),
                     Optional.ofNullable(dataDirectory), Optional.ofNullable(bucketsDirectory),
-                    Optional.ofNullable(s3Endpoint), host, port, maxRequestBytes, accessKeyIds, region, accountId,
+                    Optional.ofNullable(s3Endpoint), host, port, maxRequestBytes, accessKeyIds, region, DEFAULT_ACCOUNT_ID,
                     clock, tls, Optional.ofNullable(tlsCertificateChain), Optional.ofNullable(tlsPrivateKey),
                     workerThreads, closeTimeout)));
         }

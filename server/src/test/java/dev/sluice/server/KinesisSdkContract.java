@@ -250,6 +250,70 @@ abstract class KinesisSdkContract {
                 .sequenceNumberRange().endingSequenceNumber());
     }
 
+    @Test
+    void settings_streamModeTagsAndEncryption() {
+        kinesis.createStream(b -> b.streamName("od").streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND))
+                .tags(Map.of("team", "payments")));
+        StreamDescriptionSummary od = kinesis.describeStreamSummary(b -> b.streamName("od")).streamDescriptionSummary();
+        assertEquals(StreamMode.ON_DEMAND, od.streamModeDetails().streamMode());
+        assertEquals(4, od.openShardCount());
+        kinesis.updateStreamMode(b -> b.streamARN(arn("od")).streamModeDetails(m -> m.streamMode(StreamMode.PROVISIONED)));
+        assertEquals(StreamMode.PROVISIONED, kinesis.describeStream(b -> b.streamName("od")).streamDescription()
+                .streamModeDetails().streamMode());
+
+        kinesis.addTagsToStream(b -> b.streamName("od").tags(Map.of("env", "test", "owner", "alice")));
+        var tags = kinesis.listTagsForStream(b -> b.streamName("od"));
+        assertEquals(List.of("env", "owner", "team"), tags.tags().stream().map(t -> t.key()).toList());
+        assertFalse(tags.hasMoreTags());
+        var page = kinesis.listTagsForStream(b -> b.streamARN(arn("od")).limit(1).exclusiveStartTagKey("env"));
+        assertEquals("owner", page.tags().get(0).key());
+        assertTrue(page.hasMoreTags());
+        kinesis.removeTagsFromStream(b -> b.streamName("od").tagKeys("env", "nope"));
+        assertEquals(2, kinesis.listTagsForStream(b -> b.streamName("od")).tags().size());
+
+        kinesis.startStreamEncryption(b -> b.streamName("od").encryptionType("KMS").keyId("alias/aws/kinesis"));
+        StreamDescriptionSummary encrypted = kinesis.describeStreamSummary(b -> b.streamName("od"))
+                .streamDescriptionSummary();
+        assertEquals("KMS", encrypted.encryptionTypeAsString());
+        assertEquals("alias/aws/kinesis", encrypted.keyId());
+        assertThrows(InvalidArgumentException.class, () -> kinesis.stopStreamEncryption(b -> b.streamName("od")
+                .encryptionType("KMS").keyId("alias/other")));
+        kinesis.stopStreamEncryption(b -> b.streamName("od").encryptionType("KMS").keyId("alias/aws/kinesis"));
+        assertEquals("NONE", kinesis.describeStreamSummary(b -> b.streamName("od")).streamDescriptionSummary()
+                .encryptionTypeAsString());
+    }
+
+    @Test
+    void consumers_registerDescribeListDeregister() {
+        kinesis.createStream(b -> b.streamName("efo").shardCount(1));
+        var registered = kinesis.registerStreamConsumer(b -> b.streamARN(arn("efo")).consumerName("app-1")).consumer();
+        assertEquals("app-1", registered.consumerName());
+        assertTrue(registered.consumerARN().startsWith(arn("efo") + "/consumer/app-1:"), registered.consumerARN());
+        assertEquals("ACTIVE", registered.consumerStatusAsString());
+        kinesis.registerStreamConsumer(b -> b.streamARN(arn("efo")).consumerName("app-2"));
+        assertThrows(ResourceInUseException.class, () -> kinesis.registerStreamConsumer(b -> b.streamARN(arn("efo"))
+                .consumerName("app-1")));
+
+        var byArn = kinesis.describeStreamConsumer(b -> b.consumerARN(registered.consumerARN())).consumerDescription();
+        assertEquals(arn("efo"), byArn.streamARN());
+        assertEquals(registered.consumerCreationTimestamp(), byArn.consumerCreationTimestamp());
+        assertEquals(registered.consumerARN(), kinesis.describeStreamConsumer(b -> b.streamARN(arn("efo"))
+                .consumerName("app-1")).consumerDescription().consumerARN());
+        var first = kinesis.listStreamConsumers(b -> b.streamARN(arn("efo")).maxResults(1));
+        assertEquals(1, first.consumers().size());
+        var second = kinesis.listStreamConsumers(b -> b.streamARN(arn("efo")).nextToken(first.nextToken()));
+        assertEquals("app-2", second.consumers().get(0).consumerName());
+        assertNull(second.nextToken());
+        assertEquals(2, kinesis.describeStreamSummary(b -> b.streamName("efo")).streamDescriptionSummary()
+                .consumerCount());
+
+        kinesis.deregisterStreamConsumer(b -> b.consumerARN(registered.consumerARN()));
+        kinesis.deregisterStreamConsumer(b -> b.streamARN(arn("efo")).consumerName("app-2"));
+        assertThrows(ResourceNotFoundException.class, () -> kinesis.describeStreamConsumer(b -> b
+                .consumerARN(registered.consumerARN())));
+        assertTrue(kinesis.listStreamConsumers(b -> b.streamARN(arn("efo"))).consumers().isEmpty());
+    }
+
     /** Writes while resharding (split, merge, update shard count), then reads parents before children. */
     @Test
     void everythingWritten_comesBackOnceInPerKeyOrder_acrossResharding() {

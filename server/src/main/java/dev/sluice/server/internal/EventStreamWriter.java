@@ -42,6 +42,8 @@ final class EventStreamWriter implements Flow.Subscriber<Map<String, Object>> {
     void start() {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE);
+        // HTTP/1.1 needs chunked framing for an open-ended body; HTTP/2 drops this connection-specific header.
+        io.netty.handler.codec.http.HttpUtil.setTransferEncodingChunked(head, true);
         head.headers().set("x-amzn-RequestId", java.util.UUID.randomUUID().toString());
         ctx.write(head);
         byte[] initial = EventStreamFrames.event("initial-response", response.format().contentType(),

@@ -5,6 +5,7 @@ import dev.sluice.stream.CreateStreamRequest;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.StreamDescriptionSummary;
 import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.StreamMode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +30,6 @@ final class KinesisStreamOperations {
     /** Kinesis: ListStreams Limit in [1, 10,000], default 100. */
     static final int LIST_STREAMS_DEFAULT_LIMIT = 100;
     static final int MAX_PAGE = 10_000;
-    /** Kinesis: an on-demand stream starts with capacity for 4 MiB/s, i.e. 4 shards. */
-    static final int ON_DEMAND_INITIAL_SHARDS = 4;
 
     private final StreamEngine engine;
     private final StreamArns arns;
@@ -73,12 +72,16 @@ final class KinesisStreamOperations {
             if (!mode.equals("ON_DEMAND")) {
                 throw ApiException.invalidArgument("ShardCount is required for a PROVISIONED stream " + name);
             }
-            shards = ON_DEMAND_INITIAL_SHARDS;
+            shards = StreamEngine.ON_DEMAND_INITIAL_SHARDS;
         }
         if (shards < 1) {
             throw ApiRequest.outOfRange("ShardCount", shards, 1, Integer.MAX_VALUE);
         }
-        engine.createStream(CreateStreamRequest.of(name, shards));
+        engine.createStream(CreateStreamRequest.of(name, shards).withStreamMode(StreamMode.valueOf(mode)));
+        JsonNode tags = r.node("Tags");
+        if (tags != null && tags.size() > 0) {
+            engine.addTagsToStream(name, KinesisSettingsOperations.tags(tags));
+        }
         return CompletableFuture.completedFuture(Map.of());
     }
 
@@ -102,20 +105,21 @@ final class KinesisStreamOperations {
         StreamDescriptionSummary s = engine.describeStreamSummary(arns.streamName(r));
         Map<String, Object> summary = summaryFields(s);
         summary.put("OpenShardCount", s.openShardCount());
-        summary.put("ConsumerCount", 0);
+        summary.put("ConsumerCount", s.consumerCount());
         return CompletableFuture.completedFuture(Map.of("StreamDescriptionSummary", summary));
     }
 
     private Map<String, Object> summaryFields(StreamDescriptionSummary s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("StreamName", s.streamName());
-        m.put("StreamARN", arns.streamArn(s.streamName()));
+        m.put("StreamARN", s.streamArn());
         m.put("StreamStatus", s.streamStatus().name());
-        m.put("StreamModeDetails", Map.of("StreamMode", "PROVISIONED"));
+        m.put("StreamModeDetails", Map.of("StreamMode", s.streamMode().name()));
         m.put("RetentionPeriodHours", (int) s.retentionPeriod().toHours());
         m.put("StreamCreationTimestamp", s.streamCreationTimestamp());
         m.put("EnhancedMonitoring", List.of(Map.of("ShardLevelMetrics", List.of())));
-        m.put("EncryptionType", "NONE");
+        m.put("EncryptionType", s.encryptionType().name());
+        s.keyId().ifPresent(k -> m.put("KeyId", k));
         return m;
     }
 
@@ -190,9 +194,9 @@ final class KinesisStreamOperations {
             names.add(name);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("StreamName", name);
-            summary.put("StreamARN", arns.streamArn(name));
+            summary.put("StreamARN", s.streamArn());
             summary.put("StreamStatus", s.streamStatus().name());
-            summary.put("StreamModeDetails", Map.of("StreamMode", "PROVISIONED"));
+            summary.put("StreamModeDetails", Map.of("StreamMode", s.streamMode().name()));
             summary.put("StreamCreationTimestamp", s.streamCreationTimestamp());
             summaries.add(summary);
         }

@@ -39,7 +39,6 @@ public final class ServerMain {
                     case "--max-request-bytes" -> builder.maxRequestBytes(Integer.parseInt(value(args, ++i, option)));
                     case "--s3-endpoint" -> builder.s3Endpoint(java.net.URI.create(value(args, ++i, option)));
                     case "--region" -> builder.region(value(args, ++i, option));
-                    case "--account-id" -> builder.accountId(value(args, ++i, option));
                     case "--tls" -> builder.tls();
                     case "--help", "-h" -> {
                         usage(System.out);
@@ -77,6 +76,6 @@ public final class ServerMain {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar sluice-server.jar [--host 127.0.0.1] [--port 4567 (0 = free)] [--data-dir DIR]"
                 + " [--buckets-dir DIR] [--s3-endpoint URL] [--access-key-id ID]... [--max-request-bytes N]"
-                + " [--region us-east-1] [--account-id 000000000000] [--tls]");
+                + " [--region us-east-1] [--tls]");
     }
 }

@@ -126,7 +126,7 @@ public final class ServerRuntime {
         if (config.engine().isPresent()) {
             engine = config.engine().get();
         } else {
-            StreamEngine.Builder builder = StreamEngine.builder();
+            StreamEngine.Builder builder = StreamEngine.builder().region(config.region());
             config.dataDirectory().ifPresent(dir -> builder.storage(Storage.durable(dir.resolve("streams"))));
             engine = builder.build();
             ownsEngine = true;
@@ -135,11 +135,13 @@ public final class ServerRuntime {
                 .orElseGet(ServerRuntime::temporaryBuckets)).toAbsolutePath();
         Path firehoseState = config.dataDirectory().map(d -> d.resolve("firehose-state"))
                 .orElse(buckets.resolve(".firehose-state"));
-        StreamArns arns = new StreamArns(config.region(), config.accountId());
+        StreamArns arns = new StreamArns(engine);
         PageTokens tokens = new PageTokens(config.clock());
         Map<String, Operation> kinesisOps = new HashMap<>();
         new KinesisStreamOperations(engine, arns, tokens).register(kinesisOps);
         new KinesisRecordOperations(engine, arns).register(kinesisOps);
+        new KinesisSettingsOperations(engine, arns).register(kinesisOps);
+        new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
         firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
                 engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
         Map<String, Operation> firehoseOps = new HashMap<>();

@@ -1,32 +1,22 @@
 package dev.sluice.server.internal;
 
+import dev.sluice.stream.StreamEngine;
+
 import java.util.Objects;
 
 /**
- * Kinesis ARNs of this server's account and region: {@code arn:aws:kinesis:<region>:<account>:stream/<name>} and
- * consumer ARNs below them. Requests may name a stream by {@code StreamName}, {@code StreamARN} or both (then they
- * must agree, as in Kinesis).
- *
- * @param region    the region in ARNs
- * @param accountId the account id in ARNs
+ * Resolves the stream a request names by {@code StreamName}, {@code StreamARN} or both (then they must agree, as in
+ * Kinesis). ARNs are the engine's ({@code arn:aws:kinesis:<engine region>:000000000000:stream/<name>}); an ARN of
+ * another region or account, or of another service, is an {@code InvalidArgumentException}.
  */
-record StreamArns(String region, String accountId) {
+final class StreamArns {
 
-    StreamArns {
-        Objects.requireNonNull(region, "region");
-        Objects.requireNonNull(accountId, "accountId");
+    private final StreamEngine engine;
+
+    StreamArns(StreamEngine engine) {
+        this.engine = Objects.requireNonNull(engine, "engine");
     }
 
-    String streamArn(String streamName) {
-        return "arn:aws:kinesis:" + region + ":" + accountId + ":stream/" + streamName;
-    }
-
-    /**
-     * The stream a request names.
-     *
-     * @throws ApiException {@code InvalidArgumentException} for an ARN of another service, region or account, or
-     *                      a name and ARN that disagree; {@code ValidationException} when neither is given
-     */
     String streamName(ApiRequest request) {
         String name = request.string("StreamName").orElse(null);
         String arn = request.string("StreamARN").orElse(null);
@@ -41,14 +31,18 @@ record StreamArns(String region, String accountId) {
         return fromArn;
     }
 
+    /** The stream name in an ARN, checked against the engine's ARN of that stream (which must exist). */
     String nameFromArn(String arn) {
-        String prefix = "arn:aws:kinesis:" + region + ":" + accountId + ":stream/";
-        if (!arn.startsWith(prefix) || arn.length() == prefix.length()) {
-            throw ApiException.invalidArgument("StreamARN must be " + prefix + "<stream name> (this server's region "
-                    + region + " and account " + accountId + ") but was '" + WireFormat.abbreviate(arn) + "'");
+        String name = engine.streamNameFromArn(arn);
+        String actual = engine.describeStreamSummary(name).streamArn();
+        if (!actual.equals(arn)) {
+            throw ApiException.invalidArgument("StreamARN '" + WireFormat.abbreviate(arn) + "' names another region"
+                    + " or account than this server's stream " + actual);
         }
-        String rest = arn.substring(prefix.length());
-        int slash = rest.indexOf('/');
-        return slash < 0 ? rest : rest.substring(0, slash);
+        return name;
+    }
+
+    String streamArn(String streamName) {
+        return engine.describeStreamSummary(streamName).streamArn();
     }
 }
