@@ -63,10 +63,28 @@ public final class Clients {
     }
 
     public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol) {
-        return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(CREDENTIALS)
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(protocol))
-                .overrideConfiguration(overrides(true)).build();
+        return kinesisAsync(endpoint, protocol, true);
+    }
+
+    /** An async client with the netty HTTP client; CBOR or JSON as {@link #kinesis}. */
+    public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol, boolean cbor) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .credentialsProvider(CREDENTIALS)
+                        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(protocol))
+                        .overrideConfiguration(overrides(true)).build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
     }
 
     public static FirehoseClient firehose(URI endpoint) {

@@ -307,11 +307,15 @@ abstract class KinesisSdkContract {
         assertEquals(2, kinesis.describeStreamSummary(b -> b.streamName("efo")).streamDescriptionSummary()
                 .consumerCount());
 
+        assertThrows(ResourceInUseException.class, () -> kinesis.deleteStream(b -> b.streamName("efo")));
         kinesis.deregisterStreamConsumer(b -> b.consumerARN(registered.consumerARN()));
         kinesis.deregisterStreamConsumer(b -> b.streamARN(arn("efo")).consumerName("app-2"));
         assertThrows(ResourceNotFoundException.class, () -> kinesis.describeStreamConsumer(b -> b
                 .consumerARN(registered.consumerARN())));
         assertTrue(kinesis.listStreamConsumers(b -> b.streamARN(arn("efo"))).consumers().isEmpty());
+        kinesis.registerStreamConsumer(b -> b.streamARN(arn("efo")).consumerName("app-3"));
+        kinesis.deleteStream(b -> b.streamName("efo").enforceConsumerDeletion(true));
+        assertThrows(ResourceNotFoundException.class, () -> kinesis.describeStream(b -> b.streamName("efo")));
     }
 
     /** Writes while resharding (split, merge, update shard count), then reads parents before children. */

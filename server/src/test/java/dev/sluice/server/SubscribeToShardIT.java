@@ -87,6 +87,32 @@ class SubscribeToShardIT {
     }
 
     @Test
+    void subscribeToShard_inJson_deliversEventsAtTimestamp() {
+        Clients.SEEN_CONTENT_TYPES.clear();
+        try (KinesisAsyncClient json = Clients.kinesisAsync(server.endpoint(), Protocol.HTTP2, false)) {
+            json.createStream(b -> b.streamName("fan-json").shardCount(1)).join();
+            String streamArn = json.describeStreamSummary(b -> b.streamName("fan-json")).join()
+                    .streamDescriptionSummary().streamARN();
+            String consumerArn = json.registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("j")).join()
+                    .consumer().consumerARN();
+            java.time.Instant start = java.time.Instant.now().minusSeconds(60);
+            json.putRecords(b -> b.streamName("fan-json").records(records(0, 10))).join();
+            List<String> received = new CopyOnWriteArrayList<>();
+            SubscribeToShardResponseHandler handler = SubscribeToShardResponseHandler.builder()
+                    .subscriber(SubscribeToShardResponseHandler.Visitor.builder().onSubscribeToShardEvent(
+                            event -> event.records().forEach(r -> received.add(r.data().asUtf8String()))).build())
+                    .build();
+            json.subscribeToShard(b -> b.consumerARN(consumerArn).shardId("shardId-000000000000")
+                    .startingPosition(p -> p.type(ShardIteratorType.AT_TIMESTAMP).timestamp(start)), handler);
+            await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 10);
+            assertEquals(IntStream.range(0, 10).mapToObj(i -> "r" + i).toList(), received);
+            json.deregisterStreamConsumer(b -> b.consumerARN(consumerArn)).join();
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(Clients.SEEN_CONTENT_TYPES.contains("application/x-amz-json-1.1"),
+                Clients.SEEN_CONTENT_TYPES.toString());
+    }
+
+    @Test
     void subscribeToShard_unknownConsumer_failsBeforeTheStream() {
         kinesis.createStream(b -> b.streamName("fan2").shardCount(1)).join();
         SubscribeToShardResponseHandler handler = SubscribeToShardResponseHandler.builder()

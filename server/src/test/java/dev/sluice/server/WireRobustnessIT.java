@@ -120,6 +120,23 @@ class WireRobustnessIT {
     }
 
     @Test
+    void pipelinedHttp11Requests_areAnsweredInRequestOrder() throws Exception {
+        String slow = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n\r\n{}";
+        String fast = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.Nope\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+        try (Socket socket = new Socket("127.0.0.1", server.endpoint().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write((slow + fast).getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String both = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int first = both.indexOf("HTTP/1.1 200");
+            int second = both.indexOf("HTTP/1.1 400");
+            assertTrue(first >= 0 && second > first, both);
+        }
+    }
+
+    @Test
     void fuzzLoop_thousandsOfMalformedRequests_leaveTheServerHealthyAndMemoryFlat() throws Exception {
         List<String> targets = List.of("Kinesis_20131202.PutRecord", "Kinesis_20131202.PutRecords",
                 "Kinesis_20131202.GetRecords", "Kinesis_20131202.ListShards", "Kinesis_20131202.CreateStream",

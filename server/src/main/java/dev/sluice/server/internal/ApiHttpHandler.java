@@ -19,14 +19,15 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The last handler of every HTTP/1.1 connection and every HTTP/2 stream: turns an aggregated request into a
  * {@link ApiDispatcher.Call} and writes the answer.
  *
- * <p>Ordering: reading is paused from a request until its response is written, so HTTP/1.1 responses go out in
- * request order even though operations complete on other threads (HTTP/2 streams are separate channels and run
- * concurrently). Writes from other threads are safe: Netty hands them to the channel's event loop.
+ * <p>Ordering: reading is paused from a request until its response is written, and each response waits for the
+ * previous one, so HTTP/1.1 responses go out in request order even though operations complete on other threads
+ * (HTTP/2 streams are separate channels and run concurrently). Writes from other threads are safe: Netty hands them to the channel's event loop.
  */
 final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -34,6 +35,8 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private final ApiDispatcher dispatcher;
     private final boolean http2;
+    /** Completes when the last response so far was written; touched on the channel's event loop only. */
+    private CompletableFuture<Void> previousResponse = CompletableFuture.completedFuture(null);
 
     ApiHttpHandler(ApiDispatcher dispatcher, boolean http2) {
         this.dispatcher = dispatcher;
@@ -43,34 +46,45 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
+        CompletableFuture<Object> result;
         if (!request.decoderResult().isSuccess()) {
-            write(ctx, plain(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request"), false);
-            return;
+            result = CompletableFuture.completedFuture(plain(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request"));
+            keepAlive = false;
+        } else if (request.method().equals(HttpMethod.GET)
+                && (request.uri().equals("/") || request.uri().equals("/health"))) {
+            result = CompletableFuture.completedFuture(plain(HttpResponseStatus.OK, "{\"status\":\"ok\"}"));
+        } else if (!request.method().equals(HttpMethod.POST)) {
+            result = CompletableFuture.completedFuture(plain(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "only POST / is served"));
+        } else {
+            result = dispatcher.dispatch(new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
+                    request.headers().get(HttpHeaderNames.CONTENT_TYPE),
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content())));
         }
-        if (request.method().equals(HttpMethod.GET) && (request.uri().equals("/") || request.uri().equals("/health"))) {
-            write(ctx, plain(HttpResponseStatus.OK, "{\"status\":\"ok\"}"), keepAlive);
-            return;
-        }
-        if (!request.method().equals(HttpMethod.POST)) {
-            write(ctx, plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "only POST / is served"), keepAlive);
-            return;
-        }
-        ApiDispatcher.Call call = new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
-                request.headers().get(HttpHeaderNames.CONTENT_TYPE), request.headers().get(HttpHeaderNames.AUTHORIZATION),
-                ByteBufUtil.getBytes(request.content()));
+        // Requests already decoded from the same read may follow before reading pauses: each response waits for
+        // the previous one, so a pipelining HTTP/1.1 client gets them in request order.
+        CompletableFuture<Void> turn = previousResponse;
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        previousResponse = written;
         ctx.channel().config().setAutoRead(false);
-        dispatcher.dispatch(call).whenComplete((result, error) -> {
-            if (result instanceof EventStreamResponse events) {
-                new EventStreamWriter(ctx, events, () -> resume(ctx)).start();
+        boolean keep = keepAlive;
+        result.thenCombine(turn, (value, ignored) -> value).whenComplete((value, error) -> {
+            if (value instanceof EventStreamResponse events) {
+                new EventStreamWriter(ctx, events, () -> {
+                    written.complete(null);
+                    resume(ctx);
+                }).start();
                 return;
             }
-            ApiResponse response = result instanceof ApiResponse r ? r
-                    : ApiResponse.error(WireFormat.JSON, ErrorTranslation.translate(error));
-            write(ctx, toHttp(response), keepAlive);
+            FullHttpResponse response = value instanceof FullHttpResponse http ? http
+                    : toHttp(value instanceof ApiResponse r ? r
+                            : ApiResponse.error(WireFormat.JSON, ErrorTranslation.translate(error)));
+            write(ctx, response, keep, written);
         });
     }
 
-    private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive,
+                       CompletableFuture<Void> written) {
         response.headers().set("x-amzn-RequestId", UUID.randomUUID().toString());
         if (!http2) {
             if (keepAlive) {
@@ -80,6 +94,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
         }
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
+            written.complete(null);
             if (!keepAlive || !future.isSuccess()) {
                 ctx.close();
             } else {

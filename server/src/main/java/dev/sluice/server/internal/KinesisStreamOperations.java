@@ -43,7 +43,7 @@ final class KinesisStreamOperations {
 
     void register(Map<String, Operation> operations) {
         operations.put("CreateStream", this::createStream);
-        operations.put("DeleteStream", r -> done(() -> engine.deleteStream(arns.streamName(r))));
+        operations.put("DeleteStream", this::deleteStream);
         operations.put("DescribeStream", this::describeStream);
         operations.put("DescribeStreamSummary", this::describeStreamSummary);
         operations.put("ListStreams", this::listStreams);
@@ -62,6 +62,17 @@ final class KinesisStreamOperations {
     static CompletableFuture<Object> done(Runnable action) {
         action.run();
         return CompletableFuture.completedFuture(Map.of());
+    }
+
+    /** Kinesis refuses to delete a stream with registered consumers unless EnforceConsumerDeletion is true. */
+    private CompletableFuture<Object> deleteStream(ApiRequest r) {
+        String name = arns.streamName(r);
+        JsonNode enforce = r.node("EnforceConsumerDeletion");
+        if ((enforce == null || !enforce.asBoolean(false)) && !engine.listStreamConsumers(name).isEmpty()) {
+            throw ApiException.resourceInUse("Stream " + name + " has registered consumers; deregister them or set"
+                    + " EnforceConsumerDeletion");
+        }
+        return done(() -> engine.deleteStream(name));
     }
 
     private CompletableFuture<Object> createStream(ApiRequest r) {
