@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Kinesis data-plane actions: PutRecord, PutRecords, GetShardIterator, GetRecords. Puts use the engine's
@@ -30,10 +31,16 @@ final class KinesisRecordOperations {
 
     private final StreamEngine engine;
     private final StreamArns arns;
+    private final Executor responses;
 
-    KinesisRecordOperations(StreamEngine engine, StreamArns arns) {
+    /**
+     * @param responses where put results are turned into responses: not the engine's single completer thread,
+     *                  which every put of the engine shares
+     */
+    KinesisRecordOperations(StreamEngine engine, StreamArns arns, Executor responses) {
         this.engine = engine;
         this.arns = arns;
+        this.responses = responses;
     }
 
     void register(Map<String, Operation> operations) {
@@ -47,13 +54,13 @@ final class KinesisRecordOperations {
         String stream = arns.streamName(r);
         PutRecordRequest request = new PutRecordRequest(stream, r.requiredString("PartitionKey"),
                 r.requiredBlob(r.body(), "Data"), r.string("ExplicitHashKey"), r.string("SequenceNumberForOrdering"));
-        return engine.putRecordAsync(request).thenApply(put -> {
+        return engine.putRecordAsync(request).thenApplyAsync(put -> {
             Map<String, Object> response = new LinkedHashMap<>();
             response.put("ShardId", put.shardId());
             response.put("SequenceNumber", put.sequenceNumber());
             response.put("EncryptionType", "NONE");
             return response;
-        });
+        }, responses);
     }
 
     private CompletableFuture<Object> putRecords(ApiRequest r) {
@@ -75,7 +82,7 @@ final class KinesisRecordOperations {
             entries.add(new PutRecordsRequestEntry(key, data,
                     Optional.ofNullable(ApiRequest.string(record, "ExplicitHashKey"))));
         }
-        return engine.putRecordsAsync(stream, entries).thenApply(result -> {
+        return engine.putRecordsAsync(stream, entries).thenApplyAsync(result -> {
             List<Object> out = new ArrayList<>(result.records().size());
             for (PutRecordsResultEntry entry : result.records()) {
                 Map<String, Object> e = new LinkedHashMap<>(4);
@@ -96,7 +103,7 @@ final class KinesisRecordOperations {
             response.put("Records", out);
             response.put("EncryptionType", "NONE");
             return response;
-        });
+        }, responses);
     }
 
     private CompletableFuture<Object> getShardIterator(ApiRequest r) {

@@ -135,17 +135,6 @@ public final class ServerRuntime {
                 .orElseGet(ServerRuntime::temporaryBuckets)).toAbsolutePath();
         Path firehoseState = config.dataDirectory().map(d -> d.resolve("firehose-state"))
                 .orElse(buckets.resolve(".firehose-state"));
-        StreamArns arns = new StreamArns(engine);
-        PageTokens tokens = new PageTokens(config.clock());
-        Map<String, Operation> kinesisOps = new HashMap<>();
-        new KinesisStreamOperations(engine, arns, tokens).register(kinesisOps);
-        new KinesisRecordOperations(engine, arns).register(kinesisOps);
-        new KinesisSettingsOperations(engine, arns).register(kinesisOps);
-        new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
-        firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
-                engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
-        Map<String, Operation> firehoseOps = new HashMap<>();
-        firehose.register(firehoseOps);
         AtomicInteger workerIds = new AtomicInteger();
         workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(WORKER_QUEUE), r -> {
@@ -153,6 +142,25 @@ public final class ServerRuntime {
                     t.setDaemon(true);
                     return t;
                 });
+        // On rejection (queue full, or closing) the completing thread does the work rather than dropping it.
+        java.util.concurrent.Executor responses = task -> {
+            try {
+                workers.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                task.run();
+            }
+        };
+        StreamArns arns = new StreamArns(engine);
+        PageTokens tokens = new PageTokens(config.clock());
+        Map<String, Operation> kinesisOps = new HashMap<>();
+        new KinesisStreamOperations(engine, arns, tokens).register(kinesisOps);
+        new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
+        new KinesisSettingsOperations(engine, arns).register(kinesisOps);
+        new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
+        firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
+                engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
+        Map<String, Operation> firehoseOps = new HashMap<>();
+        firehose.register(firehoseOps);
         ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, config.accessKeyIds(), workers);
         SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
                 : null;

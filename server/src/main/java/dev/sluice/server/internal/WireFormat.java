@@ -3,12 +3,12 @@ package dev.sluice.server.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -113,13 +113,15 @@ enum WireFormat {
 
     /** Writes a response value tree (see the class comment for the accepted value types). */
     byte[] write(Object value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator generator = mapper.getFactory().createGenerator(out)) {
-            writeValue(generator, value);
+        // Segmented: a large response (GetRecords, PutRecords) is copied once at the end, not at every doubling.
+        try (ByteArrayBuilder out = new ByteArrayBuilder(4096)) {
+            try (JsonGenerator generator = mapper.getFactory().createGenerator(out)) {
+                writeValue(generator, value);
+            }
+            return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
     }
 
     private void writeValue(JsonGenerator generator, Object value) throws IOException {
