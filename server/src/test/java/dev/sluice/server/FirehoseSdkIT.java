@@ -187,6 +187,52 @@ class FirehoseSdkIT {
     }
 
     @Test
+    void httpEndpointDestination_postsFirehoseProtocolRequestsWithTheAccessKey() throws Exception {
+        List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> keys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/ingest", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            bodies.add(body);
+            keys.add(exchange.getRequestHeaders().getFirst("X-Amz-Firehose-Access-Key"));
+            String requestId = exchange.getRequestHeaders().getFirst("X-Amz-Firehose-Request-Id");
+            byte[] answer = ("{\"requestId\":\"" + requestId + "\",\"timestamp\":" + System.currentTimeMillis() + "}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ingest";
+            firehose.createDeliveryStream(b -> b.deliveryStreamName("to-http")
+                    .httpEndpointDestinationConfiguration(d -> d
+                            .endpointConfiguration(e -> e.url(url).name("receiver").accessKey("s3cret"))
+                            .bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))
+                            .s3Configuration(s -> s.bucketARN("arn:aws:s3:::http-errors")
+                                    .roleARN("arn:aws:iam::000000000000:role/firehose"))));
+            firehose.putRecordBatch(b -> b.deliveryStreamName("to-http").records(IntStream.range(0, 5).mapToObj(i ->
+                    Record.builder().data(SdkBytes.fromUtf8String("event-" + i)).build()).toList()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> String.join("", bodies).split("\"data\"").length - 1 == 5);
+            assertTrue(keys.stream().allMatch("s3cret"::equals), keys.toString());
+            String all = String.join("", bodies);
+            for (int i = 0; i < 5; i++) {
+                String encoded = java.util.Base64.getEncoder().encodeToString(("event-" + i)
+                        .getBytes(StandardCharsets.UTF_8));
+                assertTrue(all.contains(encoded), all);
+            }
+            var description = firehose.describeDeliveryStream(b -> b.deliveryStreamName("to-http"))
+                    .deliveryStreamDescription().destinations().get(0).httpEndpointDestinationDescription();
+            assertEquals(url, description.endpointConfiguration().url());
+            firehose.deleteDeliveryStream(b -> b.deliveryStreamName("to-http"));
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    @Test
     void errors_comeBackAsTheModeledSdkExceptions() {
         assertThrows(ResourceNotFoundException.class, () -> firehose.putRecord(b -> b.deliveryStreamName("nope")
                 .record(r -> r.data(SdkBytes.fromUtf8String("x")))));
