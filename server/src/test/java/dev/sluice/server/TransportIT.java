@@ -86,6 +86,47 @@ class TransportIT {
         }
     }
 
+    @Test
+    void tls_withGivenPemCertificateAndKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        java.security.KeyPair keys = generator.generateKeyPair();
+        // The JDK cannot self-sign without its internals; the server's own DER generator signs a test certificate.
+        java.nio.file.Path key = dir.resolve("key.pem");
+        java.nio.file.Files.writeString(key, pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
+        java.nio.file.Path cert = dir.resolve("cert.pem");
+        java.security.cert.X509Certificate generated = dev.sluice.server.internal.TestCertificates.selfSigned(keys);
+        java.nio.file.Files.writeString(cert, pem("CERTIFICATE", generated.getEncoded()));
+        try (SluiceServer server = SluiceServer.builder().port(0).tls(cert, key).build().start()) {
+            SSLContext trustAll = SSLContext.getInstance("TLS");
+            trustAll.init(null, new TrustManager[]{new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, new SecureRandom());
+            HttpClient http = HttpClient.newBuilder().sslContext(trustAll).build();
+            HttpResponse<String> response = http.send(listStreams(server), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            javax.net.ssl.SSLSession session = response.sslSession().orElseThrow();
+            assertEquals(generated, session.getPeerCertificates()[0]);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
     private static HttpRequest listStreams(SluiceServer server) {
         return HttpRequest.newBuilder(server.endpoint().resolve("/"))
                 .header("X-Amz-Target", "Kinesis_20131202.ListStreams")

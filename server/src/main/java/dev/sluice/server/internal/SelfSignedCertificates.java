@@ -38,7 +38,14 @@ final class SelfSignedCertificates {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048, new SecureRandom());
-            KeyPair keys = generator.generateKeyPair();
+            return generate(host, generator.generateKeyPair());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot generate a key pair: " + e, e);
+        }
+    }
+
+    static Generated generate(String host, KeyPair keys) {
+        try {
             byte[] algorithm = seq(SHA256_WITH_RSA, tlv(0x05, new byte[0]));
             byte[] name = seq(set(seq(COMMON_NAME, tlv(0x0c, host.getBytes(StandardCharsets.UTF_8)))));
             ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
