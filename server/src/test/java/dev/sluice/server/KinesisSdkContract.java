@@ -276,6 +276,8 @@ abstract class KinesisSdkContract {
                 .streamDescriptionSummary();
         assertEquals("KMS", encrypted.encryptionTypeAsString());
         assertEquals("alias/aws/kinesis", encrypted.keyId());
+        assertEquals("KMS", kinesis.putRecord(b -> b.streamName("od").partitionKey("k")
+                .data(SdkBytes.fromUtf8String("secret"))).encryptionTypeAsString());
         assertThrows(InvalidArgumentException.class, () -> kinesis.stopStreamEncryption(b -> b.streamName("od")
                 .encryptionType("KMS").keyId("alias/other")));
         kinesis.stopStreamEncryption(b -> b.streamName("od").encryptionType("KMS").keyId("alias/aws/kinesis"));

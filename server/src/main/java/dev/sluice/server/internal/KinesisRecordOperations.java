@@ -58,7 +58,7 @@ final class KinesisRecordOperations {
             Map<String, Object> response = new LinkedHashMap<>();
             response.put("ShardId", put.shardId());
             response.put("SequenceNumber", put.sequenceNumber());
-            response.put("EncryptionType", "NONE");
+            response.put("EncryptionType", encryptionType(stream));
             return response;
         }, responses);
     }
@@ -101,9 +101,18 @@ final class KinesisRecordOperations {
             Map<String, Object> response = new LinkedHashMap<>();
             response.put("FailedRecordCount", result.failedRecordCount());
             response.put("Records", out);
-            response.put("EncryptionType", "NONE");
+            response.put("EncryptionType", encryptionType(stream));
             return response;
         }, responses);
+    }
+
+    /** Kinesis reports the stream's encryption in put responses: KMS while StartStreamEncryption is in effect. */
+    private String encryptionType(String stream) {
+        try {
+            return engine.describeStreamSummary(stream).encryptionType().name();
+        } catch (dev.sluice.stream.StreamException e) {
+            return "NONE"; // deleted since the put: the records were written unencrypted or not at all
+        }
     }
 
     private CompletableFuture<Object> getShardIterator(ApiRequest r) {
