@@ -26,8 +26,10 @@ import java.util.stream.IntStream;
  * everything written, and PutRecord latency percentiles. Streams are created on the engine with shard limits high
  * enough not to throttle: this measures the wire path, not Kinesis quotas.
  *
- * <p>Run (after {@code mvn -B -o -pl server -am test-compile}):
+ * <p>Run:
  * <pre>
+ * mvn -B -q -o -pl server -am test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
  * java -cp "server/target/test-classes:server/target/classes:$(cat server/target/cp.txt)" \
  *     dev.sluice.server.ServerThroughputHarness [seconds-per-case] [client-threads]
  * </pre>
