@@ -1,0 +1,336 @@
+package dev.sluice.server;
+
+import dev.sluice.server.internal.ServerRuntime;
+import dev.sluice.stream.StreamEngine;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Serves a {@link StreamEngine} over the Amazon Kinesis Data Streams wire API ({@code Kinesis_20131202.*}, AWS JSON
+ * 1.1 and CBOR) and Firehose delivery streams over the Amazon Data Firehose wire API ({@code Firehose_20150804.*}),
+ * so the AWS SDKs and CLI talk to Sluice unchanged: point them at {@link #endpoint()} with any static credentials.
+ *
+ * <p>Transports: HTTP/1.1, cleartext HTTP/2 (upgrade and prior knowledge), and with {@link Builder#tls} HTTPS with
+ * ALPN ({@code h2}, {@code http/1.1}). Binds {@code 127.0.0.1} by default.
+ *
+ * <pre>{@code
+ * try (SluiceServer server = SluiceServer.builder().port(0).build().start()) {
+ *     KinesisClient kinesis = KinesisClient.builder().endpointOverride(server.endpoint())
+ *             .region(Region.US_EAST_1)
+ *             .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "y")))
+ *             .build();
+ *     kinesis.createStream(b -> b.streamName("orders").shardCount(2));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: {@link #start()} and {@link #close()} may be called from any thread; the accessors are safe
+ * once started. The server owns its threads ({@code sluice-server-io-<n>} for the network,
+ * {@code sluice-server-worker-<n>} for operations, {@code sluice-firehose-*} of its delivery streams) and ends them
+ * in {@link #close()}. An engine passed to {@link Builder#engine} stays open; one the server built is closed.
+ */
+public final class SluiceServer implements AutoCloseable {
+
+    /** Default largest request body: 16 MiB, room for a 5 MiB PutRecords request base64-encoded in JSON. */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 16 << 20;
+    /** Default region in ARNs. */
+    public static final String DEFAULT_REGION = "us-east-1";
+    /** The account id in ARNs (the engine's, fixed). */
+    public static final String DEFAULT_ACCOUNT_ID = "000000000000";
+
+    private final ServerRuntime runtime;
+
+    private SluiceServer(ServerRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * Starts a builder: in-memory engine, {@code 127.0.0.1}, a free port, any credentials accepted.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the port and starts serving. Returns when the server accepts connections.
+     *
+     * @return this server
+     * @throws IllegalStateException if the port cannot be bound or the server was closed
+     */
+    public SluiceServer start() {
+        runtime.start();
+        return this;
+    }
+
+    /**
+     * Returns the URL to give the SDK's {@code endpointOverride}, e.g. {@code http://127.0.0.1:4567}.
+     *
+     * @return the endpoint
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public URI endpoint() {
+        return runtime.endpoint();
+    }
+
+    /**
+     * Returns the engine whose streams this server serves.
+     *
+     * @return the engine
+     */
+    public StreamEngine engine() {
+        return runtime.engine();
+    }
+
+    /**
+     * Returns the local directory that stands for an S3 bucket of Firehose destinations
+     * ({@code <buckets directory>/<bucket name>}); objects land there when no S3 endpoint is configured.
+     *
+     * @param bucketName the bucket name from the destination's {@code BucketARN}
+     * @return the directory (it may not exist yet)
+     */
+    public Path bucketDirectory(String bucketName) {
+        return runtime.bucketDirectory(bucketName);
+    }
+
+    /**
+     * Stops accepting connections, closes the delivery streams (delivering what they buffer, up to a deadline), and
+     * closes the engine if the server built it. Idempotent.
+     */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    /**
+     * Configures a {@link SluiceServer}; {@link #build()} validates and names the first bad option.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private StreamEngine engine;
+        private Path dataDirectory;
+        private Path bucketsDirectory;
+        private URI s3Endpoint;
+        private String host = "127.0.0.1";
+        private int port;
+        private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        private Set<String> accessKeyIds = Set.of();
+        private String region = DEFAULT_REGION;
+        private Clock clock = Clock.systemUTC();
+        private boolean tls;
+        private Path tlsCertificateChain;
+        private Path tlsPrivateKey;
+        private int workerThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private Duration closeTimeout = Duration.ofSeconds(30);
+
+        private Builder() {
+        }
+
+        /**
+         * Serves an existing engine (it stays open after {@link SluiceServer#close()}). Default: the server builds
+         * an in-memory engine, or a durable one in {@link #dataDirectory}.
+         *
+         * @param engine the engine
+         * @return this builder
+         */
+        public Builder engine(StreamEngine engine) {
+            this.engine = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /**
+         * Keeps streams durably in {@code <dir>/streams} ({@code Storage.durable}) and bucket directories in
+         * {@code <dir>/buckets}. Needs Chronicle Queue's JVM flags (the server jar's manifest carries them). Not
+         * with {@link #engine}.
+         *
+         * @param dataDirectory the directory; created if absent
+         * @return this builder
+         */
+        public Builder dataDirectory(Path dataDirectory) {
+            this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+            return this;
+        }
+
+        /**
+         * Where bucket directories of Firehose destinations are: {@code <dir>/<bucket name>}. Default
+         * {@code <data directory>/buckets}, or a new temporary directory without a data directory.
+         *
+         * @param bucketsDirectory the directory
+         * @return this builder
+         */
+        public Builder bucketsDirectory(Path bucketsDirectory) {
+            this.bucketsDirectory = Objects.requireNonNull(bucketsDirectory, "bucketsDirectory");
+            return this;
+        }
+
+        /**
+         * Sends Firehose S3 destinations to this S3-compatible endpoint (path-style, the bucket from the
+         * destination's ARN) instead of local bucket directories. Needs {@code software.amazon.awssdk:s3} on the
+         * class path.
+         *
+         * @param s3Endpoint for example {@code http://127.0.0.1:9090}
+         * @return this builder
+         */
+        public Builder s3Endpoint(URI s3Endpoint) {
+            this.s3Endpoint = Objects.requireNonNull(s3Endpoint, "s3Endpoint");
+            return this;
+        }
+
+        /**
+         * The address to bind. Default {@code 127.0.0.1}: only local clients.
+         *
+         * @param host a host name or address
+         * @return this builder
+         */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * The port to bind. Default 0: a free port, see {@link SluiceServer#endpoint()}.
+         *
+         * @param port in [0, 65535]
+         * @return this builder
+         */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Largest request body; larger ones get an AWS-shaped 413 without being read. Default
+         * {@link #DEFAULT_MAX_REQUEST_BYTES}.
+         *
+         * @param maxRequestBytes in [1 KiB, 1 GiB]
+         * @return this builder
+         */
+        public Builder maxRequestBytes(int maxRequestBytes) {
+            this.maxRequestBytes = maxRequestBytes;
+            return this;
+        }
+
+        /**
+         * Accepts only requests signed with one of these access key ids (the {@code Credential=} of the SigV4
+         * {@code Authorization} header); others get {@code UnrecognizedClientException}. Signatures are not
+         * verified. Default: empty, any or no signature accepted.
+         *
+         * @param accessKeyIds the allowed key ids
+         * @return this builder
+         */
+        public Builder accessKeyIds(Collection<String> accessKeyIds) {
+            this.accessKeyIds = Set.copyOf(accessKeyIds);
+            return this;
+        }
+
+        /**
+         * The region in ARNs: given to the engine the server builds, and used in Firehose ARNs. With
+         * {@link #engine}, stream ARNs carry that engine's region; set the same one here. Default
+         * {@link #DEFAULT_REGION}.
+         *
+         * @param region the region
+         * @return this builder
+         */
+        public Builder region(String region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        /**
+         * Wall time for creation timestamps and pagination-token expiry. Default system UTC.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Serves HTTPS (ALPN {@code h2} and {@code http/1.1}) with a self-signed certificate for {@code localhost}
+         * generated at start. Clients must trust it (tests typically disable certificate checks).
+         *
+         * @return this builder
+         */
+        public Builder tls() {
+            this.tls = true;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with the given PEM certificate chain and PKCS#8 PEM private key.
+         *
+         * @param certificateChain PEM file
+         * @param privateKey       PEM file, unencrypted PKCS#8
+         * @return this builder
+         */
+        public Builder tls(Path certificateChain, Path privateKey) {
+            this.tls = true;
+            this.tlsCertificateChain = Objects.requireNonNull(certificateChain, "certificateChain");
+            this.tlsPrivateKey = Objects.requireNonNull(privateKey, "privateKey");
+            return this;
+        }
+
+        /**
+         * Threads that run operations (decoding, engine calls, encoding). Default twice the processors, at least 4.
+         *
+         * @param workerThreads in [1, 256]
+         * @return this builder
+         */
+        public Builder workerThreads(int workerThreads) {
+            this.workerThreads = workerThreads;
+            return this;
+        }
+
+        /**
+         * How long {@link SluiceServer#close()} lets delivery streams and an owned engine drain. Default 30 s.
+         *
+         * @param closeTimeout not negative
+         * @return this builder
+         */
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        /**
+         * Validates the options. Does not bind: call {@link SluiceServer#start()}.
+         *
+         * @return the server, not yet started
+         * @throws IllegalArgumentException naming the option, its range and the actual value
+         */
+        public SluiceServer build() {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be in [0, 65535] but was " + port);
+            }
+            if (maxRequestBytes < 1024 || maxRequestBytes > (1 << 30)) {
+                throw new IllegalArgumentException("maxRequestBytes must be in [1024, 1073741824] but was "
+                        + maxRequestBytes);
+            }
+            if (workerThreads < 1 || workerThreads > 256) {
+                throw new IllegalArgumentException("workerThreads must be in [1, 256] but was " + workerThreads);
+            }
+            if (engine != null && dataDirectory != null) {
+                throw new IllegalArgumentException("engine and dataDirectory are exclusive: the data directory is"
+                        + " the storage of an engine the server builds");
+            }
+            if (closeTimeout.isNegative()) {
+                throw new IllegalArgumentException("closeTimeout must be >= PT0S but was " + closeTimeout);
+            }
+            return new SluiceServer(new ServerRuntime(new ServerRuntime.Config(Optional.ofNullable(engine),
+                    Optional.ofNullable(dataDirectory), Optional.ofNullable(bucketsDirectory),
+                    Optional.ofNullable(s3Endpoint), host, port, maxRequestBytes, accessKeyIds, region, DEFAULT_ACCOUNT_ID,
+                    clock, tls, Optional.ofNullable(tlsCertificateChain), Optional.ofNullable(tlsPrivateKey),
+                    workerThreads, closeTimeout)));
+        }
+    }
+}

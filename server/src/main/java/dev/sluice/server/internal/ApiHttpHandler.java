@@ -1,0 +1,135 @@
+package dev.sluice.server.internal;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The last handler of every HTTP/1.1 connection and every HTTP/2 stream: turns an aggregated request into a
+ * {@link ApiDispatcher.Call} and writes the answer.
+ *
+ * <p>Ordering: reading is paused from a request until its response is written, and each response waits for the
+ * previous one, so HTTP/1.1 responses go out in request order even though operations complete on other threads
+ * (HTTP/2 streams are separate channels and run concurrently). Writes from other threads are safe: Netty hands them to the channel's event loop.
+ */
+final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHttpHandler.class);
+
+    private final ApiDispatcher dispatcher;
+    private final boolean http2;
+    /** Completes when the last response so far was written; touched on the channel's event loop only. */
+    private CompletableFuture<Void> previousResponse = CompletableFuture.completedFuture(null);
+
+    ApiHttpHandler(ApiDispatcher dispatcher, boolean http2) {
+        this.dispatcher = dispatcher;
+        this.http2 = http2;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
+        CompletableFuture<Object> result;
+        if (!request.decoderResult().isSuccess()) {
+            result = CompletableFuture.completedFuture(plain(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request"));
+            keepAlive = false;
+        } else if (request.method().equals(HttpMethod.GET)
+                && (request.uri().equals("/") || request.uri().equals("/health"))) {
+            result = CompletableFuture.completedFuture(plain(HttpResponseStatus.OK, "{\"status\":\"ok\"}"));
+        } else if (!request.method().equals(HttpMethod.POST)) {
+            result = CompletableFuture.completedFuture(plain(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "only POST / is served"));
+        } else {
+            result = dispatcher.dispatch(new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
+                    request.headers().get(HttpHeaderNames.CONTENT_TYPE),
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content())));
+        }
+        // Requests already decoded from the same read may follow before reading pauses: each response waits for
+        // the previous one, so a pipelining HTTP/1.1 client gets them in request order.
+        CompletableFuture<Void> turn = previousResponse;
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        previousResponse = written;
+        ctx.channel().config().setAutoRead(false);
+        boolean keep = keepAlive;
+        result.thenCombine(turn, (value, ignored) -> value).whenComplete((value, error) -> {
+            if (value instanceof EventStreamResponse events) {
+                new EventStreamWriter(ctx, events, () -> {
+                    written.complete(null);
+                    resume(ctx);
+                }).start();
+                return;
+            }
+            FullHttpResponse response = value instanceof FullHttpResponse http ? http
+                    : toHttp(value instanceof ApiResponse r ? r
+                            : ApiResponse.error(WireFormat.JSON, ErrorTranslation.translate(error)));
+            write(ctx, response, keep, written);
+        });
+    }
+
+    private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive,
+                       CompletableFuture<Void> written) {
+        response.headers().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        if (!http2) {
+            if (keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            } else {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+        }
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
+            written.complete(null);
+            if (!keepAlive || !future.isSuccess()) {
+                ctx.close();
+            } else {
+                resume(ctx);
+            }
+        });
+    }
+
+    private static void resume(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    static FullHttpResponse toHttp(ApiResponse response) {
+        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
+        http.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
+        http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+        if (response.errorType() != null) {
+            http.headers().set("x-amzn-ErrorType", response.errorType());
+        }
+        return http;
+    }
+
+    private static FullHttpResponse plain(HttpResponseStatus status, String text) {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        http.headers().set(HttpHeaderNames.CONTENT_TYPE, status.code() == 200 ? "application/json" : "text/plain");
+        http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        return http;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("closing {} after {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,268 @@
+package dev.sluice.server.internal;
+
+import dev.sluice.stream.Storage;
+import dev.sluice.stream.StreamEngine;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The running parts of a {@code SluiceServer}: engine (given or owned), Firehose registry, operation table,
+ * worker pool and Netty channels. Public only so the public facade in {@code dev.sluice.server} can reach it;
+ * not an API.
+ *
+ * <p>Lifecycle: {@link #start()} once, {@link #close()} idempotently. Close order: stop accepting and close
+ * connections, then delivery streams (they may read the engine), then workers, then an owned engine.
+ */
+public final class ServerRuntime {
+
+    /** Pending operations beyond the busy workers; more are refused with 503 rather than queued without bound. */
+    static final int WORKER_QUEUE = 10_000;
+
+    /**
+     * The server options, validated by the builder.
+     *
+     * @param engine              an engine to serve, kept open
+     * @param dataDirectory       durable storage and buckets under it
+     * @param bucketsDirectory    where bucket directories are
+     * @param s3Endpoint          S3-compatible endpoint for S3 destinations
+     * @param host                bind address
+     * @param port                bind port, 0 for a free one
+     * @param maxRequestBytes     request body limit
+     * @param accessKeyIds        allowed access key ids, empty for any
+     * @param region              region in ARNs
+     * @param accountId           account in ARNs
+     * @param clock               wall time
+     * @param tls                 serve HTTPS
+     * @param tlsCertificateChain PEM chain, or generate a self-signed one
+     * @param tlsPrivateKey       PEM key
+     * @param workerThreads       operation threads
+     * @param closeTimeout        drain deadline
+     */
+    public record Config(Optional<StreamEngine> engine, Optional<Path> dataDirectory, Optional<Path> bucketsDirectory,
+                         Optional<URI> s3Endpoint, String host, int port, int maxRequestBytes, Set<String> accessKeyIds,
+                         String region, String accountId, Clock clock, boolean tls,
+                         Optional<Path> tlsCertificateChain, Optional<Path> tlsPrivateKey, int workerThreads,
+                         Duration closeTimeout) {
+        /** Checks presence. */
+        public Config {
+            Objects.requireNonNull(engine, "engine");
+            Objects.requireNonNull(dataDirectory, "dataDirectory");
+            Objects.requireNonNull(bucketsDirectory, "bucketsDirectory");
+            Objects.requireNonNull(s3Endpoint, "s3Endpoint");
+            Objects.requireNonNull(host, "host");
+            accessKeyIds = Set.copyOf(accessKeyIds);
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(closeTimeout, "closeTimeout");
+        }
+    }
+
+    private final Config config;
+    private final Object lock = new Object();
+    private StreamEngine engine;
+    private boolean ownsEngine;
+    private Path buckets;
+    private FirehoseOperations firehose;
+    private ThreadPoolExecutor workers;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup ioGroup;
+    private Channel serverChannel;
+    private URI endpoint;
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * Prepares, without binding.
+     *
+     * @param config the options
+     */
+    public ServerRuntime(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Builds what is missing and binds the port; see {@code SluiceServer#start()}. */
+    public void start() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("server is closed");
+            }
+            if (started) {
+                return;
+            }
+            try {
+                startLocked();
+            } catch (RuntimeException | Error e) {
+                closeLocked();
+                throw e;
+            }
+            started = true;
+        }
+    }
+
+    private void startLocked() {
+        if (config.engine().isPresent()) {
+            engine = config.engine().get();
+        } else {
+            StreamEngine.Builder builder = StreamEngine.builder().region(config.region());
+            config.dataDirectory().ifPresent(dir -> builder.storage(Storage.durable(dir.resolve("streams"))));
+            engine = builder.build();
+            ownsEngine = true;
+        }
+        buckets = config.bucketsDirectory().orElseGet(() -> config.dataDirectory().map(d -> d.resolve("buckets"))
+                .orElseGet(ServerRuntime::temporaryBuckets)).toAbsolutePath();
+        Path firehoseState = config.dataDirectory().map(d -> d.resolve("firehose-state"))
+                .orElse(buckets.resolve(".firehose-state"));
+        AtomicInteger workerIds = new AtomicInteger();
+        workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(WORKER_QUEUE), r -> {
+                    Thread t = new Thread(r, "sluice-server-worker-" + workerIds.getAndIncrement());
+                    t.setDaemon(true);
+                    return t;
+                });
+        // On rejection (queue full, or closing) the completing thread does the work rather than dropping it.
+        java.util.concurrent.Executor responses = task -> {
+            try {
+                workers.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                task.run();
+            }
+        };
+        StreamArns arns = new StreamArns(engine);
+        PageTokens tokens = new PageTokens(config.clock());
+        Map<String, Operation> kinesisOps = new HashMap<>();
+        new KinesisStreamOperations(engine, arns, tokens).register(kinesisOps);
+        new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
+        new KinesisSettingsOperations(engine, arns).register(kinesisOps);
+        new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
+        firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
+                engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
+        Map<String, Operation> firehoseOps = new HashMap<>();
+        firehose.register(firehoseOps);
+        ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, config.accessKeyIds(), workers);
+        SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
+                : null;
+        bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-server-accept", true));
+        ioGroup = new NioEventLoopGroup(0, new DefaultThreadFactory("sluice-server-io", true));
+        ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, ioGroup)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ServerChannels(dispatcher, config.maxRequestBytes(), ssl));
+        try {
+            serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding " + config.host() + ":" + config.port(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": " + e, e);
+        }
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        endpoint = URI.create((config.tls() ? "https" : "http") + "://" + host + ":" + bound.getPort());
+    }
+
+    private static Path temporaryBuckets() {
+        try {
+            return Files.createTempDirectory("sluice-buckets-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary buckets directory", e);
+        }
+    }
+
+    /** @return the endpoint URL */
+    public URI endpoint() {
+        synchronized (lock) {
+            if (endpoint == null) {
+                throw new IllegalStateException("server not started");
+            }
+            return endpoint;
+        }
+    }
+
+    /** @return the served engine */
+    public StreamEngine engine() {
+        synchronized (lock) {
+            if (engine == null) {
+                throw new IllegalStateException("server not started");
+            }
+            return engine;
+        }
+    }
+
+    /**
+     * @param bucketName a bucket name
+     * @return its directory
+     */
+    public Path bucketDirectory(String bucketName) {
+        synchronized (lock) {
+            if (buckets == null) {
+                throw new IllegalStateException("server not started");
+            }
+            return FirehoseDestinations.bucketDirectory(buckets, bucketName);
+        }
+    }
+
+    /** Stops everything; see {@code SluiceServer#close()}. */
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (ioGroup != null) {
+            ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (firehose != null) {
+            firehose.close(config.closeTimeout());
+        }
+        if (workers != null) {
+            workers.shutdown();
+            try {
+                workers.awaitTermination(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            workers.shutdownNow();
+        }
+        if (ownsEngine && engine != null) {
+            engine.close(config.closeTimeout());
+        }
+    }
+}

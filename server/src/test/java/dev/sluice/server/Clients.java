@@ -1,0 +1,105 @@
+package dev.sluice.server;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkSystemSetting;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.firehose.FirehoseClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Real AWS SDK v2 clients pointed at a Sluice server, with dummy static credentials. */
+public final class Clients {
+
+    public static final StaticCredentialsProvider CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDSLUICETEST", "secret"));
+
+    private Clients() {
+    }
+
+    /** Content types the clients built here sent, so tests can check which encoding was on the wire. */
+    public static final Set<String> SEEN_CONTENT_TYPES = ConcurrentHashMap.newKeySet();
+
+    private static final ExecutionInterceptor RECORD_CONTENT_TYPE = new ExecutionInterceptor() {
+        @Override
+        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            context.httpRequest().firstMatchingHeader("Content-Type").ifPresent(SEEN_CONTENT_TYPES::add);
+        }
+    };
+
+    /**
+     * A Kinesis client speaking CBOR (the SDK default) or JSON. SDK 2.51.3 reads {@code aws.cborEnabled} when the
+     * client is built, so the property is set only around {@code build()}.
+     */
+    public static KinesisClient kinesis(URI endpoint, boolean cbor, boolean retries) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
+                        .overrideConfiguration(overrides(retries)).build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
+    }
+
+    public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol) {
+        return kinesisAsync(endpoint, protocol, true);
+    }
+
+    /** An async client with the netty HTTP client; CBOR or JSON as {@link #kinesis}. */
+    public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol, boolean cbor) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .credentialsProvider(CREDENTIALS)
+                        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(protocol))
+                        .overrideConfiguration(overrides(true)).build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
+    }
+
+    public static FirehoseClient firehose(URI endpoint) {
+        return FirehoseClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
+                .overrideConfiguration(overrides(false)).build();
+    }
+
+    @SuppressWarnings("deprecation")
+    private static ClientOverrideConfiguration overrides(boolean retries) {
+        ClientOverrideConfiguration.Builder b = ClientOverrideConfiguration.builder()
+                .addExecutionInterceptor(RECORD_CONTENT_TYPE);
+        if (!retries) {
+            b.retryPolicy(RetryPolicy.none());
+        }
+        return b.build();
+    }
+}
