@@ -165,7 +165,10 @@ class HttpEndpointSinkTest {
         }
         try (DeliveryStream stream = builder(endpoint()).retryDuration(Duration.ofSeconds(5)).build()) {
             stream.putRecord("{\"x\":1}".getBytes(StandardCharsets.UTF_8));
-            try (TimeDriver driver = TimeDriver.start(time, Duration.ofMillis(50))) {
+            // 5 ms of virtual time per real millisecond: the 5 s retry duration lasts about a real second, so a
+            // delivery thread starved by a loaded machine still makes its retries (at 50 ms it lasted 0.1 s and
+            // the test failed under load with a single attempt).
+            try (TimeDriver driver = TimeDriver.start(time, Duration.ofMillis(5))) {
                 stream.flush(Duration.ofSeconds(20));
             }
             assertEquals(1, stream.stats().errorOutputRecords());
