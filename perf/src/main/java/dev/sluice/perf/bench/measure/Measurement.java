@@ -229,7 +229,6 @@ public final class Measurement {
             List<Thread> producers = new ArrayList<>();
             long start = System.nanoTime();
             long warmupEnd = start + scenario.run().warmup().toNanos();
-            long end = warmupEnd + scenario.run().duration().toNanos();
             for (int i = 0; i < p.count(); i++) {
                 Workload workload = new Workload(p, scenario.run().seed(), i, p.count());
                 Thread t = new Thread(() -> produce(engine, workload, c, start), "sluice-bench-producer-" + i);
@@ -247,7 +246,8 @@ public final class Measurement {
             long lastObjects = 0;
             long lastBytes = 0;
             long maxLag = 0;
-            for (int s = 1; measuredStart + (long) (s * interval * 1e9) <= end; s++) {
+            long samples = Math.max(1, (long) (scenario.run().duration().toNanos() / (interval * 1e9)));
+            for (int s = 1; s <= samples; s++) {
                 LockSupport.parkNanos(Math.max(0, measuredStart + (long) (s * interval * 1e9) - System.nanoTime()));
                 Histogram h = c.latencyMicros.getIntervalHistogram();
                 latencyTotal.add(h);

@@ -60,6 +60,11 @@ record Calibration(double overheadBytes, double bytesPerInputByte, double dropFr
             throw new IllegalStateException("calibration expected 2 objects (one per flush) but the delivery stream wrote "
                     + objectSizes.size());
         }
+        if (stats.errorOutputRecords() > 0) {
+            throw new IllegalStateException("the delivery design fails records of this workload: "
+                    + stats.errorOutputRecords() + " of " + stats.incomingRecords() + " calibration records went to the"
+                    + " error output, so object sizes cannot be estimated; check delivery.transforms and delivery.format");
+        }
         double slope = (double) (objectSizes.get(1) - objectSizes.get(0)) / (input[1] - input[0]);
         double overhead = Math.max(0, objectSizes.get(0) - slope * input[0]);
         double drop = stats.incomingRecords() == 0 ? 0 : (double) stats.droppedRecords() / stats.incomingRecords();

@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
  * source per producer, so a scenario and a seed always give the same records in the same order.
  *
  * <p>A record is one JSON object of exactly the drawn size:
- * {@code {"t":<sent nanos, 19 digits>,"seq":<n>,"key":"<key>","type":"type-<i>","pad":"<filler words>"}}. The
- * fixed-width {@code t} lets a consumer read the send time at a fixed offset without parsing; {@code type} is what
+ * {@code {"t":<sent nanos, right-aligned in 19 characters>,"seq":<n>,"key":"<key>","type":"type-<i>","pad":"<filler words>"}}. The
+ * fixed-width {@code t} (padded with spaces: JSON forbids leading zeros) lets a consumer read the send time at a fixed offset without parsing; {@code type} is what
  * dynamic partitioning splits on; {@code pad} fills up to the size.
  *
  * <p>Thread-safety: not thread-safe; one instance per producer.
@@ -92,7 +92,7 @@ public final class Workload {
         StringBuilder b = new StringBuilder(96);
         b.append("{\"t\":");
         for (int i = sent.length(); i < SENT_DIGITS; i++) {
-            b.append('0');
+            b.append(' ');
         }
         b.append(sent).append(",\"seq\":").append(sequence++).append(",\"key\":\"").append(key)
                 .append("\",\"type\":\"type-").append(random.nextInt(spec.eventTypes())).append("\",\"pad\":\"");
@@ -115,7 +115,9 @@ public final class Workload {
     public static long sentNanos(byte[] data) {
         long v = 0;
         for (int i = SENT_OFFSET; i < SENT_OFFSET + SENT_DIGITS; i++) {
-            v = v * 10 + (data[i] - '0');
+            if (data[i] != ' ') {
+                v = v * 10 + (data[i] - '0');
+            }
         }
         return v;
     }
