@@ -124,6 +124,9 @@ public final class ConsumerApplication implements AutoCloseable {
      *
      * <p>Thread-safety: not thread-safe; use from one thread.
      */
+    /** Default wait between reads of a shard in enhanced fan-out mode. */
+    static final Duration FAN_OUT_POLL_INTERVAL = Duration.ofMillis(50);
+
     public static final class Builder {
         /** GetRecords' own limit per call. */
         private static final int MAX_RECORDS_LIMIT = 10_000;
@@ -137,6 +140,8 @@ public final class ConsumerApplication implements AutoCloseable {
         private int threads = 2;
         private int maxRecords = MAX_RECORDS_LIMIT;
         private Duration pollInterval = Duration.ofSeconds(1);
+        private boolean pollIntervalSet;
+        private boolean enhancedFanOut;
 
         private Builder(StreamEngine engine) {
             this.engine = engine;
@@ -223,6 +228,20 @@ public final class ConsumerApplication implements AutoCloseable {
         }
 
         /**
+         * Enhanced fan-out (KCL's default): the application registers itself as a stream consumer named after it
+         * (or reuses that registration) and reads each shard with its own 2 MiB/s instead of sharing the shard's
+         * 2 MiB/s and 5 calls/s with polling readers. Its default {@link #pollInterval} drops to 50 ms, as there is
+         * no call limit. Default: off (shared throughput).
+         *
+         * @param enhancedFanOut whether to use a registered consumer
+         * @return this builder
+         */
+        public Builder enhancedFanOut(boolean enhancedFanOut) {
+            this.enhancedFanOut = enhancedFanOut;
+            return this;
+        }
+
+        /**
          * Wait between two reads of a shard (KCL {@code idleTimeBetweenReadsInMillis}), on the engine's ticker.
          * Polling applications share a shard's 5 GetRecords calls per second. Default: 1 second, as KCL.
          *
@@ -231,6 +250,7 @@ public final class ConsumerApplication implements AutoCloseable {
          */
         public Builder pollInterval(Duration pollInterval) {
             this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+            this.pollIntervalSet = true;
             return this;
         }
 
@@ -267,9 +287,17 @@ public final class ConsumerApplication implements AutoCloseable {
             if (pollInterval.isNegative() || pollInterval.compareTo(Duration.ofMinutes(1)) > 0) {
                 throw new IllegalArgumentException("pollInterval must be in [PT0S, PT1M] but was " + pollInterval);
             }
+            String consumerArn = null;
+            Duration interval = pollInterval;
+            if (enhancedFanOut) {
+                consumerArn = engine.listStreamConsumers(streamName).stream()
+                        .filter(c -> c.consumerName().equals(applicationName)).findFirst()
+                        .orElseGet(() -> engine.registerStreamConsumer(streamName, applicationName)).consumerArn();
+                interval = pollIntervalSet ? pollInterval : FAN_OUT_POLL_INTERVAL;
+            }
             ConsumerRuntime runtime = new ConsumerRuntime(engine, engine.consumerEnvironment(),
                     new ConsumerRuntime.Settings(applicationName, streamName, initialPosition, processor,
-                            exceptionHandler, threads, maxRecords, pollInterval));
+                            exceptionHandler, threads, maxRecords, interval, consumerArn));
             return new ConsumerApplication(runtime, applicationName, streamName);
         }
 

@@ -14,8 +14,12 @@ import java.util.Objects;
  * @param shardCount  number of shards, at least 1; the hash key space is split evenly among them
  * @param retention   how long records stay readable, in [24 h, 8,760 h]; Kinesis default 24 h
  * @param shardLimits per-shard throughput limits; {@link ShardLimits#KINESIS} by default
+ * @param streamMode  {@link StreamMode#PROVISIONED} by default; an {@link StreamMode#ON_DEMAND} stream starts with
+ *                    {@code shardCount} shards (use {@link #onDemand(String)} for Kinesis's 4) and grows with its
+ *                    write rate
  */
-public record CreateStreamRequest(String streamName, int shardCount, Duration retention, ShardLimits shardLimits) {
+public record CreateStreamRequest(String streamName, int shardCount, Duration retention, ShardLimits shardLimits,
+                                  StreamMode streamMode) {
 
     /**
      * Validates the request.
@@ -30,6 +34,41 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
         }
         KinesisLimits.checkRetention("retention", retention);
         Objects.requireNonNull(shardLimits, "shardLimits");
+        Objects.requireNonNull(streamMode, "streamMode");
+    }
+
+    /**
+     * A provisioned-mode request.
+     *
+     * @param streamName  the name
+     * @param shardCount  the number of shards
+     * @param retention   the retention period
+     * @param shardLimits per-shard limits
+     */
+    public CreateStreamRequest(String streamName, int shardCount, Duration retention, ShardLimits shardLimits) {
+        this(streamName, shardCount, retention, shardLimits, StreamMode.PROVISIONED);
+    }
+
+    /**
+     * An on-demand stream as Kinesis creates it: {@value StreamEngine#ON_DEMAND_INITIAL_SHARDS} shards, 24-hour
+     * retention.
+     *
+     * @param streamName the name
+     * @return the request
+     */
+    public static CreateStreamRequest onDemand(String streamName) {
+        return new CreateStreamRequest(streamName, StreamEngine.ON_DEMAND_INITIAL_SHARDS, KinesisLimits.MIN_RETENTION,
+                ShardLimits.KINESIS, StreamMode.ON_DEMAND);
+    }
+
+    /**
+     * Returns a copy with another capacity mode.
+     *
+     * @param mode the mode
+     * @return the new request
+     */
+    public CreateStreamRequest withStreamMode(StreamMode mode) {
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, mode);
     }
 
     /**
@@ -50,7 +89,7 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      * @return the new request
      */
     public CreateStreamRequest withRetention(Duration retention) {
-        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits);
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode);
     }
 
     /**
@@ -60,6 +99,6 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      * @return the new request
      */
     public CreateStreamRequest withShardLimits(ShardLimits shardLimits) {
-        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits);
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode);
     }
 }

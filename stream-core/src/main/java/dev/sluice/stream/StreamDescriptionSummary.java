@@ -3,6 +3,7 @@ package dev.sluice.stream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A stream's summary, as Kinesis DescribeStreamSummary returns it.
@@ -10,21 +11,32 @@ import java.util.Objects;
  * <p>Thread-safety: immutable; a snapshot taken when it was returned.
  *
  * @param streamName              the name
+ * @param streamArn               {@code arn:aws:kinesis:<region>:<account>:stream/<name>}
  * @param streamStatus            the status
+ * @param streamMode              the capacity mode
  * @param retentionPeriod         how long records stay readable
  * @param streamCreationTimestamp when the stream was created, by the engine's clock
  * @param openShardCount          shards that accept writes
+ * @param consumerCount           registered enhanced fan-out consumers
+ * @param encryptionType          server-side encryption, as set by {@link StreamEngine#startStreamEncryption}
+ * @param keyId                   the KMS key id while encrypted
  * @param shardLimits             per-shard throughput limits
  */
-public record StreamDescriptionSummary(String streamName, StreamStatus streamStatus, Duration retentionPeriod,
-                                       Instant streamCreationTimestamp, int openShardCount, ShardLimits shardLimits) {
+public record StreamDescriptionSummary(String streamName, String streamArn, StreamStatus streamStatus,
+                                       StreamMode streamMode, Duration retentionPeriod, Instant streamCreationTimestamp,
+                                       int openShardCount, int consumerCount, EncryptionType encryptionType,
+                                       Optional<String> keyId, ShardLimits shardLimits) {
 
     /** Checks that no component is null. */
     public StreamDescriptionSummary {
         Objects.requireNonNull(streamName, "streamName");
+        Objects.requireNonNull(streamArn, "streamArn");
         Objects.requireNonNull(streamStatus, "streamStatus");
+        Objects.requireNonNull(streamMode, "streamMode");
         Objects.requireNonNull(retentionPeriod, "retentionPeriod");
         Objects.requireNonNull(streamCreationTimestamp, "streamCreationTimestamp");
+        Objects.requireNonNull(encryptionType, "encryptionType");
+        Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(shardLimits, "shardLimits");
     }
 }

@@ -9,10 +9,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -39,6 +43,9 @@ import java.util.concurrent.ThreadFactory;
  * }</pre>
  */
 public final class StreamEngine implements AutoCloseable {
+
+    /** Shards of a new on-demand stream ({@link CreateStreamRequest#onDemand}): 4 MiB/s and 4,000 records/s. */
+    public static final int ON_DEMAND_INITIAL_SHARDS = 4;
 
     /** Default {@link #close()} drain deadline. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -133,14 +140,14 @@ public final class StreamEngine implements AutoCloseable {
      * and {@code [newStartingHashKey, end]}. Records put concurrently are either written to the parent (before
      * it closed) or to a child, never both and never lost; children's sequence numbers are greater than every
      * sequence number of the parent. The parent stays readable until its records expire. Returns once the
-     * children accept records. In-memory storage only.
+     * children accept records. With durable storage the lineage is in the stream's manifest and survives a restart.
      *
      * @param streamName         the stream
      * @param shardToSplit       an open shard's id
      * @param newStartingHashKey decimal hash key, above the shard's starting hash key and at most its ending one
      * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for a key outside the shard's range, a closed
-     *                         shard, or a durable stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
-     *                         or shard; {@link ErrorCode#LIMIT_EXCEEDED} over the shard quota
+     *                         shard; {@link ErrorCode#VALIDATION} for an on-demand stream;
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or shard; {@link ErrorCode#LIMIT_EXCEEDED} over the shard quota
      */
     public void splitShard(String streamName, String shardToSplit, String newStartingHashKey) {
         core.splitShard(streamName, shardToSplit, newStartingHashKey);
@@ -149,13 +156,13 @@ public final class StreamEngine implements AutoCloseable {
     /**
      * Kinesis MergeShards: closes two open shards with adjacent hash key ranges and creates one child covering
      * both, whose parent is {@code shardToMerge} and adjacent parent {@code adjacentShardToMerge}. Same
-     * guarantees as {@link #splitShard}. In-memory storage only.
+     * guarantees as {@link #splitShard}.
      *
      * @param streamName           the stream
      * @param shardToMerge         an open shard's id
      * @param adjacentShardToMerge an open shard whose range ends right before or starts right after the first's
-     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for shards that are not adjacent, closed, or of a
-     *                         durable stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or shard
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for shards that are not adjacent or closed;
+     *                         {@link ErrorCode#VALIDATION} for an on-demand stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or shard
      */
     public void mergeShards(String streamName, String shardToMerge, String adjacentShardToMerge) {
         core.mergeShards(streamName, shardToMerge, adjacentShardToMerge);
@@ -164,16 +171,185 @@ public final class StreamEngine implements AutoCloseable {
     /**
      * Kinesis UpdateShardCount with {@code UNIFORM_SCALING}: splits the widest open shards at their midpoints,
      * or merges the adjacent pairs with the smallest combined range, until the stream has {@code targetShardCount}
-     * open shards. In-memory storage only.
+     * open shards.
      *
      * @param streamName       the stream
      * @param targetShardCount in [ceil(open / 2), 2 * open], where open is the current open shard count
      * @throws StreamException {@link ErrorCode#LIMIT_EXCEEDED} for a target above double or below half the open
      *                         shard count or over the shard quota; {@link ErrorCode#INVALID_ARGUMENT} for a target
-     *                         below 1 or a durable stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     *                         below 1; {@link ErrorCode#VALIDATION} for an on-demand stream; {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
      */
     public void updateShardCount(String streamName, int targetShardCount) {
         core.updateShardCount(streamName, targetShardCount);
+    }
+
+    /**
+     * Kinesis UpdateStreamMode. In {@link StreamMode#ON_DEMAND} the engine adds shards as the write rate grows, by
+     * this rule (evaluated five times a second, measured on the engine's ticker, so a manual ticker drives it):
+     * the rate producers <em>offer</em> (records and bytes accepted plus those throttled) is averaged over the
+     * last 60 seconds; when it reaches 80 % of the open shards' capacity in records/s or bytes/s, the stream is
+     * scaled uniformly to the shards needed for twice that rate (Kinesis sizes on-demand streams for double
+     * their peak), by at most double the open count per step; the next step can come 60 seconds later. It never
+     * scales down by itself. Users cannot reshard an on-demand stream ({@link ErrorCode#VALIDATION}), as in Kinesis.
+     *
+     * @param streamName the stream
+     * @param streamMode the new mode
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public void updateStreamMode(String streamName, StreamMode streamMode) {
+        core.updateStreamMode(streamName, streamMode);
+    }
+
+    /**
+     * Kinesis AddTagsToStream: adds tags or overwrites their values. A stream has at most 50 tags.
+     *
+     * @param streamName the stream
+     * @param tags       1-10 tags: keys of 1-128 characters not starting with {@code aws:}, values of 0-256
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad tag, {@link ErrorCode#INVALID_ARGUMENT} beyond
+     *                         50 tags, {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public void addTagsToStream(String streamName, Map<String, String> tags) {
+        core.addTagsToStream(streamName, tags);
+    }
+
+    /**
+     * Kinesis ListTagsForStream.
+     *
+     * @param streamName the stream
+     * @return its tags, sorted by key (read-only)
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public SortedMap<String, String> listTagsForStream(String streamName) {
+        return core.listTagsForStream(streamName);
+    }
+
+    /**
+     * Kinesis RemoveTagsFromStream; keys the stream does not have are ignored.
+     *
+     * @param streamName the stream
+     * @param tagKeys    1-10 keys
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad key, {@link ErrorCode#RESOURCE_NOT_FOUND} for an
+     *                         unknown stream
+     */
+    public void removeTagsFromStream(String streamName, Collection<String> tagKeys) {
+        core.removeTagsFromStream(streamName, tagKeys);
+    }
+
+    /**
+     * Kinesis StartStreamEncryption with {@code KMS}: recorded and reported by {@link #describeStreamSummary};
+     * records are stored as given.
+     *
+     * @param streamName the stream
+     * @param keyId      1-2048 characters (key id, ARN or alias)
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad key id
+     */
+    public void startStreamEncryption(String streamName, String keyId) {
+        core.startStreamEncryption(streamName, keyId);
+    }
+
+    /**
+     * Kinesis StopStreamEncryption.
+     *
+     * @param streamName the stream
+     * @param keyId      the key the stream is encrypted with
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if the stream is encrypted with another key
+     */
+    public void stopStreamEncryption(String streamName, String keyId) {
+        core.stopStreamEncryption(streamName, keyId);
+    }
+
+    /**
+     * Kinesis RegisterStreamConsumer: an enhanced fan-out consumer, which reads each shard with its own 2 MiB/s
+     * (by {@link #subscribeToShard}, or by a {@link ConsumerApplication} built with {@code enhancedFanOut}).
+     * It is {@link ConsumerStatus#ACTIVE} at once and survives a restart with durable storage.
+     *
+     * @param streamName   the stream
+     * @param consumerName 1-128 characters of {@code [a-zA-Z0-9_.-]}, unique in the stream
+     * @return the consumer, with its ARN
+     * @throws StreamException {@link ErrorCode#RESOURCE_IN_USE} if the name is taken, {@link ErrorCode#LIMIT_EXCEEDED}
+     *                         beyond 20 consumers, {@link ErrorCode#VALIDATION} for a bad name
+     */
+    public StreamConsumer registerStreamConsumer(String streamName, String consumerName) {
+        return core.registerStreamConsumer(streamName, consumerName);
+    }
+
+    /**
+     * Kinesis DescribeStreamConsumer by stream and consumer name.
+     *
+     * @param streamName   the stream
+     * @param consumerName the consumer
+     * @return the consumer
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or consumer
+     */
+    public StreamConsumer describeStreamConsumer(String streamName, String consumerName) {
+        return core.describeStreamConsumer(streamName, consumerName);
+    }
+
+    /**
+     * Kinesis DescribeStreamConsumer by consumer ARN.
+     *
+     * @param consumerArn the consumer's ARN
+     * @return the consumer
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown consumer,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a malformed ARN
+     */
+    public StreamConsumer describeStreamConsumer(String consumerArn) {
+        return core.describeStreamConsumer(consumerArn);
+    }
+
+    /**
+     * Kinesis ListStreamConsumers.
+     *
+     * @param streamName the stream
+     * @return its consumers, in registration order
+     */
+    public List<StreamConsumer> listStreamConsumers(String streamName) {
+        return core.listStreamConsumers(streamName);
+    }
+
+    /**
+     * Kinesis DeregisterStreamConsumer; its live subscriptions end with {@link ErrorCode#RESOURCE_NOT_FOUND}.
+     *
+     * @param streamName   the stream
+     * @param consumerName the consumer
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or consumer
+     */
+    public void deregisterStreamConsumer(String streamName, String consumerName) {
+        core.deregisterStreamConsumer(streamName, consumerName);
+    }
+
+    /**
+     * Kinesis SubscribeToShard: pushes a shard's records to a registered consumer at up to its own 2 MiB/s, as
+     * {@link Flow} signals on the engine's {@code sluice-stream-fanout} thread (keep {@code onNext} short). The
+     * publisher takes one subscriber and sends events as it requests them; an event carries records (never
+     * empty except the last one of a closed shard) and a {@code continuationSequenceNumber}. The subscription
+     * completes after 5 minutes of the engine's clock (re-subscribe with
+     * {@code afterSequenceNumber(continuationSequenceNumber)}), or after the event naming a closed shard's
+     * children; it fails with {@link StreamException} if the consumer is deregistered, the stream deleted, a
+     * newer subscription takes over, or the engine closes.
+     *
+     * @param consumerArn      a registered consumer's ARN
+     * @param shardId          the shard
+     * @param startingPosition where to start
+     * @return a publisher of events
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown consumer, stream or shard;
+     *                         {@link ErrorCode#RESOURCE_IN_USE} if the consumer subscribed to the shard less than
+     *                         5 seconds ago
+     */
+    public Flow.Publisher<SubscribeToShardEvent> subscribeToShard(String consumerArn, String shardId,
+                                                                 ShardIteratorType startingPosition) {
+        return core.subscribeToShard(consumerArn, shardId, startingPosition);
+    }
+
+    /**
+     * The stream name of a Kinesis stream ARN, for callers that accept ARNs where Kinesis does.
+     *
+     * @param streamArn {@code arn:aws:kinesis:<region>:<account>:stream/<name>}
+     * @return the stream name
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if it is not a stream ARN
+     */
+    public String streamNameFromArn(String streamArn) {
+        return core.streamNameFromArn(streamArn);
     }
 
     /**
@@ -381,8 +557,21 @@ public final class StreamEngine implements AutoCloseable {
         private int ringBufferSize = 16_384;
         private Duration blockTimeout = Duration.ofSeconds(30);
         private int shardQuota = KinesisLimits.DEFAULT_SHARD_QUOTA;
+        private String region = "us-east-1";
 
         private Builder() {
+        }
+
+        /**
+         * The AWS region named in stream and consumer ARNs ({@code arn:aws:kinesis:<region>:000000000000:...}).
+         * Default: {@code us-east-1}.
+         *
+         * @param region a region name such as {@code eu-west-1}
+         * @return this builder
+         */
+        public Builder region(String region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
         }
 
         /**
@@ -531,14 +720,17 @@ public final class StreamEngine implements AutoCloseable {
             if (blockTimeout.isNegative() || blockTimeout.isZero()) {
                 throw new IllegalArgumentException("blockTimeout must be > PT0S but was " + blockTimeout);
             }
+            if (!region.matches("[a-z]{2}(-[a-z0-9]+)+")) {
+                throw new IllegalArgumentException("region must be an AWS region name such as us-east-1 but was '" + region + "'");
+            }
             if (shardQuota < 1) {
                 throw new IllegalArgumentException("shardQuota must be >= 1 but was " + shardQuota);
             }
             MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
-                    waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage));
-            return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage));
+                    waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
+            return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));
         }
 
         /**

@@ -142,6 +142,31 @@ class ConsumerApplicationTest {
     }
 
     @Test
+    void enhancedFanOut_registersTheApplicationAsAConsumer_readsEverything_andReusesTheRegistration() {
+        engine.createStream(STREAM, 2);
+        List<PutRecordResult> puts = put(60, "r");
+        Recording fan = new Recording(true);
+        Recording polling = new Recording(false);
+        ConsumerApplication fanApp = start(app("fan", fan).enhancedFanOut(true));
+        start(app("polling", polling));
+        awaitWithTime(() -> fan.count() >= 60 && polling.count() >= 60);
+        expectedByShard(puts).forEach((shard, sequences) -> {
+            assertEquals(sequences, fan.sequenceNumbers(shard));
+            assertEquals(sequences, polling.sequenceNumbers(shard));
+        });
+        assertEquals(List.of("fan"), engine.listStreamConsumers(STREAM).stream().map(StreamConsumer::consumerName).toList());
+
+        fanApp.close();
+        applications.remove(fanApp);
+        List<PutRecordResult> more = put(10, "s");
+        Recording again = new Recording(true);
+        start(app("fan", again).enhancedFanOut(true));
+        awaitWithTime(() -> again.count() >= 10);
+        assertEquals(1, engine.describeStreamSummary(STREAM).consumerCount(), "the registration is reused");
+        expectedByShard(more).forEach((shard, sequences) -> assertEquals(sequences, again.sequenceNumbers(shard)));
+    }
+
+    @Test
     void build_sameNameWhileRunning_throwsResourceInUse() {
         engine.createStream(STREAM, 1);
         start(app("billing", new Recording(false)));

@@ -1,10 +1,13 @@
 package dev.sluice.stream;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -46,11 +49,23 @@ class ReshardingIT {
     @EnumSource(value = ThrottleMode.class, names = {"OFF", "BLOCK"})
     void reshardingUnderConcurrentProduction_everyAcknowledgedRecordReadOnceInPerKeyOrder(ThrottleMode mode)
             throws Exception {
+        run(mode, Storage.inMemory(), null);
+    }
+
+    /** The same on durable storage, then again after a restart on the same directory. */
+    @Test
+    void durableReshardingUnderConcurrentProduction_readOnceInPerKeyOrder_beforeAndAfterARestart(@TempDir Path directory)
+            throws Exception {
+        run(ThrottleMode.OFF, Storage.durable(directory), directory);
+    }
+
+    private void run(ThrottleMode mode, Storage storage, Path restartDirectory) throws Exception {
         // BLOCK: a write limit the producers exceed, so throttled retries and re-routed entries mix.
         ShardLimits limits = new ShardLimits(ShardLimits.MAX_BYTES_PER_SECOND, 1_500, ShardLimits.MAX_BYTES_PER_SECOND, 1_000_000);
-        try (StreamEngine engine = StreamEngine.builder().throttleMode(mode).writerThreads(2).build()) {
+        Map<String, String[]> acked = new ConcurrentHashMap<>(); // payload -> {shardId, sequenceNumber}
+        List<Shard> shardsBefore;
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(mode).writerThreads(2).storage(storage).build()) {
             engine.createStream(CreateStreamRequest.of("s", 3).withShardLimits(limits));
-            Map<String, String[]> acked = new ConcurrentHashMap<>(); // payload -> {shardId, sequenceNumber}
             AtomicLong ackCount = new AtomicLong();
             AtomicBoolean reshardingDone = new AtomicBoolean();
             ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS + 1);
@@ -80,6 +95,13 @@ class ReshardingIT {
             pool.shutdown();
 
             readByLineage(engine, acked);
+            shardsBefore = engine.listShards("s");
+        }
+        if (restartDirectory != null) {
+            try (StreamEngine engine = StreamEngine.builder().storage(Storage.durable(restartDirectory)).build()) {
+                assertEquals(shardsBefore, engine.listShards("s"));
+                readByLineage(engine, acked);
+            }
         }
     }
 

@@ -243,18 +243,70 @@ class ReshardingTest {
     }
 
     @Test
-    void reshard_ofADurableStream_isRefused() {
-        StreamEngine durable = engine(StreamEngine.builder().storage(Storage.durable(directory)));
-        durable.createStream("d", 2);
-        for (Runnable call : List.<Runnable>of(
-                () -> durable.splitShard("d", "shardId-000000000000", "5"),
-                () -> durable.mergeShards("d", "shardId-000000000000", "shardId-000000000001"),
-                () -> durable.updateShardCount("d", 3))) {
-            StreamException e = assertThrows(StreamException.class, call::run);
-            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-            assertTrue(e.getMessage().contains("resharding a durable stream is not supported yet"), e.getMessage());
+    void durableStream_reshardedThenRestarted_keepsLineageRangesSequenceNumbersAndRecords() {
+        StreamEngine first = engine(StreamEngine.builder().storage(Storage.durable(directory)));
+        first.createStream("d", 2);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            keys.add("key-" + i);
         }
-        assertEquals(2, durable.listShards("d").size());
+        List<PutRecordResult> written = new ArrayList<>();
+        keys.forEach(k -> written.add(first.putRecord("d", k, ("a-" + k).getBytes())));
+        first.splitShard("d", "shardId-000000000000", HALF.shiftRight(1).toString());
+        keys.forEach(k -> written.add(first.putRecord("d", k, ("b-" + k).getBytes())));
+        first.mergeShards("d", "shardId-000000000002", "shardId-000000000003");
+        keys.forEach(k -> written.add(first.putRecord("d", k, ("c-" + k).getBytes())));
+        first.updateShardCount("d", 4);
+        List<Shard> before = first.listShards("d");
+        first.close();
+
+        StreamEngine second = engine(StreamEngine.builder().storage(Storage.durable(directory)));
+        assertEquals(before, second.listShards("d"), "lineage, ranges and sequence number ranges survive the restart");
+        assertEquals(4, second.describeStreamSummary("d").openShardCount());
+        assertOpenShardsCoverTheHashKeySpace(second.listShards("d"));
+        keys.forEach(k -> written.add(second.putRecord("d", k, ("d-" + k).getBytes())));
+
+        // Every record is read back once; per key, parents before children gives the order written.
+        java.util.Map<String, List<String>> byKey = new java.util.HashMap<>();
+        int count = 0;
+        for (Shard shard : second.listShards("d")) {
+            String iterator = second.getShardIterator("d", shard.shardId(), ShardIteratorType.trimHorizon());
+            for (StreamRecord r : second.getRecords(iterator).records()) {
+                byKey.computeIfAbsent(r.partitionKey(), k -> new ArrayList<>()).add(new String(r.dataBytes()));
+                count++;
+            }
+        }
+        assertEquals(written.size(), count);
+        for (String k : keys) {
+            assertEquals(List.of("a-" + k, "b-" + k, "c-" + k, "d-" + k), byKey.get(k), k);
+        }
+        // Per key, every phase's sequence counter (the first 19 digits) is above the previous phase's, across
+        // the restart: children start after their parents, and recovered writers continue after their tails.
+        for (int phase = 1; phase < 4; phase++) {
+            for (int k = 0; k < keys.size(); k++) {
+                String earlier = written.get((phase - 1) * keys.size() + k).sequenceNumber().substring(0, 19);
+                String later = written.get(phase * keys.size() + k).sequenceNumber().substring(0, 19);
+                assertTrue(later.compareTo(earlier) > 0, keys.get(k) + ": " + earlier + " then " + later);
+            }
+        }
+    }
+
+    @Test
+    void onDemandStream_refusesUserResharding() {
+        engine.createStream(CreateStreamRequest.onDemand("od"));
+        assertEquals(StreamMode.ON_DEMAND, engine.describeStreamSummary("od").streamMode());
+        assertEquals(StreamEngine.ON_DEMAND_INITIAL_SHARDS, engine.describeStreamSummary("od").openShardCount());
+        for (Runnable call : List.<Runnable>of(
+                () -> engine.splitShard("od", "shardId-000000000000", "5"),
+                () -> engine.mergeShards("od", "shardId-000000000000", "shardId-000000000001"),
+                () -> engine.updateShardCount("od", 3))) {
+            StreamException e = assertThrows(StreamException.class, call::run);
+            assertEquals(ErrorCode.VALIDATION, e.code());
+            assertTrue(e.getMessage().contains("ON_DEMAND"), e.getMessage());
+        }
+        engine.updateStreamMode("od", StreamMode.PROVISIONED);
+        engine.updateShardCount("od", 3);
+        assertEquals(3, engine.describeStreamSummary("od").openShardCount());
     }
 
     private static List<Shard> open(List<Shard> shards) {

@@ -494,6 +494,11 @@ final class DurableShardLog implements ShardLog {
         }
     }
 
+    /** The queue's directory. */
+    Path directory() {
+        return directory;
+    }
+
     /** Waits for readers and the writer to leave, forces if the policy asks, and closes the queue. Idempotent. */
     void close() {
         int prior = users.getAndUpdate(v -> v | 1);

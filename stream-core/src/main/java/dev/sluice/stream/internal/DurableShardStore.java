@@ -120,8 +120,9 @@ final class DurableShardStore implements ShardStore {
                             + manifest.name() + " in " + directory + (other != null ? " and in " + other : " under an unexpected name")
                             + "; it was changed outside Sluice. Remove the wrong directory.");
                 }
+                removeUnlistedShards(directory, manifest.shards().size());
                 List<RecoveredShard> shards = new ArrayList<>();
-                for (int i = 0; i < manifest.shardRanges().size(); i++) {
+                for (int i = 0; i < manifest.shards().size(); i++) {
                     DurableShardLog log = openShard(manifest.name(), manifest.incarnation(), i, manifest.retention());
                     shards.add(new RecoveredShard(log, Math.max(SequenceNumbers.FIRST_COUNTER, log.lastSequence() + 1),
                             log.lastArrivalMillis()));
@@ -147,6 +148,40 @@ final class DurableShardStore implements ShardStore {
                 retention, clock, fsync);
         logs.computeIfAbsent(directoryName(stream, incarnation), k -> new ArrayList<>()).add(log);
         return log;
+    }
+
+    /** Removes the directories of shards a resharding opened but never committed to the manifest. */
+    private static void removeUnlistedShards(Path streamDirectory, int shardCount) throws IOException {
+        try (Stream<Path> entries = Files.list(streamDirectory)) {
+            for (Path shard : entries.toList()) {
+                String name = shard.getFileName().toString();
+                if (Files.isDirectory(shard) && name.matches("shardId-\\d{12}")
+                        && Long.parseLong(name.substring("shardId-".length())) >= shardCount) {
+                    deleteTree(shard);
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void discardLog(String stream, long incarnation, int shardIndex) {
+        List<DurableShardLog> open = logs.get(directoryName(stream, incarnation));
+        Path directory = streamsDirectory.resolve(directoryName(stream, incarnation)).resolve(ShardState.shardId(shardIndex));
+        if (open != null) {
+            open.removeIf(log -> {
+                if (log.directory().equals(directory)) {
+                    log.close();
+                    return true;
+                }
+                return false;
+            });
+        }
+        try {
+            deleteTree(directory);
+        } catch (IOException e) {
+            throw new StreamException(ErrorCode.INTERNAL_FAILURE, "cannot remove " + directory + ": " + e
+                    + "; the next engine start removes it", e);
+        }
     }
 
     @Override

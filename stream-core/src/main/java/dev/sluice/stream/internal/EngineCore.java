@@ -1,6 +1,10 @@
 package dev.sluice.stream.internal;
 
 import dev.sluice.stream.CreateStreamRequest;
+import dev.sluice.stream.EncryptionType;
+import dev.sluice.stream.StreamConsumer;
+import dev.sluice.stream.StreamMode;
+import dev.sluice.stream.SubscribeToShardEvent;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.FsyncPolicy;
 import dev.sluice.stream.GetRecordsResult;
@@ -18,8 +22,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.Flow;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -49,7 +61,7 @@ public final class EngineCore {
     /** Engine configuration, validated by the public builder. */
     public record Config(Clock clock, Ticker ticker, ThrottleMode throttleMode, MeterRegistry meterRegistry,
                          ThreadFactory threadFactory, WaitStrategy waitStrategy, int writerThreads, int ringBufferSize,
-                         Duration blockTimeout, int shardQuota, Storage storage) {
+                         Duration blockTimeout, int shardQuota, Storage storage, String region) {
     }
 
     private static final Duration RETENTION_SWEEP_PERIOD = Duration.ofSeconds(1);
@@ -62,6 +74,8 @@ public final class EngineCore {
     private final WriteRing ring;
     private final WritePath writes;
     private final ReadPath reads;
+    private final FanOut fanOut;
+    private final Clock clock;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ThreadPoolExecutor completer;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -74,11 +88,12 @@ public final class EngineCore {
      */
     public EngineCore(Config config) {
         this.ticker = config.ticker();
+        this.clock = config.clock();
         ShardStore store = config.storage() instanceof Storage.Durable durable
                 ? DurableShardStore.open(durable, config.clock())
                 : new InMemoryShardStore();
         this.streams = new Streams(config.clock(), config.ticker(), config.meterRegistry(), config.writerThreads(),
-                config.shardQuota(), store);
+                config.shardQuota(), store, config.region());
         try {
             streams.recover();
         } catch (RuntimeException e) {
@@ -104,11 +119,15 @@ public final class EngineCore {
                 config.waitStrategy(), config.ticker(), config.clock(), config.throttleMode());
         this.writes = new WritePath(streams, ring, scheduler, config.ticker(), config.throttleMode(), config.blockTimeout());
         this.reads = new ReadPath(streams, config.clock(), config.ticker(), config.throttleMode(), config.blockTimeout());
+        this.fanOut = new FanOut(streams, reads, config.clock(), config.ticker(), config.throttleMode(), config.threadFactory());
         long period = RETENTION_SWEEP_PERIOD.toNanos();
         scheduler.scheduleWithFixedDelay(this::expireRecords, period, period, TimeUnit.NANOSECONDS);
+        OnDemandScaler scaler = new OnDemandScaler(streams, config.ticker(), writes::closeShard);
+        long every = OnDemandScaler.EVALUATION_PERIOD.toNanos();
+        scheduler.scheduleWithFixedDelay(() -> survive(scaler::evaluate), every, every, TimeUnit.NANOSECONDS);
         if (config.storage() instanceof Storage.Durable durable && durable.fsyncPolicy() instanceof FsyncPolicy.Interval interval) {
-            long every = interval.period().toNanos();
-            scheduler.scheduleWithFixedDelay(this::syncLogs, every, every, TimeUnit.NANOSECONDS);
+            long syncEvery = interval.period().toNanos();
+            scheduler.scheduleWithFixedDelay(this::syncLogs, syncEvery, syncEvery, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -162,6 +181,133 @@ public final class EngineCore {
     public void updateShardCount(String streamName, int targetShardCount) {
         ensureOpen();
         streams.updateShardCount(streamName, targetShardCount, writes::closeShard);
+    }
+
+    /** Switches the capacity mode. */
+    public void updateStreamMode(String streamName, StreamMode mode) {
+        ensureOpen();
+        Objects.requireNonNull(mode, "streamMode");
+        streams.updateSettings(streamName, settings -> settings.withMode(mode));
+    }
+
+    /** Adds or overwrites tags. */
+    public void addTagsToStream(String streamName, Map<String, String> tags) {
+        ensureOpen();
+        StreamAdmin.checkTagsToAdd(tags);
+        streams.updateSettings(streamName, settings -> {
+            Map<String, String> merged = new TreeMap<>(settings.tags());
+            merged.putAll(tags);
+            StreamAdmin.checkTagCount(streamName, merged.size());
+            return settings.withTags(merged);
+        });
+    }
+
+    /** Lists tags, sorted by key. */
+    public SortedMap<String, String> listTagsForStream(String streamName) {
+        ensureOpen();
+        return streams.require(streamName).settings().tags();
+    }
+
+    /** Removes tags; absent keys are ignored. */
+    public void removeTagsFromStream(String streamName, Collection<String> tagKeys) {
+        ensureOpen();
+        StreamAdmin.checkTagKeysToRemove(tagKeys);
+        streams.updateSettings(streamName, settings -> {
+            Map<String, String> remaining = new TreeMap<>(settings.tags());
+            tagKeys.forEach(remaining::remove);
+            return settings.withTags(remaining);
+        });
+    }
+
+    /** Records KMS encryption with a key. */
+    public void startStreamEncryption(String streamName, String keyId) {
+        ensureOpen();
+        StreamAdmin.checkKeyId(keyId);
+        streams.updateSettings(streamName, settings -> settings.withEncryption(EncryptionType.KMS, Optional.of(keyId)));
+    }
+
+    /** Records that encryption stopped. */
+    public void stopStreamEncryption(String streamName, String keyId) {
+        ensureOpen();
+        StreamAdmin.checkKeyId(keyId);
+        streams.updateSettings(streamName, settings -> {
+            if (settings.encryption() == EncryptionType.KMS && !settings.keyId().orElse("").equals(keyId)) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "stream " + streamName + " is encrypted with key "
+                        + settings.keyId().orElse("") + ", not with " + keyId);
+            }
+            return settings.withEncryption(EncryptionType.NONE, Optional.empty());
+        });
+    }
+
+    /** Registers an enhanced fan-out consumer. */
+    public StreamConsumer registerStreamConsumer(String streamName, String consumerName) {
+        ensureOpen();
+        StreamAdmin.checkConsumerName(consumerName);
+        Instant created = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+        StreamSettings updated = streams.updateSettings(streamName, settings -> {
+            if (settings.consumer(consumerName).isPresent()) {
+                throw new StreamException(ErrorCode.RESOURCE_IN_USE, "Consumer " + consumerName + " under stream "
+                        + streamName + " already exists for account " + KinesisLimits.ACCOUNT_ID + ".");
+            }
+            if (settings.consumers().size() >= StreamAdmin.MAX_CONSUMERS) {
+                throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "Stream " + streamName + " already has "
+                        + StreamAdmin.MAX_CONSUMERS + " registered consumers (the Kinesis limit per stream); deregister one first");
+            }
+            return settings.withConsumer(new StreamSettings.RegisteredConsumer(consumerName, created));
+        });
+        return StreamAdmin.describe(streams.require(streamName), updated.consumer(consumerName).orElseThrow());
+    }
+
+    /** Describes a registered consumer by stream and name. */
+    public StreamConsumer describeStreamConsumer(String streamName, String consumerName) {
+        ensureOpen();
+        StreamState stream = streams.require(streamName);
+        return StreamAdmin.describe(stream, StreamAdmin.consumer(stream, consumerName));
+    }
+
+    /** Describes a registered consumer by ARN. */
+    public StreamConsumer describeStreamConsumer(String consumerArn) {
+        ensureOpen();
+        StreamState stream = streams.require(Arns.consumer(consumerArn)[0]);
+        return StreamAdmin.describe(stream, ReadPath.registeredConsumer(stream, consumerArn));
+    }
+
+    /** Lists registered consumers in registration order. */
+    public List<StreamConsumer> listStreamConsumers(String streamName) {
+        ensureOpen();
+        StreamState stream = streams.require(streamName);
+        List<StreamConsumer> list = new ArrayList<>();
+        for (StreamSettings.RegisteredConsumer c : stream.settings().consumers()) {
+            list.add(StreamAdmin.describe(stream, c));
+        }
+        return list;
+    }
+
+    /** Deregisters a consumer; its subscriptions end with ResourceNotFoundException. */
+    public void deregisterStreamConsumer(String streamName, String consumerName) {
+        ensureOpen();
+        streams.updateSettings(streamName, settings -> {
+            StreamAdmin.consumer(streams.require(streamName), consumerName);
+            return settings.withoutConsumer(consumerName);
+        });
+    }
+
+    /** Subscribes a registered consumer to a shard. */
+    public Flow.Publisher<SubscribeToShardEvent> subscribeToShard(String consumerArn, String shardId,
+                                                                 ShardIteratorType startingPosition) {
+        ensureOpen();
+        return fanOut.subscribe(consumerArn, shardId, startingPosition);
+    }
+
+    /** GetRecords charged to a registered consumer's own budget. */
+    public GetRecordsResult getRecords(String shardIterator, int limit, String consumerArn) {
+        ensureOpen();
+        return reads.getRecords(shardIterator, limit, consumerArn);
+    }
+
+    /** The stream name in a stream ARN. */
+    public String streamNameFromArn(String streamArn) {
+        return Arns.streamName(streamArn);
     }
 
     /** Lengthens retention. */
@@ -238,6 +384,7 @@ public final class EngineCore {
             return;
         }
         writes.close();
+        fanOut.close();
         ring.close(timeout);
         // Order matters: waiting BLOCK retries fail once the scheduler stops, and every completion they and
         // the drained ring produce still reaches the completer before it stops.
@@ -264,6 +411,15 @@ public final class EngineCore {
         } catch (RuntimeException e) {
             // A failed sweep only delays releasing memory; readers already skip expired records. The next
             // sweep retries. The thread must survive, so this is reported to the thread's handler.
+            Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+        }
+    }
+
+    private static void survive(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            // The periodic task runs again; the scheduler thread must survive.
             Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
         }
     }

@@ -27,8 +27,8 @@ final class InMemoryShardStore implements ShardStore {
     }
 
     @Override
-    public boolean supportsResharding() {
-        return true;
+    public void discardLog(String stream, long incarnation, int shardIndex) {
+        // The log becomes garbage.
     }
 
     @Override

@@ -21,12 +21,28 @@ final class ReadLimiter {
         this.bytes = new TokenBucket(limits.readBytesPerSecond(), nowNanos);
     }
 
+    private ReadLimiter(long bytesPerSecond, long nowNanos) {
+        this.calls = null;
+        this.bytes = new TokenBucket(bytesPerSecond, nowNanos);
+    }
+
+    /**
+     * An enhanced fan-out consumer's own budget on one shard: bytes per second only (pushed reads have no call
+     * limit).
+     */
+    static ReadLimiter fanOut(ShardLimits limits, long nowNanos) {
+        return new ReadLimiter(limits.readBytesPerSecond(), nowNanos);
+    }
+
     /**
      * Admits one GetRecords call if both limits allow it.
      *
      * @return 0 if admitted, otherwise nanoseconds until a call could be admitted
      */
     synchronized long tryAdmit(long nowNanos) {
+        if (calls == null) {
+            return bytes.hasAny(nowNanos) ? 0 : Math.max(1, bytes.nanosUntil(1, nowNanos));
+        }
         if (calls.hasTokens(1, nowNanos) && bytes.hasAny(nowNanos)) {
             calls.consume(1);
             return 0;

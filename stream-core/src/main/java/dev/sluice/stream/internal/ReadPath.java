@@ -63,6 +63,14 @@ final class ReadPath {
     }
 
     GetRecordsResult getRecords(String shardIterator, int limit) {
+        return getRecords(shardIterator, limit, null);
+    }
+
+    /**
+     * GetRecords, charged to the shard's shared read limits, or with {@code consumerArn} to that registered
+     * consumer's own budget on the shard (enhanced fan-out: 2 MiB/s, no call limit).
+     */
+    GetRecordsResult getRecords(String shardIterator, int limit, String consumerArn) {
         long start = ticker.read();
         if (limit < 1 || limit > KinesisLimits.MAX_GET_RECORDS_LIMIT) {
             throw new StreamException(ErrorCode.INVALID_ARGUMENT, "limit must be in [1, " + KinesisLimits.MAX_GET_RECORDS_LIMIT
@@ -79,37 +87,76 @@ final class ReadPath {
         }
         StreamState stream = streams.require(token.stream(), token.incarnation());
         ShardState shard = stream.shard(token.shardIndex());
-        admit(stream, shard);
-        // Read the ending counter before the log: once it is set, every record of the shard is visible.
-        boolean closed = shard.isClosed();
-        long retainedFrom = now - stream.retention().toMillis();
-        ShardRead read = shard.log.read(token.fromSequence(), Math.max(token.fromArrivalMillis(), retainedFrom), limit,
-                KinesisLimits.MAX_GET_RECORDS_BYTES);
-        if (throttleMode != ThrottleMode.OFF) {
-            shard.readLimiter.charge(read.bytes());
-        }
-        // A closed shard read to its end: no next iterator, and its children (installed before it was closed).
-        boolean shardEnd = closed && read.nextUnreadArrivalMillis() < 0;
-        Optional<String> next = shardEnd ? Optional.empty() : Optional.of(new IteratorToken(stream.name,
-                stream.incarnation, shard.index, read.nextSequence(), token.fromArrivalMillis(), now).encode());
-        List<ChildShard> children = shardEnd ? childShards(stream, shard) : List.of();
-        Duration behind = Duration.ofMillis(read.nextUnreadArrivalMillis() < 0 ? 0 : Math.max(0, now - read.nextUnreadArrivalMillis()));
+        ReadLimiter budget = consumerArn == null ? shard.readLimiter
+                : stream.fanOutBudget(registeredConsumer(stream, consumerArn), shard, start);
+        admit(stream, shard, budget);
+        Batch batch = read(stream, shard, token.fromSequence(), token.fromArrivalMillis(), limit, budget);
+        Optional<String> next = batch.shardEnd() ? Optional.empty() : Optional.of(new IteratorToken(stream.name,
+                stream.incarnation, shard.index, batch.read().nextSequence(), token.fromArrivalMillis(), now).encode());
 
         StreamMetrics metrics = stream.metrics;
-        int count = read.records().size();
+        int count = batch.read().records().size();
         metrics.getRecordsSuccess.increment();
         metrics.getRecordsRecords.increment(count);
-        metrics.getRecordsBytes.increment(read.bytes());
-        shard.metrics.outgoingRecords.increment(count);
-        shard.metrics.outgoingBytes.increment(read.bytes());
+        metrics.getRecordsBytes.increment(batch.read().bytes());
         if (count > 0) {
-            long lastArrival = read.records().get(count - 1).approximateArrivalTimestamp().toEpochMilli();
+            long lastArrival = batch.read().records().get(count - 1).approximateArrivalTimestamp().toEpochMilli();
             metrics.iteratorAge.record(Math.max(0, now - lastArrival));
         } else {
             metrics.iteratorAge.record(0);
         }
         metrics.getRecordsLatency.record(ticker.read() - start, TimeUnit.NANOSECONDS);
-        return new GetRecordsResult(read.records(), next, behind, children);
+        return new GetRecordsResult(batch.read().records(), next, batch.behind(), batch.children());
+    }
+
+    /**
+     * What one read of a shard returned.
+     *
+     * @param read     the records and where the next read starts
+     * @param shardEnd whether a closed shard was read to its end
+     * @param children the closed shard's children, when {@code shardEnd}
+     * @param behind   MillisBehindLatest
+     */
+    record Batch(ShardRead read, boolean shardEnd, List<ChildShard> children, Duration behind) {
+    }
+
+    /** Reads a shard from a position and charges the bytes to {@code budget}; the caller admitted the read. */
+    Batch read(StreamState stream, ShardState shard, long fromSequence, long fromArrivalMillis, int limit,
+               ReadLimiter budget) {
+        long now = clock.millis();
+        // Read the ending counter before the log: once it is set, every record of the shard is visible.
+        boolean closed = shard.isClosed();
+        long retainedFrom = now - stream.retention().toMillis();
+        ShardRead read = shard.log.read(fromSequence, Math.max(fromArrivalMillis, retainedFrom), limit,
+                KinesisLimits.MAX_GET_RECORDS_BYTES);
+        if (throttleMode != ThrottleMode.OFF) {
+            budget.charge(read.bytes());
+        }
+        // A closed shard read to its end: no next position, and its children (installed before it was closed).
+        boolean shardEnd = closed && read.nextUnreadArrivalMillis() < 0;
+        List<ChildShard> children = shardEnd ? childShards(stream, shard) : List.of();
+        Duration behind = Duration.ofMillis(read.nextUnreadArrivalMillis() < 0 ? 0 : Math.max(0, now - read.nextUnreadArrivalMillis()));
+        shard.metrics.outgoingRecords.increment(read.records().size());
+        shard.metrics.outgoingBytes.increment(read.bytes());
+        return new Batch(read, shardEnd, children, behind);
+    }
+
+    /**
+     * The registered consumer a consumer ARN names, in this stream.
+     *
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} if it is not registered (any more)
+     */
+    static StreamSettings.RegisteredConsumer registeredConsumer(StreamState stream, String consumerArn) {
+        String[] parts = Arns.consumer(consumerArn);
+        if (!parts[0].equals(stream.name)) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "consumer " + KinesisLimits.abbreviate(consumerArn)
+                    + " belongs to stream " + parts[0] + ", not to stream " + stream.name);
+        }
+        return stream.settings().consumer(parts[1])
+                .filter(c -> Arns.consumer(stream.arn, c.name(), c.created()).equals(consumerArn))
+                .orElseThrow(() -> new StreamException(ErrorCode.RESOURCE_NOT_FOUND, "Consumer "
+                        + KinesisLimits.abbreviate(consumerArn) + " under account " + KinesisLimits.ACCOUNT_ID
+                        + " not found."));
     }
 
     private static List<ChildShard> childShards(StreamState stream, ShardState shard) {
@@ -123,14 +170,14 @@ final class ReadPath {
         return children;
     }
 
-    private void admit(StreamState stream, ShardState shard) {
+    private void admit(StreamState stream, ShardState shard, ReadLimiter budget) {
         if (throttleMode == ThrottleMode.OFF) {
             return;
         }
         long deadline = ticker.read() + blockTimeout.toNanos();
         while (true) {
             long now = ticker.read();
-            long wait = shard.readLimiter.tryAdmit(now);
+            long wait = budget.tryAdmit(now);
             if (wait == 0) {
                 return;
             }
@@ -138,8 +185,10 @@ final class ReadPath {
             if (throttleMode == ThrottleMode.REJECT || now - deadline >= 0) {
                 throw new StreamException(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, "Rate exceeded for shard "
                         + shard.shardId + " in stream " + stream.name + " under account " + KinesisLimits.ACCOUNT_ID
-                        + " (read limits: " + stream.limits.readCallsPerSecond() + " GetRecords calls/s and "
-                        + stream.limits.readBytesPerSecond() + " bytes/s per shard)"
+                        + (budget == shard.readLimiter ? " (read limits: " + stream.limits.readCallsPerSecond()
+                        + " GetRecords calls/s and " + stream.limits.readBytesPerSecond() + " bytes/s per shard)"
+                        : " (enhanced fan-out consumer's own read limit: " + stream.limits.readBytesPerSecond()
+                        + " bytes/s per shard)")
                         + (throttleMode == ThrottleMode.BLOCK ? "; waited " + blockTimeout + " (the block timeout)." : "."));
             }
             LockSupport.parkNanos(Math.min(wait, POLL_NANOS));

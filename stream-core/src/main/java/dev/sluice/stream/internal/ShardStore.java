@@ -49,14 +49,14 @@ interface ShardStore {
     void delete(String stream, long incarnation);
 
     /**
-     * Whether streams of this store can be resharded. A durable manifest records no shard lineage yet, so only
-     * the in-memory store can.
+     * Closes and removes the log of a shard that was opened but never became part of its stream (resharding
+     * whose manifest could not be saved).
      *
-     * @return {@code true} if shards can be split and merged
+     * @param stream      stream name
+     * @param incarnation the stream's incarnation
+     * @param shardIndex  the shard's index
      */
-    default boolean supportsResharding() {
-        return false;
-    }
+    void discardLog(String stream, long incarnation, int shardIndex);
 
     /** Forces written records of every open log to the storage device (the interval fsync policy). */
     void sync();

@@ -26,6 +26,13 @@ final class ShardWriter {
     long eventRecords;
     long eventBytes;
     long eventThrottled;
+    long eventThrottledBytes;
+    /**
+     * Records and bytes offered to the shard, accepted or throttled, since it opened: the write demand that
+     * on-demand scaling reads. Written by the writer thread only, read by the scheduler.
+     */
+    private volatile long offeredRecords;
+    private volatile long offeredBytes;
 
     /**
      * Creates the write side of a shard.
@@ -91,11 +98,16 @@ final class ShardWriter {
             if (eventThrottled > 0) {
                 metrics.writeThrottled.increment(eventThrottled);
             }
+            if (eventRecords + eventThrottled > 0) {
+                offeredRecords += eventRecords + eventThrottled; // single writer: no lost update
+                offeredBytes += eventBytes + eventThrottledBytes;
+            }
             touched = false;
             blockedThisEvent = false;
             eventRecords = 0;
             eventBytes = 0;
             eventThrottled = 0;
+            eventThrottledBytes = 0;
         }
     }
 
@@ -108,6 +120,16 @@ final class ShardWriter {
     long close() {
         closed = true;
         return nextCounter - 1;
+    }
+
+    /** Records offered to the shard (accepted or throttled) since it opened; any thread. */
+    long offeredRecords() {
+        return offeredRecords;
+    }
+
+    /** Bytes offered to the shard (accepted or throttled) since it opened; any thread. */
+    long offeredBytes() {
+        return offeredBytes;
     }
 
     /** Whether resharding closed the shard: its records must be re-routed, not appended. */

@@ -1,13 +1,17 @@
 package dev.sluice.stream.internal;
 
+import dev.sluice.stream.EncryptionType;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamException;
+import dev.sluice.stream.StreamMode;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.math.BigInteger;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,51 +23,90 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.Properties;
 
 /**
- * What durable storage keeps of a stream besides its records: its configuration and its shards' hash key
- * ranges. Sequence counters are not here: each shard's next counter is recovered from its log's tail.
+ * What durable storage keeps of a stream besides its records: its configuration, its settings (capacity mode,
+ * tags, encryption, registered consumers) and its shards with their lineage. Sequence counters are not here:
+ * each shard's next counter is recovered from its log's tail, and a child's first counter from its parents'.
  *
  * <p>Design note on the file: a {@code key=value} text file ({@link Properties} syntax), readable by a person,
  * replaced atomically: written to a temporary file, forced, renamed over the old one, and the directory
  * forced, so after a crash at any point the file holds either the old or the new content, never a mix.
- * {@code format} names the layout version so a later version can migrate it.
+ * {@code format} names the layout version: format 1 (no settings, no lineage) is still read. Free text (tag
+ * keys and values, consumer names) is URL-encoded so no character can break the syntax.
+ *
+ * <p>Design note on resharding: the manifest is the commit point. It is saved with the parents marked closed and
+ * the children listed before the parents' writers close and the children take records; a crash before the save
+ * leaves the old topology (the children's empty directories are removed at start-up), a crash after it finds the
+ * parents closed at their logs' tails, which is where their writers stopped.
  *
  * @param name        stream name
  * @param incarnation tells this stream from an earlier one of the same name
  * @param created     creation time
  * @param retention   retention period
  * @param limits      per-shard limits
- * @param shardRanges each shard's hash key range, by shard index
+ * @param settings    capacity mode, tags, encryption, consumers
+ * @param shards      every shard, open and closed, by shard index
  */
 record StreamManifest(String name, long incarnation, Instant created, Duration retention, ShardLimits limits,
-                      List<HashKeyRange> shardRanges) {
+                      StreamSettings settings, List<ShardEntry> shards) {
 
     static final String FILE_NAME = "stream.properties";
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     StreamManifest {
-        shardRanges = List.copyOf(shardRanges);
+        shards = List.copyOf(shards);
+    }
+
+    /**
+     * One shard as the manifest keeps it.
+     *
+     * @param range          hash key range
+     * @param parent         the parent shard id, if it was made by resharding
+     * @param adjacentParent the second parent, if it was made by a merge
+     * @param closed         whether resharding closed it
+     */
+    record ShardEntry(HashKeyRange range, Optional<String> parent, Optional<String> adjacentParent, boolean closed) {
     }
 
     /** Describes a live stream. */
     static StreamManifest of(StreamState stream) {
-        List<HashKeyRange> ranges = new ArrayList<>(stream.shards().length);
-        for (ShardState shard : stream.shards()) {
-            ranges.add(shard.hashKeyRange);
+        return of(stream, stream.shards(), List.of());
+    }
+
+    /** Describes a stream about to close {@code closing} and add the shards {@code added} after its others. */
+    static StreamManifest of(StreamState stream, ShardState[] shards, List<ShardState> closing) {
+        return of(stream, shards, closing, List.of());
+    }
+
+    static StreamManifest of(StreamState stream, ShardState[] shards, List<ShardState> closing, List<ShardEntry> added) {
+        List<ShardEntry> entries = new ArrayList<>(shards.length + added.size());
+        for (ShardState shard : shards) {
+            entries.add(new ShardEntry(shard.hashKeyRange, shard.parentShardId, shard.adjacentParentShardId,
+                    shard.isClosed() || closing.contains(shard)));
         }
-        return new StreamManifest(stream.name, stream.incarnation, stream.created, stream.retention(), stream.limits, ranges);
+        entries.addAll(added);
+        return new StreamManifest(stream.name, stream.incarnation, stream.created, stream.retention(), stream.limits,
+                stream.settings(), entries);
     }
 
     /** The same stream with another retention period. */
     StreamManifest withRetention(Duration newRetention) {
-        return new StreamManifest(name, incarnation, created, newRetention, limits, shardRanges);
+        return new StreamManifest(name, incarnation, created, newRetention, limits, settings, shards);
+    }
+
+    /** The same stream with other settings. */
+    StreamManifest withSettings(StreamSettings newSettings) {
+        return new StreamManifest(name, incarnation, created, retention, limits, newSettings, shards);
     }
 
     /** Writes the manifest into {@code directory}, atomically replacing an earlier one. */
     void write(Path directory) throws IOException {
-        StringBuilder text = new StringBuilder(256 + 100 * shardRanges.size());
+        StringBuilder text = new StringBuilder(512 + 160 * shards.size());
         text.append("# Sluice stream manifest: written by the engine, do not edit.\n");
         line(text, "format", FORMAT);
         line(text, "streamName", name);
@@ -74,10 +117,32 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
         line(text, "shardLimits.writeRecordsPerSecond", limits.writeRecordsPerSecond());
         line(text, "shardLimits.readBytesPerSecond", limits.readBytesPerSecond());
         line(text, "shardLimits.readCallsPerSecond", limits.readCallsPerSecond());
-        line(text, "shardCount", shardRanges.size());
-        for (int i = 0; i < shardRanges.size(); i++) {
-            line(text, "shard." + i + ".startingHashKey", shardRanges.get(i).startingHashKey());
-            line(text, "shard." + i + ".endingHashKey", shardRanges.get(i).endingHashKey());
+        line(text, "streamMode", settings.mode());
+        line(text, "encryptionType", settings.encryption());
+        settings.keyId().ifPresent(key -> line(text, "keyId", encode(key)));
+        line(text, "tagCount", settings.tags().size());
+        int t = 0;
+        for (Map.Entry<String, String> tag : settings.tags().entrySet()) {
+            line(text, "tag." + t + ".key", encode(tag.getKey()));
+            line(text, "tag." + t + ".value", encode(tag.getValue()));
+            t++;
+        }
+        line(text, "consumerCount", settings.consumers().size());
+        for (int c = 0; c < settings.consumers().size(); c++) {
+            line(text, "consumer." + c + ".name", encode(settings.consumers().get(c).name()));
+            line(text, "consumer." + c + ".created", settings.consumers().get(c).created());
+        }
+        line(text, "shardCount", shards.size());
+        for (int i = 0; i < shards.size(); i++) {
+            ShardEntry shard = shards.get(i);
+            int index = i;
+            line(text, "shard." + i + ".startingHashKey", shard.range().startingHashKey());
+            line(text, "shard." + i + ".endingHashKey", shard.range().endingHashKey());
+            shard.parent().ifPresent(p -> line(text, "shard." + index + ".parent", p));
+            shard.adjacentParent().ifPresent(p -> line(text, "shard." + index + ".adjacentParent", p));
+            if (shard.closed()) {
+                line(text, "shard." + i + ".closed", true);
+            }
         }
         Path target = directory.resolve(FILE_NAME);
         Path temporary = directory.resolve(FILE_NAME + ".tmp");
@@ -106,7 +171,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
         }
         try {
             int format = Integer.parseInt(required(p, "format"));
-            if (format != FORMAT) {
+            if (format != 1 && format != FORMAT) {
                 throw new IllegalArgumentException("format " + format + " is not supported (this version reads format "
                         + FORMAT + ")");
             }
@@ -115,14 +180,34 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                     Long.parseLong(required(p, "shardLimits.readBytesPerSecond")),
                     Integer.parseInt(required(p, "shardLimits.readCallsPerSecond")));
             int count = Integer.parseInt(required(p, "shardCount"));
-            List<HashKeyRange> ranges = new ArrayList<>(count);
+            List<ShardEntry> shards = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                ranges.add(new HashKeyRange(new BigInteger(required(p, "shard." + i + ".startingHashKey")),
-                        new BigInteger(required(p, "shard." + i + ".endingHashKey"))));
+                HashKeyRange range = new HashKeyRange(new BigInteger(required(p, "shard." + i + ".startingHashKey")),
+                        new BigInteger(required(p, "shard." + i + ".endingHashKey")));
+                shards.add(new ShardEntry(range, optional(p, "shard." + i + ".parent"),
+                        optional(p, "shard." + i + ".adjacentParent"),
+                        Boolean.parseBoolean(p.getProperty("shard." + i + ".closed", "false").trim())));
+            }
+            StreamSettings settings = StreamSettings.of(StreamMode.PROVISIONED);
+            if (format >= 2) {
+                TreeMap<String, String> tags = new TreeMap<>();
+                int tagCount = Integer.parseInt(required(p, "tagCount"));
+                for (int t = 0; t < tagCount; t++) {
+                    tags.put(decode(required(p, "tag." + t + ".key")), decode(required(p, "tag." + t + ".value")));
+                }
+                List<StreamSettings.RegisteredConsumer> consumers = new ArrayList<>();
+                int consumerCount = Integer.parseInt(required(p, "consumerCount"));
+                for (int c = 0; c < consumerCount; c++) {
+                    consumers.add(new StreamSettings.RegisteredConsumer(decode(required(p, "consumer." + c + ".name")),
+                            Instant.parse(required(p, "consumer." + c + ".created"))));
+                }
+                settings = new StreamSettings(StreamMode.valueOf(required(p, "streamMode")), tags,
+                        EncryptionType.valueOf(required(p, "encryptionType")), optional(p, "keyId").map(StreamManifest::decode),
+                        consumers);
             }
             return new StreamManifest(KinesisLimits.checkStreamName(required(p, "streamName")),
                     Long.parseLong(required(p, "incarnation")), Instant.parse(required(p, "created")),
-                    Duration.parse(required(p, "retention")), limits, ranges);
+                    Duration.parse(required(p, "retention")), limits, settings, shards);
         } catch (RuntimeException e) {
             throw new StreamException(ErrorCode.INTERNAL_FAILURE, "the stream manifest " + file + " is malformed ("
                     + e.getMessage() + "); restore it from a backup or delete its directory to drop the stream", e);
@@ -147,6 +232,18 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
 
     private static void line(StringBuilder text, String key, Object value) {
         text.append(key).append('=').append(value).append('\n');
+    }
+
+    private static Optional<String> optional(Properties p, String key) {
+        return Optional.ofNullable(p.getProperty(key)).map(String::trim);
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    private static String decode(String text) {
+        return URLDecoder.decode(text, StandardCharsets.UTF_8);
     }
 
     private static String required(Properties p, String key) {

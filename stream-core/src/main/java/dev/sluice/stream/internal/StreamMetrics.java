@@ -38,6 +38,8 @@ final class StreamMetrics {
     final Counter getRecordsSuccess;
     final Timer getRecordsLatency;
     final DistributionSummary iteratorAge;
+    final DistributionSummary fanOutBehindLatest;
+    final Counter subscribeRateExceeded;
 
     StreamMetrics(MeterRegistry registry, String streamName) {
         this.registry = registry;
@@ -58,6 +60,11 @@ final class StreamMetrics {
         iteratorAge = register(DistributionSummary.builder("GetRecords.IteratorAgeMilliseconds")
                 .description("age of the last record returned by each GetRecords call").baseUnit("milliseconds")
                 .tags(tags).register(registry));
+        fanOutBehindLatest = register(DistributionSummary.builder("SubscribeToShardEvent.MillisBehindLatest")
+                .description("MillisBehindLatest of each enhanced fan-out event").baseUnit("milliseconds")
+                .tags(tags).register(registry));
+        subscribeRateExceeded = counter("SubscribeToShard.RateExceeded",
+                "SubscribeToShard calls refused because the consumer already had an active subscription to the shard");
     }
 
     ShardMetrics shard(String shardId, ShardLog log) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One stream: its configuration, its shards and its meters.
@@ -30,13 +31,21 @@ final class StreamState {
     final Instant created;
     final ShardLimits limits;
     final StreamMetrics metrics;
+    final String arn;
+    /** Per registered consumer and shard, the consumer's own read budget (enhanced fan-out). */
+    final ConcurrentHashMap<String, ReadLimiter> fanOutBudgets = new ConcurrentHashMap<>();
+    /** Ticker time at which this engine opened the stream (created or recovered); set before it is published. */
+    long openedNanos;
+    private volatile StreamSettings settings;
     private volatile Topology topology;
     private volatile Duration retention;
     private volatile boolean deleted;
 
-    StreamState(String name, long incarnation, Instant created, Duration retention, ShardLimits limits,
-                ShardState[] shards, StreamMetrics metrics) {
+    StreamState(String name, String arn, long incarnation, Instant created, Duration retention, ShardLimits limits,
+                StreamSettings settings, ShardState[] shards, StreamMetrics metrics) {
         this.name = name;
+        this.arn = arn;
+        this.settings = settings;
         this.incarnation = incarnation;
         this.created = created;
         this.retention = retention;
@@ -120,6 +129,21 @@ final class StreamState {
                 + name + " under account " + KinesisLimits.ACCOUNT_ID + " does not exist");
     }
 
+    /** A registered consumer's own read budget on a shard (enhanced fan-out), made on first use. */
+    ReadLimiter fanOutBudget(StreamSettings.RegisteredConsumer consumer, ShardState shard, long nowNanos) {
+        return fanOutBudgets.computeIfAbsent(consumer.name() + '/' + consumer.created().getEpochSecond() + '/' + shard.index,
+                k -> ReadLimiter.fanOut(limits, nowNanos));
+    }
+
+    StreamSettings settings() {
+        return settings;
+    }
+
+    /** Replaces the settings; only under the control plane's lock, after the manifest holds them. */
+    void settings(StreamSettings settings) {
+        this.settings = settings;
+    }
+
     Duration retention() {
         return retention;
     }
@@ -137,7 +161,9 @@ final class StreamState {
     }
 
     StreamDescriptionSummary describe() {
-        return new StreamDescriptionSummary(name, StreamStatus.ACTIVE, retention, created, topology.open().length, limits);
+        StreamSettings current = settings;
+        return new StreamDescriptionSummary(name, arn, StreamStatus.ACTIVE, current.mode(), retention, created,
+                topology.open().length, current.consumers().size(), current.encryption(), current.keyId(), limits);
     }
 
     /** The shards whose parent or adjacent parent is {@code parent}, by index. */

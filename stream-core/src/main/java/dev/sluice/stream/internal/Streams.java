@@ -5,6 +5,7 @@ import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamException;
+import dev.sluice.stream.StreamMode;
 import dev.sluice.stream.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -13,12 +14,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * The control plane: which streams exist, their shards and retention.
@@ -38,10 +41,13 @@ final class Streams {
     private final int writers;
     private final int shardQuota;
     private final ShardStore store;
+    private final String region;
     private int nextWriter;
     private int openShards;
 
-    Streams(Clock clock, Ticker ticker, MeterRegistry registry, int writers, int shardQuota, ShardStore store) {
+    Streams(Clock clock, Ticker ticker, MeterRegistry registry, int writers, int shardQuota, ShardStore store,
+            String region) {
+        this.region = region;
         this.clock = clock;
         this.ticker = ticker;
         this.registry = registry;
@@ -50,23 +56,53 @@ final class Streams {
         this.store = store;
     }
 
-    /** Registers the streams the store kept from an earlier engine. */
+    /**
+     * Registers the streams the store kept from an earlier engine. Shards are rebuilt in index order, so a
+     * child's parents are known: a closed shard ends at its log's tail (where its writer stopped), and a child's
+     * first counter is one past its parents' last.
+     */
     synchronized void recover() {
         long now = ticker.read();
         for (ShardStore.RecoveredStream recovered : store.recover()) {
             StreamManifest manifest = recovered.manifest();
             StreamMetrics metrics = new StreamMetrics(registry, manifest.name());
             ShardState[] shards = new ShardState[recovered.shards().size()];
+            long[] lastCounters = new long[shards.length];
             for (int i = 0; i < shards.length; i++) {
                 ShardStore.RecoveredShard shard = recovered.shards().get(i);
-                shards[i] = shard(i, manifest.shardRanges().get(i), shard.log(), metrics, manifest.limits(),
-                        SequenceNumbers.FIRST_COUNTER, shard.nextCounter(), shard.lastArrivalMillis(), now,
-                        Optional.empty(), Optional.empty());
+                StreamManifest.ShardEntry entry = manifest.shards().get(i);
+                long first = SequenceNumbers.FIRST_COUNTER;
+                for (Optional<String> parent : List.of(entry.parent(), entry.adjacentParent())) {
+                    if (parent.isPresent()) {
+                        first = Math.max(first, lastCounters[indexOf(manifest, parent.get(), i)] + 1);
+                    }
+                }
+                long next = Math.max(first, shard.nextCounter());
+                shards[i] = shard(i, entry.range(), shard.log(), metrics, manifest.limits(), first, next,
+                        shard.lastArrivalMillis(), now, entry.parent(), entry.adjacentParent());
+                lastCounters[i] = next - 1;
+                if (entry.closed()) {
+                    shards[i].writer.close(); // no writer thread runs yet
+                    shards[i].close(next - 1);
+                } else {
+                    openShards++;
+                }
             }
-            streams.put(manifest.name(), new StreamState(manifest.name(), manifest.incarnation(), manifest.created(),
-                    manifest.retention(), manifest.limits(), shards, metrics));
-            openShards += shards.length;
+            StreamState stream = new StreamState(manifest.name(), Arns.stream(region, manifest.name()),
+                    manifest.incarnation(), manifest.created(), manifest.retention(), manifest.limits(),
+                    manifest.settings(), shards, metrics);
+            stream.openedNanos = now;
+            streams.put(manifest.name(), stream);
         }
+    }
+
+    private static int indexOf(StreamManifest manifest, String shardId, int child) {
+        int index = Integer.parseInt(shardId.substring("shardId-".length()));
+        if (index < 0 || index >= child) {
+            throw new StreamException(ErrorCode.INTERNAL_FAILURE, "the manifest of stream " + manifest.name()
+                    + " names " + shardId + " as a parent of " + ShardState.shardId(child) + ", which is not an earlier shard");
+        }
+        return index;
     }
 
     synchronized StreamState create(CreateStreamRequest request) {
@@ -96,8 +132,9 @@ final class Streams {
                 shards[i] = shard(i, range, log, metrics, request.shardLimits(), SequenceNumbers.FIRST_COUNTER,
                         SequenceNumbers.FIRST_COUNTER, 0, now, Optional.empty(), Optional.empty());
             }
-            StreamState stream = new StreamState(name, incarnation, clock.instant(), request.retention(),
-                    request.shardLimits(), shards, metrics);
+            StreamState stream = new StreamState(name, Arns.stream(region, name), incarnation, clock.instant(),
+                    request.retention(), request.shardLimits(), StreamSettings.of(request.streamMode()), shards, metrics);
+            stream.openedNanos = now;
             store.save(StreamManifest.of(stream));
             streams.put(name, stream);
             openShards += count;
@@ -188,7 +225,7 @@ final class Streams {
      */
     synchronized void splitShard(String name, String shardId, String newStartingHashKey, ShardCloser closer) {
         StreamState stream = require(name);
-        checkReshardable(stream);
+        checkProvisioned(stream, "resharding");
         ShardState parent = openShard(stream, shardId);
         BigInteger key;
         try {
@@ -210,7 +247,7 @@ final class Streams {
     /** Merges two open shards with adjacent hash key ranges into one. */
     synchronized void mergeShards(String name, String shardToMerge, String adjacentShardToMerge, ShardCloser closer) {
         StreamState stream = require(name);
-        checkReshardable(stream);
+        checkProvisioned(stream, "resharding");
         ShardState a = openShard(stream, shardToMerge);
         ShardState b = openShard(stream, adjacentShardToMerge);
         if (!adjacent(a, b)) {
@@ -228,7 +265,19 @@ final class Streams {
      */
     synchronized void updateShardCount(String name, int target, ShardCloser closer) {
         StreamState stream = require(name);
-        checkReshardable(stream);
+        checkProvisioned(stream, "UpdateShardCount");
+        scale(stream, target, closer);
+    }
+
+    /** On-demand scaling: uniform scaling of a stream in either mode, within the same limits. */
+    synchronized void scaleOnDemand(StreamState stream, int target, ShardCloser closer) {
+        if (streams.get(stream.name) == stream && stream.settings().mode() == StreamMode.ON_DEMAND) {
+            scale(stream, target, closer);
+        }
+    }
+
+    private void scale(StreamState stream, int target, ShardCloser closer) {
+        String name = stream.name;
         int open = stream.openShards().length;
         if (target < 1) {
             throw new StreamException(ErrorCode.INVALID_ARGUMENT, "targetShardCount must be >= 1 but was " + target);
@@ -278,31 +327,59 @@ final class Streams {
     private void split(StreamState stream, ShardState parent, BigInteger key, ShardCloser closer) {
         HashKeyRange range = parent.hashKeyRange;
         int index = maxIndex(stream) + 1;
+        Optional<String> parentId = Optional.of(parent.shardId);
+        HashKeyRange lowRange = new HashKeyRange(range.startingHashKey(), key.subtract(BigInteger.ONE));
+        HashKeyRange highRange = new HashKeyRange(key, range.endingHashKey());
         ShardLog lowLog = store.openLog(stream.name, stream.incarnation, index, stream.retention());
         ShardLog highLog = store.openLog(stream.name, stream.incarnation, index + 1, stream.retention());
+        commit(stream, List.of(parent), index, List.of(
+                new StreamManifest.ShardEntry(lowRange, parentId, Optional.empty(), false),
+                new StreamManifest.ShardEntry(highRange, parentId, Optional.empty(), false)));
         long last = close(stream, parent, closer);
         long now = ticker.read();
-        Optional<String> parentId = Optional.of(parent.shardId);
-        ShardState low = shard(index, new HashKeyRange(range.startingHashKey(), key.subtract(BigInteger.ONE)), lowLog,
-                stream.metrics, stream.limits, last + 1, last + 1, 0, now, parentId, Optional.empty());
-        ShardState high = shard(index + 1, new HashKeyRange(key, range.endingHashKey()), highLog, stream.metrics,
-                stream.limits, last + 1, last + 1, 0, now, parentId, Optional.empty());
+        ShardState low = shard(index, lowRange, lowLog, stream.metrics, stream.limits, last + 1, last + 1, 0, now,
+                parentId, Optional.empty());
+        ShardState high = shard(index + 1, highRange, highLog, stream.metrics, stream.limits, last + 1, last + 1, 0, now,
+                parentId, Optional.empty());
         install(stream, List.of(parent), List.of(last), low, high);
         openShards += 1;
     }
 
     private void merge(StreamState stream, ShardState a, ShardState b, ShardCloser closer) {
         int index = maxIndex(stream) + 1;
+        BigInteger start = a.hashKeyRange.startingHashKey().min(b.hashKeyRange.startingHashKey());
+        BigInteger end = a.hashKeyRange.endingHashKey().max(b.hashKeyRange.endingHashKey());
+        HashKeyRange range = new HashKeyRange(start, end);
         ShardLog log = store.openLog(stream.name, stream.incarnation, index, stream.retention());
+        commit(stream, List.of(a, b), index, List.of(
+                new StreamManifest.ShardEntry(range, Optional.of(a.shardId), Optional.of(b.shardId), false)));
         long lastA = close(stream, a, closer);
         long lastB = close(stream, b, closer);
         long first = Math.max(lastA, lastB) + 1;
-        BigInteger start = a.hashKeyRange.startingHashKey().min(b.hashKeyRange.startingHashKey());
-        BigInteger end = a.hashKeyRange.endingHashKey().max(b.hashKeyRange.endingHashKey());
-        ShardState child = shard(index, new HashKeyRange(start, end), log, stream.metrics, stream.limits, first, first, 0,
+        ShardState child = shard(index, range, log, stream.metrics, stream.limits, first, first, 0,
                 ticker.read(), Optional.of(a.shardId), Optional.of(b.shardId));
         install(stream, List.of(a, b), List.of(lastA, lastB), child);
         openShards -= 1;
+    }
+
+    /**
+     * Saves the manifest of the resharded stream: the commit point (see {@link StreamManifest}). If it cannot be
+     * saved, nothing changed: the children's logs, opened from {@code firstChild} on, are discarded.
+     */
+    private void commit(StreamState stream, List<ShardState> parents, int firstChild,
+                        List<StreamManifest.ShardEntry> children) {
+        try {
+            store.save(StreamManifest.of(stream, stream.shards(), parents, children));
+        } catch (RuntimeException e) {
+            for (int i = 0; i < children.size(); i++) {
+                try {
+                    store.discardLog(stream.name, stream.incarnation, firstChild + i);
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
     }
 
     /**
@@ -337,11 +414,32 @@ final class Streams {
         }
     }
 
-    private void checkReshardable(StreamState stream) {
-        if (!store.supportsResharding()) {
-            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "resharding a durable stream is not supported yet"
-                    + " (stream " + stream.name + "): its manifest on disk records no shard lineage");
+    private static void checkProvisioned(StreamState stream, String operation) {
+        if (stream.settings().mode() == StreamMode.ON_DEMAND) {
+            throw new StreamException(ErrorCode.VALIDATION, operation + " is not supported for stream " + stream.name
+                    + " under account " + KinesisLimits.ACCOUNT_ID + ": it is in ON_DEMAND capacity mode, where the"
+                    + " engine scales the shards; switch it to PROVISIONED first (UpdateStreamMode)");
         }
+    }
+
+    /** Replaces a stream's settings: saved to the manifest first, so a failed write changes nothing. */
+    synchronized StreamSettings updateSettings(String name, UnaryOperator<StreamSettings> change) {
+        StreamState stream = require(name);
+        StreamSettings updated = change.apply(stream.settings());
+        if (!updated.equals(stream.settings())) {
+            store.save(StreamManifest.of(stream).withSettings(updated));
+            stream.settings(updated);
+        }
+        return updated;
+    }
+
+    String region() {
+        return region;
+    }
+
+    /** Every stream now registered. */
+    Collection<StreamState> all() {
+        return streams.values();
     }
 
     private void checkCapacity(StreamState stream, int addedOpenShards, int newShards) {

@@ -253,6 +253,7 @@ final class WriteRing {
                 if (throttling && (w.blockedThisEvent || !w.tryAcquire(size, nowNanos))) {
                     op.throttled(i, w.nanosUntilFits(size, nowNanos));
                     w.eventThrottled++;
+                    w.eventThrottledBytes += size;
                     w.blockedThisEvent = block;
                     continue;
                 }

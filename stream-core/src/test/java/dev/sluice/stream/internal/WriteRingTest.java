@@ -3,6 +3,7 @@ package dev.sluice.stream.internal;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
 import dev.sluice.stream.ShardLimits;
+import dev.sluice.stream.StreamMode;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.ThrottleMode;
 import dev.sluice.stream.WaitStrategy;
@@ -39,8 +40,8 @@ class WriteRingTest {
         ShardWriter writer = new ShardWriter(log, shardMetrics, ShardLimits.KINESIS, SequenceNumbers.FIRST_COUNTER, 0, 0);
         ShardState shard = new ShardState(0, new HashKeyRange(BigInteger.ZERO, KinesisLimits.MAX_HASH_KEY),
                 SequenceNumbers.FIRST_COUNTER, 0, log, writer, new ReadLimiter(ShardLimits.KINESIS, 0), shardMetrics);
-        StreamState stream = new StreamState("s", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
-                new ShardState[] {shard}, metrics);
+        StreamState stream = new StreamState("s", "arn", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
+                StreamSettings.of(StreamMode.PROVISIONED), new ShardState[] {shard}, metrics);
 
         log.failNextPublish = true;
         PutOperation failed = put(stream, shard, 3);
@@ -65,8 +66,8 @@ class WriteRingTest {
         ShardWriter writer = new ShardWriter(log, shardMetrics, ShardLimits.KINESIS, SequenceNumbers.FIRST_COUNTER, 0, 0);
         ShardState shard = new ShardState(0, new HashKeyRange(BigInteger.ZERO, KinesisLimits.MAX_HASH_KEY),
                 SequenceNumbers.FIRST_COUNTER, 0, log, writer, new ReadLimiter(ShardLimits.KINESIS, 0), shardMetrics);
-        StreamState stream = new StreamState("c", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
-                new ShardState[] {shard}, metrics);
+        StreamState stream = new StreamState("c", "arn", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
+                StreamSettings.of(StreamMode.PROVISIONED), new ShardState[] {shard}, metrics);
 
         PutOperation before = put(stream, shard, 3);
         ShardClose close = new ShardClose(shard);

@@ -1,6 +1,7 @@
 package dev.sluice.stream.internal.consumer;
 
 import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.GetRecordsResult;
 import dev.sluice.stream.Storage;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.Ticker;
@@ -29,6 +30,7 @@ public final class ConsumerEnvironment {
     private final MeterRegistry meterRegistry;
     private final ThreadFactory threadFactory;
     private final Storage storage;
+    private final FanOutReader fanOutReader;
     private final ConcurrentMap<String, ConcurrentMap<String, String>> inMemoryCheckpoints = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
 
@@ -39,12 +41,33 @@ public final class ConsumerEnvironment {
      * @param meterRegistry the engine's registry
      * @param threadFactory the engine's thread factory
      * @param storage       the engine's storage
+     * @param fanOutReader  GetRecords charged to a registered consumer's own budget
      */
-    public ConsumerEnvironment(Ticker ticker, MeterRegistry meterRegistry, ThreadFactory threadFactory, Storage storage) {
+    public ConsumerEnvironment(Ticker ticker, MeterRegistry meterRegistry, ThreadFactory threadFactory, Storage storage,
+                               FanOutReader fanOutReader) {
+        this.fanOutReader = fanOutReader;
         this.ticker = ticker;
         this.meterRegistry = meterRegistry;
         this.threadFactory = threadFactory;
         this.storage = storage;
+    }
+
+    /** GetRecords for an enhanced fan-out consumer: its own 2 MiB/s per shard, no call limit. */
+    @FunctionalInterface
+    public interface FanOutReader {
+        /**
+         * Reads at an iterator, charged to the consumer.
+         *
+         * @param shardIterator the iterator
+         * @param limit         most records
+         * @param consumerArn   the registered consumer
+         * @return what GetRecords returns
+         */
+        GetRecordsResult getRecords(String shardIterator, int limit, String consumerArn);
+    }
+
+    FanOutReader fanOutReader() {
+        return fanOutReader;
     }
 
     Ticker ticker() {

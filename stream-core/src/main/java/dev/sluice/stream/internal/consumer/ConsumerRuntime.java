@@ -67,7 +67,7 @@ public final class ConsumerRuntime {
      */
     public record Settings(String applicationName, String streamName, ShardIteratorType initialPosition,
                            RecordProcessor processor, ConsumerExceptionHandler exceptionHandler, int threads,
-                           int maxRecords, Duration pollInterval) {
+                           int maxRecords, Duration pollInterval, String consumerArn) {
     }
 
     private final Settings settings;
@@ -220,6 +220,10 @@ public final class ConsumerRuntime {
 
     StreamEngine engine() {
         return engine;
+    }
+
+    ConsumerEnvironment.FanOutReader fanOutReader() {
+        return environment.fanOutReader();
     }
 
     Ticker ticker() {

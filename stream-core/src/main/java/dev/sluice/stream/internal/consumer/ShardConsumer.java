@@ -124,7 +124,8 @@ final class ShardConsumer {
                 if (iterator == null) {
                     iterator = runtime.engine().getShardIterator(settings.streamName(), shardId, startingPosition());
                 }
-                result = runtime.engine().getRecords(iterator, settings.maxRecords());
+                result = settings.consumerArn() == null ? runtime.engine().getRecords(iterator, settings.maxRecords())
+                        : runtime.fanOutReader().getRecords(iterator, settings.maxRecords(), settings.consumerArn());
             } catch (StreamException e) {
                 return readFailed(e, now);
             }
