@@ -9,7 +9,6 @@ import dev.sluice.perf.bench.report.Figures;
 import dev.sluice.perf.bench.report.RunResult;
 import dev.sluice.perf.bench.scenario.DeliveryDesign;
 import dev.sluice.perf.bench.scenario.Scenario;
-import dev.sluice.perf.bench.scenario.ScenarioException;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
 import dev.sluice.perf.bench.workload.Workload;
 import dev.sluice.stream.ConsumerApplication;
@@ -79,13 +78,6 @@ public final class Measurement {
         this.scenario = loaded.scenario();
         this.outDir = outDir;
         this.progress = progress;
-        if (scenario.stream().capacityMode() != Scenario.CapacityMode.PROVISIONED) {
-            throw new ScenarioException("stream.capacityMode " + scenario.stream().capacityMode()
-                    + " is not supported by this build's stream-core yet; use PROVISIONED");
-        }
-        if (scenario.consumers().fanOut()) {
-            throw new ScenarioException("consumers.fanOut=true is not supported by this build's stream-core yet");
-        }
     }
 
     /**
@@ -121,6 +113,13 @@ public final class Measurement {
         notes.add("Throttled records are counted and not retried.");
         notes.add("Object figures include the objects cut by the final flush; freshness is the age of each object's oldest"
                 + " record when it was written (Firehose's DataFreshness).");
+        if (scenario.stream().capacityMode() == Scenario.CapacityMode.ON_DEMAND) {
+            notes.add("ON_DEMAND stream: created with " + StreamEngine.ON_DEMAND_INITIAL_SHARDS + " shards (stream.shards is"
+                    + " ignored); " + median.openShards + " open shard(s) at the end of the median repeat.");
+        }
+        if (scenario.consumers().fanOut() && scenario.consumers().applications() > 0) {
+            notes.add("Consumers use enhanced fan-out (SubscribeToShard, 2 MiB/s per shard each).");
+        }
         if (environment.loadAverage() > environment.cores() * 0.5) {
             notes.add(String.format(Locale.ROOT, "Busy machine: load average %.2f on %d cores when the run started;"
                     + " other processes competed for the CPU.", environment.loadAverage(), environment.cores()));
@@ -136,7 +135,7 @@ public final class Measurement {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
-    private record One(int index, RunResult.Summary summary, RunResult.Series series) {
+    private record One(int index, RunResult.Summary summary, RunResult.Series series, int openShards) {
     }
 
     /** Counters shared by the producer threads. */
@@ -203,12 +202,15 @@ public final class Measurement {
         DeliveryStream delivery = null;
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.valueOf(scenario.stream().throttleMode()))
                 .storage(storage).build()) {
-            engine.createStream(CreateStreamRequest.of(STREAM, scenario.stream().shards()).withRetention(scenario.stream().retention()));
+            boolean onDemand = scenario.stream().capacityMode() == Scenario.CapacityMode.ON_DEMAND;
+            engine.createStream((onDemand ? CreateStreamRequest.onDemand(STREAM)
+                    : CreateStreamRequest.of(STREAM, scenario.stream().shards())).withRetention(scenario.stream().retention()));
             for (int a = 0; a < scenario.consumers().applications(); a++) {
                 AtomicLong count = new AtomicLong();
                 consumed.add(count);
                 apps.add(ConsumerApplication.builder(engine).applicationName("bench-app-" + a).streamName(STREAM)
                         .initialPosition(ShardIteratorType.trimHorizon()).pollInterval(scenario.consumers().pollInterval())
+                        .enhancedFanOut(scenario.consumers().fanOut())
                         .processor(input -> {
                             long now = System.nanoTime();
                             for (ConsumerRecord r : input.records()) {
@@ -290,6 +292,7 @@ public final class Measurement {
             }
             endToEndTotal.add(endToEnd.getIntervalHistogram());
             long finalLag = lag(c, consumed);
+            int openShards = engine.describeStreamSummary(STREAM).openShardCount();
             if (delivery != null) {
                 delivery.flush(DRAIN_TIMEOUT);
                 stats = delivery.stats();
@@ -318,7 +321,7 @@ public final class Measurement {
                     Figures.percentiles(latencyTotal, "put call latency", "ms"),
                     apps.isEmpty() ? null : Figures.percentiles(endToEndTotal, "end-to-end put to consumer", "ms"),
                     new RunResult.Consumers(apps.size(), consumedTotal, 0, maxLag, finalLag, 0), d, reconciliation);
-            return new One(index, summary, figures.series());
+            return new One(index, summary, figures.series(), openShards);
         } finally {
             deleteRecursively(data);
         }

@@ -75,11 +75,14 @@ public final class Simulation {
                     + " on a virtual clock) but was " + scenario.producers().ratePerSecond());
         }
         if (scenario.stream().capacityMode() != Scenario.CapacityMode.PROVISIONED) {
-            throw new ScenarioException("stream.capacityMode " + scenario.stream().capacityMode()
-                    + " is not supported by this build's stream-core yet; use PROVISIONED");
+            throw new ScenarioException("stream.capacityMode ON_DEMAND cannot be simulated: the engine decides on-demand"
+                    + " scaling on its scheduler in real time, so on a virtual clock the moment it scales would depend on"
+                    + " this machine's speed; use measure mode, or simulate PROVISIONED with --sweep N to size the stream");
         }
         if (scenario.consumers().fanOut()) {
-            throw new ScenarioException("consumers.fanOut=true is not supported by this build's stream-core yet");
+            throw new ScenarioException("consumers.fanOut=true cannot be simulated: SubscribeToShard pushes records from"
+                    + " the engine's threads in real time, which a virtual-clock run cannot make repeatable; use measure"
+                    + " mode (shared-throughput consumers are simulated)");
         }
     }
 
