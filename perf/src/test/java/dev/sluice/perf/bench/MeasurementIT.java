@@ -1,0 +1,45 @@
+package dev.sluice.perf.bench;
+
+import dev.sluice.perf.bench.measure.Measurement;
+import dev.sluice.perf.bench.report.RunResult;
+import dev.sluice.perf.bench.scenario.ScenarioLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A short real run: every accepted record is delivered into real files, and the figures say measured. */
+class MeasurementIT {
+
+    @Test
+    void measure_shortRun_reconcilesAndWritesObjects(@TempDir Path dir) throws Exception {
+        String scenario = """
+                name: short
+                stream: {shards: 2}
+                producers: {ratePerSecond: 2000, batchSize: 50}
+                consumers: {applications: 1}
+                delivery: {enabled: true, bufferSize: 65536, bufferInterval: PT1S, format: JSON, compression: GZIP,
+                           partitionBy: [type], transforms: [{type: dropFields, fields: [pad]}]}
+                run: {duration: PT2S, warmup: PT0S}
+                """;
+        RunResult r = new Measurement(ScenarioLoader.load(scenario, "short.yaml", List.of()), dir, line -> { })
+                .run(SimulationTest.FIXED);
+        assertEquals(RunResult.MEASURED, r.mode());
+        RunResult.Reconciliation rc = r.summary().reconciliation();
+        assertTrue(rc.balanced(), rc.toString());
+        assertTrue(rc.delivered() > 0 && rc.failed() == 0, rc.toString());
+        assertTrue(r.summary().latency().count() > 0);
+        assertEquals(0, r.summary().consumers().finalLagRecords());
+        long files;
+        try (Stream<Path> walk = Files.walk(dir.resolve("bucket-1"))) {
+            files = walk.filter(Files::isRegularFile).count();
+        }
+        assertEquals(r.summary().delivery().objects(), files);
+    }
+}
