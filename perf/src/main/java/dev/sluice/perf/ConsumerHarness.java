@@ -19,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * Consumer delivery rate: three consumer applications read the same pre-filled stream from TRIM_HORIZON at once;
  * each must process every record. Reported per application and in total, for throttling OFF (the engine's own
  * speed) and REJECT (Kinesis's shared per-shard read limits: 5 GetRecords calls/s and 2 MiB/s per shard, shared by
- * the three applications).
+ * the three applications), and REJECT with enhanced fan-out (each application registered as a consumer, with its
+ * own 2 MiB/s per shard).
  *
  * <pre>java -cp perf/target/sluice-perf.jar dev.sluice.perf.ConsumerHarness [--records N] [--size BYTES]</pre>
  */
@@ -48,11 +49,12 @@ public final class ConsumerHarness {
         }
         System.out.printf(Locale.ROOT, "Consumer harness: %d shards, in-memory, %d applications from TRIM_HORIZON, %d B records;"
                 + " %d cores, Java %s%n", SHARDS, APPLICATIONS, size, Runtime.getRuntime().availableProcessors(), Runtime.version());
-        run(ThrottleMode.OFF, records, size);
-        run(ThrottleMode.REJECT, records / 10, size);
+        run(ThrottleMode.OFF, records, size, false);
+        run(ThrottleMode.REJECT, records / 10, size, false);
+        run(ThrottleMode.REJECT, records / 10, size, true);
     }
 
-    private static void run(ThrottleMode mode, int records, int size) {
+    private static void run(ThrottleMode mode, int records, int size, boolean fanOut) {
         try (StreamEngine engine = StreamEngine.builder().throttleMode(mode).blockTimeout(Duration.ofMinutes(5)).build()) {
             // Writes unlimited so filling is quick; reads at Kinesis's per-shard limits (they only apply in REJECT).
             engine.createStream(CreateStreamRequest.of("bench", SHARDS).withShardLimits(new ShardLimits(
@@ -78,7 +80,10 @@ public final class ConsumerHarness {
                         .initialPosition(ShardIteratorType.trimHorizon())
                         // OFF: poll as fast as possible (the engine's own speed). REJECT: the default interval
                         // between reads, as consumers sharing a shard's 5 calls/s are configured (KCL: 1 s).
-                        .pollInterval(mode == ThrottleMode.OFF ? Duration.ofMillis(1) : Duration.ofSeconds(1))
+                        // Enhanced fan-out: each application's own 2 MiB/s per shard, its default 50 ms interval.
+                        .pollInterval(mode == ThrottleMode.OFF ? Duration.ofMillis(1)
+                                : fanOut ? Duration.ofMillis(50) : Duration.ofSeconds(1))
+                        .enhancedFanOut(fanOut)
                         .processor(input -> count.addAndGet(input.records().size())).build());
             }
             int done = 0;
@@ -95,14 +100,15 @@ public final class ConsumerHarness {
                 LockSupport.parkNanos(1_000_000);
             }
             applications.forEach(ConsumerApplication::close);
+            String label = mode + (fanOut ? " fan-out" : mode == ThrottleMode.REJECT ? " shared" : "");
             double slowest = 0;
             for (int a = 0; a < APPLICATIONS; a++) {
                 double seconds = (finished[a] - start) / 1e9;
                 slowest = Math.max(slowest, seconds);
-                System.out.printf(Locale.ROOT, "  %-6s app-%d: %,d records in %.2f s = %,.0f records/s%n", mode, a, records,
+                System.out.printf(Locale.ROOT, "  %-14s app-%d: %,d records in %.2f s = %,.0f records/s%n", label, a, records,
                         seconds, records / seconds);
             }
-            System.out.printf(Locale.ROOT, "  %-6s all %d applications: %,.0f records/s delivered in total%n", mode,
+            System.out.printf(Locale.ROOT, "  %-14s all %d applications: %,.0f records/s delivered in total%n", label,
                     APPLICATIONS, APPLICATIONS * (double) records / slowest);
         }
     }
