@@ -148,6 +148,8 @@ public final class Measurement {
         final AtomicLong acceptedTotal = new AtomicLong();
         final Recorder latencyMicros = new Recorder(MAX_LATENCY_MICROS, 3);
         volatile boolean measuring;
+        /** Send time (nanoTime) from which records count end to end; far in the future until the warm-up ends. */
+        volatile long measureFromNanos = System.nanoTime() + TimeUnit.DAYS.toNanos(365);
         volatile boolean stop;
     }
 
@@ -214,9 +216,11 @@ public final class Measurement {
                         .processor(input -> {
                             long now = System.nanoTime();
                             for (ConsumerRecord r : input.records()) {
-                                if (c.measuring) {
-                                    endToEnd.recordValue(Math.min(MAX_LATENCY_MICROS,
-                                            Math.max(0, (now - Workload.sentNanos(r.dataBytes())) / 1000)));
+                                // Only records sent in the measured window: a backlog from the warm-up (or from the
+                                // consumer's start-up) would otherwise count against the steady state.
+                                long sent = Workload.sentNanos(r.dataBytes());
+                                if (sent - c.measureFromNanos >= 0) {
+                                    endToEnd.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(0, (now - sent) / 1000)));
                                 }
                             }
                             count.addAndGet(input.records().size());
@@ -241,8 +245,9 @@ public final class Measurement {
             LockSupport.parkNanos(Math.max(0, warmupEnd - System.nanoTime()));
             c.latencyMicros.getIntervalHistogram();
             endToEnd.getIntervalHistogram();
-            c.measuring = true;
             long measuredStart = System.nanoTime();
+            c.measureFromNanos = measuredStart;
+            c.measuring = true;
             long lastAttempted = 0;
             long lastAccepted = 0;
             long lastObjects = 0;
