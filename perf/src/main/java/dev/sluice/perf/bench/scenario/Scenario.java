@@ -128,6 +128,12 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
      */
     public record DeliverySpec(boolean enabled, long bufferSize, Duration bufferInterval, Format format, Codec compression,
                                List<String> partitionBy, List<TransformSpec> transforms) {
+
+        /** An absent list is an empty one; lists are copied. */
+        public DeliverySpec {
+            partitionBy = partitionBy == null ? List.of() : List.copyOf(partitionBy);
+            transforms = transforms == null ? List.of() : List.copyOf(transforms);
+        }
     }
 
     /**
@@ -138,6 +144,11 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
      * @param query  the JQ predicate (filter): records for which it is false are dropped
      */
     public record TransformSpec(String type, List<String> fields, String query) {
+
+        /** An absent field list is an empty one; the list is copied. */
+        public TransformSpec {
+            fields = fields == null ? List.of() : List.copyOf(fields);
+        }
     }
 
     /**

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -126,6 +128,14 @@ public final class ScenarioLoader {
         Scenario scenario;
         try {
             scenario = YAML.treeToValue(tree, Scenario.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ScenarioException(source + ": unknown field '" + path(e) + "'; fields allowed there: "
+                    + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")), e);
+        } catch (InvalidFormatException e) {
+            String hint = e.getTargetType() == java.time.Duration.class ? " (an ISO-8601 duration such as PT30S or PT1H)"
+                    : e.getTargetType() != null && e.getTargetType().isEnum()
+                    ? " (one of " + java.util.Arrays.toString(e.getTargetType().getEnumConstants()) + ")" : "";
+            throw new ScenarioException(source + ": " + path(e) + " cannot be '" + e.getValue() + "'" + hint, e);
         } catch (JsonMappingException e) {
             throw new ScenarioException(source + ": " + path(e) + ": " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
