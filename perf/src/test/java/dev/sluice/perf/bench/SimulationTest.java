@@ -89,4 +89,31 @@ class SimulationTest {
         assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("SIMULATED")));
         assertEquals(r.series().t().size(), r.series().recordsPerSecond().size());
     }
+
+    private static final String READERS = """
+            name: readers
+            stream: {shards: 2}
+            producers: {ratePerSecond: 1800, batchSize: 100, recordSize: {shape: FIXED, min: 1000, max: 1000}}
+            consumers: {applications: 4}
+            run: {duration: PT3M, warmup: PT0S}
+            """;
+
+    /**
+     * Four shared-throughput applications each want 0.9 MB/s of every shard, 3.6 MB/s against the shard's 2 MiB/s
+     * read limit, so they must be throttled and fall behind; as enhanced fan-out consumers each has its own 2 MiB/s
+     * per shard and keeps up.
+     */
+    @Test
+    void simulate_fourConsumersOverTheSharedReadLimit_fallBehindUnlessFanOut() {
+        RunResult shared = new Simulation(ScenarioLoader.load(READERS, "r.yaml", List.of()), line -> { }).run(FIXED);
+        RunResult fanOut = new Simulation(ScenarioLoader.load(READERS, "r.yaml", List.of("consumers.fanOut=true")), line -> { })
+                .run(FIXED);
+        assertTrue(shared.summary().consumers().readThrottled() > 0);
+        assertTrue(shared.summary().consumers().finalLagRecords() > 60_000, shared.summary().consumers().toString());
+        assertEquals(0, fanOut.summary().consumers().readThrottled());
+        // Fan-out keeps up within a tick of arrival: at most one tick's records (180) behind at the end.
+        assertTrue(fanOut.summary().consumers().finalLagRecords() <= 180, fanOut.summary().consumers().toString());
+        assertEquals(4 * fanOut.summary().acceptedRecords() - 4 * fanOut.summary().consumers().finalLagRecords(),
+                fanOut.summary().consumers().consumedRecords(), 4 * 180);
+    }
 }

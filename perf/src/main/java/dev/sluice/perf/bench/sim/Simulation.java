@@ -25,6 +25,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -41,7 +43,7 @@ import java.util.function.Consumer;
  * real delivery stream's threads re-read the ticker on real time, which would make object boundaries depend on the
  * machine's speed); its object sizes come from a {@link Calibration} done by the real delivery stream.
  *
- * <p>What is not simulated: put latency (the virtual clock does not move during a call; freshness is reported
+ * <p>Enhanced fan-out consumers are a {@link FanOutModel}. What is not simulated: put latency (the virtual clock does not move during a call; freshness is reported
  * instead), {@code BLOCK} waiting (counted as throttled, what would have waited), and storage speed (simulated
  * streams are in memory).
  *
@@ -78,11 +80,6 @@ public final class Simulation {
             throw new ScenarioException("stream.capacityMode ON_DEMAND cannot be simulated: the engine decides on-demand"
                     + " scaling on its scheduler in real time, so on a virtual clock the moment it scales would depend on"
                     + " this machine's speed; use measure mode, or simulate PROVISIONED with --sweep N to size the stream");
-        }
-        if (scenario.consumers().fanOut()) {
-            throw new ScenarioException("consumers.fanOut=true cannot be simulated: SubscribeToShard pushes records from"
-                    + " the engine's threads in real time, which a virtual-clock run cannot make repeatable; use measure"
-                    + " mode (shared-throughput consumers are simulated)");
         }
     }
 
@@ -130,6 +127,13 @@ public final class Simulation {
             notes.add("storage DURABLE: simulated in memory (storage speed does not enter a virtual-time simulation).");
         }
         notes.add("Throttled records are not retried by the simulated producers.");
+        if (scenario.consumers().fanOut() && scenario.consumers().applications() > 0) {
+            notes.add("Enhanced fan-out consumers are modelled: each shard pushes its accepted records to each of them at"
+                    + " 2 MiB/s, outside the shared 5 GetRecords/s (the engine's real subscriptions run in real time).");
+        } else if (scenario.consumers().applications() > 0) {
+            notes.add("Consumers are shared-throughput readers calling the engine's GetRecords every "
+                    + scenario.consumers().pollInterval() + " per shard (up to 10,000 records), under its read limits.");
+        }
         if (scenario.producers().batchSize() == 1) {
             notes.add("Single PutRecord calls are issued per tick as PutRecords entries (same per-record admission, faster).");
         }
@@ -199,14 +203,18 @@ public final class Simulation {
     private static final class Reader {
         final String[] shardIds;
         final String[] iterators;
+        final String[] lastSequence;
         final long[] due;
         final long pollNanos;
         long consumed;
 
-        Reader(StreamEngine engine, List<Shard> shards, Duration poll) {
+        /** A reader whose first poll is {@code offset} after the start (readers are staggered, as real ones are). */
+        Reader(StreamEngine engine, List<Shard> shards, Duration poll, Duration offset) {
             shardIds = shards.stream().map(Shard::shardId).toArray(String[]::new);
             iterators = new String[shardIds.length];
+            lastSequence = new String[shardIds.length];
             due = new long[shardIds.length];
+            java.util.Arrays.fill(due, offset.toNanos());
             for (int i = 0; i < shardIds.length; i++) {
                 iterators[i] = engine.getShardIterator(STREAM, shardIds[i], ShardIteratorType.trimHorizon());
             }
@@ -232,14 +240,21 @@ public final class Simulation {
             engine.createStream(CreateStreamRequest.of(STREAM, shards).withRetention(scenario.stream().retention()));
             List<Shard> shardList = engine.listShards(STREAM);
             List<Reader> apps = new ArrayList<>();
+            List<FanOutModel> fanOuts = new ArrayList<>();
             Reader source = null;
             if (full) {
                 for (int a = 0; a < scenario.consumers().applications(); a++) {
-                    apps.add(new Reader(engine, shardList, scenario.consumers().pollInterval()));
+                    if (scenario.consumers().fanOut()) {
+                        fanOuts.add(new FanOutModel());
+                    } else {
+                        apps.add(new Reader(engine, shardList, scenario.consumers().pollInterval(),
+                                stagger(scenario.consumers().pollInterval(), a, scenario.consumers().applications() + 1, tickNanos)));
+                    }
                 }
-                out.applications = apps.size();
+                out.applications = scenario.consumers().applications();
                 if (calibration != null) {
-                    source = new Reader(engine, shardList, SOURCE_POLL);
+                    source = new Reader(engine, shardList, SOURCE_POLL, stagger(SOURCE_POLL,
+                            scenario.consumers().applications(), scenario.consumers().applications() + 1, tickNanos));
                     out.delivery = new DeliveryModel(scenario.delivery().bufferSize(),
                             scenario.delivery().bufferInterval().toNanos(), calibration);
                 }
@@ -261,7 +276,8 @@ public final class Simulation {
                 if (out.delivery != null) {
                     out.delivery.measuring = measuring;
                 }
-                long[] counts = putTick(engine, workloads, carry, perTick, now);
+                Map<String, long[]> perShard = new TreeMap<>();
+                long[] counts = putTick(engine, workloads, carry, perTick, now, perShard);
                 acceptedTotal += counts[1];
                 if (measuring) {
                     out.attempted += counts[0];
@@ -279,6 +295,14 @@ public final class Simulation {
                         out.maxLag = Math.max(out.maxLag, lag);
                     }
                 }
+                for (FanOutModel fanOut : fanOuts) {
+                    perShard.forEach((shardId, n) -> fanOut.arrive(shardId, n[0], n[1], now));
+                    fanOut.tick(tickNanos, now, measuring);
+                    if (measuring) {
+                        out.maxLag = Math.max(out.maxLag, acceptedTotal - fanOut.consumed);
+                        out.maxBehindMillis = Math.max(out.maxBehindMillis, fanOut.maxBehindMillis);
+                    }
+                }
                 if (source != null) {
                     poll(engine, source, now, out, out.delivery, measuring);
                     out.delivery.tick(now);
@@ -287,6 +311,9 @@ public final class Simulation {
                     long lag = 0;
                     for (Reader app : apps) {
                         lag = Math.max(lag, acceptedTotal - app.consumed);
+                    }
+                    for (FanOutModel fanOut : fanOuts) {
+                        lag = Math.max(lag, acceptedTotal - fanOut.consumed);
                     }
                     long objects = out.delivery == null ? 0 : out.delivery.intervalObjects;
                     long bytes = out.delivery == null ? 0 : out.delivery.intervalBytes;
@@ -309,6 +336,10 @@ public final class Simulation {
                 out.consumed += app.consumed;
                 out.finalLag = Math.max(out.finalLag, acceptedTotal - app.consumed);
             }
+            for (FanOutModel fanOut : fanOuts) {
+                out.consumed += fanOut.consumed;
+                out.finalLag = Math.max(out.finalLag, acceptedTotal - fanOut.consumed);
+            }
             if (out.delivery != null) {
                 out.delivery.finish(clock.read());
             }
@@ -316,13 +347,23 @@ public final class Simulation {
         return out;
     }
 
+    /** Reader {@code index} of {@code readers} starts this far into the poll interval, on a tick boundary. */
+    private static Duration stagger(Duration poll, int index, int readers, long tickNanos) {
+        long offset = poll.toNanos() * index / readers;
+        return Duration.ofNanos(offset - offset % tickNanos);
+    }
+
     private static String hms(long nanos) {
         long s = nanos / 1_000_000_000L;
         return String.format(Locale.ROOT, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
     }
 
-    /** Issues one tick's puts of every producer and waits for them: {attempted, accepted, throttled, failed, bytes}. */
-    private long[] putTick(StreamEngine engine, Workload[] workloads, double[] carry, double perTick, long now) {
+    /**
+     * Issues one tick's puts of every producer and waits for them: {attempted, accepted, throttled, failed, bytes};
+     * {@code perShard} receives the accepted {records, bytes} of each shard.
+     */
+    private long[] putTick(StreamEngine engine, Workload[] workloads, double[] carry, double perTick, long now,
+                           Map<String, long[]> perShard) {
         // Single puts of one tick go to the engine as PutRecords calls of up to 500: each entry meets its shard's
         // buckets at the same ticker reading and in the same order as single calls would, so admission is
         // identical, and an hour of single puts simulates several times faster.
@@ -355,6 +396,10 @@ public final class Simulation {
                 } else {
                     c[1]++;
                     c[4] += size[e];
+                    long[] shard = perShard.computeIfAbsent(((PutRecordsResultEntry.Success) results.get(e)).shardId(),
+                            id -> new long[2]);
+                    shard[0]++;
+                    shard[1] += size[e];
                 }
             }
         }
@@ -388,6 +433,13 @@ public final class Simulation {
             try {
                 result = engine.getRecords(reader.iterators[i], GET_RECORDS_LIMIT);
             } catch (StreamException e) {
+                if (e.code() == ErrorCode.EXPIRED_ITERATOR) {
+                    // A reader throttled for five minutes holds an expired iterator: like KCL, start again after
+                    // the last record it processed.
+                    reader.iterators[i] = engine.getShardIterator(STREAM, reader.shardIds[i], reader.lastSequence[i] == null
+                            ? ShardIteratorType.trimHorizon() : ShardIteratorType.afterSequenceNumber(reader.lastSequence[i]));
+                    continue;
+                }
                 if (e.code() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
                     throw e;
                 }
@@ -398,6 +450,9 @@ public final class Simulation {
             }
             reader.iterators[i] = result.nextShardIterator().orElse(null);
             reader.consumed += result.records().size();
+            if (!result.records().isEmpty()) {
+                reader.lastSequence[i] = result.records().get(result.records().size() - 1).sequenceNumber();
+            }
             if (delivery == null && measuring) {
                 out.maxBehindMillis = Math.max(out.maxBehindMillis, result.behindLatest().toMillis());
             }
