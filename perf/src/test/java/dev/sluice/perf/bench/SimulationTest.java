@@ -116,4 +116,22 @@ class SimulationTest {
         assertEquals(4 * fanOut.summary().acceptedRecords() - 4 * fanOut.summary().consumers().finalLagRecords(),
                 fanOut.summary().consumers().consumedRecords(), 4 * 180);
     }
+
+    /**
+     * ON_DEMAND at 6,000 records/s: the stream starts with 4 shards (4,000 records/s); when the first 60 s window is
+     * covered the offered rate is 6 shards' worth, over 80 % of 4, so it scales to min(2 x 4, ceil(2 x 6)) = 8 shards
+     * and stays there (6 < 0.8 x 8). Throttled in the first minute: 6,000 x 60 offered - (4,000 x 60 + 4,000 banked)
+     * admitted = 116,000; the 100 ms ticks move that by at most a tick's refill of all shards (400) and records (600).
+     */
+    @Test
+    void simulate_onDemand_scalesByTheEngineRuleAndThrottlesUntilThen() {
+        RunResult r = new Simulation(ScenarioLoader.load("""
+                name: od
+                stream: {capacityMode: ON_DEMAND}
+                producers: {ratePerSecond: 6000, batchSize: 500, partitionKeys: {count: 100000}}
+                run: {duration: PT2M, warmup: PT0S}
+                """, "od.yaml", List.of()), line -> { }).run(FIXED);
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("it scaled at 00:01:00 from 4 to 8 shards.")), r.notes().toString());
+        assertEquals(116_000, r.summary().throttledRecords(), 1_000);
+    }
 }

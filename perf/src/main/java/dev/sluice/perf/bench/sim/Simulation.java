@@ -8,15 +8,13 @@ import dev.sluice.perf.bench.scenario.ScenarioLoader;
 import dev.sluice.perf.bench.workload.Workload;
 import dev.sluice.stream.CreateStreamRequest;
 import dev.sluice.stream.ErrorCode;
-import dev.sluice.stream.GetRecordsResult;
 import dev.sluice.stream.PutRecordRequest;
 import dev.sluice.stream.PutRecordsRequestEntry;
 import dev.sluice.stream.PutRecordsResultEntry;
 import dev.sluice.stream.Shard;
-import dev.sluice.stream.ShardIteratorType;
+import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamException;
-import dev.sluice.stream.StreamRecord;
 import dev.sluice.stream.ThrottleMode;
 import dev.sluice.stream.WaitStrategy;
 import dev.sluice.stream.testing.ManualClock;
@@ -43,9 +41,11 @@ import java.util.function.Consumer;
  * real delivery stream's threads re-read the ticker on real time, which would make object boundaries depend on the
  * machine's speed); its object sizes come from a {@link Calibration} done by the real delivery stream.
  *
- * <p>Enhanced fan-out consumers are a {@link FanOutModel}. What is not simulated: put latency (the virtual clock does not move during a call; freshness is reported
- * instead), {@code BLOCK} waiting (counted as throttled, what would have waited), and storage speed (simulated
- * streams are in memory).
+ * <p>Same reason, same cure: enhanced fan-out consumers are a {@link FanOutModel} and on-demand scaling is the
+ * engine's rule applied by this loop ({@link OnDemandRule}, with UpdateShardCount), because the engine runs both on
+ * real time. What is not simulated: put latency (the virtual clock does not move during a call; freshness is
+ * reported instead), {@code BLOCK} waiting (counted as throttled, what would have waited), and storage speed
+ * (simulated streams are in memory).
  *
  * <p>Not thread-safe: one run at a time per instance.
  */
@@ -76,11 +76,6 @@ public final class Simulation {
             throw new ScenarioException("producers.ratePerSecond must be > 0 in simulate mode (an open loop has no rate"
                     + " on a virtual clock) but was " + scenario.producers().ratePerSecond());
         }
-        if (scenario.stream().capacityMode() != Scenario.CapacityMode.PROVISIONED) {
-            throw new ScenarioException("stream.capacityMode ON_DEMAND cannot be simulated: the engine decides on-demand"
-                    + " scaling on its scheduler in real time, so on a virtual clock the moment it scales would depend on"
-                    + " this machine's speed; use measure mode, or simulate PROVISIONED with --sweep N to size the stream");
-        }
     }
 
     /**
@@ -91,13 +86,15 @@ public final class Simulation {
      */
     public RunResult run(RunResult.Environment environment) {
         Calibration calibration = scenario.delivery().enabled() ? Calibration.measure(scenario) : null;
-        Outcome main = simulate(scenario.stream().shards(), true, calibration);
+        boolean onDemand = scenario.stream().capacityMode() == Scenario.CapacityMode.ON_DEMAND;
+        Outcome main = simulate(onDemand ? StreamEngine.ON_DEMAND_INITIAL_SHARDS : scenario.stream().shards(), true,
+                calibration, onDemand);
         List<RunResult.SweepPoint> sweep = null;
         Integer recommended = null;
         if (scenario.run().sweepShards() > 0) {
             sweep = new ArrayList<>();
             for (int shards = 1; shards <= scenario.run().sweepShards(); shards++) {
-                Outcome o = shards == scenario.stream().shards() ? main : simulate(shards, false, null);
+                Outcome o = !onDemand && shards == scenario.stream().shards() ? main : simulate(shards, false, null, false);
                 double pct = percent(o.throttled, o.attempted);
                 sweep.add(new RunResult.SweepPoint(shards, o.throttled, RunResult.round(pct, 4)));
                 if (recommended == null && pct < ENOUGH_PERCENT) {
@@ -107,11 +104,11 @@ public final class Simulation {
         }
         return new RunResult("sluice-bench " + version(), RunResult.SIMULATED,
                 new RunResult.ScenarioInfo(scenario.name(), loaded.source(), scenario.description(), loaded.effective()),
-                environment, notes(calibration), main.summary(calibration), null, null, sweep, recommended,
+                environment, notes(calibration, main), main.summary(calibration), null, null, sweep, recommended,
                 main.figures.series());
     }
 
-    private List<String> notes(Calibration calibration) {
+    private List<String> notes(Calibration calibration, Outcome main) {
         List<String> notes = new ArrayList<>();
         notes.add("SIMULATED: every figure comes from a virtual clock (ManualClock), not from this machine's speed;"
                 + " the stream is the real Sluice engine (routing, Kinesis shard limits, token buckets) in ticks of "
@@ -127,6 +124,12 @@ public final class Simulation {
             notes.add("storage DURABLE: simulated in memory (storage speed does not enter a virtual-time simulation).");
         }
         notes.add("Throttled records are not retried by the simulated producers.");
+        if (main.scaling != null) {
+            notes.add("ON_DEMAND: the engine's on-demand rule (60 s offered-rate window, scale at 80 % to twice the rate,"
+                    + " at most double per step) applied on the virtual clock from " + StreamEngine.ON_DEMAND_INITIAL_SHARDS
+                    + " shards; " + (main.scaling.isEmpty() ? "it never scaled" : "it scaled " + String.join(", ", main.scaling))
+                    + "." + (scenario.run().sweepShards() > 0 ? " The sweep is of PROVISIONED streams." : ""));
+        }
         if (scenario.consumers().fanOut() && scenario.consumers().applications() > 0) {
             notes.add("Enhanced fan-out consumers are modelled: each shard pushes its accepted records to each of them at"
                     + " 2 MiB/s, outside the shared 5 GetRecords/s (the engine's real subscriptions run in real time).");
@@ -162,6 +165,8 @@ public final class Simulation {
         long accepted;
         long throttled;
         long failed;
+        /** ON_DEMAND runs: each scaling step, "at hh:mm:ss a to b shards"; null for provisioned runs. */
+        List<String> scaling;
         long acceptedBytes;
         long readThrottled;
         long consumed;
@@ -199,30 +204,7 @@ public final class Simulation {
         }
     }
 
-    /** One reader of every shard: a consumer application or the delivery stream's source. */
-    private static final class Reader {
-        final String[] shardIds;
-        final String[] iterators;
-        final String[] lastSequence;
-        final long[] due;
-        final long pollNanos;
-        long consumed;
-
-        /** A reader whose first poll is {@code offset} after the start (readers are staggered, as real ones are). */
-        Reader(StreamEngine engine, List<Shard> shards, Duration poll, Duration offset) {
-            shardIds = shards.stream().map(Shard::shardId).toArray(String[]::new);
-            iterators = new String[shardIds.length];
-            lastSequence = new String[shardIds.length];
-            due = new long[shardIds.length];
-            java.util.Arrays.fill(due, offset.toNanos());
-            for (int i = 0; i < shardIds.length; i++) {
-                iterators[i] = engine.getShardIterator(STREAM, shardIds[i], ShardIteratorType.trimHorizon());
-            }
-            pollNanos = poll.toNanos();
-        }
-    }
-
-    private Outcome simulate(int shards, boolean full, Calibration calibration) {
+    private Outcome simulate(int shards, boolean full, Calibration calibration, boolean onDemand) {
         ManualClock clock = new ManualClock();
         Outcome out = new Outcome();
         Scenario.ProducerSpec p = scenario.producers();
@@ -238,25 +220,41 @@ public final class Simulation {
                 .waitStrategy(WaitStrategy.YIELDING)
                 .build()) {
             engine.createStream(CreateStreamRequest.of(STREAM, shards).withRetention(scenario.stream().retention()));
-            List<Shard> shardList = engine.listShards(STREAM);
-            List<Reader> apps = new ArrayList<>();
+            List<String> shardList = engine.listShards(STREAM).stream().map(Shard::shardId).toList();
+            OnDemandRule rule = null;
+            long nextEvaluation = 0;
+            if (onDemand) {
+                rule = new OnDemandRule(ShardLimits.KINESIS.writeRecordsPerSecond(), ShardLimits.KINESIS.writeBytesPerSecond(),
+                        clock.read());
+                out.scaling = new ArrayList<>();
+            }
+            List<SharedReader> apps = new ArrayList<>();
             List<FanOutModel> fanOuts = new ArrayList<>();
-            Reader source = null;
+            SharedReader source = null;
+            SharedReader.RecordSink toDelivery = null;
             if (full) {
                 for (int a = 0; a < scenario.consumers().applications(); a++) {
                     if (scenario.consumers().fanOut()) {
                         fanOuts.add(new FanOutModel());
                     } else {
-                        apps.add(new Reader(engine, shardList, scenario.consumers().pollInterval(),
+                        apps.add(new SharedReader(engine, STREAM, shardList, scenario.consumers().pollInterval(),
                                 stagger(scenario.consumers().pollInterval(), a, scenario.consumers().applications() + 1, tickNanos)));
                     }
                 }
                 out.applications = scenario.consumers().applications();
                 if (calibration != null) {
-                    source = new Reader(engine, shardList, SOURCE_POLL, stagger(SOURCE_POLL,
+                    source = new SharedReader(engine, STREAM, shardList, SOURCE_POLL, stagger(SOURCE_POLL,
                             scenario.consumers().applications(), scenario.consumers().applications() + 1, tickNanos));
-                    out.delivery = new DeliveryModel(scenario.delivery().bufferSize(),
+                    DeliveryModel model = new DeliveryModel(scenario.delivery().bufferSize(),
                             scenario.delivery().bufferInterval().toNanos(), calibration);
+                    out.delivery = model;
+                    long origin = ManualClockOrigin.EPOCH_NANOS;
+                    toDelivery = (shardId, record) -> {
+                        byte[] data = record.dataBytes();
+                        long arrival = record.approximateArrivalTimestamp().getEpochSecond() * 1_000_000_000L
+                                + record.approximateArrivalTimestamp().getNano() - origin;
+                        model.add(shardId, partitionOf(data), data.length, arrival, clock.read());
+                    };
                 }
             }
             Workload[] workloads = new Workload[p.count()];
@@ -279,6 +277,17 @@ public final class Simulation {
                 Map<String, long[]> perShard = new TreeMap<>();
                 long[] counts = putTick(engine, workloads, carry, perTick, now, perShard);
                 acceptedTotal += counts[1];
+                if (rule != null) {
+                    rule.offer(counts[0], counts[5]);
+                    for (; nextEvaluation <= now; nextEvaluation += OnDemandRule.EVALUATION_PERIOD.toNanos()) {
+                        int open = engine.describeStreamSummary(STREAM).openShardCount();
+                        int target = rule.evaluate(now, open);
+                        if (target > open) {
+                            engine.updateShardCount(STREAM, target);
+                            out.scaling.add("at " + hms(now) + " from " + open + " to " + target + " shards");
+                        }
+                    }
+                }
                 if (measuring) {
                     out.attempted += counts[0];
                     out.accepted += counts[1];
@@ -288,8 +297,8 @@ public final class Simulation {
                     sampleAttempted += counts[0];
                     sampleAccepted += counts[1];
                 }
-                for (Reader app : apps) {
-                    poll(engine, app, now, out, null, measuring);
+                for (SharedReader app : apps) {
+                    app.poll(now, measuring, GET_RECORDS_LIMIT, (shardId, record) -> { });
                     long lag = acceptedTotal - app.consumed;
                     if (measuring) {
                         out.maxLag = Math.max(out.maxLag, lag);
@@ -304,12 +313,12 @@ public final class Simulation {
                     }
                 }
                 if (source != null) {
-                    poll(engine, source, now, out, out.delivery, measuring);
+                    source.poll(now, measuring, GET_RECORDS_LIMIT, toDelivery);
                     out.delivery.tick(now);
                 }
                 if (measuring && (tick - warmupTicks + 1) % ticksPerSample == 0) {
                     long lag = 0;
-                    for (Reader app : apps) {
+                    for (SharedReader app : apps) {
                         lag = Math.max(lag, acceptedTotal - app.consumed);
                     }
                     for (FanOutModel fanOut : fanOuts) {
@@ -332,9 +341,14 @@ public final class Simulation {
                 }
                 clock.advance(Duration.ofNanos(tickNanos));
             }
-            for (Reader app : apps) {
+            for (SharedReader app : apps) {
                 out.consumed += app.consumed;
                 out.finalLag = Math.max(out.finalLag, acceptedTotal - app.consumed);
+                out.readThrottled += app.readThrottled;
+                out.maxBehindMillis = Math.max(out.maxBehindMillis, app.maxBehindMillis);
+            }
+            if (source != null) {
+                out.readThrottled += source.readThrottled;
             }
             for (FanOutModel fanOut : fanOuts) {
                 out.consumed += fanOut.consumed;
@@ -385,12 +399,13 @@ public final class Simulation {
                 }
             }
         }
-        long[] c = new long[5];
+        long[] c = new long[6];
         for (int k = 0; k < calls.size(); k++) {
             List<PutRecordsResultEntry> results = calls.get(k).join();
             int[] size = sizes.get(k);
             for (int e = 0; e < results.size(); e++) {
                 c[0]++;
+                c[5] += size[e];
                 if (results.get(e) instanceof PutRecordsResultEntry.Failure f) {
                     c[f.errorCode() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED ? 2 : 3]++;
                 } else {
@@ -421,52 +436,6 @@ public final class Simulation {
             }
             throw new IllegalStateException("put failed unexpectedly", cause);
         });
-    }
-
-    private void poll(StreamEngine engine, Reader reader, long now, Outcome out, DeliveryModel delivery, boolean measuring) {
-        for (int i = 0; i < reader.shardIds.length; i++) {
-            if (now < reader.due[i] || reader.iterators[i] == null) {
-                continue;
-            }
-            reader.due[i] = now + reader.pollNanos;
-            GetRecordsResult result;
-            try {
-                result = engine.getRecords(reader.iterators[i], GET_RECORDS_LIMIT);
-            } catch (StreamException e) {
-                if (e.code() == ErrorCode.EXPIRED_ITERATOR) {
-                    // A reader throttled for five minutes holds an expired iterator: like KCL, start again after
-                    // the last record it processed.
-                    reader.iterators[i] = engine.getShardIterator(STREAM, reader.shardIds[i], reader.lastSequence[i] == null
-                            ? ShardIteratorType.trimHorizon() : ShardIteratorType.afterSequenceNumber(reader.lastSequence[i]));
-                    continue;
-                }
-                if (e.code() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
-                    throw e;
-                }
-                if (measuring) {
-                    out.readThrottled++;
-                }
-                continue;
-            }
-            reader.iterators[i] = result.nextShardIterator().orElse(null);
-            reader.consumed += result.records().size();
-            if (!result.records().isEmpty()) {
-                reader.lastSequence[i] = result.records().get(result.records().size() - 1).sequenceNumber();
-            }
-            if (delivery == null && measuring) {
-                out.maxBehindMillis = Math.max(out.maxBehindMillis, result.behindLatest().toMillis());
-            }
-            if (delivery != null) {
-                long origin = ManualClockOrigin.EPOCH_NANOS;
-                for (StreamRecord record : result.records()) {
-                    byte[] data = record.dataBytes();
-                    String partition = partitionOf(data);
-                    long arrival = record.approximateArrivalTimestamp().getEpochSecond() * 1_000_000_000L
-                            + record.approximateArrivalTimestamp().getNano() - origin;
-                    delivery.add(reader.shardIds[i], partition, data.length, arrival, now);
-                }
-            }
-        }
     }
 
     private String partitionOf(byte[] data) {
