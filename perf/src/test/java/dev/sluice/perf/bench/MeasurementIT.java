@@ -42,4 +42,21 @@ class MeasurementIT {
         }
         assertEquals(r.summary().delivery().objects(), files);
     }
+
+    @Test
+    void measure_onDemandStreamWithFanOutConsumers_consumesEveryRecord(@TempDir Path dir) throws Exception {
+        String scenario = """
+                name: od-fanout
+                stream: {capacityMode: ON_DEMAND}
+                producers: {ratePerSecond: 1000, batchSize: 20}
+                consumers: {applications: 2, fanOut: true}
+                run: {duration: PT2S, warmup: PT0S}
+                """;
+        RunResult r = new Measurement(ScenarioLoader.load(scenario, "od.yaml", List.of()), dir, line -> { })
+                .run(SimulationTest.FIXED);
+        assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("ON_DEMAND stream: created with 4 shards")), r.notes().toString());
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("enhanced fan-out")), r.notes().toString());
+        assertEquals(0, r.summary().consumers().finalLagRecords());
+        assertTrue(r.summary().endToEnd().count() > 0);
+    }
 }
