@@ -1,10 +1,10 @@
 package dev.sluice.perf.bench;
 
 import dev.sluice.perf.bench.measure.Measurement;
-import dev.sluice.perf.bench.report.Figures;
-import dev.sluice.perf.bench.report.HtmlReport;
-import dev.sluice.perf.bench.report.RunResult;
-import dev.sluice.perf.bench.report.TextReport;
+import dev.sluice.perf.bench.reporting.Figures;
+import dev.sluice.perf.bench.reporting.HtmlReport;
+import dev.sluice.perf.bench.reporting.RunResult;
+import dev.sluice.perf.bench.reporting.TextReport;
 import dev.sluice.perf.bench.scenario.ScenarioException;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
 import dev.sluice.perf.bench.sim.Simulation;

@@ -1,6 +1,6 @@
 package dev.sluice.perf.bench;
 
-import dev.sluice.perf.bench.report.RunResult;
+import dev.sluice.perf.bench.reporting.RunResult;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
 import dev.sluice.perf.bench.sim.Simulation;
 import org.junit.jupiter.api.Test;

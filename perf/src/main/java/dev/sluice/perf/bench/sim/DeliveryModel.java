@@ -1,6 +1,6 @@
 package dev.sluice.perf.bench.sim;
 
-import dev.sluice.perf.bench.report.Figures;
+import dev.sluice.perf.bench.reporting.Figures;
 import org.HdrHistogram.Histogram;
 
 import java.util.Arrays;

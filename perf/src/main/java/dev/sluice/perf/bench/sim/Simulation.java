@@ -1,7 +1,7 @@
 package dev.sluice.perf.bench.sim;
 
-import dev.sluice.perf.bench.report.Figures;
-import dev.sluice.perf.bench.report.RunResult;
+import dev.sluice.perf.bench.reporting.Figures;
+import dev.sluice.perf.bench.reporting.RunResult;
 import dev.sluice.perf.bench.scenario.Scenario;
 import dev.sluice.perf.bench.scenario.ScenarioException;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
