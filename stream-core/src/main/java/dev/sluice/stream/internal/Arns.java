@@ -9,7 +9,7 @@ import java.time.Instant;
  * Kinesis ARNs: {@code arn:aws:kinesis:<region>:<account>:stream/<name>} for streams and
  * {@code <stream ARN>/consumer/<name>:<creation epoch seconds>} for enhanced fan-out consumers.
  */
-public final class Arns {
+final class Arns {
 
     private Arns() {
     }
@@ -29,7 +29,7 @@ public final class Arns {
      * @return its stream name
      * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if it is not a Kinesis stream ARN
      */
-    public static String streamName(String arn) {
+    static String streamName(String arn) {
         if (arn == null) {
             throw new StreamException(ErrorCode.VALIDATION, "StreamARN must not be null");
         }
