@@ -286,10 +286,13 @@ public final class EngineCore {
     /** Deregisters a consumer; its subscriptions end with ResourceNotFoundException. */
     public void deregisterStreamConsumer(String streamName, String consumerName) {
         ensureOpen();
+        StreamState stream = streams.require(streamName);
+        StreamSettings.RegisteredConsumer gone = StreamAdmin.consumer(stream, consumerName);
         streams.updateSettings(streamName, settings -> {
             StreamAdmin.consumer(streams.require(streamName), consumerName);
             return settings.withoutConsumer(consumerName);
         });
+        stream.dropFanOutBudgets(gone);
     }
 
     /** Subscribes a registered consumer to a shard. */

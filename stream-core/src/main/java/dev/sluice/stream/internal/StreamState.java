@@ -135,6 +135,12 @@ final class StreamState {
                 k -> ReadLimiter.fanOut(limits, nowNanos));
     }
 
+    /** Forgets a deregistered consumer's budgets. */
+    void dropFanOutBudgets(StreamSettings.RegisteredConsumer consumer) {
+        String prefix = consumer.name() + '/' + consumer.created().getEpochSecond() + '/';
+        fanOutBudgets.keySet().removeIf(key -> key.startsWith(prefix));
+    }
+
     StreamSettings settings() {
         return settings;
     }
