@@ -76,8 +76,7 @@ final class FanOut {
         StreamState stream = streams.require(streamName);
         StreamSettings.RegisteredConsumer consumer = ReadPath.registeredConsumer(stream, consumerArn);
         ShardState shard = stream.shard(shardId);
-        IteratorToken position = IteratorToken.decode(reads.getShardIterator(streamName, shardId,
-                Objects.requireNonNull(start, "startingPosition")));
+        IteratorToken position = reads.position(streamName, shardId, Objects.requireNonNull(start, "startingPosition"));
         String key = stream.name + '/' + stream.incarnation + '/' + consumerArn + '/' + shard.index;
         Subscription subscription = new Subscription(key, stream, shard, consumer, position, clock.millis());
         synchronized (this) {

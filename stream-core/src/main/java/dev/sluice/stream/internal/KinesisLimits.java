@@ -61,24 +61,36 @@ public final class KinesisLimits {
      * @throws StreamException {@link ErrorCode#VALIDATION} naming the constraint
      */
     public static String checkStreamName(String streamName) {
-        if (streamName == null) {
-            throw new StreamException(ErrorCode.VALIDATION, "streamName must not be null");
+        return checkName("streamName", streamName);
+    }
+
+    /**
+     * Checks a Kinesis resource name (stream, consumer): 1-128 characters of {@code [a-zA-Z0-9_.-]}.
+     *
+     * @param field the field named in the message
+     * @param name  the name
+     * @return the name
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the constraint
+     */
+    static String checkName(String field, String name) {
+        if (name == null) {
+            throw new StreamException(ErrorCode.VALIDATION, field + " must not be null");
         }
-        int length = streamName.length();
+        int length = name.length();
         if (length < 1 || length > MAX_STREAM_NAME_LENGTH) {
-            throw new StreamException(ErrorCode.VALIDATION, "streamName must be 1-" + MAX_STREAM_NAME_LENGTH
+            throw new StreamException(ErrorCode.VALIDATION, field + " must be 1-" + MAX_STREAM_NAME_LENGTH
                     + " characters but was " + length + " characters");
         }
         for (int i = 0; i < length; i++) {
-            char c = streamName.charAt(i);
+            char c = name.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '_' || c == '.' || c == '-';
             if (!ok) {
-                throw new StreamException(ErrorCode.VALIDATION, "streamName must match [a-zA-Z0-9_.-]+ but '"
-                        + streamName + "' has " + describe(c) + " at index " + i);
+                throw new StreamException(ErrorCode.VALIDATION, field + " must match [a-zA-Z0-9_.-]+ but '"
+                        + name + "' has " + describe(c) + " at index " + i);
             }
         }
-        return streamName;
+        return name;
     }
 
     /**

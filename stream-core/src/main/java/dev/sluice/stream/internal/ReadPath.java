@@ -44,6 +44,11 @@ final class ReadPath {
     }
 
     String getShardIterator(String streamName, String shardId, ShardIteratorType type) {
+        return position(streamName, shardId, type).encode();
+    }
+
+    /** The position a shard iterator of this type starts at, issued now. */
+    IteratorToken position(String streamName, String shardId, ShardIteratorType type) {
         StreamState stream = streams.require(streamName);
         ShardState shard = stream.shard(shardId);
         long fromSequence = 0;
@@ -59,7 +64,7 @@ final class ReadPath {
         } else if (type == null) {
             throw new StreamException(ErrorCode.VALIDATION, "shardIteratorType must not be null");
         }
-        return new IteratorToken(stream.name, stream.incarnation, shard.index, fromSequence, fromArrival, clock.millis()).encode();
+        return new IteratorToken(stream.name, stream.incarnation, shard.index, fromSequence, fromArrival, clock.millis());
     }
 
     GetRecordsResult getRecords(String shardIterator, int limit) {

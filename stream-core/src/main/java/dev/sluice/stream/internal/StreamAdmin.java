@@ -72,15 +72,7 @@ final class StreamAdmin {
     }
 
     static void checkConsumerName(String name) {
-        boolean ok = name != null && !name.isEmpty() && name.length() <= 128;
-        for (int i = 0; ok && i < name.length(); i++) {
-            char c = name.charAt(i);
-            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-        }
-        if (!ok) {
-            throw new StreamException(ErrorCode.VALIDATION, "consumerName must be 1-128 characters of [a-zA-Z0-9_.-] but was "
-                    + (name == null ? "null" : "'" + KinesisLimits.abbreviate(name) + "'"));
-        }
+        KinesisLimits.checkName("consumerName", name);
     }
 
     static StreamSettings.RegisteredConsumer consumer(StreamState stream, String consumerName) {
