@@ -19,24 +19,26 @@ package dev.sluice.delivery;
  * @param deliveredObjects objects (or endpoint requests) committed to the destination
  * @param errorOutputObjects objects committed to the error output
  * @param backedUpRecords raw records committed to the source-record backup
+ * @param releasedRecords records read from a source partition that was then given up before they were sealed into
+ *        objects (see {@link SourceContext#release}): the partition's next owner reads and delivers them
  */
 public record DeliveryStats(long incomingRecords, long incomingBytes, long deliveredRecords, long droppedRecords,
                             long errorOutputRecords, long deliveredObjects, long errorOutputObjects,
-                            long backedUpRecords) {
+                            long backedUpRecords, long releasedRecords) {
 
     /**
      * Returns the records not yet in a final state.
      *
-     * @return {@code incoming - delivered - dropped - errorOutput}
+     * @return {@code incoming - delivered - dropped - errorOutput - released}
      */
     public long pendingRecords() {
-        return incomingRecords - deliveredRecords - droppedRecords - errorOutputRecords;
+        return incomingRecords - deliveredRecords - droppedRecords - errorOutputRecords - releasedRecords;
     }
 
     /**
      * Tells whether every accepted record is accounted for.
      *
-     * @return {@code incoming == delivered + dropped + errorOutput}
+     * @return {@code incoming == delivered + dropped + errorOutput + released}
      */
     public boolean reconciles() {
         return pendingRecords() == 0;

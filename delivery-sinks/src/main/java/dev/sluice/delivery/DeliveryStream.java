@@ -3,9 +3,9 @@ package dev.sluice.delivery;
 import dev.sluice.delivery.internal.DeliveryCore;
 import dev.sluice.delivery.internal.PrefixTemplate;
 import dev.sluice.delivery.internal.Settings;
-import dev.sluice.delivery.internal.StreamSource;
+import dev.sluice.delivery.internal.SourceBridge;
+import dev.sluice.delivery.internal.source.StreamSource;
 import dev.sluice.stream.StreamEngine;
-import dev.sluice.stream.StreamException;
 import dev.sluice.stream.Ticker;
 import dev.sluice.transform.Processor;
 import dev.sluice.transform.TransformRunner;
@@ -91,14 +91,12 @@ public final class DeliveryStream implements AutoCloseable {
 
     private final String name;
     private final DeliveryCore core;
-    private final Optional<StreamSource> source;
-    private final String sourceStreamName;
+    private final Optional<DeliverySource> source;
 
-    private DeliveryStream(String name, DeliveryCore core, Optional<StreamSource> source, String sourceStreamName) {
+    private DeliveryStream(String name, DeliveryCore core, Optional<DeliverySource> source) {
         this.name = name;
         this.core = core;
         this.source = source;
-        this.sourceStreamName = sourceStreamName;
     }
 
     /**
@@ -123,7 +121,7 @@ public final class DeliveryStream implements AutoCloseable {
         Objects.requireNonNull(data, "data");
         checkDirectPut();
         checkRecord(0, data);
-        PutRecordBatchResponseEntry entry = core.put(List.of(data.clone()), null, null).get(0);
+        PutRecordBatchResponseEntry entry = core.putBatch(List.of(data), MAX_RECORD_BYTES).requestResponses().get(0);
         if (entry instanceof PutRecordBatchResponseEntry.Failure failure) {
             throw new DeliveryException(failure.errorCode(), failure.errorMessage());
         }
@@ -213,20 +211,15 @@ public final class DeliveryStream implements AutoCloseable {
      */
     public void close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (source.isPresent()) {
-            try {
-                source.get().stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        source.ifPresent(s -> s.close(timeout));
         core.close(timeout);
     }
 
     private void checkDirectPut() {
         if (source.isPresent()) {
-            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "delivery stream " + name + " reads from stream "
-                    + sourceStreamName + "; direct put is not allowed (as in Firehose with a Kinesis source)");
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "delivery stream " + name + " reads from "
+                    + source.get().description() + "; direct put is not allowed (as in Firehose with a Kinesis"
+                    + " source)");
         }
     }
 
@@ -273,6 +266,7 @@ public final class DeliveryStream implements AutoCloseable {
         private StreamEngine sourceEngine;
         private String sourceStream;
         private Path sourceState;
+        private DeliverySource source;
 
         private Builder() {
         }
@@ -297,6 +291,22 @@ public final class DeliveryStream implements AutoCloseable {
             this.sourceEngine = engine;
             this.sourceStream = streamName;
             this.sourceState = stateDirectory;
+            this.source = null;
+            return this;
+        }
+
+        /**
+         * Reads from {@code source} instead of accepting direct puts, with the exactly-once output described at
+         * {@link #kinesisStreamSource} and the ownership rules of {@link DeliverySource}: an Apache Kafka topic or an
+         * Amazon Kinesis stream (their own modules), or your own source. The delivery stream starts the source in
+         * {@link #build()} and closes it first in {@link DeliveryStream#close}.
+         *
+         * @param source the source
+         * @return this builder
+         */
+        public Builder source(DeliverySource source) {
+            this.source = Objects.requireNonNull(source, "source");
+            this.sourceEngine = null;
             return this;
         }
 
@@ -623,25 +633,27 @@ public final class DeliveryStream implements AutoCloseable {
                     retryDuration != null ? retryDuration : sink.defaultRetryDuration(), retryBackoff,
                     memoryBudgetBytes, maxActivePartitions, deliveryThreads, putTimeout, Optional.ofNullable(processor),
                     processingRetries, processingTimeout, Optional.ofNullable(eventTime));
+            DeliverySource reader = source;
             if (sourceEngine != null) {
                 require("kinesisStreamSource streamName", sourceStream);
                 require("kinesisStreamSource stateDirectory", sourceState);
-                try {
-                    sourceEngine.listShards(sourceStream);
-                } catch (StreamException e) {
-                    throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "kinesisStreamSource stream '"
-                            + sourceStream + "' cannot be read: " + e, e);
-                }
+                reader = new StreamSource(sourceEngine, sourceStream, CheckpointStore.directory(sourceState),
+                        SOURCE_POLL_INTERVAL);
+            }
+            CheckpointStore store = reader == null ? null : reader.checkpointStore();
+            if (reader != null) {
+                require("source checkpointStore", store);
             }
             DeliveryCore core = new DeliveryCore(settings);
-            Optional<StreamSource> source = Optional.empty();
-            if (sourceEngine != null) {
-                StreamSource reader = new StreamSource(core, sourceEngine, sourceStream, sourceState, name,
-                        SOURCE_POLL_INTERVAL);
-                reader.start();
-                source = Optional.of(reader);
+            if (reader != null) {
+                try {
+                    reader.start(new SourceBridge(core, store));
+                } catch (RuntimeException e) {
+                    core.close(Duration.ZERO);
+                    throw e;
+                }
             }
-            return new DeliveryStream(name, core, source, sourceStream);
+            return new DeliveryStream(name, core, Optional.ofNullable(reader));
         }
 
         private static void require(String what, Object value) {

@@ -28,6 +28,8 @@ public enum ErrorCode {
     STREAM_CLOSED("ResourceNotFoundException", false),
     /** {@link DeliveryStream#flush(java.time.Duration)} timed out with records still not committed. */
     FLUSH_TIMEOUT("FlushTimeoutException", true),
+    /** The delivery stream's source cannot go on (its stream was deleted, its broker refused it). */
+    SOURCE_FAILED("Source.Failed", false),
 
     /** A record is not JSON, or not a JSON object, where record-format conversion needs one. */
     CONVERSION_MALFORMED_DATA("DataFormatConversion.MalformedData", false),

@@ -103,7 +103,7 @@ class StreamSourceTest {
         try (StreamEngine engine = StreamEngine.builder().build()) {
             DeliveryException e = assertThrows(DeliveryException.class, () -> DeliveryStream.builder().name("x")
                     .sink(Sink.localBucket(work)).kinesisStreamSource(engine, "missing", work).build());
-            assertTrue(e.getMessage().startsWith("kinesisStreamSource stream 'missing' cannot be read"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("stream 'missing' cannot be read"), e.getMessage());
         }
     }
 }

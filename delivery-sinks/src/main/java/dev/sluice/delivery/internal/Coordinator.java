@@ -75,6 +75,12 @@ final class Coordinator {
     final AtomicLong deliveredObjects = new AtomicLong();
     final AtomicLong errorObjects = new AtomicLong();
     final AtomicLong backedUp = new AtomicLong();
+    final AtomicLong released = new AtomicLong();
+    /** Drains waiting for their partitions' sealed segments to be committed. */
+    private final List<Drain> drains = new ArrayList<>();
+
+    private record Drain(List<SourcePartition> partitions, CompletableFuture<Void> done) {
+    }
 
     /** Runs an object job on a delivery thread. */
     interface Dispatcher {
@@ -126,6 +132,12 @@ final class Coordinator {
 
     /** Accepts processed records (direct put or stream); {@code response} is null when there is no processor. */
     void accept(List<InputRecord> inputs, ProcessingResponse response, Segment.Listener listener) {
+        if (listener instanceof SourcePartition partition && partition.released) {
+            for (InputRecord input : inputs) {
+                discard(input);
+            }
+            return;
+        }
         if (settings.backupPrefix().isPresent()) {
             for (InputRecord input : inputs) {
                 Buffer.Id id = new Buffer.Id(Buffer.Kind.BACKUP, null, List.of(), "");
@@ -277,12 +289,27 @@ final class Coordinator {
 
     // ----- sealing
 
-    private void sealSegment(Segment segment) {
+    /**
+     * Seals a segment: stores it as pending, then seals its buffers. When the store throws (a full disk, a fenced
+     * Kafka commit) nothing of the segment is written: it stays open, its records stay buffered, and sealing is
+     * tried again one buffer interval later (or the partition is released and its records discarded).
+     *
+     * @return whether the segment is sealed
+     */
+    private boolean sealSegment(Segment segment) {
         if (segment.sealed) {
-            return;
+            return true;
+        }
+        try {
+            segment.listener.sealed(segment);
+        } catch (RuntimeException e) {
+            segment.openedTick = settings.ticker().read();
+            LOG.warn("delivery stream {}: segment {} of {} records not sealed, its state could not be stored;"
+                    + " the records stay buffered and sealing is retried in {}: {}", settings.name(),
+                    segment.objectId(), segment.pendingInputs, settings.bufferInterval(), e.toString());
+            return false;
         }
         segment.sealed = true;
-        segment.listener.sealed(segment);
         for (Buffer buffer : List.copyOf(segment.buffers)) {
             if (open.get(buffer.id) == buffer) {
                 seal(buffer);
@@ -291,6 +318,7 @@ final class Coordinator {
         if (segment.pendingInputs == 0) {
             segment.listener.committed(segment);
         }
+        return true;
     }
 
     private void seal(Buffer buffer) {
@@ -495,6 +523,9 @@ final class Coordinator {
     enum Outcome { DELIVERED, DROPPED, ERROR_OUTPUT }
 
     private void itemFinal(InputRecord input, Outcome outcome) {
+        if (input.discarded) {
+            return;
+        }
         if (outcome == Outcome.ERROR_OUTPUT) {
             input.anyFailed = true;
         } else if (outcome == Outcome.DELIVERED) {
@@ -515,6 +546,75 @@ final class Coordinator {
         if (segment != null && --segment.pendingInputs == 0 && segment.sealed) {
             segment.listener.committed(segment);
         }
+    }
+
+    // ----- source partitions
+
+    /**
+     * Gives a source partition up: its segments that are not sealed are discarded with their records (the next
+     * owner reads them again); sealed ones finish, and the retired ledger ignores them.
+     */
+    void release(SourcePartition partition) {
+        partition.released = true;
+        segments.forget(partition.partition);
+        for (Buffer buffer : List.copyOf(open.values())) {
+            Segment segment = buffer.id.segment();
+            if (segment == null || segment.listener != partition || segment.sealed) {
+                continue;
+            }
+            open.remove(buffer.id);
+            if (buffer.id.kind() == Buffer.Kind.DATA) {
+                dataPartitions--;
+                meters.partitionCount.set(dataPartitions);
+            }
+            for (Item item : buffer.items) {
+                discard(item.input);
+            }
+        }
+        checkDrains();
+    }
+
+    private void discard(InputRecord input) {
+        if (input.discarded) {
+            return;
+        }
+        input.discarded = true;
+        input.remaining = 0;
+        releasable += input.budgetBytes;
+        released.incrementAndGet();
+    }
+
+    /** Seals the partitions' open segments (not those being rebuilt) and completes {@code done} once committed. */
+    void drain(List<SourcePartition> partitions, CompletableFuture<Void> done) {
+        for (SourcePartition partition : partitions) {
+            Segment segment = segments.openSegment(partition.partition);
+            if (segment != null && segment.listener == partition && segment.forcedLast.isEmpty()) {
+                sealSegment(segment);
+            }
+        }
+        sealErrorsIfWaited();
+        drains.add(new Drain(List.copyOf(partitions), done));
+        checkDrains();
+    }
+
+    private void checkDrains() {
+        if (drains.isEmpty()) {
+            return;
+        }
+        drains.removeIf(drain -> {
+            for (SourcePartition partition : drain.partitions) {
+                if (!partition.released && !partition.settled()) {
+                    return false;
+                }
+                Segment segment = segments.openSegment(partition.partition);
+                if (!partition.released && segment != null && segment.listener == partition && !segment.sealed
+                        && segment.forcedLast.isEmpty() && segment.pendingInputs > 0) {
+                    return false;
+                }
+            }
+            drain.done.complete(null);
+            return true;
+        });
     }
 
     // ----- flush
@@ -563,6 +663,7 @@ final class Coordinator {
                 checkRetries(now);
                 checkPressure();
                 completeWaiters();
+                checkDrains();
                 updateFreshness();
                 if (stopping && events.isEmpty()) {
                     return;
@@ -622,7 +723,9 @@ final class Coordinator {
                 return;
             }
             if (largest.id.segment() != null) {
-                sealSegment(largest.id.segment());
+                if (!sealSegment(largest.id.segment())) {
+                    return;
+                }
             } else {
                 seal(largest);
             }

@@ -54,6 +54,8 @@ public final class DeliveryCore {
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private long sequence;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<DeliveryException> sourceFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /**
      * Starts the threads.
@@ -134,7 +136,7 @@ public final class DeliveryCore {
             }
         }
         if (!accepted.isEmpty()) {
-            List<PutRecordBatchResponseEntry> results = put(accepted, null, null);
+            List<PutRecordBatchResponseEntry> results = put(accepted, null, null, settings.putTimeout());
             for (int i = 0; i < results.size(); i++) {
                 entries[positions.get(i)] = results.get(i);
             }
@@ -154,19 +156,19 @@ public final class DeliveryCore {
      *
      * @param records the payloads; the arrays are kept, so callers pass copies
      * @param kinesis per-record stream metadata, or {@code null} for direct put
-     * @param segments the stream source's segment listener, or {@code null}
+     * @param segments the source partition's segment listener, or {@code null}
+     * @param maxWait how long to wait for memory
      * @return one entry per record
      */
-    public List<PutRecordBatchResponseEntry> put(List<byte[]> records,
-                                                 List<SourceRecord.KinesisRecordMetadata> kinesis,
-                                                 Segment.Listener segments) {
+    List<PutRecordBatchResponseEntry> put(List<byte[]> records, List<SourceRecord.KinesisRecordMetadata> kinesis,
+                                          Segment.Listener segments, Duration maxWait) {
         checkOpen();
         long total = 0;
         for (byte[] record : records) {
             total += record.length;
         }
         meters.incomingPutRequests.increment();
-        long deadline = settings.ticker().read() + settings.putTimeout().toNanos();
+        long deadline = settings.ticker().read() + maxWait.toNanos();
         boolean reserved;
         try {
             reserved = budget.acquire(total, deadline);
@@ -178,7 +180,7 @@ public final class DeliveryCore {
         if (!reserved) {
             meters.throttledRecords.increment(records.size());
             String message = "delivery stream " + settings.name() + " is over its memory budget of "
-                    + budget.limit() + " bytes for " + settings.putTimeout() + "; slow down and retry";
+                    + budget.limit() + " bytes for " + maxWait + "; slow down and retry";
             List<PutRecordBatchResponseEntry> failures = new ArrayList<>(records.size());
             for (int i = 0; i < records.size(); i++) {
                 failures.add(new PutRecordBatchResponseEntry.Failure(ErrorCode.SERVICE_UNAVAILABLE, message));
@@ -232,21 +234,52 @@ public final class DeliveryCore {
      *
      * @param timeout real-time limit
      * @throws DeliveryException {@link ErrorCode#FLUSH_TIMEOUT} with the number of pending records,
-     *         {@link ErrorCode#STREAM_CLOSED} after close
+     *         {@link ErrorCode#STREAM_CLOSED} after close, {@link ErrorCode#SOURCE_FAILED} after the drain when the
+     *         source has stopped
      */
     public void flush(Duration timeout) {
         checkOpen();
         drain(timeout);
+        DeliveryException failure = sourceFailure.get();
+        if (failure != null) {
+            throw new DeliveryException(ErrorCode.SOURCE_FAILED, "delivery stream " + settings.name()
+                    + " stopped reading its source; every record read before is final: " + failure.getMessage(),
+                    failure);
+        }
+    }
+
+    /**
+     * Runs {@code event} on the coordinator thread after every batch accepted before the call has reached it, so it
+     * sees those records in their buffers.
+     */
+    void postInOrder(Runnable event) {
+        admission.lock();
+        try {
+            tail = tail.thenRun(() -> coordinator.post(event));
+        } finally {
+            admission.unlock();
+        }
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    Coordinator coordinator() {
+        return coordinator;
+    }
+
+    /** Records the source's failure: flushes report it from now on; logged once. */
+    void sourceFailed(DeliveryException failure) {
+        if (sourceFailure.compareAndSet(null, failure)) {
+            org.slf4j.LoggerFactory.getLogger(DeliveryCore.class).error("delivery stream {}: its source stopped;"
+                    + " records read before are still delivered: {}", settings.name(), failure.toString());
+        }
     }
 
     private void drain(Duration timeout) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        admission.lock();
-        try {
-            tail = tail.thenRun(() -> coordinator.post(() -> coordinator.flush(done)));
-        } finally {
-            admission.unlock();
-        }
+        postInOrder(() -> coordinator.flush(done));
         try {
             done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -321,7 +354,7 @@ public final class DeliveryCore {
     public DeliveryStats stats() {
         return new DeliveryStats(incomingRecords.sum(), incomingBytes.sum(), coordinator.delivered.get(),
                 coordinator.dropped.get(), coordinator.errorOutput.get(), coordinator.deliveredObjects.get(),
-                coordinator.errorObjects.get(), coordinator.backedUp.get());
+                coordinator.errorObjects.get(), coordinator.backedUp.get(), coordinator.released.get());
     }
 
     /**

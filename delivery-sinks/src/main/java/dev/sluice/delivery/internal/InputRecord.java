@@ -35,6 +35,8 @@ final class InputRecord {
     int remaining;
     boolean anyFailed;
     boolean anyDelivered;
+    /** Given back to its source partition unsealed (the partition was released): never final here. */
+    boolean discarded;
     long budgetBytes;
 
     InputRecord(long seq, String recordId, Instant arrival, long arrivalTick, byte[] raw,

@@ -32,7 +32,8 @@ final class Segment {
     final String shardId;
     final Optional<String> forcedLast;
     final Listener listener;
-    final long openedTick;
+    /** When the segment opened, or when sealing it last failed (retried one interval later). */
+    long openedTick;
     final List<Buffer> buffers = new ArrayList<>();
     String firstSequenceNumber;
     String lastSequenceNumber;

@@ -28,7 +28,7 @@ final class Segments {
         }
         String shard = input.kinesis.get().shardId();
         Segment segment = open.get(shard);
-        if (segment == null || segment.sealed || complete(segment)) {
+        if (segment == null || segment.sealed || segment.listener != listener || complete(segment)) {
             segment = new Segment(shard, listener.forcedLast(shard), listener, input.arrivalTick);
             segment.firstSequenceNumber = input.kinesis.get().sequenceNumber();
             segment.firstArrival = input.arrival;
@@ -38,6 +38,16 @@ final class Segments {
         segment.pendingInputs++;
         segment.bytes += input.raw.length;
         input.segment = segment;
+    }
+
+    /** Forgets the partition's open segment, if any, and returns it. */
+    Segment forget(String partition) {
+        return open.remove(partition);
+    }
+
+    /** The partition's open segment, or {@code null}. */
+    Segment openSegment(String partition) {
+        return open.get(partition);
     }
 
     /** Whether the segment takes no more records: its replay boundary is reached, or it is full. */

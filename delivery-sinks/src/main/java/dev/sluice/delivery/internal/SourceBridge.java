@@ -1,0 +1,175 @@
+package dev.sluice.delivery.internal;
+
+import dev.sluice.delivery.CheckpointStore;
+import dev.sluice.delivery.DeliveryException;
+import dev.sluice.delivery.DeliveryStream;
+import dev.sluice.delivery.ErrorCode;
+import dev.sluice.delivery.PutRecordBatchResponseEntry;
+import dev.sluice.delivery.SourceContext;
+import dev.sluice.delivery.SourceEntry;
+import dev.sluice.transform.SourceRecord;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@link SourceContext} a delivery stream gives its source.
+ *
+ * <p>Design note: thread-safe. Partition state lives in {@link SourcePartition}s on the coordinator thread; this class
+ * keeps only which ledger is current for each open partition and the last position accepted for it. Open, drain
+ * and release travel to the coordinator through {@link DeliveryCore#postInOrder}, behind every batch accepted
+ * before them, so a release discards exactly the records handed over before it and an open after a release starts
+ * from a fresh ledger.
+ */
+public final class SourceBridge implements SourceContext {
+
+    private final DeliveryCore core;
+    private final CheckpointStore store;
+    private final Settings settings;
+    private final Map<String, SourcePartition> open = new ConcurrentHashMap<>();
+    private final Map<String, String> lastAccepted = new ConcurrentHashMap<>();
+
+    /**
+     * Binds a source's store to a delivery stream.
+     *
+     * @param core the delivery stream's machinery
+     * @param store the source's checkpoint store
+     */
+    public SourceBridge(DeliveryCore core, CheckpointStore store) {
+        this.core = core;
+        this.store = store;
+        this.settings = core.settings();
+    }
+
+    @Override
+    public Optional<String> open(String partition) {
+        if (partition == null || partition.isEmpty() || partition.length() > 256) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "partition must be 1 to 256 characters but was "
+                    + (partition == null ? "null" : "'" + partition + "'"));
+        }
+        if (open.containsKey(partition)) {
+            String last = lastAccepted.get(partition);
+            return last != null ? Optional.of(last) : open.get(partition).checkpoint();
+        }
+        CompletableFuture<SourcePartition> loaded = new CompletableFuture<>();
+        core.postInOrder(() -> {
+            try {
+                loaded.complete(new SourcePartition(partition, store));
+            } catch (RuntimeException e) {
+                loaded.completeExceptionally(e);
+            }
+        });
+        SourcePartition state = await(loaded, settings.putTimeout(), "opening partition " + partition);
+        open.put(partition, state);
+        return state.checkpoint();
+    }
+
+    @Override
+    public boolean put(String partition, List<SourceEntry> records, Duration maxWait) {
+        SourcePartition state = open.get(partition);
+        if (state == null) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "partition " + partition + " is not open in"
+                    + " delivery stream " + settings.name() + "; call open first");
+        }
+        if (records.isEmpty()) {
+            return true;
+        }
+        List<byte[]> data = new ArrayList<>(records.size());
+        List<SourceRecord.KinesisRecordMetadata> metadata = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            SourceEntry entry = records.get(i);
+            if (entry.data().length > DeliveryStream.MAX_RECORD_BYTES) {
+                throw new DeliveryException(ErrorCode.VALIDATION, "record at position " + entry.position() + " of "
+                        + partition + " is " + entry.data().length + " bytes but a delivery stream takes at most "
+                        + DeliveryStream.MAX_RECORD_BYTES + " per record");
+            }
+            data.add(entry.data());
+            metadata.add(new SourceRecord.KinesisRecordMetadata(partition, entry.key().orElse(""),
+                    entry.timestamp(), entry.position(), 0));
+        }
+        Duration wait = maxWait.compareTo(settings.putTimeout()) < 0 ? maxWait : settings.putTimeout();
+        List<PutRecordBatchResponseEntry> results = core.put(data, metadata, state, wait);
+        if (!results.get(0).isSuccessful()) {
+            return false;
+        }
+        lastAccepted.put(partition, records.get(records.size() - 1).position());
+        return true;
+    }
+
+    @Override
+    public boolean drain(Collection<String> partitions, Duration timeout) {
+        List<SourcePartition> states = new ArrayList<>();
+        for (String partition : partitions) {
+            SourcePartition state = open.get(partition);
+            if (state != null) {
+                states.add(state);
+            }
+        }
+        if (states.isEmpty()) {
+            return true;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        core.postInOrder(() -> core.coordinator().drain(states, done));
+        try {
+            done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            throw new DeliveryException(ErrorCode.INTERNAL_FAILURE, "draining " + partitions + " failed",
+                    e.getCause());
+        }
+    }
+
+    @Override
+    public void release(Collection<String> partitions) {
+        for (String partition : partitions) {
+            SourcePartition state = open.remove(partition);
+            lastAccepted.remove(partition);
+            if (state != null) {
+                core.postInOrder(() -> core.coordinator().release(state));
+            }
+        }
+    }
+
+    @Override
+    public void failed(DeliveryException failure) {
+        core.sourceFailed(failure);
+    }
+
+    @Override
+    public long nanoTime() {
+        return settings.ticker().read();
+    }
+
+    private <T> T await(CompletableFuture<T> future, Duration timeout, String what) {
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof DeliveryException d) {
+                throw d;
+            }
+            throw new DeliveryException(ErrorCode.INTERNAL_FAILURE, what + " failed in delivery stream "
+                    + settings.name() + ": " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, what + " did not finish within " + timeout
+                    + " in delivery stream " + settings.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, "interrupted while " + what, e);
+        }
+    }
+}
