@@ -17,7 +17,8 @@ import java.util.Optional;
  * <p>An implementation must make {@link #store} durable before it returns and atomic (the old or the new state,
  * never a mix). A store shared by several instances (Kafka's committed offsets) must also refuse the write of an
  * instance that no longer owns the partition, by throwing: the delivery stream then writes none of the segment's
- * objects. Thread-safety: called from the delivery stream's coordinator thread only.
+ * objects. Thread-safety: {@link #load} is called from the thread that calls {@link SourceContext#open},
+ * {@link #store} from the delivery stream's coordinator thread; never both at once for one partition.
  */
 public interface CheckpointStore {
 

@@ -30,7 +30,7 @@ public interface DeliverySource {
 
     /**
      * Returns where the partitions' checkpoints and in-flight segments are kept. Called once, before {@link #start}.
-     * The delivery stream calls the store from its coordinator thread only.
+     * See {@link CheckpointStore} for the threads that call it.
      *
      * @return the store
      */

@@ -25,10 +25,10 @@ import java.util.concurrent.TimeoutException;
  * The {@link SourceContext} a delivery stream gives its source.
  *
  * <p>Design note: thread-safe. Partition state lives in {@link SourcePartition}s on the coordinator thread; this class
- * keeps only which ledger is current for each open partition and the last position accepted for it. Open, drain
- * and release travel to the coordinator through {@link DeliveryCore#postInOrder}, behind every batch accepted
- * before them, so a release discards exactly the records handed over before it and an open after a release starts
- * from a fresh ledger.
+ * keeps only which ledger is current for each open partition and the last position accepted for it. Open loads a
+ * fresh ledger on the caller's thread (it reaches the coordinator with the partition's first batch). Drain and
+ * release travel to the coordinator through {@link DeliveryCore#postInOrder}, behind every batch accepted before
+ * them, so a release discards exactly the records handed over before it, and a later open starts a new ledger.
  */
 public final class SourceBridge implements SourceContext {
 
@@ -60,15 +60,9 @@ public final class SourceBridge implements SourceContext {
             String last = lastAccepted.get(partition);
             return last != null ? Optional.of(last) : open.get(partition).checkpoint();
         }
-        CompletableFuture<SourcePartition> loaded = new CompletableFuture<>();
-        core.postInOrder(() -> {
-            try {
-                loaded.complete(new SourcePartition(partition, store));
-            } catch (RuntimeException e) {
-                loaded.completeExceptionally(e);
-            }
-        });
-        SourcePartition state = await(loaded, settings.putTimeout(), "opening partition " + partition);
+        // Loaded on the caller's thread: a source whose store needs its own thread (Kafka's consumer) can open
+        // partitions without waiting for the coordinator, which may itself be waiting for that store.
+        SourcePartition state = new SourcePartition(partition, store);
         open.put(partition, state);
         return state.checkpoint();
     }
@@ -152,24 +146,5 @@ public final class SourceBridge implements SourceContext {
     @Override
     public long nanoTime() {
         return settings.ticker().read();
-    }
-
-    private <T> T await(CompletableFuture<T> future, Duration timeout, String what) {
-        try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof DeliveryException d) {
-                throw d;
-            }
-            throw new DeliveryException(ErrorCode.INTERNAL_FAILURE, what + " failed in delivery stream "
-                    + settings.name() + ": " + cause, cause);
-        } catch (TimeoutException e) {
-            throw new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, what + " did not finish within " + timeout
-                    + " in delivery stream " + settings.name(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, "interrupted while " + what, e);
-        }
     }
 }

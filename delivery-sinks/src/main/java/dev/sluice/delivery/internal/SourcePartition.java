@@ -15,7 +15,9 @@ import java.util.Set;
  * The exactly-once ledger of one source partition owned by this delivery stream: its checkpoint, its pending
  * segments and the segments it must rebuild.
  *
- * <p>Design note: confined to the coordinator thread, except {@link #released}, which the source side reads. One
+ * <p>Design note: built (the store read) on the source's thread in {@code open}, then confined to the coordinator
+ * thread, which first sees it through the event queue with the partition's first batch; {@link #released} is read
+ * by both. One
  * instance per ownership: {@code open} makes a new one, {@code release} retires it, so a segment that finishes after
  * its partition was given up (and perhaps taken back) reports to the ledger it was cut under and is ignored there.
  * The order of durable writes is the whole argument: a segment is stored as pending in {@link #sealed} before any of
@@ -37,7 +39,7 @@ final class SourcePartition implements Segment.Listener {
     private final Set<Segment> committedSegments = new HashSet<>();
     volatile boolean released;
 
-    /** Loads the partition's state; runs on the coordinator thread. */
+    /** Loads the partition's state; runs on the source thread that opens the partition. */
     SourcePartition(String partition, CheckpointStore store) {
         this.partition = partition;
         this.store = store;
