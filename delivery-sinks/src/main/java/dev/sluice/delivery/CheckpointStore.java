@@ -1,5 +1,6 @@
 package dev.sluice.delivery;
 
+import dev.sluice.delivery.internal.source.FileCheckpointStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -49,7 +50,7 @@ public interface CheckpointStore {
      * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} when the directory cannot be created
      */
     static CheckpointStore directory(Path directory) {
-        return new dev.sluice.delivery.internal.source.FileCheckpointStore(directory);
+        return new FileCheckpointStore(directory);
     }
 
     /**

@@ -1,9 +1,9 @@
 package dev.sluice.delivery;
 
 import dev.sluice.delivery.internal.DeliveryCore;
-import dev.sluice.delivery.internal.PrefixTemplate;
 import dev.sluice.delivery.internal.Settings;
-import dev.sluice.delivery.internal.SourceBridge;
+import dev.sluice.delivery.internal.sink.PrefixTemplate;
+import dev.sluice.delivery.internal.source.SourceBridge;
 import dev.sluice.delivery.internal.source.StreamSource;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.Ticker;

@@ -1,6 +1,6 @@
 package dev.sluice.delivery;
 
-import dev.sluice.delivery.internal.JsonToAvro;
+import dev.sluice.delivery.internal.encode.JsonToAvro;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

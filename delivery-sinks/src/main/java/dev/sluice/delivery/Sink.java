@@ -1,7 +1,7 @@
 package dev.sluice.delivery;
 
-import dev.sluice.delivery.internal.HttpEndpointSink;
-import dev.sluice.delivery.internal.LocalBucketSink;
+import dev.sluice.delivery.internal.sink.HttpEndpointSink;
+import dev.sluice.delivery.internal.sink.LocalBucketSink;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,6 +126,6 @@ public interface Sink extends AutoCloseable {
             throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "Sink.s3 needs software.amazon.awssdk:s3 on the"
                     + " class path; add it as a dependency", e);
         }
-        return new dev.sluice.delivery.internal.S3Sink(destination);
+        return new dev.sluice.delivery.internal.sink.S3Sink(destination);
     }
 }

@@ -1,5 +1,13 @@
 package dev.sluice.delivery.internal;
 
+import dev.sluice.delivery.internal.buffer.Coordinator;
+import dev.sluice.delivery.internal.buffer.InputRecord;
+import dev.sluice.delivery.internal.buffer.MemoryBudget;
+import dev.sluice.delivery.internal.buffer.Partitioner;
+import dev.sluice.delivery.internal.buffer.Segment;
+import dev.sluice.delivery.internal.encode.LineEncoder;
+import dev.sluice.delivery.internal.encode.ObjectEncoder;
+import dev.sluice.delivery.internal.encode.ParquetEncoder;
 import dev.sluice.delivery.Compression;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.DeliveryStats;
@@ -160,7 +168,7 @@ public final class DeliveryCore {
      * @param maxWait how long to wait for memory
      * @return one entry per record
      */
-    List<PutRecordBatchResponseEntry> put(List<byte[]> records, List<SourceRecord.KinesisRecordMetadata> kinesis,
+    public List<PutRecordBatchResponseEntry> put(List<byte[]> records, List<SourceRecord.KinesisRecordMetadata> kinesis,
                                           Segment.Listener segments, Duration maxWait) {
         checkOpen();
         long total = 0;
@@ -252,7 +260,7 @@ public final class DeliveryCore {
      * Runs {@code event} on the coordinator thread after every batch accepted before the call has reached it, so it
      * sees those records in their buffers.
      */
-    void postInOrder(Runnable event) {
+    public void postInOrder(Runnable event) {
         admission.lock();
         try {
             tail = tail.thenRun(() -> coordinator.post(event));
@@ -261,16 +269,16 @@ public final class DeliveryCore {
         }
     }
 
-    Settings settings() {
+    public Settings settings() {
         return settings;
     }
 
-    Coordinator coordinator() {
+    public Coordinator coordinator() {
         return coordinator;
     }
 
     /** Records the source's failure: flushes report it from now on; logged once. */
-    void sourceFailed(DeliveryException failure) {
+    public void sourceFailed(DeliveryException failure) {
         if (sourceFailure.compareAndSet(null, failure)) {
             org.slf4j.LoggerFactory.getLogger(DeliveryCore.class).error("delivery stream {}: its source stopped;"
                     + " records read before are still delivered: {}", settings.name(), failure.toString());

@@ -17,26 +17,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * loop. {@code PartitionCountExceeded} is 1 while the open-partition cap is turning records away and 0 otherwise,
  * as Firehose emits it.
  */
-final class DeliveryMeters {
+public final class DeliveryMeters {
 
     final Counter incomingRecords;
     final Counter incomingBytes;
     final Counter incomingPutRequests;
     final Counter throttledRecords;
-    final Counter deliveryRecords;
-    final Counter deliveryBytes;
-    final Counter deliveryObjects;
-    final DistributionSummary deliverySuccess;
-    final Counter succeedConversionRecords;
-    final Counter succeedConversionBytes;
-    final Counter failedConversionRecords;
-    final Counter failedConversionBytes;
-    final Counter backupRecords;
-    final Counter backupBytes;
-    final DistributionSummary backupSuccess;
-    final AtomicLong partitionCount = new AtomicLong();
-    final AtomicLong partitionCountExceeded = new AtomicLong();
-    final AtomicLong dataFreshnessMillis = new AtomicLong();
+    public final Counter deliveryRecords;
+    public final Counter deliveryBytes;
+    public final Counter deliveryObjects;
+    public final DistributionSummary deliverySuccess;
+    public final Counter succeedConversionRecords;
+    public final Counter succeedConversionBytes;
+    public final Counter failedConversionRecords;
+    public final Counter failedConversionBytes;
+    public final Counter backupRecords;
+    public final Counter backupBytes;
+    public final DistributionSummary backupSuccess;
+    public final AtomicLong partitionCount = new AtomicLong();
+    public final AtomicLong partitionCountExceeded = new AtomicLong();
+    public final AtomicLong dataFreshnessMillis = new AtomicLong();
     final AtomicLong backupFreshnessMillis = new AtomicLong();
 
     DeliveryMeters(MeterRegistry registry, String stream, String destination) {

@@ -1,5 +1,6 @@
 package dev.sluice.delivery.internal;
 
+import dev.sluice.delivery.internal.sink.PrefixTemplate;
 import dev.sluice.delivery.Compression;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.DeliveryStream;

@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.encode;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.sluice.delivery.Compression;
@@ -19,7 +19,7 @@ import java.util.zip.ZipOutputStream;
  * stream, Hadoop's block-Snappy stream, or one Zstandard frame. Closing the returned stream finishes the format and
  * closes the target.
  */
-final class Compressors {
+public final class Compressors {
 
     /** Hadoop's default {@code io.compression.codec.snappy.buffersize}: input block size of HADOOP_SNAPPY. */
     static final int HADOOP_SNAPPY_BLOCK = 256 * 1024;

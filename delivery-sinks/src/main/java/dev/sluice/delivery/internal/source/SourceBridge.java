@@ -1,5 +1,7 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.source;
 
+import dev.sluice.delivery.internal.DeliveryCore;
+import dev.sluice.delivery.internal.Settings;
 import dev.sluice.delivery.CheckpointStore;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.DeliveryStream;

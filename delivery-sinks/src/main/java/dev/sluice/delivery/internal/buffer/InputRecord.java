@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import dev.sluice.transform.ProcessingResponse;
 import dev.sluice.transform.ProcessingResult;
@@ -20,7 +20,7 @@ import java.util.Optional;
  * when it reaches zero the record is classified exactly once: error output if any part failed, delivered if any part
  * was delivered, dropped otherwise.
  */
-final class InputRecord {
+public final class InputRecord {
 
     final long seq;
     final String recordId;
@@ -39,7 +39,7 @@ final class InputRecord {
     boolean discarded;
     long budgetBytes;
 
-    InputRecord(long seq, String recordId, Instant arrival, long arrivalTick, byte[] raw,
+    public InputRecord(long seq, String recordId, Instant arrival, long arrivalTick, byte[] raw,
                 Optional<SourceRecord.KinesisRecordMetadata> kinesis) {
         this.arrivalTick = arrivalTick;
         this.seq = seq;
@@ -74,7 +74,7 @@ final class InputRecord {
         return owners;
     }
 
-    SourceRecord toSourceRecord() {
+    public SourceRecord toSourceRecord() {
         return new SourceRecord(recordId, arrival, java.nio.ByteBuffer.wrap(raw), kinesis);
     }
 }

@@ -1,5 +1,6 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.encode;
 
+import dev.sluice.delivery.internal.buffer.Item;
 import dev.sluice.delivery.Compression;
 
 import java.io.IOException;
@@ -12,19 +13,19 @@ import java.util.List;
  * <p>Design note: immutable. With {@code newlineUnlessPresent} (JSON lines) a {@code '\n'} is written only after
  * records that do not already end with one. Nothing is parsed, so this path costs a copy plus the codec.
  */
-final class LineEncoder implements ObjectEncoder {
+public final class LineEncoder implements ObjectEncoder {
 
     private final byte[] delimiter;
     private final boolean newlineUnlessPresent;
     private final Compression compression;
 
-    LineEncoder(byte[] delimiter, boolean newlineUnlessPresent, Compression compression) {
+    public LineEncoder(byte[] delimiter, boolean newlineUnlessPresent, Compression compression) {
         this.delimiter = delimiter.clone();
         this.newlineUnlessPresent = newlineUnlessPresent;
         this.compression = compression;
     }
 
-    static LineEncoder jsonLines(Compression compression) {
+    public static LineEncoder jsonLines(Compression compression) {
         return new LineEncoder(new byte[0], true, compression);
     }
 

@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -12,7 +12,7 @@ import java.util.Map;
  * is decided on raw input bytes, so it is reproducible; cuts made by time or memory pressure are not, which is
  * why the source records every cut as an intent before writing.
  */
-final class Segments {
+public final class Segments {
 
     private final long sizeHint;
     private final Map<String, Segment> open = new HashMap<>();

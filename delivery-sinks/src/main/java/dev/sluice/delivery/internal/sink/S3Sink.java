@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.sink;
 
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;

@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,12 +15,12 @@ import java.util.Optional;
  * final. A segment being replayed after a crash carries {@code forcedLast}: it ignores size and interval hints and
  * seals exactly at that sequence number, so the replay rebuilds the very same objects.
  */
-final class Segment {
+public final class Segment {
 
     /** What the stream source does when a segment's records are all final. */
-    interface Listener {
+    public interface Listener {
         /** The last sequence number of the segment to replay for this shard, consumed by the call. */
-        Optional<String> forcedLast(String shardId);
+        public Optional<String> forcedLast(String shardId);
 
         /** Called on the coordinator thread when the segment is sealed, before any object is written. */
         void sealed(Segment segment);
@@ -30,13 +30,13 @@ final class Segment {
     }
 
     final String shardId;
-    final Optional<String> forcedLast;
+    public final Optional<String> forcedLast;
     final Listener listener;
     /** When the segment opened, or when sealing it last failed (retried one interval later). */
     long openedTick;
     final List<Buffer> buffers = new ArrayList<>();
-    String firstSequenceNumber;
-    String lastSequenceNumber;
+    public String firstSequenceNumber;
+    public String lastSequenceNumber;
     Instant firstArrival;
     long bytes;
     int pendingInputs;

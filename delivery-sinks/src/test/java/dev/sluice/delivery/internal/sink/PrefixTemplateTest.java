@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.sink;
 
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;
@@ -11,7 +11,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-class PrefixTemplateTest {
+public class PrefixTemplateTest {
 
     private static final Instant T = Instant.parse("2026-07-08T09:10:11.123Z");
 

@@ -1,5 +1,9 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.sink;
 
+import dev.sluice.delivery.internal.buffer.Buffer;
+import dev.sluice.delivery.internal.buffer.Item;
+import dev.sluice.delivery.internal.buffer.Segment;
+import dev.sluice.delivery.internal.encode.ObjectEncoder;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
 
@@ -18,28 +22,28 @@ import java.util.List;
  * that encodes and read by later attempts, with the executor queue and the coordinator's event queue providing the
  * happens-before edges. Retry state is touched only by the coordinator thread.
  */
-final class ObjectJob {
+public final class ObjectJob {
 
-    final Buffer.Kind kind;
-    final String key;
+    public final Buffer.Kind kind;
+    public final String key;
     final String name;
-    final List<Item> items;
-    final long epoch;
+    public final List<Item> items;
+    public final long epoch;
     final String requestId;
     final boolean createIfAbsent;
     final Instant oldestArrival;
-    final Sink sink;
+    public final Sink sink;
     final ObjectEncoder encoder;
     final Segment segment;
-    final List<String> values;
+    public final List<String> values;
     final long sealedTick;
 
-    ObjectEncoder.Encoded encoded;
-    int attempts;
-    long firstAttemptTick;
-    boolean conversionsCounted;
+    public ObjectEncoder.Encoded encoded;
+    public int attempts;
+    public long firstAttemptTick;
+    public boolean conversionsCounted;
 
-    ObjectJob(Buffer.Kind kind, String key, String name, List<Item> items, long epoch, String requestId,
+    public ObjectJob(Buffer.Kind kind, String key, String name, List<Item> items, long epoch, String requestId,
               boolean createIfAbsent, Instant oldestArrival, Sink sink, ObjectEncoder encoder, Segment segment,
               List<String> values, long sealedTick) {
         this.kind = kind;
@@ -61,7 +65,7 @@ final class ObjectJob {
      * Encodes the items once (on the first attempt) and returns what the sink receives, or {@code null} when every
      * item was rejected by the encoder and there is nothing to write. Runs on a delivery thread.
      */
-    SinkObject encode() throws IOException {
+    public SinkObject encode() throws IOException {
         if (encoded == null) {
             encoded = encoder.encode(items, name);
         }

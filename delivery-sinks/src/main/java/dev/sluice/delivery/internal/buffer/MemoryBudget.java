@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import dev.sluice.stream.Ticker;
 
@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * reservation larger than the whole budget is admitted when nothing else is reserved, so no record size can wedge
  * the stream.
  */
-final class MemoryBudget {
+public final class MemoryBudget {
 
     static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
@@ -27,7 +27,7 @@ final class MemoryBudget {
     private long used;
     private int waiters;
 
-    MemoryBudget(long limit, Ticker ticker) {
+    public MemoryBudget(long limit, Ticker ticker) {
         this.limit = limit;
         this.ticker = ticker;
     }
@@ -37,7 +37,7 @@ final class MemoryBudget {
      *
      * @return whether the bytes were reserved
      */
-    boolean acquire(long bytes, long deadline) throws InterruptedException {
+    public boolean acquire(long bytes, long deadline) throws InterruptedException {
         lock.lock();
         try {
             while (used > 0 && used + bytes > limit) {
@@ -67,7 +67,7 @@ final class MemoryBudget {
         }
     }
 
-    void release(long bytes) {
+    public void release(long bytes) {
         lock.lock();
         try {
             used -= bytes;
@@ -98,7 +98,7 @@ final class MemoryBudget {
         }
     }
 
-    long limit() {
+    public long limit() {
         return limit;
     }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.sink;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code !{firehose:random-string}} expression is 11 lower-case alphanumerics: random, or derived from a seed when
  * the object name must be reproducible.
  */
-final class ObjectNames {
+public final class ObjectNames {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd-HH-mm-ss")
             .withZone(ZoneOffset.UTC);
@@ -25,20 +25,20 @@ final class ObjectNames {
     private ObjectNames() {
     }
 
-    static String name(String stream, int version, Instant time, String id, String extension) {
+    public static String name(String stream, int version, Instant time, String id, String extension) {
         return stream + "-" + version + "-" + TIME.format(time) + "-" + id + extension;
     }
 
-    static String randomId() {
+    public static String randomId() {
         return UUID.randomUUID().toString();
     }
 
     /** A request id that is the same for every attempt of one key. */
-    static String requestId(String key) {
+    public static String requestId(String key) {
         return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    static String randomString() {
+    public static String randomString() {
         char[] chars = new char[RANDOM_LENGTH];
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < chars.length; i++) {
@@ -47,7 +47,7 @@ final class ObjectNames {
         return new String(chars);
     }
 
-    static String randomString(String seed) {
+    public static String randomString(String seed) {
         UUID uuid = UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8));
         long bits = uuid.getMostSignificantBits() ^ uuid.getLeastSignificantBits();
         char[] chars = new char[RANDOM_LENGTH];

@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -19,7 +19,7 @@ import java.time.Instant;
  * {@code shardId} and (outside format conversion) {@code sequenceNumber}, {@code subSequenceNumber}, so a failed
  * record can be traced to its source.
  */
-final class ErrorEnvelopes {
+public final class ErrorEnvelopes {
 
     static final String PROCESSING_FAILED = "processing-failed";
     static final String FORMAT_CONVERSION_FAILED = "format-conversion-failed";

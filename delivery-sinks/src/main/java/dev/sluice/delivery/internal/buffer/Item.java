@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import java.util.Map;
 
@@ -8,10 +8,10 @@ import java.util.Map;
  * <p>Design note: immutable. Owned by the coordinator thread while buffered and by one delivery thread while its
  * object is encoded and written; the hand-over goes through the executor's queue.
  */
-final class Item {
+public final class Item {
 
     final InputRecord input;
-    final byte[] data;
+    public final byte[] data;
     final Map<String, String> partitionKeys;
 
     Item(InputRecord input, byte[] data, Map<String, String> partitionKeys) {

@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,9 +12,9 @@ import java.util.Map;
  * <p>Design note: confined to the coordinator thread. {@code epoch} is the smallest flush epoch of its items, so a
  * pending {@code flush()} knows whether it must wait for this buffer.
  */
-final class Buffer {
+public final class Buffer {
 
-    enum Kind { DATA, ERROR, BACKUP }
+    public enum Kind { DATA, ERROR, BACKUP }
 
     /**
      * What identifies a buffer.

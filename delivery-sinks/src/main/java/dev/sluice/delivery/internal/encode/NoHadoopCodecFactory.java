@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.encode;
 
 import com.github.luben.zstd.Zstd;
 import org.apache.parquet.bytes.BytesInput;
@@ -21,7 +21,7 @@ import java.util.zip.GZIPOutputStream;
  * implemented for completeness of the interface (parquet's writer never calls it). GZIP pages are gzip members,
  * as Hadoop's GzipCodec writes them and as readers (DuckDB, Spark) expect.
  */
-final class NoHadoopCodecFactory implements CompressionCodecFactory {
+public final class NoHadoopCodecFactory implements CompressionCodecFactory {
 
     static final NoHadoopCodecFactory INSTANCE = new NoHadoopCodecFactory();
 

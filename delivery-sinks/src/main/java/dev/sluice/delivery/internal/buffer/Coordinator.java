@@ -1,5 +1,14 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
+import dev.sluice.delivery.internal.DeliveryMeters;
+import dev.sluice.delivery.internal.Settings;
+import dev.sluice.delivery.internal.encode.ObjectEncoder;
+import dev.sluice.delivery.internal.encode.ParquetEncoder;
+import dev.sluice.delivery.internal.sink.Backoff;
+import dev.sluice.delivery.internal.sink.ObjectJob;
+import dev.sluice.delivery.internal.sink.ObjectNames;
+import dev.sluice.delivery.internal.sink.PrefixTemplate;
+import dev.sluice.delivery.internal.source.SourcePartition;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.SinkObject;
@@ -40,7 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * blocks the same way), so a record is never dropped silently. Anything thrown by sink code is caught and treated
  * as a failed attempt.
  */
-final class Coordinator {
+public final class Coordinator {
 
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -69,13 +78,13 @@ final class Coordinator {
     private long retrySequence;
     private volatile boolean stopping;
 
-    final AtomicLong delivered = new AtomicLong();
-    final AtomicLong dropped = new AtomicLong();
-    final AtomicLong errorOutput = new AtomicLong();
-    final AtomicLong deliveredObjects = new AtomicLong();
-    final AtomicLong errorObjects = new AtomicLong();
-    final AtomicLong backedUp = new AtomicLong();
-    final AtomicLong released = new AtomicLong();
+    public final AtomicLong delivered = new AtomicLong();
+    public final AtomicLong dropped = new AtomicLong();
+    public final AtomicLong errorOutput = new AtomicLong();
+    public final AtomicLong deliveredObjects = new AtomicLong();
+    public final AtomicLong errorObjects = new AtomicLong();
+    public final AtomicLong backedUp = new AtomicLong();
+    public final AtomicLong released = new AtomicLong();
     /** Drains waiting for their partitions' sealed segments to be committed. */
     private final List<Drain> drains = new ArrayList<>();
 
@@ -83,7 +92,7 @@ final class Coordinator {
     }
 
     /** Runs an object job on a delivery thread. */
-    interface Dispatcher {
+    public interface Dispatcher {
         void dispatch(Runnable task);
     }
 
@@ -95,7 +104,7 @@ final class Coordinator {
         }
     }
 
-    Coordinator(Settings settings, Dispatcher dispatcher, DeliveryMeters meters, MemoryBudget budget,
+    public Coordinator(Settings settings, Dispatcher dispatcher, DeliveryMeters meters, MemoryBudget budget,
                 ObjectEncoder dataEncoder, ObjectEncoder errorEncoder, ObjectEncoder backupEncoder) {
         this.settings = settings;
         this.dispatcher = dispatcher;
@@ -113,16 +122,16 @@ final class Coordinator {
         this.thread.setDaemon(true);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
-    void post(Runnable event) {
+    public void post(Runnable event) {
         events.add(event);
     }
 
     /** Ends the loop once its queue is empty; close calls it after draining (or giving up on) the records. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         stopping = true;
         post(() -> { });
         thread.join(TimeUnit.SECONDS.toMillis(10));
@@ -131,7 +140,7 @@ final class Coordinator {
     // ----- inputs
 
     /** Accepts processed records (direct put or stream); {@code response} is null when there is no processor. */
-    void accept(List<InputRecord> inputs, ProcessingResponse response, Segment.Listener listener) {
+    public void accept(List<InputRecord> inputs, ProcessingResponse response, Segment.Listener listener) {
         if (listener instanceof SourcePartition partition && partition.released) {
             for (InputRecord input : inputs) {
                 discard(input);
@@ -554,7 +563,7 @@ final class Coordinator {
      * Gives a source partition up: its segments that are not sealed are discarded with their records (the next
      * owner reads them again); sealed ones finish, and the retired ledger ignores them.
      */
-    void release(SourcePartition partition) {
+    public void release(SourcePartition partition) {
         partition.released = true;
         segments.forget(partition.partition);
         for (Buffer buffer : List.copyOf(open.values())) {
@@ -585,7 +594,7 @@ final class Coordinator {
     }
 
     /** Seals the partitions' open segments (not those being rebuilt) and completes {@code done} once committed. */
-    void drain(List<SourcePartition> partitions, CompletableFuture<Void> done) {
+    public void drain(List<SourcePartition> partitions, CompletableFuture<Void> done) {
         for (SourcePartition partition : partitions) {
             Segment segment = segments.openSegment(partition.partition);
             if (segment != null && segment.listener == partition && segment.forcedLast.isEmpty()) {
@@ -619,7 +628,7 @@ final class Coordinator {
 
     // ----- flush
 
-    void flush(CompletableFuture<Void> done) {
+    public void flush(CompletableFuture<Void> done) {
         for (Buffer buffer : List.copyOf(open.values())) {
             if (buffer.id.segment() == null) {
                 seal(buffer);

@@ -1,5 +1,6 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.encode;
 
+import dev.sluice.delivery.internal.buffer.Item;
 import dev.sluice.delivery.ErrorCode;
 
 import java.io.ByteArrayOutputStream;
@@ -14,7 +15,7 @@ import java.util.List;
  * reject single items (record-format conversion): they come back in {@link Encoded#rejected()} and are left out of
  * the object, so one bad record never fails the batch.
  */
-interface ObjectEncoder {
+public interface ObjectEncoder {
 
     /**
      * Encodes items.

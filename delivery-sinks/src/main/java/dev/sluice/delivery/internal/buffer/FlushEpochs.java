@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code <= e} is open. Items rerouted to the error output keep the epoch of the object they failed in, so a
  * flush also waits for their envelopes.
  */
-final class FlushEpochs {
+public final class FlushEpochs {
 
     private record Waiter(long epoch, CompletableFuture<Void> done) {
     }

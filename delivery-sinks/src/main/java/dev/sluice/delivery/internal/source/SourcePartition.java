@@ -1,5 +1,6 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.source;
 
+import dev.sluice.delivery.internal.buffer.Segment;
 import dev.sluice.delivery.CheckpointStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,18 +27,18 @@ import java.util.Set;
  * segments' ends become the replay boundaries handed out by {@link #forcedLast}, so the records read again after the
  * checkpoint are cut exactly as before.
  */
-final class SourcePartition implements Segment.Listener {
+public final class SourcePartition implements Segment.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourcePartition.class);
 
-    final String partition;
+    public final String partition;
     private final CheckpointStore store;
     private Optional<String> checkpoint;
     private final List<CheckpointStore.Range> pending;
     private final ArrayDeque<String> replayEnds = new ArrayDeque<>();
     private final ArrayDeque<Segment> sealedSegments = new ArrayDeque<>();
     private final Set<Segment> committedSegments = new HashSet<>();
-    volatile boolean released;
+    public volatile boolean released;
 
     /** Loads the partition's state; runs on the source thread that opens the partition. */
     SourcePartition(String partition, CheckpointStore store) {
@@ -57,7 +58,7 @@ final class SourcePartition implements Segment.Listener {
     }
 
     /** Whether every sealed segment is committed. */
-    boolean settled() {
+    public boolean settled() {
         return sealedSegments.isEmpty();
     }
 

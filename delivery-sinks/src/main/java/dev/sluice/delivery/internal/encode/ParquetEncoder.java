@@ -1,5 +1,6 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.encode;
 
+import dev.sluice.delivery.internal.buffer.Item;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ParquetConversion;
 import org.apache.avro.Schema;
@@ -25,13 +26,13 @@ import java.util.List;
  * {@link NoHadoopCodecFactory}. Every record is converted before anything is written, so a record that does not
  * fit the schema is rejected alone (to {@code format-conversion-failed}) and never corrupts the object.
  */
-final class ParquetEncoder implements ObjectEncoder {
+public final class ParquetEncoder implements ObjectEncoder {
 
     private final JsonToAvro converter;
     private final ParquetConversion conversion;
     private final CompressionCodecName codec;
 
-    ParquetEncoder(ParquetConversion conversion) {
+    public ParquetEncoder(ParquetConversion conversion) {
         Schema schema = JsonToAvro.checkSchema(conversion.schema());
         this.converter = new JsonToAvro(schema, conversion.caseInsensitive());
         this.conversion = conversion;

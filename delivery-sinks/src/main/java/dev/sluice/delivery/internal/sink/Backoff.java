@@ -1,4 +1,4 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.sink;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Design note: immutable, thread-safe.
  */
-final class Backoff {
+public final class Backoff {
 
     /** Firehose's documented jitter, as a fraction of the wait. */
     static final double JITTER = 0.15;
@@ -16,7 +16,7 @@ final class Backoff {
     private final long initialNanos;
     private final long maxNanos;
 
-    Backoff(long initialNanos, long maxNanos) {
+    public Backoff(long initialNanos, long maxNanos) {
         this.initialNanos = initialNanos;
         this.maxNanos = maxNanos;
     }
@@ -27,7 +27,7 @@ final class Backoff {
      * @param attempt at least 1
      * @return nanoseconds, jittered
      */
-    long delayNanos(int attempt) {
+    public long delayNanos(int attempt) {
         int shift = Math.min(attempt - 1, 40);
         long base = initialNanos;
         for (int i = 0; i < shift && base < maxNanos; i++) {

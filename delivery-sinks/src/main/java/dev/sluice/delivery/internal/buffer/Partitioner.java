@@ -1,5 +1,7 @@
-package dev.sluice.delivery.internal;
+package dev.sluice.delivery.internal.buffer;
 
+import dev.sluice.delivery.internal.sink.ObjectNames;
+import dev.sluice.delivery.internal.sink.PrefixTemplate;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;
 
@@ -15,10 +17,10 @@ import java.util.Map;
  * {@link DeliveryException} ({@link ErrorCode#PARTITION_KEY_MISSING}), and {@link #check} rejects a new partition
  * whose evaluated prefix would be unsafe ({@link ErrorCode#INVALID_PREFIX}) before anything is buffered for it.
  */
-final class Partitioner {
+public final class Partitioner {
 
     /** Partition key that carries the event time from the processing chain to the prefix. */
-    static final String EVENT_TIME_KEY = "sluice.eventTime";
+    public static final String EVENT_TIME_KEY = "sluice.eventTime";
 
     /** A record's partition: key values, the event-time prefix (or empty) and the event time (or null). */
     record Partition(List<String> values, String timePrefix, Instant eventTime) {
