@@ -29,7 +29,7 @@ public final class Buffer {
 
     final Id id;
     final List<Item> items = new ArrayList<>();
-    final long openedTick;
+    long openedTick;
     long epoch;
     final Map<String, String> keys;
     final Instant eventTime;
@@ -42,6 +42,11 @@ public final class Buffer {
         this.epoch = epoch;
         this.keys = keys;
         this.eventTime = eventTime;
+    }
+
+    /** Restarts the buffer's interval after a failed seal, so sealing is tried again one interval later. */
+    void reopen(long now) {
+        openedTick = now;
     }
 
     void add(Item item, long itemEpoch) {

@@ -54,6 +54,10 @@ public final class Coordinator {
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private static final PrefixTemplate FALLBACK_ERROR_PREFIX = PrefixTemplate.errorPrefix("errorOutputPrefix", "");
+    private static final PrefixTemplate FALLBACK_BACKUP_PREFIX = PrefixTemplate.backupPrefix("");
+    /** At most one retry warning per this much ticker time, per delivery stream. */
+    static final long RETRY_WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Settings settings;
     private final Dispatcher dispatcher;
@@ -76,6 +80,9 @@ public final class Coordinator {
     /** Budget bytes of records that became final, returned to the budget once per loop turn. */
     private long releasable;
     private long retrySequence;
+    /** Keys of objects whose last attempt failed, for the retry warnings. */
+    private final java.util.Set<String> failingObjects = new java.util.HashSet<>();
+    private long lastRetryWarnTick;
     private volatile boolean stopping;
 
     public final AtomicLong delivered = new AtomicLong();
@@ -342,6 +349,28 @@ public final class Coordinator {
         if (buffer.items.isEmpty()) {
             return;
         }
+        try {
+            dispatchSealed(buffer);
+        } catch (RuntimeException e) {
+            // Whatever naming or job set-up throws, the sealed records must not vanish with the buffer: data goes to
+            // the error output, error-output and backup items are buffered again and retried an interval later.
+            LOG.error("delivery stream {}: sealing a {} buffer of {} records failed", settings.name(),
+                    buffer.id.kind(), buffer.items.size(), e);
+            if (buffer.id.kind() == Buffer.Kind.DATA) {
+                for (Item item : buffer.items) {
+                    toError(item, ErrorEnvelopes.PROCESSING_FAILED, 1, ErrorCode.INTERNAL_FAILURE.code(),
+                            e.toString(), buffer.epoch, buffer.id.values());
+                }
+                sealErrorsIfWaited();
+            } else {
+                buffer.reopen(settings.ticker().read());
+                open.put(buffer.id, buffer);
+            }
+        }
+    }
+
+    /** Names the sealed buffer's object and hands it to a delivery thread. */
+    private void dispatchSealed(Buffer buffer) {
         Segment segment = buffer.id.segment();
         Instant time = buffer.eventTime != null ? buffer.eventTime : buffer.oldestArrival;
         PrefixTemplate template;
@@ -390,7 +419,13 @@ public final class Coordinator {
                 sealErrorsIfWaited();
                 return;
             }
-            throw e;
+            // Error-output and backup prefixes are checked at build(), so this is a bug or a time that cannot be
+            // formatted; the records still need a home, so they go under the default prefix rather than nowhere.
+            LOG.error("delivery stream {}: {} prefix failed ({}); writing {} records under the default prefix",
+                    settings.name(), buffer.id.kind() == Buffer.Kind.ERROR ? "error-output" : "backup",
+                    e.getMessage(), buffer.items.size());
+            template = buffer.id.kind() == Buffer.Kind.ERROR ? FALLBACK_ERROR_PREFIX : FALLBACK_BACKUP_PREFIX;
+            prefix = template.evaluate(buffer.keys, time, errorType, random);
         }
         Instant nameTime = segment != null ? segment.firstArrival : buffer.oldestArrival;
         String name = ObjectNames.name(settings.name(), settings.version(), nameTime, id,
@@ -456,6 +491,10 @@ public final class Coordinator {
                 meters.backupBytes.increment(bytes);
                 backedUp.addAndGet(job.items.size());
         }
+        if (job.attempts > 1 && failingObjects.remove(job.key)) {
+            LOG.info("delivery stream {}: object {} written after {} attempts; {} objects still failing",
+                    settings.name(), job.key, job.attempts, failingObjects.size());
+        }
         if (result == SinkResult.ALREADY_EXISTS) {
             LOG.info("delivery stream {}: object {} already existed; counted once", settings.name(), job.key);
         }
@@ -491,15 +530,15 @@ public final class Coordinator {
             meters.deliverySuccess.record(0);
         }
         if (job.kind != Buffer.Kind.DATA) {
-            LOG.warn("delivery stream {}: {} object {} failed (attempt {}), retrying: {}", settings.name(),
-                    job.kind == Buffer.Kind.ERROR ? "error-output" : "backup", job.key, job.attempts, message);
+            warnRetry(job, now, message, "for as long as it takes (error output and backup are never dropped)");
             schedule(job, now + backoff.delayNanos(job.attempts));
             return;
         }
         long delay = backoff.delayNanos(job.attempts);
         if (code.isRetryable() && now + delay - job.firstAttemptTick <= retryDurationNanos) {
-            LOG.debug("delivery stream {}: object {} failed (attempt {}), retrying: {}", settings.name(), job.key,
-                    job.attempts, message);
+            long left = retryDurationNanos - (now - job.firstAttemptTick);
+            warnRetry(job, now, message, "for up to " + java.time.Duration.ofNanos(left).withNanos(0)
+                    + " more, then its records go to the error output");
             schedule(job, now + delay);
             return;
         }
@@ -513,12 +552,28 @@ public final class Coordinator {
                         rejected.errorMessage(), job.epoch, job.values);
             }
         }
+        failingObjects.remove(job.key);
         List<Item> undelivered = encoded != null ? encoded.written() : job.items;
         for (Item item : undelivered) {
             toError(item, job.sink.errorOutputType(), job.attempts, code.code(), message, job.epoch, job.values);
         }
         jobDone(job);
         sealErrorsIfWaited();
+    }
+
+    /**
+     * A sink outage must be visible: WARN on an object's first failure, then at most one WARN per
+     * {@link #RETRY_WARN_INTERVAL_NANOS} while objects keep failing, each naming the object, the cause and what
+     * happens next; {@link #committed} logs INFO when a retried object gets through.
+     */
+    private void warnRetry(ObjectJob job, long now, String cause, String plan) {
+        failingObjects.add(job.key);
+        if (job.attempts == 1 || now - lastRetryWarnTick >= RETRY_WARN_INTERVAL_NANOS) {
+            lastRetryWarnTick = now;
+            LOG.warn("delivery stream {}: {} object {} failed (attempt {}; {} objects failing now), retrying {}: {}",
+                    settings.name(), job.kind.name().toLowerCase(java.util.Locale.ROOT), job.key, job.attempts,
+                    failingObjects.size(), plan, cause);
+        }
     }
 
     private void schedule(ObjectJob job, long due) {

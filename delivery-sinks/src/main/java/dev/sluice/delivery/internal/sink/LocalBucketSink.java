@@ -57,6 +57,7 @@ public final class LocalBucketSink implements Sink {
         Path directory = target.getParent();
         Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
+            refuseLinks(key, target);
             Files.createDirectories(directory);
             if (object.createIfAbsent() && Files.exists(target)) {
                 return SinkResult.ALREADY_EXISTS;
@@ -92,6 +93,26 @@ public final class LocalBucketSink implements Sink {
                 Files.deleteIfExists(temp);
             } catch (IOException ignored) {
                 // The temporary name is hidden and unique; a leftover is harmless and the write's outcome stands.
+            }
+        }
+    }
+
+    /**
+     * Refuses a key whose path below the root passes through a symbolic link (a directory or the object itself),
+     * before anything is created: a link could point anywhere, and the bucket root is the only place this sink may
+     * write. The root itself may be a link; that is the user's choice of where the bucket lives.
+     */
+    private void refuseLinks(String key, Path target) {
+        Path current = root;
+        for (Path segment : root.relativize(target)) {
+            current = current.resolve(segment);
+            if (Files.isSymbolicLink(current)) {
+                throw new DeliveryException(ErrorCode.INVALID_PREFIX, "object key '" + key + "' passes through the"
+                        + " symbolic link " + current + " in the bucket " + root + "; refusing to write outside the"
+                        + " bucket root");
+            }
+            if (!Files.exists(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return;
             }
         }
     }

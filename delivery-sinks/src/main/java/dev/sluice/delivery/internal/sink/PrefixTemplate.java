@@ -92,7 +92,26 @@ public final class PrefixTemplate {
             parts.add(new Timestamp(formatter("prefix", DEFAULT_TIMESTAMP_PATTERN)));
             template = new PrefixTemplate(prefix, parts);
         }
-        return template;
+        return template.checkedAsConfigured("prefix");
+    }
+
+    /**
+     * Refuses, at configuration time, a prefix whose fixed text alone makes every key unsafe (an absolute path,
+     * {@code ..}, an empty segment): it is evaluated with a placeholder for every key and expression. Values that
+     * records supply are still checked per record.
+     */
+    private PrefixTemplate checkedAsConfigured(String what) {
+        Map<String, String> placeholders = new java.util.HashMap<>();
+        for (String key : partitionKeys) {
+            placeholders.put(key, "x");
+        }
+        try {
+            checkSafe(evaluate(placeholders, Instant.EPOCH, "processing-failed", () -> "r"));
+        } catch (DeliveryException e) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, what + " '" + source + "' cannot make a safe"
+                    + " relative object key: " + e.getMessage(), e);
+        }
+        return this;
     }
 
     /**
@@ -132,7 +151,7 @@ public final class PrefixTemplate {
             throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, what + " must not use partition keys (records that fail have"
                     + " none) but was '" + prefix + "'");
         }
-        return new PrefixTemplate(prefix, parts);
+        return new PrefixTemplate(prefix, parts).checkedAsConfigured(what);
     }
 
     /**
