@@ -203,16 +203,18 @@ public final class DeliveryStream implements AutoCloseable {
     }
 
     /**
-     * Stops accepting records, delivers what is buffered, waits up to {@code timeout} for it to be final, then
-     * stops the threads and closes the sinks. Records still pending at the deadline are abandoned and logged (their
-     * count stays visible in {@link #stats()}). Idempotent; afterwards puts throw {@link ErrorCode#STREAM_CLOSED}.
+     * Stops the source (if any), stops accepting records, delivers what is buffered, waits for it to be final, then
+     * stops the threads and closes the sinks, all within {@code timeout} of real time. Records still pending at the
+     * deadline are abandoned and logged (their count stays visible in {@link #stats()}). Idempotent; afterwards
+     * puts throw {@link ErrorCode#STREAM_CLOSED}.
      *
      * @param timeout how long to drain; not negative
      */
     public void close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        long deadline = System.nanoTime() + timeout.toNanos();
         source.ifPresent(s -> s.close(timeout));
-        core.close(timeout);
+        core.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     private void checkDirectPut() {

@@ -106,4 +106,34 @@ class StreamSourceTest {
             assertTrue(e.getMessage().startsWith("stream 'missing' cannot be read"), e.getMessage());
         }
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void sourceStreamDeletedWhileRead_flushReportsSourceFailed_andEarlierRecordsAreDelivered() throws Exception {
+        Path bucket = work.resolve("bucket");
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 2);
+            put(engine, 0, 200);
+            try (DeliveryStream stream = start(engine, bucket)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 200);
+                engine.deleteStream("src");
+                // The reader notices the deletion on its next poll; until then a flush succeeds.
+                java.util.concurrent.atomic.AtomicReference<DeliveryException> failure =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    try {
+                        stream.flush(Duration.ofSeconds(10));
+                        return false;
+                    } catch (DeliveryException e) {
+                        failure.set(e);
+                        return true;
+                    }
+                });
+                assertEquals(ErrorCode.SOURCE_FAILED, failure.get().errorCode(), failure.get().toString());
+                assertTrue(failure.get().getMessage().contains("stream src"), failure.get().getMessage());
+                assertEquals(200, stream.stats().deliveredRecords());
+            }
+        }
+        assertEquals(200, delivered(bucket).size());
+    }
 }
