@@ -360,9 +360,7 @@ public final class DeliveryCore {
      * @return a snapshot
      */
     public DeliveryStats stats() {
-        return new DeliveryStats(incomingRecords.sum(), incomingBytes.sum(), coordinator.delivered.get(),
-                coordinator.dropped.get(), coordinator.errorOutput.get(), coordinator.deliveredObjects.get(),
-                coordinator.errorObjects.get(), coordinator.backedUp.get(), coordinator.released.get());
+        return coordinator.stats(incomingRecords.sum(), incomingBytes.sum());
     }
 
     /**

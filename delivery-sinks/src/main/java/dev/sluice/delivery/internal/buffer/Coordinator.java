@@ -4,12 +4,13 @@ import dev.sluice.delivery.internal.DeliveryMeters;
 import dev.sluice.delivery.internal.Settings;
 import dev.sluice.delivery.internal.encode.ObjectEncoder;
 import dev.sluice.delivery.internal.encode.ParquetEncoder;
-import dev.sluice.delivery.internal.sink.Backoff;
+import dev.sluice.delivery.internal.sink.ObjectWrites;
 import dev.sluice.delivery.internal.sink.ObjectJob;
 import dev.sluice.delivery.internal.sink.ObjectNames;
 import dev.sluice.delivery.internal.sink.PrefixTemplate;
 import dev.sluice.delivery.internal.source.SourcePartition;
 import dev.sluice.delivery.DeliveryException;
+import dev.sluice.delivery.DeliveryStats;
 import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
@@ -24,30 +25,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The delivery loop: buffers per partition, sealing by size, interval, pressure and flush, dispatch of objects to
- * the delivery threads, retries, error output, and the bookkeeping that puts every record in exactly one final
- * state.
+ * The delivery loop: routing of processed records to per-partition buffers and exactly-once segments, sealing by
+ * size, interval, memory pressure and flush, naming each sealed buffer's object, the outcomes of its writes, source
+ * partitions given up or drained, and the loop itself. Two parts live beside it: {@link RecordLedger} (where every
+ * record ended up) and {@link ObjectWrites} (dispatch and retry on the delivery threads).
  *
  * <p>Design note: everything here runs on one thread, {@code sluice-delivery-<stream>-0}; other threads talk to it
  * only through {@link #post}. That single-writer rule is what keeps the accounting simple: an item becomes final
- * exactly once, in {@link #itemFinal}, and a record when its last item does. Time-based work (intervals, retry
- * backoff, put deadlines) reads the injected ticker; while anything is timed the loop re-reads it at least every
- * {@link #TICK_NANOS} of real time, so a manual clock drives it in tests.
+ * exactly once, in {@link RecordLedger#itemFinal}, and a record when its last item does. Time-based work
+ * (intervals, retry back-off, put deadlines) reads the injected ticker; while anything is timed the loop re-reads it
+ * at least every {@link #TICK_NANOS} of real time, so a manual clock drives it in tests.
  *
  * <p>Flush: see {@link FlushEpochs}. A flush marker seals every open buffer; error envelopes of items that fail
  * later keep their object's epoch and are sealed as soon as a flush waits for them.
  *
- * <p>Failures: a destination write that fails is retried with {@link Backoff} until the retry duration, then its
- * records go to the error output as envelopes; error-output and backup writes are retried for ever (Firehose
- * blocks the same way), so a record is never dropped silently. Anything thrown by sink code is caught and treated
- * as a failed attempt.
+ * <p>Failures: a destination write that fails is retried until the retry duration, then its records go to the error
+ * output as envelopes; error-output and backup writes are retried for ever (Firehose blocks the same way), so a
+ * record is never dropped silently. Anything thrown by sink code is caught and treated as a failed attempt; anything
+ * thrown while sealing keeps the records (error output for data, the buffer kept for the others).
  */
 public final class Coordinator {
 
@@ -56,65 +57,50 @@ public final class Coordinator {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final PrefixTemplate FALLBACK_ERROR_PREFIX = PrefixTemplate.errorPrefix("errorOutputPrefix", "");
     private static final PrefixTemplate FALLBACK_BACKUP_PREFIX = PrefixTemplate.backupPrefix("");
-    /** At most one retry warning per this much ticker time, per delivery stream. */
-    static final long RETRY_WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Settings settings;
-    private final Dispatcher dispatcher;
     private final DeliveryMeters meters;
     private final MemoryBudget budget;
     private final ObjectEncoder dataEncoder;
     private final ObjectEncoder errorEncoder;
     private final ObjectEncoder backupEncoder;
-    private final Backoff backoff;
     private final Partitioner partitioner;
     private final Segments segments;
     private final long intervalNanos;
-    private final long retryDurationNanos;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Buffer.Id, Buffer> open = new LinkedHashMap<>();
-    private final PriorityQueue<Retry> retries = new PriorityQueue<>();
     private final FlushEpochs epochs = new FlushEpochs();
     private final Thread thread;
     private int dataPartitions;
-    /** Budget bytes of records that became final, returned to the budget once per loop turn. */
-    private long releasable;
-    private long retrySequence;
-    /** Keys of objects whose last attempt failed, for the retry warnings. */
-    private final java.util.Set<String> failingObjects = new java.util.HashSet<>();
-    private long lastRetryWarnTick;
     private volatile boolean stopping;
 
-    public final AtomicLong delivered = new AtomicLong();
-    public final AtomicLong dropped = new AtomicLong();
-    public final AtomicLong errorOutput = new AtomicLong();
-    public final AtomicLong deliveredObjects = new AtomicLong();
-    public final AtomicLong errorObjects = new AtomicLong();
-    public final AtomicLong backedUp = new AtomicLong();
-    public final AtomicLong released = new AtomicLong();
+    private final RecordLedger ledger = new RecordLedger();
+    private final ObjectWrites writes;
     /** Drains waiting for their partitions' sealed segments to be committed. */
     private final List<Drain> drains = new ArrayList<>();
 
     private record Drain(List<SourcePartition> partitions, CompletableFuture<Void> done) {
     }
 
-    /** Runs an object job on a delivery thread. */
-    public interface Dispatcher {
-        void dispatch(Runnable task);
-    }
-
-    private record Retry(long due, long order, ObjectJob job) implements Comparable<Retry> {
-        @Override
-        public int compareTo(Retry o) {
-            int c = Long.compare(due - o.due, 0);
-            return c != 0 ? c : Long.compare(order, o.order);
-        }
-    }
-
-    public Coordinator(Settings settings, Dispatcher dispatcher, DeliveryMeters meters, MemoryBudget budget,
+    /**
+     * Creates the loop; {@link #start} starts its thread.
+     *
+     * @param deliveryThreads runs object writes
+     */
+    public Coordinator(Settings settings, Executor deliveryThreads, DeliveryMeters meters, MemoryBudget budget,
                 ObjectEncoder dataEncoder, ObjectEncoder errorEncoder, ObjectEncoder backupEncoder) {
         this.settings = settings;
-        this.dispatcher = dispatcher;
+        this.writes = new ObjectWrites(settings.name(), deliveryThreads, new ObjectWrites.Outcomes() {
+            @Override
+            public void committed(ObjectJob job, SinkResult result) {
+                post(() -> Coordinator.this.committed(job, result));
+            }
+
+            @Override
+            public void failed(ObjectJob job, Throwable cause) {
+                post(() -> Coordinator.this.failed(job, cause));
+            }
+        }, settings.retryBackoff(), settings.retryDuration());
         this.meters = meters;
         this.budget = budget;
         this.dataEncoder = dataEncoder;
@@ -122,11 +108,16 @@ public final class Coordinator {
         this.backupEncoder = backupEncoder;
         this.segments = new Segments(settings.bufferSizeBytes());
         this.partitioner = new Partitioner(settings.prefix(), settings.eventTime().isPresent());
-        this.backoff = new Backoff(settings.retryBackoff().toNanos(), TimeUnit.MINUTES.toNanos(2));
         this.intervalNanos = settings.bufferInterval().toNanos();
-        this.retryDurationNanos = settings.retryDuration().toNanos();
         this.thread = new Thread(this::loop, "sluice-delivery-" + settings.name() + "-0");
         this.thread.setDaemon(true);
+    }
+
+    /** The record counters, readable from any thread. */
+    public DeliveryStats stats(long incomingRecords, long incomingBytes) {
+        return new DeliveryStats(incomingRecords, incomingBytes, ledger.delivered.get(), ledger.dropped.get(),
+                ledger.errorOutput.get(), ledger.deliveredObjects.get(), ledger.errorObjects.get(),
+                ledger.backedUp.get(), ledger.released.get());
     }
 
     public void start() {
@@ -150,7 +141,7 @@ public final class Coordinator {
     public void accept(List<InputRecord> inputs, ProcessingResponse response, Segment.Listener listener) {
         if (listener instanceof SourcePartition partition && partition.released) {
             for (InputRecord input : inputs) {
-                discard(input);
+                ledger.discard(input);
             }
             return;
         }
@@ -193,7 +184,7 @@ public final class Coordinator {
                     owner.budgetBytes += data.length;
                     route(new Item(owner, data, ok.partitionKeys()));
                 } else if (result instanceof ProcessingResult.Dropped) {
-                    itemFinal(owner, Outcome.DROPPED);
+                    ledger.itemFinal(owner, RecordLedger.Outcome.DROPPED);
                 } else if (result instanceof ProcessingResult.ProcessingFailed failed) {
                     int attempts = failed.errorCode().isRetryable() ? settings.processingRetries() + 1 : 1;
                     toError(new Item(owner, owner.raw, Map.of()), ErrorEnvelopes.PROCESSING_FAILED, attempts,
@@ -435,32 +426,14 @@ public final class Coordinator {
                 segment != null, buffer.oldestArrival, sink, encoder, segment, buffer.id.values(),
                 settings.ticker().read());
         epochs.started(job.epoch);
-        job.firstAttemptTick = settings.ticker().read();
-        dispatch(job);
+        writes.submit(job, settings.ticker().read());
     }
 
-    // ----- writing (delivery threads) and outcomes (coordinator)
-
-    private void dispatch(ObjectJob job) {
-        job.attempts++;
-        dispatcher.dispatch(() -> attempt(job));
-    }
-
-    /** Runs on a delivery thread. */
-    private void attempt(ObjectJob job) {
-        try {
-            SinkObject object = job.encode();
-            SinkResult result = object == null ? SinkResult.CREATED : job.sink.write(object);
-            post(() -> committed(job, result == null ? SinkResult.CREATED : result));
-        } catch (Throwable t) {
-            post(() -> failed(job, t));
-        }
-    }
+    // ----- outcomes of writes (coordinator thread; attempts run in ObjectWrites on the delivery threads)
 
     private void committed(ObjectJob job, SinkResult result) {
         ObjectEncoder.Encoded encoded = job.encoded;
         long bytes = encoded.bytes().remaining();
-        Instant now = settings.clock().instant();
         switch (job.kind) {
             case DATA:
                 countConversions(job);
@@ -473,33 +446,29 @@ public final class Coordinator {
                     meters.deliveryObjects.increment();
                     meters.deliveryBytes.increment(bytes);
                     meters.deliveryRecords.increment(encoded.written().size());
-                    deliveredObjects.incrementAndGet();
+                    ledger.deliveredObjects.incrementAndGet();
                 }
                 for (Item item : encoded.written()) {
-                    itemFinal(item.input, Outcome.DELIVERED);
+                    ledger.itemFinal(item.input, RecordLedger.Outcome.DELIVERED);
                 }
                 break;
             case ERROR:
-                errorObjects.incrementAndGet();
+                ledger.errorObjects.incrementAndGet();
                 for (Item item : job.items) {
-                    itemFinal(item.input, Outcome.ERROR_OUTPUT);
+                    ledger.itemFinal(item.input, RecordLedger.Outcome.ERROR_OUTPUT);
                 }
                 break;
             default:
                 meters.backupSuccess.record(1);
                 meters.backupRecords.increment(job.items.size());
                 meters.backupBytes.increment(bytes);
-                backedUp.addAndGet(job.items.size());
+                ledger.backedUp.addAndGet(job.items.size());
         }
-        if (job.attempts > 1 && failingObjects.remove(job.key)) {
-            LOG.info("delivery stream {}: object {} written after {} attempts; {} objects still failing",
-                    settings.name(), job.key, job.attempts, failingObjects.size());
-        }
+        writes.succeeded(job);
         if (result == SinkResult.ALREADY_EXISTS) {
             LOG.info("delivery stream {}: object {} already existed; counted once", settings.name(), job.key);
         }
-        LOG.debug("delivery stream {}: committed {} at {}", settings.name(), job.key, now);
-        jobDone(job);
+        epochs.finished(job.epoch);
         sealErrorsIfWaited();
     }
 
@@ -521,29 +490,14 @@ public final class Coordinator {
     }
 
     private void failed(ObjectJob job, Throwable t) {
-        ErrorCode code = t instanceof DeliveryException e ? e.errorCode() : ErrorCode.SINK_FAILED;
-        String message = t instanceof DeliveryException ? t.getMessage() : t.toString();
-        long now = settings.ticker().read();
         if (job.kind == Buffer.Kind.BACKUP) {
             meters.backupSuccess.record(0);
         } else if (job.kind == Buffer.Kind.DATA) {
             meters.deliverySuccess.record(0);
         }
-        if (job.kind != Buffer.Kind.DATA) {
-            warnRetry(job, now, message, "for as long as it takes (error output and backup are never dropped)");
-            schedule(job, now + backoff.delayNanos(job.attempts));
+        if (writes.retry(job, t, settings.ticker().read())) {
             return;
         }
-        long delay = backoff.delayNanos(job.attempts);
-        if (code.isRetryable() && now + delay - job.firstAttemptTick <= retryDurationNanos) {
-            long left = retryDurationNanos - (now - job.firstAttemptTick);
-            warnRetry(job, now, message, "for up to " + java.time.Duration.ofNanos(left).withNanos(0)
-                    + " more, then its records go to the error output");
-            schedule(job, now + delay);
-            return;
-        }
-        LOG.warn("delivery stream {}: object {} failed after {} attempts; {} records go to the error output: {}",
-                settings.name(), job.key, job.attempts, job.items.size(), message);
         ObjectEncoder.Encoded encoded = job.encoded;
         if (encoded != null) {
             countConversions(job);
@@ -552,64 +506,13 @@ public final class Coordinator {
                         rejected.errorMessage(), job.epoch, job.values);
             }
         }
-        failingObjects.remove(job.key);
-        List<Item> undelivered = encoded != null ? encoded.written() : job.items;
-        for (Item item : undelivered) {
-            toError(item, job.sink.errorOutputType(), job.attempts, code.code(), message, job.epoch, job.values);
+        String code = ObjectWrites.errorCode(t).code();
+        String message = ObjectWrites.message(t);
+        for (Item item : encoded != null ? encoded.written() : job.items) {
+            toError(item, job.sink.errorOutputType(), job.attempts, code, message, job.epoch, job.values);
         }
-        jobDone(job);
-        sealErrorsIfWaited();
-    }
-
-    /**
-     * A sink outage must be visible: WARN on an object's first failure, then at most one WARN per
-     * {@link #RETRY_WARN_INTERVAL_NANOS} while objects keep failing, each naming the object, the cause and what
-     * happens next; {@link #committed} logs INFO when a retried object gets through.
-     */
-    private void warnRetry(ObjectJob job, long now, String cause, String plan) {
-        failingObjects.add(job.key);
-        if (job.attempts == 1 || now - lastRetryWarnTick >= RETRY_WARN_INTERVAL_NANOS) {
-            lastRetryWarnTick = now;
-            LOG.warn("delivery stream {}: {} object {} failed (attempt {}; {} objects failing now), retrying {}: {}",
-                    settings.name(), job.kind.name().toLowerCase(java.util.Locale.ROOT), job.key, job.attempts,
-                    failingObjects.size(), plan, cause);
-        }
-    }
-
-    private void schedule(ObjectJob job, long due) {
-        retries.add(new Retry(due, retrySequence++, job));
-    }
-
-    private void jobDone(ObjectJob job) {
         epochs.finished(job.epoch);
-    }
-
-    enum Outcome { DELIVERED, DROPPED, ERROR_OUTPUT }
-
-    private void itemFinal(InputRecord input, Outcome outcome) {
-        if (input.discarded) {
-            return;
-        }
-        if (outcome == Outcome.ERROR_OUTPUT) {
-            input.anyFailed = true;
-        } else if (outcome == Outcome.DELIVERED) {
-            input.anyDelivered = true;
-        }
-        if (--input.remaining > 0) {
-            return;
-        }
-        if (input.anyFailed) {
-            errorOutput.incrementAndGet();
-        } else if (input.anyDelivered) {
-            delivered.incrementAndGet();
-        } else {
-            dropped.incrementAndGet();
-        }
-        releasable += input.budgetBytes;
-        Segment segment = input.segment;
-        if (segment != null && --segment.pendingInputs == 0 && segment.sealed) {
-            segment.listener.committed(segment);
-        }
+        sealErrorsIfWaited();
     }
 
     // ----- source partitions
@@ -632,20 +535,10 @@ public final class Coordinator {
                 meters.partitionCount.set(dataPartitions);
             }
             for (Item item : buffer.items) {
-                discard(item.input);
+                ledger.discard(item.input);
             }
         }
         checkDrains();
-    }
-
-    private void discard(InputRecord input) {
-        if (input.discarded) {
-            return;
-        }
-        input.discarded = true;
-        input.remaining = 0;
-        releasable += input.budgetBytes;
-        released.incrementAndGet();
     }
 
     /** Seals the partitions' open segments (not those being rebuilt) and completes {@code done} once committed. */
@@ -708,7 +601,7 @@ public final class Coordinator {
     private void loop() {
         try {
             while (true) {
-                boolean timed = !open.isEmpty() || !retries.isEmpty();
+                boolean timed = !open.isEmpty() || writes.hasRetries();
                 Runnable event = events.poll(timed ? TICK_NANOS : IDLE_NANOS, TimeUnit.NANOSECONDS);
                 int handled = 0;
                 while (event != null) {
@@ -718,13 +611,13 @@ public final class Coordinator {
                     }
                     event = events.poll();
                 }
+                long releasable = ledger.takeReleasable();
                 if (releasable > 0) {
                     budget.release(releasable);
-                    releasable = 0;
                 }
                 long now = settings.ticker().read();
                 checkIntervals(now);
-                checkRetries(now);
+                writes.runDue(now);
                 checkPressure();
                 completeWaiters();
                 checkDrains();
@@ -763,12 +656,6 @@ public final class Coordinator {
                     && (now - segment.openedTick >= intervalNanos || segment.bytes >= settings.bufferSizeBytes())) {
                 sealSegment(segment);
             }
-        }
-    }
-
-    private void checkRetries(long now) {
-        while (!retries.isEmpty() && now - retries.peek().due >= 0) {
-            dispatch(retries.poll().job);
         }
     }
 
