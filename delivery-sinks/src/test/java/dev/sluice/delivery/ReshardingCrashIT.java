@@ -9,16 +9,14 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static dev.sluice.delivery.TestData.duplicates;
 import static dev.sluice.delivery.TestData.files;
-import static dev.sluice.delivery.TestData.lines;
+import static dev.sluice.delivery.TestData.keyedRecordCounts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +30,6 @@ class ReshardingCrashIT {
 
     private static final int RECORDS = 15_000;
     private static final int KILLS = 3;
-    private static final Pattern RECORD = Pattern.compile("\"k\":(\\d+),\"n\":(\\d+)");
 
     @TempDir
     Path work;
@@ -78,28 +75,11 @@ class ReshardingCrashIT {
             last.destroyForcibly();
         }
 
-        Map<Integer, Integer> seen = new HashMap<>();
-        for (String file : files(bucket)) {
-            if (file.substring(file.lastIndexOf('/') + 1).startsWith(".")) {
-                continue; // a temporary file of a killed write: never visible as an object
-            }
-            Map<Integer, Integer> lastPerKey = new HashMap<>();
-            for (String line : lines(Files.readAllBytes(bucket.resolve(file)))) {
-                Matcher m = RECORD.matcher(line);
-                assertTrue(m.find(), line);
-                int key = Integer.parseInt(m.group(1));
-                int n = Integer.parseInt(m.group(2));
-                seen.merge(n, 1, Integer::sum);
-                Integer previous = lastPerKey.put(key, n);
-                assertTrue(previous == null || previous < n, "key " + key + " out of order in " + file);
-            }
-        }
-        List<Integer> duplicates = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
-                .sorted().limit(10).toList();
-        assertEquals(List.of(), duplicates, "duplicated records");
+        Map<String, Integer> seen = keyedRecordCounts(bucket);
+        assertEquals(List.of(), duplicates(seen), "duplicated records");
         List<Integer> missing = new ArrayList<>();
         for (int n = 0; n < RECORDS && missing.size() < 10; n++) {
-            if (!seen.containsKey(n)) {
+            if (!seen.containsKey(n % ReshardingCrashChild.KEYS + "/" + n)) {
                 missing.add(n);
             }
         }

@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -24,11 +22,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import static dev.sluice.delivery.TestData.files;
-import static dev.sluice.delivery.TestData.lines;
+import static dev.sluice.delivery.TestData.duplicates;
+import static dev.sluice.delivery.TestData.keyedRecordCounts;
 import static dev.sluice.delivery.TestData.utf8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class StreamSourceReshardingTest {
 
-    private static final Pattern RECORD = Pattern.compile("\"k\":(\\d+),\"n\":(\\d+)");
     private static final int KEYS = 40;
 
     @TempDir
@@ -193,24 +188,8 @@ class StreamSourceReshardingTest {
         DeliveryStats stats = stream.stats();
         assertEquals(expected, stats.incomingRecords(), "records read from the stream");
         assertEquals(expected, stats.deliveredRecords(), "records delivered");
-        Path bucket = work.resolve("bucket");
-        Map<String, Integer> seen = new HashMap<>();
-        for (String file : files(bucket)) {
-            Map<Integer, Integer> lastPerKey = new HashMap<>();
-            for (String line : lines(Files.readAllBytes(bucket.resolve(file)))) {
-                Matcher m = RECORD.matcher(line);
-                assertTrue(m.find(), line);
-                int key = Integer.parseInt(m.group(1));
-                int n = Integer.parseInt(m.group(2));
-                seen.merge(key + "/" + n, 1, Integer::sum);
-                Integer previous = lastPerKey.put(key, n);
-                assertTrue(previous == null || previous < n, "key " + key + " out of order in " + file + ": "
-                        + previous + " before " + n);
-            }
-        }
-        List<String> duplicates = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
-                .limit(10).toList();
-        assertEquals(List.of(), duplicates, "duplicated records");
+        Map<String, Integer> seen = keyedRecordCounts(work.resolve("bucket"));
+        assertEquals(List.of(), duplicates(seen), "duplicated records");
         assertEquals(expected, seen.size(), "distinct records in the bucket");
     }
 }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -60,6 +62,43 @@ final class TestData {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static final Pattern KEYED = Pattern.compile("\"k\":(\\d+),\"n\":(\\d+)");
+
+    /**
+     * Reads every visible object of a bucket of JSON lines {@code {"k":K,"n":N,...}}, checks that each key's records
+     * are in increasing {@code n} inside every object, and counts each record as {@code "K/N"}.
+     */
+    static Map<String, Integer> keyedRecordCounts(Path bucket) throws IOException {
+        Map<String, Integer> seen = new HashMap<>();
+        for (String file : files(bucket)) {
+            if (file.substring(file.lastIndexOf('/') + 1).startsWith(".")) {
+                continue; // a temporary file of a killed write: never visible as an object
+            }
+            Map<Integer, Integer> lastPerKey = new HashMap<>();
+            for (String line : lines(Files.readAllBytes(bucket.resolve(file)))) {
+                Matcher m = KEYED.matcher(line);
+                if (!m.find()) {
+                    throw new AssertionError("not a keyed record in " + file + ": " + line);
+                }
+                int key = Integer.parseInt(m.group(1));
+                int n = Integer.parseInt(m.group(2));
+                seen.merge(key + "/" + n, 1, Integer::sum);
+                Integer previous = lastPerKey.put(key, n);
+                if (previous != null && previous >= n) {
+                    throw new AssertionError("key " + key + " out of order in " + file + ": " + previous + " before "
+                            + n);
+                }
+            }
+        }
+        return seen;
+    }
+
+    /** The records counted more than once, at most ten. */
+    static List<String> duplicates(Map<String, Integer> counts) {
+        return counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().limit(10)
+                .toList();
     }
 
     private static final Pattern RAW_DATA = Pattern.compile("\"rawData\":\"([^\"]*)\"");

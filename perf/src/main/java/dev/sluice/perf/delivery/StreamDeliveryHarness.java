@@ -35,17 +35,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class StreamDeliveryHarness {
 
-    private static final String SCHEMA = """
-            {"type":"record","name":"Click","fields":[
-              {"name":"event_id","type":"string"},
-              {"name":"customer_id","type":"string"},
-              {"name":"event_type","type":"string"},
-              {"name":"level","type":"string"},
-              {"name":"page","type":"string"},
-              {"name":"amount","type":["null","double"],"default":null},
-              {"name":"event_time","type":"long"}
-            ]}""";
-
     private StreamDeliveryHarness() {
     }
 
@@ -89,7 +78,7 @@ public final class StreamDeliveryHarness {
             long start = System.nanoTime();
             try (DeliveryStream delivery = DeliveryStream.builder().name("harness").deliveryThreads(1)
                     .bufferingHints(new BufferingHints(BufferingHints.MAX_SIZE_BYTES, Duration.ofSeconds(60)))
-                    .outputFormat(OutputFormat.parquet(ParquetConversion.of(SCHEMA)))
+                    .outputFormat(OutputFormat.parquet(ParquetConversion.of(DeliveryBenchmark.SCHEMA)))
                     .sink(object -> {
                         bytes.addAndGet(object.content().remaining());
                         return SinkResult.CREATED;
