@@ -3,6 +3,7 @@ package dev.sluice.server.internal;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.StreamException;
+import dev.sluice.transform.TransformException;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +43,15 @@ final class ErrorTranslation {
                 case INVALID_ARGUMENT -> new ApiException(400, "InvalidArgumentException", delivery.getMessage(),
                         delivery);
                 default -> new ApiException(500, "ServiceUnavailableException", delivery.getMessage(), delivery);
+            };
+        }
+        if (t instanceof TransformException transform) {
+            return switch (transform.errorCode()) {
+                case INVALID_ARGUMENT -> new ApiException(400, "InvalidArgumentException", transform.getMessage(),
+                        transform);
+                case RUNNER_CLOSED -> new ApiException(400, "ResourceNotFoundException", transform.getMessage(),
+                        transform);
+                default -> new ApiException(500, "InternalFailureException", transform.getMessage(), transform);
             };
         }
         return new ApiException(500, "InternalFailureException", "internal failure: " + t, t);
