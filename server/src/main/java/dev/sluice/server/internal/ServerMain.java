@@ -40,6 +40,11 @@ public final class ServerMain {
                     case "--s3-endpoint" -> builder.s3Endpoint(java.net.URI.create(value(args, ++i, option)));
                     case "--region" -> builder.region(value(args, ++i, option));
                     case "--tls" -> builder.tls();
+                    case "--header-timeout-seconds" -> builder.requestHeaderTimeout(
+                            java.time.Duration.ofSeconds(Long.parseLong(value(args, ++i, option))));
+                    case "--idle-timeout-seconds" -> builder.idleTimeout(
+                            java.time.Duration.ofSeconds(Long.parseLong(value(args, ++i, option))));
+                    case "--max-connections" -> builder.maxConnections(Integer.parseInt(value(args, ++i, option)));
                     case "--help", "-h" -> {
                         usage(System.out);
                         return;
@@ -76,6 +81,7 @@ public final class ServerMain {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar sluice-server.jar [--host 127.0.0.1] [--port 4567 (0 = free)] [--data-dir DIR]"
                 + " [--buckets-dir DIR] [--s3-endpoint URL] [--access-key-id ID]... [--max-request-bytes N]"
-                + " [--region us-east-1] [--tls]");
+                + " [--region us-east-1] [--tls] [--header-timeout-seconds 20] [--idle-timeout-seconds 120]"
+                + " [--max-connections 4096]");
     }
 }
