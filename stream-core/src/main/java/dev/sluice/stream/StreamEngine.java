@@ -169,9 +169,13 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
-     * Kinesis UpdateShardCount with {@code UNIFORM_SCALING}: splits the widest open shards at their midpoints,
-     * or merges the adjacent pairs with the smallest combined range, until the stream has {@code targetShardCount}
-     * open shards.
+     * Kinesis UpdateShardCount with {@code UNIFORM_SCALING}: leaves {@code targetShardCount} open shards of equal
+     * size (hash key ranges within one key of each other, the layout of a stream created with that many shards),
+     * reached as Kinesis does through SplitShard and MergeShards steps, some of which may create temporary shards
+     * (for example 4 to 3 shards: merge, split, merge, split, merge). Every step closes its parents and records the
+     * lineage ({@code parentShardId}, {@code adjacentParentShardId}), so a consumer that reads parents before
+     * children reads every record once, in order per key. The quota check counts the most shards open at once
+     * during the steps.
      *
      * @param streamName       the stream
      * @param targetShardCount in [ceil(open / 2), 2 * open], where open is the current open shard count
