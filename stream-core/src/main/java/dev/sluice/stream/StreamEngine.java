@@ -550,8 +550,8 @@ public final class StreamEngine implements AutoCloseable {
      * <p>Thread-safety: not thread-safe; use from one thread.
      */
     public static final class Builder {
-        private Clock clock = Clock.systemUTC();
-        private Ticker ticker = Ticker.system();
+        private Clock clock;
+        private Ticker ticker;
         private Storage storage = Storage.inMemory();
         private ThrottleMode throttleMode = ThrottleMode.REJECT;
         private MeterRegistry meterRegistry;
@@ -579,7 +579,24 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Wall time: arrival timestamps, retention, {@code AT_TIMESTAMP}, iterator expiry. Default: system UTC.
+         * Gives the engine one time source for both wall time ({@link #clock}) and elapsed time ({@link #ticker}),
+         * such as a {@link dev.sluice.stream.testing.ManualClock}. The one way to put an engine on virtual time.
+         *
+         * @param time the clock and ticker
+         * @param <T>  a {@link Clock} that is also a {@link Ticker}
+         * @return this builder
+         */
+        public <T extends Clock & Ticker> Builder time(T time) {
+            Objects.requireNonNull(time, "time");
+            this.clock = time;
+            this.ticker = time;
+            return this;
+        }
+
+        /**
+         * Wall time: arrival timestamps, retention, {@code AT_TIMESTAMP}, iterator expiry. Default: system UTC. A
+         * clock that is also a {@link Ticker} (a {@link dev.sluice.stream.testing.ManualClock}) is the ticker too,
+         * unless {@link #ticker} sets another one: throttling never runs on the system ticker behind a manual clock.
          *
          * @param clock the clock
          * @return this builder
@@ -590,7 +607,9 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Elapsed time: throttling, block timeouts, latency. Default: {@link Ticker#system()}.
+         * Elapsed time: throttling, block timeouts, latency. Default: the {@link #clock} if it is a {@link Ticker},
+         * otherwise {@link Ticker#system()}. A ticker that is also a {@link Clock} is the wall clock too, unless
+         * {@link #clock} sets another one.
          *
          * @param ticker the ticker
          * @return this builder
@@ -730,6 +749,11 @@ public final class StreamEngine implements AutoCloseable {
             if (shardQuota < 1) {
                 throw new IllegalArgumentException("shardQuota must be >= 1 but was " + shardQuota);
             }
+            // One time source given through clock() or ticker() alone serves both (see their Javadoc).
+            Clock clock = this.clock != null ? this.clock
+                    : this.ticker instanceof Clock tickingClock ? tickingClock : Clock.systemUTC();
+            Ticker ticker = this.ticker != null ? this.ticker
+                    : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
             MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
