@@ -186,7 +186,7 @@ public final class StreamDemo {
             try {
                 result = engine.getRecords(iterator);
             } catch (StreamException e) {
-                if (e.code() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
+                if (e.errorCode() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
                     throw e;
                 }
                 LockSupport.parkNanos(Duration.ofMillis(200).toNanos());

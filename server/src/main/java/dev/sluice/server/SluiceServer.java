@@ -1,7 +1,9 @@
 package dev.sluice.server;
 
 import dev.sluice.server.internal.ServerRuntime;
+import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.StreamException;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -360,30 +362,30 @@ public final class SluiceServer implements AutoCloseable {
          * Validates the options. Does not bind: call {@link SluiceServer#start()}.
          *
          * @return the server, not yet started
-         * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the option, its range and the actual value
          */
         public SluiceServer build() {
             if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException("port must be in [0, 65535] but was " + port);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "port must be in [0, 65535] but was " + port);
             }
             if (maxRequestBytes < 1024 || maxRequestBytes > (1 << 30)) {
-                throw new IllegalArgumentException("maxRequestBytes must be in [1024, 1073741824] but was "
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "maxRequestBytes must be in [1024, 1073741824] but was "
                         + maxRequestBytes);
             }
             if (workerThreads < 1 || workerThreads > 256) {
-                throw new IllegalArgumentException("workerThreads must be in [1, 256] but was " + workerThreads);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "workerThreads must be in [1, 256] but was " + workerThreads);
             }
             if (engine != null && dataDirectory != null) {
-                throw new IllegalArgumentException("engine and dataDirectory are exclusive: the data directory is"
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and dataDirectory are exclusive: the data directory is"
                         + " the storage of an engine the server builds");
             }
             if (closeTimeout.isNegative()) {
-                throw new IllegalArgumentException("closeTimeout must be >= PT0S but was " + closeTimeout);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "closeTimeout must be >= PT0S but was " + closeTimeout);
             }
             requireIn("requestHeaderTimeout", requestHeaderTimeout, Duration.ofMillis(1), Duration.ofHours(1));
             requireIn("idleTimeout", idleTimeout, Duration.ofMillis(1), Duration.ofHours(24));
             if (maxConnections < 1 || maxConnections > 1_000_000) {
-                throw new IllegalArgumentException("maxConnections must be in [1, 1000000] but was " + maxConnections);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "maxConnections must be in [1, 1000000] but was " + maxConnections);
             }
             return new SluiceServer(new ServerRuntime(new ServerRuntime.Config(Optional.ofNullable(engine),
                     Optional.ofNullable(dataDirectory), Optional.ofNullable(bucketsDirectory),
@@ -394,7 +396,7 @@ public final class SluiceServer implements AutoCloseable {
 
         private static void requireIn(String field, Duration value, Duration min, Duration max) {
             if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "] but was " + value);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, field + " must be in [" + min + ", " + max + "] but was " + value);
             }
         }
     }

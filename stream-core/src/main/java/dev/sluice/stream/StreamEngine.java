@@ -727,7 +727,7 @@ public final class StreamEngine implements AutoCloseable {
          * Validates the options and starts the engine's threads.
          *
          * @return a running engine, with the streams durable storage kept from an earlier engine
-         * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the option, its range and the actual value
          * @throws StreamException          for durable storage: {@link ErrorCode#INVALID_ARGUMENT} naming the missing
          *                                  JVM flags or dependency (see {@link Storage.Durable}),
          *                                  {@link ErrorCode#RESOURCE_IN_USE} if another engine uses the directory,
@@ -735,19 +735,19 @@ public final class StreamEngine implements AutoCloseable {
          */
         public StreamEngine build() {
             if (writerThreads < 1 || writerThreads > 64) {
-                throw new IllegalArgumentException("writerThreads must be in [1, 64] but was " + writerThreads);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "writerThreads must be in [1, 64] but was " + writerThreads);
             }
             if (ringBufferSize < 64 || ringBufferSize > (1 << 24) || Integer.bitCount(ringBufferSize) != 1) {
-                throw new IllegalArgumentException("ringBufferSize must be a power of two in [64, 16777216] but was " + ringBufferSize);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "ringBufferSize must be a power of two in [64, 16777216] but was " + ringBufferSize);
             }
             if (blockTimeout.isNegative() || blockTimeout.isZero()) {
-                throw new IllegalArgumentException("blockTimeout must be > PT0S but was " + blockTimeout);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "blockTimeout must be > PT0S but was " + blockTimeout);
             }
             if (!region.matches("[a-z]{2}(-[a-z0-9]+)+")) {
-                throw new IllegalArgumentException("region must be an AWS region name such as us-east-1 but was '" + region + "'");
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "region must be an AWS region name such as us-east-1 but was '" + region + "'");
             }
             if (shardQuota < 1) {
-                throw new IllegalArgumentException("shardQuota must be >= 1 but was " + shardQuota);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "shardQuota must be >= 1 but was " + shardQuota);
             }
             // One time source given through clock() or ticker() alone serves both (see their Javadoc).
             Clock clock = this.clock != null ? this.clock

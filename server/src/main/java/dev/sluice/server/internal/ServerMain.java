@@ -1,6 +1,7 @@
 package dev.sluice.server.internal;
 
 import dev.sluice.server.SluiceServer;
+import dev.sluice.stream.SluiceException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ public final class ServerMain {
         long startNanos = System.nanoTime();
         SluiceServer.Builder builder = SluiceServer.builder().port(4567);
         java.util.Set<String> keys = new java.util.HashSet<>();
+        SluiceServer server;
         try {
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
@@ -53,13 +55,14 @@ public final class ServerMain {
                 }
             }
             builder.accessKeyIds(keys);
-        } catch (IllegalArgumentException e) {
+            server = builder.build();
+        } catch (IllegalArgumentException | SluiceException e) {
             System.err.println("error: " + e.getMessage() + " (args: " + Arrays.toString(args) + ")");
             usage(System.err);
             System.exit(2);
             return;
         }
-        SluiceServer server = builder.build().start();
+        server.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -1,10 +1,13 @@
 package dev.sluice.server.internal;
 
 import dev.sluice.delivery.DeliveryException;
+import dev.sluice.stream.SluiceException;
 import dev.sluice.stream.StreamException;
 import dev.sluice.transform.TransformException;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,6 +45,39 @@ class ErrorTranslationTest {
                 dev.sluice.transform.ErrorCode.INTERNAL_FAILURE, "x"));
         assertWire(503, "ServiceUnavailableException", new DeliveryException(
                 dev.sluice.delivery.ErrorCode.SERVICE_UNAVAILABLE, "x"));
+    }
+
+    @Test
+    void translate_everyCodeOfEveryModule_byItsStatus_400sKeepTheirAwsName() {
+        List<SluiceException> all = new ArrayList<>();
+        for (dev.sluice.stream.ErrorCode code : dev.sluice.stream.ErrorCode.values()) {
+            all.add(new StreamException(code, "m"));
+        }
+        for (dev.sluice.transform.ErrorCode code : dev.sluice.transform.ErrorCode.values()) {
+            all.add(new TransformException(code, "m"));
+        }
+        for (dev.sluice.delivery.ErrorCode code : dev.sluice.delivery.ErrorCode.values()) {
+            all.add(new DeliveryException(code, "m"));
+        }
+        for (SluiceException e : all) {
+            ApiException api = ErrorTranslation.translate(e);
+            assertEquals(e.errorCode().httpStatus(), api.status(), e::toString);
+            String expected = switch (api.status()) {
+                case 400 -> e.errorCode().code();
+                case 503 -> "ServiceUnavailableException";
+                default -> "InternalFailureException";
+            };
+            assertEquals(expected, api.type(), e::toString);
+        }
+    }
+
+    @Test
+    void translate_closedComponents_areResourceNotFound_inEveryModule() {
+        assertWire(400, "ResourceNotFoundException", new StreamException(dev.sluice.stream.ErrorCode.ENGINE_CLOSED, "x"));
+        assertWire(400, "ResourceNotFoundException", new TransformException(
+                dev.sluice.transform.ErrorCode.RUNNER_CLOSED, "x"));
+        assertWire(400, "ResourceNotFoundException", new DeliveryException(
+                dev.sluice.delivery.ErrorCode.STREAM_CLOSED, "x"));
     }
 
     @Test
