@@ -51,10 +51,9 @@ final class MetadataQuery {
         }
         Map<String, String> queries = new LinkedHashMap<>();
         for (String field : fields) {
-            int colon = topLevelColon(field);
-            String keyText = (colon < 0 ? field : field.substring(0, colon)).strip();
-            String key = key(query, keyText);
-            String value = colon < 0 ? ".[" + quote(key) + "]" : field.substring(colon + 1).strip();
+            KeySpan span = keySpan(field);
+            String key = key(query, field.substring(span.start(), span.end()));
+            String value = span.colon() < 0 ? ".[" + quote(key) + "]" : field.substring(span.colon() + 1).strip();
             if (queries.containsKey(key)) {
                 throw invalid(query, "defines partition key '" + key + "' twice");
             }
@@ -124,19 +123,30 @@ final class MetadataQuery {
         throw notValidJq(query, query.substring(start));
     }
 
-    /** The index of the colon ending a field's key, or -1 for the shorthand {@code {name}}. */
-    private static int topLevelColon(String field) {
+    /**
+     * Where a field's key is (comments and spaces around it excluded) and the colon after it.
+     *
+     * @param start first character of the key
+     * @param end   just after the key
+     * @param colon index of the colon, or -1 for the shorthand {@code {name}}
+     */
+    private record KeySpan(int start, int end, int colon) {
+    }
+
+    private static KeySpan keySpan(String field) {
         Scan scan = new Scan(field);
-        int i = scan.skipSpaceAndComments(0);
-        if (i < field.length() && field.charAt(i) == '"') {
-            i = scan.skipString(i);
+        int start = scan.skipSpaceAndComments(0);
+        int end = start;
+        if (end < field.length() && field.charAt(end) == '"') {
+            end = scan.skipString(end);
         } else {
-            while (i < field.length() && field.charAt(i) != ':' && field.charAt(i) != '"' && field.charAt(i) != '#') {
-                i++;
+            while (end < field.length() && ":\"#".indexOf(field.charAt(end)) < 0) {
+                end++;
             }
         }
-        i = scan.skipSpaceAndComments(i);
-        return i < field.length() && field.charAt(i) == ':' ? i : -1;
+        int after = scan.skipSpaceAndComments(end);
+        int colon = after < field.length() && field.charAt(after) == ':' ? after : -1;
+        return new KeySpan(start, start + field.substring(start, end).stripTrailing().length(), colon);
     }
 
     private static String key(String query, String keyText) {
@@ -181,8 +191,8 @@ final class MetadataQuery {
 
     /** For a query whose brackets or strings do not match: JQ's error, and the key of the field where it is. */
     private static TransformException notValidJq(String query, String field) {
-        int colon = topLevelColon(field);
-        String where = colon < 0 ? "" : " in the query of key '" + field.substring(0, colon).strip() + "'";
+        KeySpan span = keySpan(field);
+        String where = span.colon() < 0 ? "" : " in the query of key '" + field.substring(span.start(), span.end()) + "'";
         try {
             JsonQuery.compile(query, Jq.VERSION);
         } catch (JsonQueryException | RuntimeException e) {

@@ -36,6 +36,11 @@ class MetadataQueryTest {
     }
 
     @Test
+    void parse_commentsAroundKeys_areNotPartOfThem() {
+        assertEquals(ordered("a", ".x", "b", ".y"), MetadataQuery.parse("{ # partition keys\n a # first\n : .x,\n b: .y}"));
+    }
+
+    @Test
     void parse_shorthandFields_meanTheFieldOfTheSameName() {
         assertEquals(ordered("a", ".[\"a\"]", "b c", ".[\"b c\"]"), MetadataQuery.parse("{a, \"b c\"}"));
     }
