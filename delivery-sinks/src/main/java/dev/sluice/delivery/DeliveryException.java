@@ -1,17 +1,20 @@
 package dev.sluice.delivery;
 
+import dev.sluice.stream.SluiceException;
+
 import java.util.Objects;
 
 /**
- * The one unchecked exception the delivery module throws: invalid configuration, a rejected put, a closed stream,
- * a flush that timed out, or (thrown by a {@link Sink}) a failed write with a chosen {@link ErrorCode}.
+ * The exception the delivery module throws, a {@link SluiceException}: invalid configuration, a rejected put, a
+ * closed stream, a flush that timed out, or (thrown by a {@link Sink}) a failed write with a chosen
+ * {@link ErrorCode}.
  *
  * <p>Thread-safety: immutable after construction.
  *
  * <p>A {@link Sink} throws it to say whether a write may be retried: {@link #isRetryable()} false (for example
  * {@link ErrorCode#HTTP_REQUEST_TOO_LARGE}) sends the records to the error output at once.
  */
-public class DeliveryException extends RuntimeException {
+public class DeliveryException extends SluiceException {
 
     private static final long serialVersionUID = 1L;
 
@@ -24,7 +27,7 @@ public class DeliveryException extends RuntimeException {
      * @param message what failed, for which stream, object or record, the limit, and what to do
      */
     public DeliveryException(ErrorCode errorCode, String message) {
-        super(message);
+        super(message, null);
         this.errorCode = Objects.requireNonNull(errorCode, "errorCode");
     }
 
@@ -45,23 +48,9 @@ public class DeliveryException extends RuntimeException {
      *
      * @return the code; never {@code null}
      */
+    @Override
     public ErrorCode errorCode() {
         return errorCode;
-    }
-
-    /**
-     * Returns whether repeating the call can succeed; shorthand for {@code errorCode().isRetryable()}.
-     *
-     * @return whether the failure is transient
-     */
-    public boolean isRetryable() {
-        return errorCode.isRetryable();
-    }
-
-    /** Returns {@code "<code>: <message>"}. */
-    @Override
-    public String toString() {
-        return errorCode.code() + ": " + getMessage();
     }
 
     static DeliveryException invalidArgument(String message) {

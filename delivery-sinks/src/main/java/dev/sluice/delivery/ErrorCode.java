@@ -1,5 +1,7 @@
 package dev.sluice.delivery;
 
+import dev.sluice.stream.SluiceErrorCode;
+
 import java.util.Objects;
 
 /**
@@ -16,52 +18,54 @@ import java.util.Objects;
  * it; where it does not (a custom sink failing, a prefix that would escape a local bucket) the name follows the
  * same {@code Area.Reason} pattern.
  */
-public enum ErrorCode {
+public enum ErrorCode implements SluiceErrorCode {
 
     /** A configuration value or argument is out of range. */
-    INVALID_ARGUMENT("InvalidArgumentException", false),
+    INVALID_ARGUMENT("InvalidArgumentException", false, HTTP_CLIENT_ERROR),
     /** A request breaks an API constraint: record over 1,000 KiB, batch over 500 records or 4 MiB. */
-    VALIDATION("ValidationException", false),
+    VALIDATION("ValidationException", false, HTTP_CLIENT_ERROR),
     /** The delivery stream cannot accept more records now (memory budget full); retry after a back-off. */
-    SERVICE_UNAVAILABLE("ServiceUnavailableException", true),
+    SERVICE_UNAVAILABLE("ServiceUnavailableException", true, HTTP_SERVICE_UNAVAILABLE),
     /** The delivery stream is closed. */
-    STREAM_CLOSED("ResourceNotFoundException", false),
+    STREAM_CLOSED("ResourceNotFoundException", false, HTTP_CLIENT_ERROR),
     /** {@link DeliveryStream#flush(java.time.Duration)} timed out with records still not committed. */
-    FLUSH_TIMEOUT("FlushTimeoutException", true),
+    FLUSH_TIMEOUT("FlushTimeoutException", true, HTTP_SERVICE_UNAVAILABLE),
     /** The delivery stream's source cannot go on (its stream was deleted, its broker refused it). */
-    SOURCE_FAILED("Source.Failed", false),
+    SOURCE_FAILED("Source.Failed", false, HTTP_INTERNAL_ERROR),
 
     /** A record is not JSON, or not a JSON object, where record-format conversion needs one. */
-    CONVERSION_MALFORMED_DATA("DataFormatConversion.MalformedData", false),
+    CONVERSION_MALFORMED_DATA("DataFormatConversion.MalformedData", false, HTTP_CLIENT_ERROR),
     /** A JSON value does not fit the schema type of its field, or a non-nullable field is missing. */
-    CONVERSION_SCHEMA_MISMATCH("DataFormatConversion.SchemaMismatch", false),
+    CONVERSION_SCHEMA_MISMATCH("DataFormatConversion.SchemaMismatch", false, HTTP_CLIENT_ERROR),
     /** Firehose's active-partition limit was reached; the record went to the error output. */
-    ACTIVE_PARTITIONS_LIMIT_EXCEEDED("DynamicPartitioning.ActivePartitionsLimitExceeded", false),
+    ACTIVE_PARTITIONS_LIMIT_EXCEEDED("DynamicPartitioning.ActivePartitionsLimitExceeded", false, HTTP_CLIENT_ERROR),
     /** The prefix names a partition key the record does not carry. */
-    PARTITION_KEY_MISSING("DynamicPartitioning.PartitionKeyMissing", false),
+    PARTITION_KEY_MISSING("DynamicPartitioning.PartitionKeyMissing", false, HTTP_CLIENT_ERROR),
     /** The evaluated prefix is over 512 characters or unsafe (control characters, {@code ..}, absolute). */
-    INVALID_PREFIX("DynamicPartitioning.InvalidPrefix", false),
+    INVALID_PREFIX("DynamicPartitioning.InvalidPrefix", false, HTTP_CLIENT_ERROR),
     /** The bucket refused the write for lack of permission. */
-    S3_ACCESS_DENIED("S3.AccessDenied", true),
+    S3_ACCESS_DENIED("S3.AccessDenied", true, HTTP_INTERNAL_ERROR),
     /** Any other failure of a bucket write (I/O error, full disk, server error). */
-    S3_INTERNAL_ERROR("S3.InternalError", true),
+    S3_INTERNAL_ERROR("S3.InternalError", true, HTTP_INTERNAL_ERROR),
     /** The endpoint answered with a status other than 200, or a response that does not match the request. */
-    HTTP_INVALID_RESPONSE("HttpEndpoint.InvalidResponseFromDestination", true),
+    HTTP_INVALID_RESPONSE("HttpEndpoint.InvalidResponseFromDestination", true, HTTP_INTERNAL_ERROR),
     /** The endpoint answered 413: the request is too large; permanent, never retried. */
-    HTTP_REQUEST_TOO_LARGE("HttpEndpoint.RequestEntityTooLarge", false),
+    HTTP_REQUEST_TOO_LARGE("HttpEndpoint.RequestEntityTooLarge", false, HTTP_INTERNAL_ERROR),
     /** The endpoint could not be reached or did not answer in time. */
-    HTTP_CONNECTION_FAILED("HttpEndpoint.ConnectionFailed", true),
+    HTTP_CONNECTION_FAILED("HttpEndpoint.ConnectionFailed", true, HTTP_INTERNAL_ERROR),
     /** A custom {@link Sink} threw something other than a {@link DeliveryException}. */
-    SINK_FAILED("Sink.DeliveryFailed", true),
+    SINK_FAILED("Sink.DeliveryFailed", true, HTTP_INTERNAL_ERROR),
     /** A defect inside Sluice; the records involved go to the error output rather than disappear. */
-    INTERNAL_FAILURE("InternalFailure", true);
+    INTERNAL_FAILURE("InternalFailure", true, HTTP_INTERNAL_ERROR);
 
     private final String code;
     private final boolean retryable;
+    private final int httpStatus;
 
-    ErrorCode(String code, boolean retryable) {
+    ErrorCode(String code, boolean retryable, int httpStatus) {
         this.code = Objects.requireNonNull(code);
         this.retryable = retryable;
+        this.httpStatus = httpStatus;
     }
 
     /**
@@ -69,6 +73,7 @@ public enum ErrorCode {
      *
      * @return the name; never {@code null}
      */
+    @Override
     public String code() {
         return code;
     }
@@ -78,8 +83,15 @@ public enum ErrorCode {
      *
      * @return {@code true} for transient failures
      */
+    @Override
     public boolean isRetryable() {
         return retryable;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int httpStatus() {
+        return httpStatus;
     }
 
     /**

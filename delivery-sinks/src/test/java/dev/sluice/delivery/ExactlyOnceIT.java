@@ -1,6 +1,7 @@
 package dev.sluice.delivery;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -25,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is killed with SIGKILL at random moments, several times; a last run finishes. The bucket must then hold every
  * produced record exactly once.
  */
+// Rounds of child JVMs killed mid-write: minutes on a loaded 2-core machine, beyond the 2-minute default.
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ExactlyOnceIT {
 
     private static final int RECORDS = 60_000;

@@ -30,7 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * limit with throttling on (one hot key pushes one shard over it), read back in full, with a per-shard summary.
  *
  * <p>Producers behave as a well-behaved Kinesis client does: PutRecords batches, and throttled entries
- * retried after a short back-off. Run it with {@code java -jar examples/target/sluice-demo.jar [seconds]}.
+ * retried after a short back-off. Run it with
+ * {@code java -cp examples/target/sluice-demo.jar dev.sluice.examples.StreamDemo [--seconds S] [--records N]}: it
+ * produces for {@code S} seconds (default 10) or until {@code N} records were generated, whichever comes first.
  */
 public final class StreamDemo {
 
@@ -43,31 +45,55 @@ public final class StreamDemo {
     }
 
     /**
-     * Runs the demo.
+     * Runs the demo; exits with status 1 if a record is missing or read twice.
      *
-     * @param args optional: how many seconds to produce (default 10)
+     * @param args {@code --seconds S} (default 10; a bare number is also read as seconds), {@code --records N}
+     *             (default unbounded)
      * @throws InterruptedException if interrupted while waiting for the producers
      */
     public static void main(String[] args) throws InterruptedException {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        if (!run(args)) {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @param args as {@link #main}
+     * @return whether every acknowledged record was read back exactly once
+     * @throws InterruptedException if interrupted while waiting for the producers
+     */
+    static boolean run(String[] args) throws InterruptedException {
+        int seconds = 10;
+        long maxRecords = Long.MAX_VALUE;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--records" -> maxRecords = Long.parseLong(args[++i]);
+                default -> seconds = Integer.parseInt(args[i]);
+            }
+        }
         MeterRegistry registry = new SimpleMeterRegistry();
         try (StreamEngine engine = StreamEngine.builder().meterRegistry(registry).build()) {
             engine.createStream(STREAM, SHARDS);
             System.out.printf("Created stream %s with %d shards (Kinesis limits: 1,000 records/s and 1 MiB/s per shard, throttle mode REJECT).%n",
                     STREAM, SHARDS);
-            System.out.printf("Producing for %d s from %d threads at %,d records/s in total (the stream's limit);"
+            System.out.printf("Producing for %d s%s from %d threads at %,d records/s in total (the stream's limit);"
                     + " 10%% of clicks come from one hot customer, so one shard runs over its limit...%n",
-                    seconds, PRODUCERS, SHARDS * 1_000);
+                    seconds, maxRecords == Long.MAX_VALUE ? "" : " or " + String.format("%,d", maxRecords) + " records",
+                    PRODUCERS, SHARDS * 1_000);
 
             AtomicLong acknowledged = new AtomicLong();
             AtomicLong throttledAttempts = new AtomicLong();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            long perProducer = maxRecords == Long.MAX_VALUE ? Long.MAX_VALUE : (maxRecords + PRODUCERS - 1) / PRODUCERS;
             CountDownLatch finished = new CountDownLatch(PRODUCERS);
             for (int p = 0; p < PRODUCERS; p++) {
                 int id = p;
                 Thread t = new Thread(() -> {
                     try {
-                        produce(engine, id, end, acknowledged, throttledAttempts);
+                        produce(engine, id, end, perProducer, acknowledged, throttledAttempts);
                     } finally {
                         finished.countDown();
                     }
@@ -104,22 +130,23 @@ public final class StreamDemo {
             boolean complete = totalRead == acknowledged.get() && unique.size() == totalRead;
             System.out.printf("Acknowledged %,d records, read back %,d (%s).%n", acknowledged.get(), totalRead,
                     complete ? "every acknowledged record exactly once" : "MISMATCH");
-            if (!complete) {
-                System.exit(1);
-            }
+            return complete;
         }
     }
 
-    /** Sends batches paced to this producer's share of the stream limit; retries throttled entries. */
-    private static void produce(StreamEngine engine, int producer, long endNanos, AtomicLong acknowledged,
+    /**
+     * Sends batches paced to this producer's share of the stream limit, until the end or its record limit; retries
+     * throttled entries.
+     */
+    private static void produce(StreamEngine engine, int producer, long endNanos, long limit, AtomicLong acknowledged,
                                 AtomicLong throttledAttempts) {
         double perSecond = SHARDS * 1_000.0 / PRODUCERS;
         long intervalNanos = (long) (BATCH / perSecond * 1e9);
         long next = System.nanoTime();
         int sequence = 0;
         List<PutRecordsRequestEntry> pending = new ArrayList<>();
-        while (System.nanoTime() < endNanos || !pending.isEmpty()) {
-            while (pending.size() < BATCH && System.nanoTime() < endNanos) {
+        while ((System.nanoTime() < endNanos && sequence < limit) || !pending.isEmpty()) {
+            while (pending.size() < BATCH && System.nanoTime() < endNanos && sequence < limit) {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 String customer = random.nextInt(10) == 0 ? "customer-hot" : "customer-" + random.nextInt(1_000);
                 String json = "{\"producer\":" + producer + ",\"seq\":" + sequence++ + ",\"customer\":\"" + customer
@@ -159,7 +186,7 @@ public final class StreamDemo {
             try {
                 result = engine.getRecords(iterator);
             } catch (StreamException e) {
-                if (e.code() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
+                if (e.errorCode() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
                     throw e;
                 }
                 LockSupport.parkNanos(Duration.ofMillis(200).toNanos());

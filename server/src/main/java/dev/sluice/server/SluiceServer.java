@@ -1,7 +1,9 @@
 package dev.sluice.server;
 
 import dev.sluice.server.internal.ServerRuntime;
+import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.StreamException;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -43,6 +45,18 @@ public final class SluiceServer implements AutoCloseable {
     public static final String DEFAULT_REGION = "us-east-1";
     /** The account id in ARNs (the engine's, fixed). */
     public static final String DEFAULT_ACCOUNT_ID = "000000000000";
+    /**
+     * Default time a client has to send a request's headers: 20 s, Apache Tomcat's default {@code connectionTimeout}
+     * (Kinesis documents none; the AWS SDKs send headers at once).
+     */
+    public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * Default idle timeout: 120 s, longer than the AWS SDK for Java's 60 s {@code connectionMaxIdleTime}, so a
+     * pooled client connection is retired by the client before the server closes it under a request.
+     */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
+    /** Default cap on open connections: 4,096 (the AWS SDK clients pool 50 each by default). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 4_096;
 
     private final ServerRuntime runtime;
 
@@ -130,6 +144,9 @@ public final class SluiceServer implements AutoCloseable {
         private Path tlsPrivateKey;
         private int workerThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private Duration closeTimeout = Duration.ofSeconds(30);
+        private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
         private Builder() {
         }
@@ -303,34 +320,84 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
+         * How long a client has to send a request's headers, counted from the connection's accept (including a TLS
+         * handshake) and from the first byte of each later request on it; not extended by trickled bytes. A
+         * connection that misses it is closed. HTTP/2 connections are bounded by the idle timeout only. Default
+         * {@link #DEFAULT_REQUEST_HEADER_TIMEOUT}.
+         *
+         * @param requestHeaderTimeout in [PT0.001S, PT1H]
+         * @return this builder
+         */
+        public Builder requestHeaderTimeout(Duration requestHeaderTimeout) {
+            this.requestHeaderTimeout = Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
+            return this;
+        }
+
+        /**
+         * How long a connection may go with nothing read or written while no request of it is being processed;
+         * then it is closed. A slow operation (a put waiting for capacity, a SubscribeToShard) is not idle. Default
+         * {@link #DEFAULT_IDLE_TIMEOUT}.
+         *
+         * @param idleTimeout in [PT0.001S, PT24H]
+         * @return this builder
+         */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * The most connections open at once; a connection accepted beyond it is closed at once (clients retry).
+         * Default {@link #DEFAULT_MAX_CONNECTIONS}.
+         *
+         * @param maxConnections in [1, 1000000]
+         * @return this builder
+         */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /**
          * Validates the options. Does not bind: call {@link SluiceServer#start()}.
          *
          * @return the server, not yet started
-         * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the option, its range and the actual value
          */
         public SluiceServer build() {
             if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException("port must be in [0, 65535] but was " + port);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "port must be in [0, 65535] but was " + port);
             }
             if (maxRequestBytes < 1024 || maxRequestBytes > (1 << 30)) {
-                throw new IllegalArgumentException("maxRequestBytes must be in [1024, 1073741824] but was "
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "maxRequestBytes must be in [1024, 1073741824] but was "
                         + maxRequestBytes);
             }
             if (workerThreads < 1 || workerThreads > 256) {
-                throw new IllegalArgumentException("workerThreads must be in [1, 256] but was " + workerThreads);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "workerThreads must be in [1, 256] but was " + workerThreads);
             }
             if (engine != null && dataDirectory != null) {
-                throw new IllegalArgumentException("engine and dataDirectory are exclusive: the data directory is"
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and dataDirectory are exclusive: the data directory is"
                         + " the storage of an engine the server builds");
             }
             if (closeTimeout.isNegative()) {
-                throw new IllegalArgumentException("closeTimeout must be >= PT0S but was " + closeTimeout);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "closeTimeout must be >= PT0S but was " + closeTimeout);
+            }
+            requireIn("requestHeaderTimeout", requestHeaderTimeout, Duration.ofMillis(1), Duration.ofHours(1));
+            requireIn("idleTimeout", idleTimeout, Duration.ofMillis(1), Duration.ofHours(24));
+            if (maxConnections < 1 || maxConnections > 1_000_000) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "maxConnections must be in [1, 1000000] but was " + maxConnections);
             }
             return new SluiceServer(new ServerRuntime(new ServerRuntime.Config(Optional.ofNullable(engine),
                     Optional.ofNullable(dataDirectory), Optional.ofNullable(bucketsDirectory),
                     Optional.ofNullable(s3Endpoint), host, port, maxRequestBytes, accessKeyIds, region, DEFAULT_ACCOUNT_ID,
                     clock, tls, Optional.ofNullable(tlsCertificateChain), Optional.ofNullable(tlsPrivateKey),
-                    workerThreads, closeTimeout)));
+                    workerThreads, closeTimeout, requestHeaderTimeout, idleTimeout, maxConnections)));
+        }
+
+        private static void requireIn(String field, Duration value, Duration min, Duration max) {
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, field + " must be in [" + min + ", " + max + "] but was " + value);
+            }
         }
     }
 }

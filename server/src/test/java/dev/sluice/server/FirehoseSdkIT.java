@@ -233,6 +233,54 @@ class FirehoseSdkIT {
     }
 
     @Test
+    void metadataExtractionQuery_invalidJq_isInvalidArgumentNamingTheKeyAndTheJqError() {
+        List<String> invalid = List.of("{customer_id: .customer_id | }", "{customer_id: nosuchfn(.a)}",
+                "{customer_id: .a..b}", "{customer_id: }", "{customer_id: .[}", "{customer id: .x}");
+        for (String query : invalid) {
+            InvalidArgumentException refused = assertThrows(InvalidArgumentException.class,
+                    () -> firehose.createDeliveryStream(b -> b.deliveryStreamName("bad-jq")
+                            .extendedS3DestinationConfiguration(d -> d.bucketARN("arn:aws:s3:::jq-bucket")
+                                    .processingConfiguration(metadataExtraction(query)))), query);
+            assertEquals(400, refused.statusCode(), query);
+            String message = refused.awsErrorDetails().errorMessage();
+            assertTrue(message.contains("customer"), query + " -> " + message);
+            assertTrue(message.contains("JQ"), query + " -> " + message);
+        }
+        assertThrows(ResourceNotFoundException.class, () -> firehose.describeDeliveryStream(b -> b
+                .deliveryStreamName("bad-jq")));
+    }
+
+    @Test
+    void metadataExtractionQuery_withQuotedKeys_partitionsEveryRecordByTheUnquotedKey() {
+        firehose.createDeliveryStream(b -> b.deliveryStreamName("quoted-keys")
+                .extendedS3DestinationConfiguration(d -> d.bucketARN("arn:aws:s3:::quoted-bucket")
+                        .prefix("customer=!{partitionKeyFromQuery:customer_id}/")
+                        .errorOutputPrefix("errors/!{firehose:error-output-type}/")
+                        .bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))
+                        .processingConfiguration(metadataExtraction(
+                                "{\"customer_id\": .customer_id, \"a b\": .n | tostring}"))));
+        firehose.putRecordBatch(b -> b.deliveryStreamName("quoted-keys").records(IntStream.range(0, 6).mapToObj(i ->
+                Record.builder().data(SdkBytes.fromUtf8String("{\"customer_id\":\"c" + (i % 2) + "\",\"n\":" + i
+                        + "}\n")).build()).toList()));
+        Path bucket = server.bucketDirectory("quoted-bucket");
+        await().atMost(Duration.ofSeconds(20)).until(() -> readAll(objects(bucket)).lines().count() == 6);
+        for (Path object : objects(bucket)) {
+            String key = bucket.relativize(object).toString();
+            assertTrue(key.startsWith("customer=c0/") || key.startsWith("customer=c1/"), key);
+        }
+        firehose.deleteDeliveryStream(b -> b.deliveryStreamName("quoted-keys"));
+    }
+
+    private static software.amazon.awssdk.services.firehose.model.ProcessingConfiguration metadataExtraction(
+            String query) {
+        return software.amazon.awssdk.services.firehose.model.ProcessingConfiguration.builder().enabled(true)
+                .processors(p -> p.type(ProcessorType.METADATA_EXTRACTION).parameters(
+                        q -> q.parameterName("MetadataExtractionQuery").parameterValue(query),
+                        q -> q.parameterName("JsonParsingEngine").parameterValue("JQ-1.6")))
+                .build();
+    }
+
+    @Test
     void errors_comeBackAsTheModeledSdkExceptions() {
         assertThrows(ResourceNotFoundException.class, () -> firehose.putRecord(b -> b.deliveryStreamName("nope")
                 .record(r -> r.data(SdkBytes.fromUtf8String("x")))));

@@ -258,7 +258,7 @@ public final class ConsumerApplication implements AutoCloseable {
          * Validates the options and starts the application's threads.
          *
          * @return a running application
-         * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the option, its range and the actual value
          * @throws NullPointerException     if a required option is missing
          * @throws StreamException          {@link ErrorCode#RESOURCE_NOT_FOUND} if the stream does not exist,
          *                                  {@link ErrorCode#RESOURCE_IN_USE} if an application of this name already
@@ -275,17 +275,17 @@ public final class ConsumerApplication implements AutoCloseable {
             if (!(initialPosition instanceof ShardIteratorType.TrimHorizon
                     || initialPosition instanceof ShardIteratorType.Latest
                     || initialPosition instanceof ShardIteratorType.AtTimestamp)) {
-                throw new IllegalArgumentException("initialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP but was "
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "initialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP but was "
                         + initialPosition.kinesisName());
             }
             if (threads < 1 || threads > MAX_THREADS) {
-                throw new IllegalArgumentException("threads must be in [1, " + MAX_THREADS + "] but was " + threads);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "threads must be in [1, " + MAX_THREADS + "] but was " + threads);
             }
             if (maxRecords < 1 || maxRecords > MAX_RECORDS_LIMIT) {
-                throw new IllegalArgumentException("maxRecords must be in [1, " + MAX_RECORDS_LIMIT + "] but was " + maxRecords);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "maxRecords must be in [1, " + MAX_RECORDS_LIMIT + "] but was " + maxRecords);
             }
             if (pollInterval.isNegative() || pollInterval.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException("pollInterval must be in [PT0S, PT1M] but was " + pollInterval);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "pollInterval must be in [PT0S, PT1M] but was " + pollInterval);
             }
             String consumerArn = null;
             Duration interval = pollInterval;
@@ -309,7 +309,7 @@ public final class ConsumerApplication implements AutoCloseable {
                         || c == '_' || c == '.' || c == '-';
             }
             if (!ok) {
-                throw new IllegalArgumentException("applicationName must be 1-128 characters of [a-zA-Z0-9_.-], "
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "applicationName must be 1-128 characters of [a-zA-Z0-9_.-], "
                         + "not . or .., but was '" + name + "'");
             }
         }

@@ -1,44 +1,50 @@
 package dev.sluice.stream;
 
 /**
- * Why an operation failed, with the exact name Amazon Kinesis Data Streams uses for the same failure, so
- * logs, metrics and the wire protocol all speak the same names.
+ * Why a stream operation failed, with the exact name Amazon Kinesis Data Streams uses for the same failure, so
+ * logs, metrics and the wire protocol all speak the same names. One of the Sluice vocabularies behind
+ * {@link SluiceErrorCode}.
  *
  * <p>Thread-safety: immutable.
  */
-public enum ErrorCode {
+public enum ErrorCode implements SluiceErrorCode {
     /** The stream, shard or consumer does not exist. */
-    RESOURCE_NOT_FOUND("ResourceNotFoundException", false),
+    RESOURCE_NOT_FOUND("ResourceNotFoundException", false, HTTP_CLIENT_ERROR),
     /** The resource exists already, or is not in a state that allows the operation. */
-    RESOURCE_IN_USE("ResourceInUseException", false),
-    /** A parameter is well-formed but not acceptable (out of range, wrong shard, too large a request). */
-    INVALID_ARGUMENT("InvalidArgumentException", false),
+    RESOURCE_IN_USE("ResourceInUseException", false, HTTP_CLIENT_ERROR),
+    /** A parameter or configuration value is well-formed but not acceptable (out of range, wrong shard, too large). */
+    INVALID_ARGUMENT("InvalidArgumentException", false, HTTP_CLIENT_ERROR),
     /** A parameter fails the API model's constraints (pattern, length, count). */
-    VALIDATION("ValidationException", false),
+    VALIDATION("ValidationException", false, HTTP_CLIENT_ERROR),
     /** A quota was reached (shards, concurrent operations). */
-    LIMIT_EXCEEDED("LimitExceededException", true),
+    LIMIT_EXCEEDED("LimitExceededException", true, HTTP_CLIENT_ERROR),
     /** A shard's read or write limit was exceeded; retry after a back-off. */
-    PROVISIONED_THROUGHPUT_EXCEEDED("ProvisionedThroughputExceededException", true),
+    PROVISIONED_THROUGHPUT_EXCEEDED("ProvisionedThroughputExceededException", true, HTTP_CLIENT_ERROR),
     /** A shard iterator is older than 5 minutes; get a new one. */
-    EXPIRED_ITERATOR("ExpiredIteratorException", false),
+    EXPIRED_ITERATOR("ExpiredIteratorException", false, HTTP_CLIENT_ERROR),
     /** A pagination token expired. */
-    EXPIRED_NEXT_TOKEN("ExpiredNextTokenException", false),
+    EXPIRED_NEXT_TOKEN("ExpiredNextTokenException", false, HTTP_CLIENT_ERROR),
     /** The caller is not allowed to perform the operation. */
-    ACCESS_DENIED("AccessDeniedException", false),
-    /** Sluice failed internally; the message says what happened. Per-entry PutRecords code {@code InternalFailure}. */
-    INTERNAL_FAILURE("InternalFailureException", true),
+    ACCESS_DENIED("AccessDeniedException", false, HTTP_CLIENT_ERROR),
     /**
-     * The engine was closed. Not a Kinesis error (a service does not close); reported on the wire as
-     * {@code InternalFailureException}.
+     * Sluice failed internally; the message says what happened. As a per-entry PutRecords code Kinesis spells it
+     * {@code InternalFailure}.
      */
-    ENGINE_CLOSED("EngineClosedException", false);
+    INTERNAL_FAILURE("InternalFailureException", true, HTTP_INTERNAL_ERROR),
+    /**
+     * The engine was closed. Kinesis has no such state; as for a transform runner or delivery stream that is closed,
+     * the name is the one AWS gives a resource that is gone, {@code ResourceNotFoundException}.
+     */
+    ENGINE_CLOSED("ResourceNotFoundException", false, HTTP_CLIENT_ERROR);
 
-    private final String exceptionName;
+    private final String code;
     private final boolean retryable;
+    private final int httpStatus;
 
-    ErrorCode(String exceptionName, boolean retryable) {
-        this.exceptionName = exceptionName;
+    ErrorCode(String code, boolean retryable, int httpStatus) {
+        this.code = code;
         this.retryable = retryable;
+        this.httpStatus = httpStatus;
     }
 
     /**
@@ -46,8 +52,9 @@ public enum ErrorCode {
      *
      * @return the name AWS uses in {@code __type} and in PutRecords entries
      */
-    public String exceptionName() {
-        return exceptionName;
+    @Override
+    public String code() {
+        return code;
     }
 
     /**
@@ -55,7 +62,14 @@ public enum ErrorCode {
      *
      * @return {@code true} for throttling and transient failures
      */
+    @Override
     public boolean isRetryable() {
         return retryable;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int httpStatus() {
+        return httpStatus;
     }
 }

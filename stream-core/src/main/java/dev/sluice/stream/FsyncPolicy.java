@@ -39,7 +39,7 @@ public sealed interface FsyncPolicy {
      *
      * @param period in [1 ms, 1 h]
      * @return the policy
-     * @throws IllegalArgumentException if {@code period} is out of range
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if {@code period} is out of range
      */
     static FsyncPolicy interval(Duration period) {
         return new Interval(period);
@@ -80,12 +80,12 @@ public sealed interface FsyncPolicy {
         /**
          * Checks the period.
          *
-         * @throws IllegalArgumentException if {@code period} is out of range
+         * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if {@code period} is out of range
          */
         public Interval {
             Objects.requireNonNull(period, "period");
             if (period.compareTo(MIN_PERIOD) < 0 || period.compareTo(MAX_PERIOD) > 0) {
-                throw new IllegalArgumentException("period must be in [" + MIN_PERIOD + ", " + MAX_PERIOD + "] but was " + period);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "period must be in [" + MIN_PERIOD + ", " + MAX_PERIOD + "] but was " + period);
             }
         }
 

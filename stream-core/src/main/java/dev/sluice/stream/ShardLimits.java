@@ -27,18 +27,18 @@ public record ShardLimits(long writeBytesPerSecond, int writeRecordsPerSecond, l
     /**
      * Validates the limits.
      *
-     * @throws IllegalArgumentException if a limit is not positive or above {@link #MAX_BYTES_PER_SECOND}, or the
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} if a limit is not positive or above {@link #MAX_BYTES_PER_SECOND}, or the
      *                                  write byte limit is below the 1 MiB largest record (such a shard could
      *                                  never accept one)
      */
     public ShardLimits {
         if (writeBytesPerSecond < KinesisLimits.MAX_RECORD_BYTES || writeBytesPerSecond > MAX_BYTES_PER_SECOND) {
-            throw new IllegalArgumentException("writeBytesPerSecond must be in [" + KinesisLimits.MAX_RECORD_BYTES
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "writeBytesPerSecond must be in [" + KinesisLimits.MAX_RECORD_BYTES
                     + " (one maximum-size record), " + MAX_BYTES_PER_SECOND + "] but was " + writeBytesPerSecond);
         }
         positive("writeRecordsPerSecond", writeRecordsPerSecond);
         if (readBytesPerSecond < 1 || readBytesPerSecond > MAX_BYTES_PER_SECOND) {
-            throw new IllegalArgumentException("readBytesPerSecond must be in [1, " + MAX_BYTES_PER_SECOND + "] but was "
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "readBytesPerSecond must be in [1, " + MAX_BYTES_PER_SECOND + "] but was "
                     + readBytesPerSecond);
         }
         positive("readCallsPerSecond", readCallsPerSecond);
@@ -46,7 +46,7 @@ public record ShardLimits(long writeBytesPerSecond, int writeRecordsPerSecond, l
 
     private static void positive(String field, int value) {
         if (value < 1) {
-            throw new IllegalArgumentException(field + " must be >= 1 but was " + value);
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, field + " must be >= 1 but was " + value);
         }
     }
 }

@@ -169,9 +169,13 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
-     * Kinesis UpdateShardCount with {@code UNIFORM_SCALING}: splits the widest open shards at their midpoints,
-     * or merges the adjacent pairs with the smallest combined range, until the stream has {@code targetShardCount}
-     * open shards.
+     * Kinesis UpdateShardCount with {@code UNIFORM_SCALING}: leaves {@code targetShardCount} open shards of equal
+     * size (hash key ranges within one key of each other, the layout of a stream created with that many shards),
+     * reached as Kinesis does through SplitShard and MergeShards steps, some of which may create temporary shards
+     * (for example 4 to 3 shards: merge, split, merge, split, merge). Every step closes its parents and records the
+     * lineage ({@code parentShardId}, {@code adjacentParentShardId}), so a consumer that reads parents before
+     * children reads every record once, in order per key. The quota check counts the most shards open at once
+     * during the steps.
      *
      * @param streamName       the stream
      * @param targetShardCount in [ceil(open / 2), 2 * open], where open is the current open shard count
@@ -546,8 +550,8 @@ public final class StreamEngine implements AutoCloseable {
      * <p>Thread-safety: not thread-safe; use from one thread.
      */
     public static final class Builder {
-        private Clock clock = Clock.systemUTC();
-        private Ticker ticker = Ticker.system();
+        private Clock clock;
+        private Ticker ticker;
         private Storage storage = Storage.inMemory();
         private ThrottleMode throttleMode = ThrottleMode.REJECT;
         private MeterRegistry meterRegistry;
@@ -575,7 +579,24 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Wall time: arrival timestamps, retention, {@code AT_TIMESTAMP}, iterator expiry. Default: system UTC.
+         * Gives the engine one time source for both wall time ({@link #clock}) and elapsed time ({@link #ticker}),
+         * such as a {@link dev.sluice.stream.testing.ManualClock}. The one way to put an engine on virtual time.
+         *
+         * @param time the clock and ticker
+         * @param <T>  a {@link Clock} that is also a {@link Ticker}
+         * @return this builder
+         */
+        public <T extends Clock & Ticker> Builder time(T time) {
+            Objects.requireNonNull(time, "time");
+            this.clock = time;
+            this.ticker = time;
+            return this;
+        }
+
+        /**
+         * Wall time: arrival timestamps, retention, {@code AT_TIMESTAMP}, iterator expiry. Default: system UTC. A
+         * clock that is also a {@link Ticker} (a {@link dev.sluice.stream.testing.ManualClock}) is the ticker too,
+         * unless {@link #ticker} sets another one: throttling never runs on the system ticker behind a manual clock.
          *
          * @param clock the clock
          * @return this builder
@@ -586,7 +607,9 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Elapsed time: throttling, block timeouts, latency. Default: {@link Ticker#system()}.
+         * Elapsed time: throttling, block timeouts, latency. Default: the {@link #clock} if it is a {@link Ticker},
+         * otherwise {@link Ticker#system()}. A ticker that is also a {@link Clock} is the wall clock too, unless
+         * {@link #clock} sets another one.
          *
          * @param ticker the ticker
          * @return this builder
@@ -704,7 +727,7 @@ public final class StreamEngine implements AutoCloseable {
          * Validates the options and starts the engine's threads.
          *
          * @return a running engine, with the streams durable storage kept from an earlier engine
-         * @throws IllegalArgumentException naming the option, its range and the actual value
+         * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the option, its range and the actual value
          * @throws StreamException          for durable storage: {@link ErrorCode#INVALID_ARGUMENT} naming the missing
          *                                  JVM flags or dependency (see {@link Storage.Durable}),
          *                                  {@link ErrorCode#RESOURCE_IN_USE} if another engine uses the directory,
@@ -712,20 +735,25 @@ public final class StreamEngine implements AutoCloseable {
          */
         public StreamEngine build() {
             if (writerThreads < 1 || writerThreads > 64) {
-                throw new IllegalArgumentException("writerThreads must be in [1, 64] but was " + writerThreads);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "writerThreads must be in [1, 64] but was " + writerThreads);
             }
             if (ringBufferSize < 64 || ringBufferSize > (1 << 24) || Integer.bitCount(ringBufferSize) != 1) {
-                throw new IllegalArgumentException("ringBufferSize must be a power of two in [64, 16777216] but was " + ringBufferSize);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "ringBufferSize must be a power of two in [64, 16777216] but was " + ringBufferSize);
             }
             if (blockTimeout.isNegative() || blockTimeout.isZero()) {
-                throw new IllegalArgumentException("blockTimeout must be > PT0S but was " + blockTimeout);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "blockTimeout must be > PT0S but was " + blockTimeout);
             }
             if (!region.matches("[a-z]{2}(-[a-z0-9]+)+")) {
-                throw new IllegalArgumentException("region must be an AWS region name such as us-east-1 but was '" + region + "'");
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "region must be an AWS region name such as us-east-1 but was '" + region + "'");
             }
             if (shardQuota < 1) {
-                throw new IllegalArgumentException("shardQuota must be >= 1 but was " + shardQuota);
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "shardQuota must be >= 1 but was " + shardQuota);
             }
+            // One time source given through clock() or ticker() alone serves both (see their Javadoc).
+            Clock clock = this.clock != null ? this.clock
+                    : this.ticker instanceof Clock tickingClock ? tickingClock : Clock.systemUTC();
+            Ticker ticker = this.ticker != null ? this.ticker
+                    : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
             MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,

@@ -3,13 +3,13 @@ package dev.sluice.stream;
 import java.util.Objects;
 
 /**
- * The one unchecked exception every Sluice stream operation throws. {@link #code()} tells what failed in
- * Kinesis vocabulary; the message names the stream, shard or sequence number, the limit, and the
- * actual value.
+ * The exception every Sluice stream operation throws, a {@link SluiceException}. {@link #errorCode()} tells what
+ * failed in Kinesis vocabulary; the message names the stream, shard or sequence number, the limit, and the actual
+ * value.
  *
  * <p>Thread-safety: immutable.
  */
-public class StreamException extends RuntimeException {
+public class StreamException extends SluiceException {
 
     private static final long serialVersionUID = 1L;
 
@@ -42,22 +42,17 @@ public class StreamException extends RuntimeException {
      *
      * @return the error code, carrying the AWS exception name
      */
-    public ErrorCode code() {
+    @Override
+    public ErrorCode errorCode() {
         return code;
     }
 
     /**
-     * Returns whether the same call may succeed if retried after a back-off.
+     * Returns what failed: the same as {@link #errorCode()}, under its earlier name.
      *
-     * @return {@code code().isRetryable()}
+     * @return the error code
      */
-    public boolean isRetryable() {
-        return code.isRetryable();
-    }
-
-    /** Returns {@code "<AwsExceptionName>: <message>"}. */
-    @Override
-    public String toString() {
-        return code.exceptionName() + ": " + getMessage();
+    public ErrorCode code() {
+        return code;
     }
 }

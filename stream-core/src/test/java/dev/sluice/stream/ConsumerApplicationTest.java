@@ -177,13 +177,15 @@ class ConsumerApplicationTest {
     @Test
     void build_invalidOptions_throwsNamingTheOption() {
         engine.createStream(STREAM, 1);
-        IllegalArgumentException position = assertThrows(IllegalArgumentException.class,
+        StreamException position = assertThrows(StreamException.class,
                 () -> app("a", new Recording(false)).initialPosition(ShardIteratorType.atSequenceNumber("1")).build());
         assertEquals("initialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP but was AT_SEQUENCE_NUMBER", position.getMessage());
-        IllegalArgumentException threads = assertThrows(IllegalArgumentException.class,
+        assertEquals(ErrorCode.INVALID_ARGUMENT, position.errorCode());
+        StreamException threads = assertThrows(StreamException.class,
                 () -> app("a", new Recording(false)).threads(0).build());
         assertEquals("threads must be in [1, 64] but was 0", threads.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> app("..", new Recording(false)).build());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(StreamException.class,
+                () -> app("..", new Recording(false)).build()).errorCode());
         StreamException missing = assertThrows(StreamException.class,
                 () -> app("a", new Recording(false)).streamName("nope").build());
         assertEquals(ErrorCode.RESOURCE_NOT_FOUND, missing.code());

@@ -1,6 +1,7 @@
 package dev.sluice.stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.FileOutputStream;
@@ -46,6 +47,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The converse does not hold: records whose acks were not yet written may be stored too; they must be whole and
  * in order like any other, and they count as present, never as lost.
  */
+// Rounds of child JVMs killed mid-write: minutes on a loaded 2-core machine, beyond the 2-minute default.
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class CrashSafetyIT {
 
     private static final int ROUNDS = 12;

@@ -198,8 +198,10 @@ class DurableStorageTest {
     void storage_describesItselfAndValidatesItsPolicy() {
         assertEquals("in-memory", Storage.inMemory().toString());
         assertFalse(Storage.durable(Path.of("relative")).dataDirectory().toString().equals("relative"));
-        assertThrows(IllegalArgumentException.class, () -> FsyncPolicy.interval(Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> FsyncPolicy.interval(Duration.ofHours(2)));
+        assertEquals(ErrorCode.INVALID_ARGUMENT,
+                assertThrows(StreamException.class, () -> FsyncPolicy.interval(Duration.ZERO)).errorCode());
+        assertEquals(ErrorCode.INVALID_ARGUMENT,
+                assertThrows(StreamException.class, () -> FsyncPolicy.interval(Duration.ofHours(2))).errorCode());
         assertEquals("durable(" + directory + ", fsync every PT0.1S)",
                 Storage.durable(directory).withFsyncPolicy(FsyncPolicy.interval(Duration.ofMillis(100))).toString());
     }

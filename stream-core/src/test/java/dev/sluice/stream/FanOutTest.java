@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Enhanced fan-out: SubscribeToShard delivery, each consumer's own 2 MiB/s, Kinesis's subscription rules. */
 class FanOutTest {
 
+    /** Every Awaitility wait in this class: the bound Awaitility would otherwise apply silently. */
+    private static final Duration WAIT = Duration.ofSeconds(10);
     private static final int MIB = 1 << 20;
     /** Writes unthrottled for the test's bulk puts; reads at Kinesis's 2 MiB/s and 5 calls/s. */
     private static final ShardLimits FAST_WRITES = new ShardLimits(ShardLimits.MAX_BYTES_PER_SECOND, 1_000_000, 2 * MIB, 5);
@@ -91,12 +93,12 @@ class FanOutTest {
         StreamConsumer consumer = engine.registerStreamConsumer("s", "c");
         engine.putRecord("s", "k", "one".getBytes());
         Collector collector = subscribe(consumer.consumerArn(), "shardId-000000000000", ShardIteratorType.trimHorizon(), 1);
-        await().until(() -> collector.events.size() == 1);
+        await().atMost(WAIT).until(() -> collector.events.size() == 1);
         PutRecordResult two = engine.putRecord("s", "k", "two".getBytes());
         PutRecordResult three = engine.putRecord("s", "k", "three".getBytes());
-        await().during(Duration.ofMillis(100)).until(() -> collector.events.size() == 1); // no demand, no event
+        await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> collector.events.size() == 1); // no demand, no event
         collector.subscription.request(10);
-        await().until(() -> collector.data().size() == 3);
+        await().atMost(WAIT).until(() -> collector.data().size() == 3);
         assertEquals(List.of("one", "two", "three"), collector.data());
         assertEquals(three.sequenceNumber(), collector.events.get(collector.events.size() - 1).continuationSequenceNumber());
 
@@ -106,7 +108,7 @@ class FanOutTest {
         engine.putRecord("s", "k", "four".getBytes());
         Collector resumed = subscribe(consumer.consumerArn(), "shardId-000000000000",
                 ShardIteratorType.afterSequenceNumber(two.sequenceNumber()), 10);
-        await().until(() -> resumed.data().size() == 2);
+        await().atMost(WAIT).until(() -> resumed.data().size() == 2);
         assertEquals(List.of("three", "four"), resumed.data());
     }
 
@@ -122,16 +124,16 @@ class FanOutTest {
         Collector ca = subscribe(a.consumerArn(), "shardId-000000000000", ShardIteratorType.trimHorizon(), Long.MAX_VALUE);
         Collector cb = subscribe(b.consumerArn(), "shardId-000000000000", ShardIteratorType.trimHorizon(), Long.MAX_VALUE);
         // Each reads all 3 MiB at once (bytes are charged after the read, as Kinesis does): neither waits for the other.
-        await().until(() -> ca.bytes() == 3L * data.length && cb.bytes() == 3L * data.length);
+        await().atMost(WAIT).until(() -> ca.bytes() == 3L * data.length && cb.bytes() == 3L * data.length);
         // The shared budget is untouched: a polling reader still gets its 3 MiB.
         String iterator = engine.getShardIterator("big", "shardId-000000000000", ShardIteratorType.trimHorizon());
         assertEquals(3, engine.getRecords(iterator).records().size());
 
         // Consumer a owes about 1 MiB now: its next MiB waits until 2 MiB/s has paid it off (~0.5 s of ticker time).
         engine.putRecord("big", "k", data);
-        await().during(Duration.ofMillis(200)).until(() -> ca.bytes() == 3L * data.length);
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> ca.bytes() == 3L * data.length);
         time.advance(Duration.ofMillis(600));
-        await().until(() -> ca.bytes() == 4L * data.length && cb.bytes() == 4L * data.length);
+        await().atMost(WAIT).until(() -> ca.bytes() == 4L * data.length && cb.bytes() == 4L * data.length);
     }
 
     @Test
@@ -145,10 +147,10 @@ class FanOutTest {
         assertEquals(ErrorCode.RESOURCE_IN_USE, refused.code());
         time.advance(Duration.ofMillis(1));
         Collector second = subscribe(consumer.consumerArn(), "shardId-000000000000", ShardIteratorType.latest(), 10);
-        await().until(() -> first.error.get() != null);
+        await().atMost(WAIT).until(() -> first.error.get() != null);
         assertEquals(ErrorCode.RESOURCE_IN_USE, ((StreamException) first.error.get()).code());
         engine.putRecord("s", "k", "x".getBytes());
-        await().until(() -> second.data().equals(List.of("x")));
+        await().atMost(WAIT).until(() -> second.data().equals(List.of("x")));
         assertTrue(first.events.isEmpty());
     }
 
@@ -158,9 +160,9 @@ class FanOutTest {
         StreamConsumer consumer = engine.registerStreamConsumer("s", "c");
         Collector collector = subscribe(consumer.consumerArn(), "shardId-000000000000", ShardIteratorType.trimHorizon(), 100);
         time.advance(Duration.ofMinutes(5).minusMillis(1));
-        await().during(Duration.ofMillis(100)).until(() -> !collector.completed.get());
+        await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> !collector.completed.get());
         time.advance(Duration.ofMillis(1));
-        await().until(collector.completed::get);
+        await().atMost(WAIT).until(collector.completed::get);
         assertEquals(null, collector.error.get());
     }
 
@@ -171,7 +173,7 @@ class FanOutTest {
         PutRecordResult last = engine.putRecord("s", "k", "before".getBytes());
         engine.splitShard("s", "shardId-000000000000", BigInteger.ONE.shiftLeft(127).toString());
         Collector collector = subscribe(consumer.consumerArn(), "shardId-000000000000", ShardIteratorType.trimHorizon(), 10);
-        await().until(collector.completed::get);
+        await().atMost(WAIT).until(collector.completed::get);
         SubscribeToShardEvent end = collector.events.get(collector.events.size() - 1);
         assertEquals(List.of("shardId-000000000001", "shardId-000000000002"),
                 end.childShards().stream().map(ChildShard::shardId).toList());
@@ -185,7 +187,7 @@ class FanOutTest {
         StreamConsumer consumer = engine.registerStreamConsumer("s", "c");
         Collector collector = subscribe(consumer.consumerArn(), "shardId-000000000000", ShardIteratorType.latest(), 10);
         engine.deregisterStreamConsumer("s", "c");
-        await().until(() -> collector.error.get() != null);
+        await().atMost(WAIT).until(() -> collector.error.get() != null);
         StreamException e = assertInstanceOf(StreamException.class, collector.error.get());
         assertEquals(ErrorCode.RESOURCE_NOT_FOUND, e.code());
         assertFalse(collector.completed.get());
@@ -202,7 +204,7 @@ class FanOutTest {
         StreamConsumer consumer = engine.registerStreamConsumer("s", "c");
         Collector collector = subscribe(consumer.consumerArn(), "shardId-000000000000", ShardIteratorType.latest(), 10);
         engine.close();
-        await().until(() -> collector.error.get() != null);
+        await().atMost(WAIT).until(() -> collector.error.get() != null);
         assertEquals(ErrorCode.ENGINE_CLOSED, ((StreamException) collector.error.get()).code());
     }
 }

@@ -148,11 +148,15 @@ class LimitsTest {
 
     @Test
     void builder_withBadOption_namesOptionRangeAndValue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        StreamException e = assertThrows(StreamException.class,
                 () -> StreamEngine.builder().ringBufferSize(1000).build());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
         assertTrue(e.getMessage().contains("ringBufferSize must be a power of two in [64, 16777216] but was 1000"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> StreamEngine.builder().writerThreads(0).build());
+        e = assertThrows(StreamException.class, () -> StreamEngine.builder().writerThreads(0).build());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
         assertTrue(e.getMessage().contains("writerThreads must be in [1, 64] but was 0"), e.getMessage());
+        e = assertThrows(StreamException.class, () -> new ShardLimits(0, 1, 1, 1));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
     }
 
     @Test

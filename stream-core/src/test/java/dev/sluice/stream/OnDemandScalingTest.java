@@ -18,6 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class OnDemandScalingTest {
 
+    /** Every Awaitility wait in this class: the bound Awaitility would otherwise apply silently. */
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
     private final ManualClock time = new ManualClock();
     private final StreamEngine engine = StreamEngine.builder().clock(time).ticker(time).build();
     private final Random random = new Random(42);
@@ -53,19 +56,19 @@ class OnDemandScalingTest {
         engine.createStream(CreateStreamRequest.onDemand("od"));
         assertEquals(4, openShards("od"));
         offer("od", 3_600, 100, 59);
-        await().during(Duration.ofMillis(600)).until(() -> openShards("od") == 4); // 59 s: window not covered yet
+        await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> openShards("od") == 4); // 59 s: window not covered yet
         offer("od", 3_600, 100, 2);
-        await().until(() -> openShards("od") == 8); // 3.6 shards of demand -> 2 x 3.6 -> 8
+        await().atMost(WAIT).until(() -> openShards("od") == 8); // 3.6 shards of demand -> 2 x 3.6 -> 8
         // At 3,600 records/s the 8 shards are at 45 %: no further step.
         offer("od", 3_600, 100, 61);
-        await().during(Duration.ofMillis(600)).until(() -> openShards("od") == 8);
+        await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> openShards("od") == 8);
     }
 
     @Test
     void demandBelow80Percent_doesNotScale() {
         engine.createStream(CreateStreamRequest.onDemand("calm"));
         offer("calm", 3_100, 100, 70); // 77.5 % of 4,000 records/s
-        await().during(Duration.ofMillis(600)).until(() -> openShards("calm") == 4);
+        await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> openShards("calm") == 4);
     }
 
     @Test
@@ -73,27 +76,27 @@ class OnDemandScalingTest {
         engine.createStream(CreateStreamRequest.onDemand("bytes"));
         int size = 35 * 1024;
         offer("bytes", 105, size, 61); // 105 x 35 KiB = 3.59 MiB/s: 3.6 shards of bytes, 0.1 of records
-        await().until(() -> openShards("bytes") == 8);
+        await().atMost(WAIT).until(() -> openShards("bytes") == 8);
     }
 
     @Test
     void scalingStepsAreAtMostDoubleAndAMinuteApart() {
         engine.createStream(CreateStreamRequest.onDemand("burst"));
         offer("burst", 20_000, 10, 61); // 20 shards of demand: 4 -> 8 (at most double)
-        await().until(() -> openShards("burst") == 8);
+        await().atMost(WAIT).until(() -> openShards("burst") == 8);
         offer("burst", 20_000, 10, 30);
-        await().during(Duration.ofMillis(600)).until(() -> openShards("burst") == 8); // next step needs a new window
+        await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> openShards("burst") == 8); // next step needs a new window
         offer("burst", 20_000, 10, 31);
-        await().until(() -> openShards("burst") == 16);
+        await().atMost(WAIT).until(() -> openShards("burst") == 16);
     }
 
     @Test
     void provisionedStreams_neverScale_andSwitchingModesIsReported() {
         engine.createStream("fixed", 4);
         offer("fixed", 3_900, 100, 61);
-        await().during(Duration.ofMillis(600)).until(() -> openShards("fixed") == 4);
+        await().during(Duration.ofMillis(600)).atMost(WAIT).until(() -> openShards("fixed") == 4);
         engine.updateStreamMode("fixed", StreamMode.ON_DEMAND);
         assertEquals(StreamMode.ON_DEMAND, engine.describeStreamSummary("fixed").streamMode());
-        await().until(() -> openShards("fixed") == 8); // the average since the stream opened already qualifies
+        await().atMost(WAIT).until(() -> openShards("fixed") == 8); // the average since the stream opened already qualifies
     }
 }

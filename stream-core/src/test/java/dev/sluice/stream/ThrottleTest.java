@@ -204,11 +204,32 @@ class ThrottleTest {
         GetRecordsResult big = engine.getRecords(iterator);
         assertEquals(64, big.records().size()); // 4 MiB in one call, charged after the fact
         String next = big.nextShardIterator().orElseThrow();
-        // Balance: 2 MiB - 4 MiB = -2 MiB. Four calls remain this second, but bytes refuse them.
+        // A debt of 4 MiB, repaid at 2 MiB/s. Four calls remain this second, but bytes refuse them.
         assertError(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, "2097152 bytes/s", () -> engine.getRecords(next));
-        time.advance(Duration.ofSeconds(1)); // -2 MiB + 2 MiB = 0: still nothing to spend
+        time.advance(Duration.ofMillis(1_999)); // just short of 2 s
         assertError(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, "Rate exceeded", () -> engine.getRecords(next));
-        time.advance(Duration.ofMillis(1)); // positive again
+        time.advance(Duration.ofMillis(1)); // paid off
+        assertTrue(engine.getRecords(next).records().isEmpty());
+    }
+
+    @Test
+    void getRecords_returningTenMiB_throttlesTheShardsReadsForTheNextFiveSeconds() {
+        start(ThrottleMode.REJECT);
+        engine.createStream("s", 1);
+        // Ten records of 1 MiB (data plus the 1-byte key), one per second of write capacity.
+        for (int i = 0; i < 10; i++) {
+            engine.putRecord("s", "k", new byte[1_048_575]);
+            time.advance(Duration.ofSeconds(1));
+        }
+        time.advance(Duration.ofSeconds(10)); // long idle: no saved-up read capacity makes the debt smaller
+        String iterator = engine.getShardIterator("s", SHARD0, ShardIteratorType.trimHorizon());
+        GetRecordsResult big = engine.getRecords(iterator);
+        assertEquals(10, big.records().size());
+        String next = big.nextShardIterator().orElseThrow();
+
+        time.advance(Duration.ofMillis(4_999));
+        assertError(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, "2097152 bytes/s", () -> engine.getRecords(next));
+        time.advance(Duration.ofMillis(1));
         assertTrue(engine.getRecords(next).records().isEmpty());
     }
 

@@ -1,5 +1,7 @@
 package dev.sluice.transform;
 
+import dev.sluice.stream.SluiceErrorCode;
+
 import java.util.Objects;
 
 /**
@@ -26,53 +28,55 @@ import java.util.Objects;
  *       {@code ProcessingFailed}.</li>
  * </ul>
  */
-public enum ErrorCode {
+public enum ErrorCode implements SluiceErrorCode {
 
     /** The function threw, or returned {@code null} or a response containing {@code null}. */
-    FUNCTION_ERROR("Lambda.FunctionError", true),
+    FUNCTION_ERROR("Lambda.FunctionError", true, HTTP_INTERNAL_ERROR),
     /** The function did not return within the runner's invocation timeout. */
-    INVOKE_TIMEOUT("Lambda.InvokeTimeout", true),
+    INVOKE_TIMEOUT("Lambda.InvokeTimeout", true, HTTP_INTERNAL_ERROR),
     /** The response lacked the result for at least one record id of the request. */
-    MISSING_RECORD_ID("Lambda.MissingRecordId", true),
+    MISSING_RECORD_ID("Lambda.MissingRecordId", true, HTTP_INTERNAL_ERROR),
     /** The response held more than one result for the same record id. */
-    DUPLICATED_RECORD_ID("Lambda.DuplicatedRecordId", true),
+    DUPLICATED_RECORD_ID("Lambda.DuplicatedRecordId", true, HTTP_INTERNAL_ERROR),
     /** The response held a result for a record id that was not in the request. */
-    UNKNOWN_RECORD_ID("Lambda.UnknownRecordId", true),
+    UNKNOWN_RECORD_ID("Lambda.UnknownRecordId", true, HTTP_INTERNAL_ERROR),
     /** A Firehose-JSON handler's response was not valid JSON or did not follow the response shape. */
-    JSON_PROCESSING("Lambda.JsonProcessingException", true),
+    JSON_PROCESSING("Lambda.JsonProcessingException", true, HTTP_INTERNAL_ERROR),
 
     /** The function itself returned {@code ProcessingFailed} for the record. */
-    PROCESSING_FAILED_STATUS("Lambda.ProcessingFailedStatus", false),
+    PROCESSING_FAILED_STATUS("Lambda.ProcessingFailedStatus", false, HTTP_CLIENT_ERROR),
     /** The record is not the JSON a built-in processor expected (syntax error, not an object, trailing data). */
-    MALFORMED_JSON("Processor.MalformedJson", false),
+    MALFORMED_JSON("Processor.MalformedJson", false, HTTP_CLIENT_ERROR),
     /** The record's bytes are not valid UTF-8 where a built-in processor needed text. */
-    INVALID_UTF8("Processor.InvalidUtf8", false),
+    INVALID_UTF8("Processor.InvalidUtf8", false, HTTP_CLIENT_ERROR),
     /** The record is not valid CSV, or a line has a different number of fields than the header. */
-    MALFORMED_CSV("Processor.MalformedCsv", false),
+    MALFORMED_CSV("Processor.MalformedCsv", false, HTTP_CLIENT_ERROR),
     /** The record is not gzip data, is truncated or corrupt, or decompresses beyond the size guard. */
-    DECOMPRESSION_FAILED("Processor.DecompressionFailed", false),
+    DECOMPRESSION_FAILED("Processor.DecompressionFailed", false, HTTP_CLIENT_ERROR),
     /** The record is not a CloudWatch Logs subscription message. */
-    MALFORMED_CLOUDWATCH_LOGS("Processor.MalformedCloudWatchLogs", false),
+    MALFORMED_CLOUDWATCH_LOGS("Processor.MalformedCloudWatchLogs", false, HTTP_CLIENT_ERROR),
     /** A JQ partition-key query failed on the record or did not yield exactly one scalar. */
-    METADATA_EXTRACTION_FAILED("Processor.MetadataExtractionFailed", false),
+    METADATA_EXTRACTION_FAILED("Processor.MetadataExtractionFailed", false, HTTP_CLIENT_ERROR),
     /** A JQ filter predicate failed on the record or did not yield exactly one value. */
-    FILTER_FAILED("Processor.FilterFailed", false),
+    FILTER_FAILED("Processor.FilterFailed", false, HTTP_CLIENT_ERROR),
     /** The event-time field is missing or does not match the configured format. */
-    EVENT_TIME_EXTRACTION_FAILED("Processor.EventTimeExtractionFailed", false),
+    EVENT_TIME_EXTRACTION_FAILED("Processor.EventTimeExtractionFailed", false, HTTP_CLIENT_ERROR),
 
     /** A defect inside Sluice; the records involved fail rather than disappear. */
-    INTERNAL_FAILURE("InternalFailure", true),
+    INTERNAL_FAILURE("InternalFailure", true, HTTP_INTERNAL_ERROR),
     /** The runner is closed, or closed before the record finished processing. */
-    RUNNER_CLOSED("ResourceNotFoundException", false),
+    RUNNER_CLOSED("ResourceNotFoundException", false, HTTP_CLIENT_ERROR),
     /** A configuration value or argument is out of range. */
-    INVALID_ARGUMENT("InvalidArgumentException", false);
+    INVALID_ARGUMENT("InvalidArgumentException", false, HTTP_CLIENT_ERROR);
 
     private final String code;
     private final boolean retryable;
+    private final int httpStatus;
 
-    ErrorCode(String code, boolean retryable) {
+    ErrorCode(String code, boolean retryable, int httpStatus) {
         this.code = Objects.requireNonNull(code);
         this.retryable = retryable;
+        this.httpStatus = httpStatus;
     }
 
     /**
@@ -80,6 +84,7 @@ public enum ErrorCode {
      *
      * @return the external name; never {@code null}
      */
+    @Override
     public String code() {
         return code;
     }
@@ -89,8 +94,15 @@ public enum ErrorCode {
      *
      * @return {@code true} for transient or invocation-level failures
      */
+    @Override
     public boolean isRetryable() {
         return retryable;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int httpStatus() {
+        return httpStatus;
     }
 
     /**

@@ -274,6 +274,23 @@ public final class Processor {
     }
 
     /**
+     * Firehose's {@code MetadataExtraction} configured as Firehose takes it: one {@code MetadataExtractionQuery},
+     * a JQ object construction whose keys are the partition key names and whose values are the queries, for
+     * example {@code {customer_id: .customer_id, "event day": .time[0:10]}}. Keys are identifiers or string
+     * literals (quotes removed); {@code {name}} is short for {@code {name: .name}}. Otherwise as
+     * {@link #metadataExtraction(Map)}.
+     *
+     * @param metadataExtractionQuery the JQ object construction
+     * @return the processor
+     * @throws TransformException {@link ErrorCode#INVALID_ARGUMENT} if the query is not valid JQ (the message names
+     *         the key and the JQ error), is not one object construction, defines no key or a key twice, or
+     *         computes a key from the record
+     */
+    public static Processor metadataExtraction(String metadataExtractionQuery) {
+        return metadataExtraction(MetadataExtractionStage.parseQuery(metadataExtractionQuery));
+    }
+
+    /**
      * Event-time partition keys: reads {@code field} (a name or dotted path) of the JSON record in
      * {@code format} and formats the instant in UTC with one {@link java.time.format.DateTimeFormatter} pattern
      * per key, for example {@code eventTime("ts", "iso8601", Map.of("dt", "yyyy-MM-dd", "hour", "HH"))}. A

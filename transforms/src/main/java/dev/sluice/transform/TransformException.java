@@ -1,16 +1,20 @@
 package dev.sluice.transform;
 
+import dev.sluice.stream.SluiceException;
+
 import java.util.Objects;
 
 /**
- * The one unchecked exception the transforms module throws: invalid configuration, a closed runner, or (when
- * thrown by a {@link TransformFunction}) an invocation failure with a chosen {@link ErrorCode}.
+ * The exception the transforms module throws, a {@link SluiceException}: invalid configuration, a closed runner, or
+ * (when thrown by a {@link TransformFunction}) an invocation failure with a chosen {@link ErrorCode}.
  *
  * <p>Thread-safety: immutable after construction.
  *
  * <p>Record-level problems are never thrown: they come back as {@link ProcessingResult.ProcessingFailed}.
  */
-public class TransformException extends RuntimeException {
+public class TransformException extends SluiceException {
+
+    private static final long serialVersionUID = 1L;
 
     private final ErrorCode errorCode;
 
@@ -21,7 +25,7 @@ public class TransformException extends RuntimeException {
      * @param message what failed, for what, the limit, and what to do
      */
     public TransformException(ErrorCode errorCode, String message) {
-        super(message);
+        super(message, null);
         this.errorCode = Objects.requireNonNull(errorCode, "errorCode");
     }
 
@@ -42,17 +46,9 @@ public class TransformException extends RuntimeException {
      *
      * @return the code; never {@code null}
      */
+    @Override
     public ErrorCode errorCode() {
         return errorCode;
-    }
-
-    /**
-     * Returns whether repeating the call can succeed; shorthand for {@code errorCode().isRetryable()}.
-     *
-     * @return whether the failure is transient
-     */
-    public boolean isRetryable() {
-        return errorCode.isRetryable();
     }
 
     static TransformException invalidArgument(String message) {

@@ -58,12 +58,25 @@ public final class ClickstreamDeliveryPipeline {
     }
 
     /**
-     * Runs the pipeline.
+     * Runs the pipeline; exits with status 1 if the counts do not reconcile.
      *
      * @param args {@code --records N} (default 20,000), {@code --dir PATH} (default a new temporary directory)
      * @throws Exception if the pipeline fails
      */
     public static void main(String[] args) throws Exception {
+        if (!run(args)) {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs the pipeline.
+     *
+     * @param args as {@link #main}
+     * @return whether {@code in = delivered + dropped + failed} and every produced record came in
+     * @throws Exception if the pipeline fails
+     */
+    static boolean run(String[] args) throws Exception {
         int records = 20_000;
         Path dir = null;
         for (int i = 0; i < args.length - 1; i += 2) {
@@ -114,7 +127,7 @@ public final class ClickstreamDeliveryPipeline {
                 delivery.flush();
                 progress(started, produced.get(), delivery.stats());
                 System.out.println();
-                summary(bucket, produced.get(), delivery.stats(), metrics);
+                return summary(bucket, produced.get(), delivery.stats(), metrics);
             }
         }
     }
@@ -156,7 +169,7 @@ public final class ClickstreamDeliveryPipeline {
         System.out.flush();
     }
 
-    private static void summary(Path bucket, long produced, DeliveryStats stats, SimpleMeterRegistry metrics)
+    private static boolean summary(Path bucket, long produced, DeliveryStats stats, SimpleMeterRegistry metrics)
             throws IOException {
         Map<String, long[]> byDirectory = new TreeMap<>();
         try (Stream<Path> files = Files.walk(bucket)) {
@@ -174,9 +187,10 @@ public final class ClickstreamDeliveryPipeline {
         byDirectory.forEach((directory, entry) -> System.out.printf("  %-40s %3d objects %,10d bytes%n", directory + "/",
                 entry[0], entry[1]));
         System.out.println();
+        boolean reconciled = stats.reconciles() && stats.incomingRecords() == produced;
         System.out.printf("Records: in %,d = delivered %,d + dropped %,d + failed (error output) %,d  -> %s%n",
                 stats.incomingRecords(), stats.deliveredRecords(), stats.droppedRecords(), stats.errorOutputRecords(),
-                stats.reconciles() && stats.incomingRecords() == produced ? "reconciled" : "NOT RECONCILED");
+                reconciled ? "reconciled" : "NOT RECONCILED");
         System.out.printf("Meters: DeliveryToS3.Records %,.0f, DeliveryToS3.ObjectCount %,.0f, SucceedConversion.Records"
                         + " %,.0f, FailedConversion.Records %,.0f%n",
                 metrics.get("DeliveryToS3.Records").counter().count(),
@@ -190,5 +204,6 @@ public final class ClickstreamDeliveryPipeline {
         System.out.println("Failed records, one Firehose error envelope per line:");
         System.out.println("  duckdb -c \"SELECT errorCode, count(*) FROM read_json('" + bucket
                 + "/errors/*/*/*/*/*', format = 'newline_delimited') GROUP BY ALL\"");
+        return reconciled;
     }
 }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A service that ingests into a durable stream, is stopped and restarted, and whose consumer application
@@ -26,45 +27,74 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>{@code
  * java --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED \
  *      --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
- *      -cp examples/target/sluice-demo.jar dev.sluice.examples.stream.DurableConsumerExample [data-dir]
+ *      -cp examples/target/sluice-demo.jar dev.sluice.examples.stream.DurableConsumerExample [--dir DIR] [--records N]
  * }</pre>
+ * {@code N} is the number of records each run produces (default 20,000).
  */
 public final class DurableConsumerExample {
 
     private static final String STREAM = "orders";
-    private static final int PER_RUN = 20_000;
+    private static final int DEFAULT_PER_RUN = 20_000;
+    private static final int BATCH = 500;
 
     private DurableConsumerExample() {
     }
 
     /**
-     * Runs the service twice on one data directory.
+     * Runs the service twice on one data directory; exits with status 1 unless every record was processed once.
      *
-     * @param args optional: the data directory (default: a new temporary directory)
+     * @param args {@code --dir DIR} (default: a new temporary directory; a bare path is also read as the directory),
+     *             {@code --records N} per run (default 20,000, a multiple of 500)
      * @throws Exception if the data directory cannot be created
      */
     public static void main(String[] args) throws Exception {
-        Path dataDir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("sluice-durable-");
-        BitSet processed = new BitSet();
-        AtomicInteger duplicates = new AtomicInteger();
-
-        System.out.println("Data directory: " + dataDir);
-        runService(1, dataDir, 0, processed, duplicates);
-        System.out.println("Service stopped. Starting it again on the same directory...");
-        runService(2, dataDir, PER_RUN, processed, duplicates);
-
-        int expected = 2 * PER_RUN;
-        boolean exact = processed.cardinality() == expected && processed.nextClearBit(0) == expected && duplicates.get() == 0;
-        System.out.printf("Across both runs: %,d records produced, %,d processed, %d processed twice, %d missing -> %s%n",
-                expected, processed.cardinality(), duplicates.get(), expected - processed.cardinality(),
-                exact ? "every record processed exactly once" : "MISMATCH");
-        if (!exact) {
+        if (!run(args)) {
             System.exit(1);
         }
     }
 
+    /**
+     * Runs the service twice on one data directory.
+     *
+     * @param args as {@link #main}
+     * @return whether every record was processed exactly once across both runs
+     * @throws Exception if the data directory cannot be created
+     */
+    static boolean run(String[] args) throws Exception {
+        Path dataDir = null;
+        int perRun = DEFAULT_PER_RUN;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--dir" -> dataDir = Path.of(args[++i]);
+                case "--records" -> perRun = Integer.parseInt(args[++i]);
+                default -> dataDir = Path.of(args[i]);
+            }
+        }
+        if (perRun < BATCH || perRun % BATCH != 0) {
+            throw new IllegalArgumentException("--records must be a positive multiple of " + BATCH + " but was " + perRun);
+        }
+        if (dataDir == null) {
+            dataDir = Files.createTempDirectory("sluice-durable-");
+        }
+        BitSet processed = new BitSet();
+        AtomicInteger duplicates = new AtomicInteger();
+
+        System.out.println("Data directory: " + dataDir);
+        runService(1, dataDir, 0, perRun, processed, duplicates);
+        System.out.println("Service stopped. Starting it again on the same directory...");
+        runService(2, dataDir, perRun, perRun, processed, duplicates);
+
+        int expected = 2 * perRun;
+        boolean exact = processed.cardinality() == expected && processed.nextClearBit(0) == expected && duplicates.get() == 0;
+        System.out.printf("Across both runs: %,d records produced, %,d processed, %d processed twice, %d missing -> %s%n",
+                expected, processed.cardinality(), duplicates.get(), expected - processed.cardinality(),
+                exact ? "every record processed exactly once" : "MISMATCH");
+        return exact;
+    }
+
     /** One life of the service: open the engine, produce, consume until caught up, stop. */
-    private static void runService(int run, Path dataDir, int firstId, BitSet processed, AtomicInteger duplicates) {
+    private static void runService(int run, Path dataDir, int firstId, int perRun, BitSet processed,
+                                   AtomicInteger duplicates) {
         Storage storage = Storage.durable(dataDir).withFsyncPolicy(FsyncPolicy.interval(Duration.ofMillis(100)));
         // BLOCK: over the Kinesis shard limits the producer waits for capacity instead of being refused.
         try (StreamEngine engine = StreamEngine.builder().storage(storage).throttleMode(ThrottleMode.BLOCK).build()) {
@@ -75,9 +105,9 @@ public final class DurableConsumerExample {
                 engine.createStream(STREAM, 4);
                 System.out.printf("Run %d: created stream %s with 4 shards%n", run, STREAM);
             }
-            for (int id = firstId; id < firstId + PER_RUN; id += 500) {
-                List<PutRecordsRequestEntry> batch = new ArrayList<>(500);
-                for (int i = id; i < id + 500; i++) {
+            for (int id = firstId; id < firstId + perRun; id += BATCH) {
+                List<PutRecordsRequestEntry> batch = new ArrayList<>(BATCH);
+                for (int i = id; i < id + BATCH; i++) {
                     batch.add(PutRecordsRequestEntry.of("customer-" + (i % 997), ("order-" + i).getBytes(StandardCharsets.UTF_8)));
                 }
                 if (engine.putRecords(STREAM, batch).failedRecordCount() > 0) {
@@ -85,7 +115,7 @@ public final class DurableConsumerExample {
                 }
             }
             System.out.printf("Run %d: produced orders %,d..%,d (paced by the shards' 1,000 records/s limits)%n", run, firstId,
-                    firstId + PER_RUN - 1);
+                    firstId + perRun - 1);
 
             AtomicInteger thisRun = new AtomicInteger();
             ConsumerApplication billing = ConsumerApplication.builder(engine)
@@ -109,8 +139,8 @@ public final class DurableConsumerExample {
                     .build();
             try {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (thisRun.get() < PER_RUN && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
+                while (thisRun.get() < perRun && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
                 }
             } finally {
                 billing.close(); // graceful: in-flight batches finish and their checkpoints are written

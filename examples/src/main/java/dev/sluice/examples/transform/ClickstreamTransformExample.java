@@ -24,16 +24,43 @@ import java.util.concurrent.CompletableFuture;
  * event hour as dynamic-partitioning keys with real JQ, on a {@link TransformRunner}.
  *
  * <p>Run: {@code mvn -B -q -pl examples -am -DskipTests package && java -cp examples/target/sluice-demo.jar
- * dev.sluice.examples.transform.ClickstreamTransformExample}
+ * dev.sluice.examples.transform.ClickstreamTransformExample [--records N]} (default 1,000 records).
  */
 public final class ClickstreamTransformExample {
 
-    private static final int RECORDS = 1_000;
+    private static final int DEFAULT_RECORDS = 1_000;
 
     private ClickstreamTransformExample() {
     }
 
+    /**
+     * Runs the example; exits with status 1 if the results do not account for every record.
+     *
+     * @param args {@code --records N} (default 1,000)
+     * @throws Exception if the runner fails
+     */
     public static void main(String[] args) throws Exception {
+        if (!run(args)) {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs the example.
+     *
+     * @param args as {@link #main}
+     * @return whether {@code in = Ok + Dropped + ProcessingFailed}, one result per record
+     * @throws Exception if the runner fails
+     */
+    static boolean run(String[] args) throws Exception {
+        int count = DEFAULT_RECORDS;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--records")) {
+                count = Integer.parseInt(args[++i]);
+            } else {
+                throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
         Map<String, String> partitionKeys = new LinkedHashMap<>();
         partitionKeys.put("customer_id", ".customer_id");
         // fromdateiso8601 also rejects a malformed event_time, so such records fail instead of landing in a bad partition.
@@ -47,8 +74,8 @@ public final class ClickstreamTransformExample {
                 Processor.appendNewline());
 
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        List<SourceRecord> sample = sample(RECORDS);
-        List<ProcessingResult> results = new ArrayList<>(RECORDS);
+        List<SourceRecord> sample = sample(count);
+        List<ProcessingResult> results = new ArrayList<>(count);
         try (TransformRunner runner = TransformRunner.builder()
                 .name("clickstream")
                 .processor(clickstream)
@@ -71,10 +98,10 @@ public final class ClickstreamTransformExample {
                     metrics.get("SucceedProcessing.Bytes").counter().count());
         }
 
-        print(clickstream, results);
+        return print(clickstream, sample.size(), results);
     }
 
-    private static void print(Processor chain, List<ProcessingResult> results) {
+    private static boolean print(Processor chain, int in, List<ProcessingResult> results) {
         int ok = 0;
         int dropped = 0;
         Map<ErrorCode, Integer> failures = new EnumMap<>(ErrorCode.class);
@@ -95,9 +122,11 @@ public final class ClickstreamTransformExample {
                 }
             }
         }
+        int failed = failures.values().stream().mapToInt(Integer::intValue).sum();
+        boolean reconciled = results.size() == in && ok + dropped + failed == in;
         System.out.println("Chain: " + chain);
-        System.out.printf("%d records in: Ok %d, Dropped %d (debug events), ProcessingFailed %d %s%n",
-                results.size(), ok, dropped, failures.values().stream().mapToInt(Integer::intValue).sum(), failures);
+        System.out.printf("%d records in = Ok %d + Dropped %d (debug events) + ProcessingFailed %d %s -> %s%n",
+                in, ok, dropped, failed, failures, reconciled ? "reconciled" : "NOT RECONCILED");
         System.out.println();
         System.out.println("Some Ok records:");
         for (ProcessingResult.Ok result : someOk) {
@@ -106,9 +135,10 @@ public final class ClickstreamTransformExample {
         }
         System.out.println();
         System.out.println("Some failures (these would go to the error output):");
-        for (ProcessingResult.ProcessingFailed failed : someFailed) {
-            System.out.printf("  %s %s%n", failed.errorCode(), failed.errorMessage());
+        for (ProcessingResult.ProcessingFailed failure : someFailed) {
+            System.out.printf("  %s %s%n", failure.errorCode(), failure.errorMessage());
         }
+        return reconciled;
     }
 
     /** Generated clickstream: about 20% debug events, and every 97th record broken in one of two ways. */

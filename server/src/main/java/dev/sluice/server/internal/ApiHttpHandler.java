@@ -67,6 +67,15 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         CompletableFuture<Void> written = new CompletableFuture<>();
         previousResponse = written;
         ctx.channel().config().setAutoRead(false);
+        ConnectionGuard guard = ConnectionGuard.of(ctx.channel());
+        if (guard != null) {
+            guard.requestDispatched();
+            written.whenComplete((ignored, failure) -> guard.responseFinished());
+            if (http2) {
+                // A stream reset by the client ends its request too (an event stream is cancelled, not finished).
+                ctx.channel().closeFuture().addListener(f -> written.complete(null));
+            }
+        }
         boolean keep = keepAlive;
         result.thenCombine(turn, (value, ignored) -> value).whenComplete((value, error) -> {
             if (value instanceof EventStreamResponse events) {

@@ -1,15 +1,17 @@
 package dev.sluice.server.internal;
 
-import dev.sluice.delivery.DeliveryException;
-import dev.sluice.stream.ErrorCode;
-import dev.sluice.stream.StreamException;
+import dev.sluice.stream.SluiceErrorCode;
+import dev.sluice.stream.SluiceException;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Maps engine and delivery exceptions to the wire: AWS error name and HTTP status. Anything unexpected is an
- * {@code InternalFailureException} (Kinesis) with status 500; its message names the Java type so it can be found.
+ * Maps failures to the wire: AWS error name and HTTP status. One rule for every module's {@link SluiceException}
+ * (streams, transforms, delivery), by its code: a client error (400) goes out under the code's AWS name; a 500 as
+ * {@code InternalFailureException} and a 503 as {@code ServiceUnavailableException}, the names AWS APIs throw.
+ * Anything else is an {@code InternalFailureException} with status 500; its message names the Java type so it can
+ * be found.
  */
 final class ErrorTranslation {
 
@@ -24,24 +26,13 @@ final class ErrorTranslation {
         if (t instanceof ApiException api) {
             return api;
         }
-        if (t instanceof StreamException stream) {
-            ErrorCode code = stream.code();
-            return switch (code) {
-                case INTERNAL_FAILURE, ENGINE_CLOSED -> new ApiException(500, "InternalFailureException",
-                        stream.getMessage(), stream);
-                default -> new ApiException(400, code.exceptionName(), stream.getMessage(), stream);
-            };
-        }
-        if (t instanceof DeliveryException delivery) {
-            return switch (delivery.errorCode()) {
-                case SERVICE_UNAVAILABLE -> new ApiException(503, "ServiceUnavailableException", delivery.getMessage(),
-                        delivery);
-                case VALIDATION -> new ApiException(400, "ValidationException", delivery.getMessage(), delivery);
-                case STREAM_CLOSED -> new ApiException(400, "ResourceNotFoundException", delivery.getMessage(),
-                        delivery);
-                case INVALID_ARGUMENT -> new ApiException(400, "InvalidArgumentException", delivery.getMessage(),
-                        delivery);
-                default -> new ApiException(500, "ServiceUnavailableException", delivery.getMessage(), delivery);
+        if (t instanceof SluiceException sluice) {
+            SluiceErrorCode code = sluice.errorCode();
+            return switch (code.httpStatus()) {
+                case SluiceErrorCode.HTTP_CLIENT_ERROR -> new ApiException(400, code.code(), sluice.getMessage(), sluice);
+                case SluiceErrorCode.HTTP_SERVICE_UNAVAILABLE -> new ApiException(503, "ServiceUnavailableException",
+                        sluice.getMessage(), sluice);
+                default -> new ApiException(500, "InternalFailureException", sluice.getMessage(), sluice);
             };
         }
         return new ApiException(500, "InternalFailureException", "internal failure: " + t, t);

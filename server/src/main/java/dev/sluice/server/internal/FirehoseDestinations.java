@@ -207,8 +207,8 @@ final class FirehoseDestinations {
             case "Decompression" -> Processor.decompressGzip();
             case "CloudWatchLogProcessing" -> Processor.cloudWatchLogs();
             case "AppendDelimiterToRecord" -> Processor.appendNewline();
-            case "MetadataExtraction" -> Processor.metadataExtraction(metadataQueries(
-                    parameters.get("MetadataExtractionQuery")));
+            case "MetadataExtraction" -> Processor.metadataExtraction(ApiRequest.required(
+                    "MetadataExtraction.MetadataExtractionQuery", parameters.get("MetadataExtractionQuery")));
             case "Lambda" -> throw ApiException.invalidArgument("Lambda processors are not supported by the Sluice"
                     + " server (there is no AWS Lambda to invoke); use Processor.lambda in process instead");
             default -> throw ApiException.invalidArgument("unknown processor type '" + WireFormat.abbreviate(type)
@@ -223,36 +223,5 @@ final class FirehoseDestinations {
             throw ApiException.invalidArgument("Delimiter must be base64-encoded but was '"
                     + WireFormat.abbreviate(value) + "'");
         }
-    }
-
-    /** Firehose's MetadataExtractionQuery: a JQ object constructor {@code {key: .path, other: .x.y}}. */
-    static Map<String, String> metadataQueries(String query) {
-        if (query == null || !query.trim().startsWith("{") || !query.trim().endsWith("}")) {
-            throw ApiException.invalidArgument("MetadataExtractionQuery must be a JQ object like {customer:.customer_id}"
-                    + " but was '" + (query == null ? "null" : WireFormat.abbreviate(query)) + "'");
-        }
-        String body = query.trim();
-        body = body.substring(1, body.length() - 1);
-        Map<String, String> queries = new LinkedHashMap<>();
-        int depth = 0;
-        int start = 0;
-        for (int i = 0; i <= body.length(); i++) {
-            char c = i < body.length() ? body.charAt(i) : ',';
-            if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                String pair = body.substring(start, i).trim();
-                int colon = pair.indexOf(':');
-                if (colon <= 0) {
-                    throw ApiException.invalidArgument("MetadataExtractionQuery entry '" + WireFormat.abbreviate(pair)
-                            + "' must be key:query");
-                }
-                queries.put(pair.substring(0, colon).trim(), pair.substring(colon + 1).trim());
-                start = i + 1;
-            }
-        }
-        return queries;
     }
 }

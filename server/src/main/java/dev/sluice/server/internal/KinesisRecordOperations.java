@@ -91,9 +91,10 @@ final class KinesisRecordOperations {
                     e.put("ShardId", s.shardId());
                 } else {
                     PutRecordsResultEntry.Failure f = (PutRecordsResultEntry.Failure) entry;
-                    // Kinesis spells the internal failure of an entry "InternalFailure".
-                    e.put("ErrorCode", f.errorCode() == ErrorCode.INTERNAL_FAILURE ? "InternalFailure"
-                            : f.errorCode().exceptionName());
+                    // Kinesis knows two entry codes: throttling, and "InternalFailure" for anything else (such as
+                    // an engine closing under the call).
+                    e.put("ErrorCode", f.errorCode() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED
+                            ? f.errorCode().code() : "InternalFailure");
                     e.put("ErrorMessage", f.errorMessage());
                 }
                 out.add(e);

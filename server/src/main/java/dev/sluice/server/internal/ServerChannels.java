@@ -20,6 +20,8 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 
+import java.time.Duration;
+
 /**
  * The connection pipelines. Every request, whatever the transport, ends as a {@code FullHttpRequest} in an
  * {@link ApiHttpHandler}:
@@ -29,7 +31,8 @@ import io.netty.util.AsciiString;
  *   <li>TLS: ALPN picks {@code h2} or {@code http/1.1}.</li>
  * </ul>
  * HTTP/2 streams are child channels ({@link Http2MultiplexHandler}), each with its own aggregator and handler.
- * Request headers are limited by Netty's defaults (8 KiB) and bodies by {@code maxRequestBytes}.
+ * Request headers are limited by Netty's defaults (8 KiB) and bodies by {@code maxRequestBytes}. Every connection
+ * starts with its {@link ConnectionGuard} (header timeout, idle timeout, connection cap).
  */
 final class ServerChannels extends ChannelInitializer<SocketChannel> {
 
@@ -41,21 +44,36 @@ final class ServerChannels extends ChannelInitializer<SocketChannel> {
     private final ApiDispatcher dispatcher;
     private final int maxRequestBytes;
     private final SslContext ssl;
+    private final Duration requestHeaderTimeout;
+    private final Duration idleTimeout;
+    private final ConnectionGuard.Limit connections;
 
-    ServerChannels(ApiDispatcher dispatcher, int maxRequestBytes, SslContext ssl) {
+    ServerChannels(ApiDispatcher dispatcher, int maxRequestBytes, SslContext ssl, Duration requestHeaderTimeout,
+                   Duration idleTimeout, int maxConnections) {
         this.dispatcher = dispatcher;
         this.maxRequestBytes = maxRequestBytes;
         this.ssl = ssl;
+        this.requestHeaderTimeout = requestHeaderTimeout;
+        this.idleTimeout = idleTimeout;
+        this.connections = new ConnectionGuard.Limit(maxConnections);
+    }
+
+    /** Connections open now (for tests and diagnostics). */
+    int openConnections() {
+        return connections.open();
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        ConnectionGuard guard = new ConnectionGuard(requestHeaderTimeout, idleTimeout, connections);
+        ch.pipeline().addLast(guard);
         if (ssl != null) {
             ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
             ch.pipeline().addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                 @Override
                 protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                        guard.http2();
                         ctx.pipeline().addLast(http2FrameCodec(), http2Multiplexer());
                     } else {
                         ctx.pipeline().addLast(new HttpServerCodec(),
@@ -66,14 +84,18 @@ final class ServerChannels extends ChannelInitializer<SocketChannel> {
             return;
         }
         HttpServerCodec http1 = new HttpServerCodec();
-        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
-                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplexer()) : null,
-                maxRequestBytes);
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol -> {
+            if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
+                return null;
+            }
+            guard.http2();
+            return new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplexer());
+        }, maxRequestBytes);
         ChannelPipeline p = ch.pipeline();
         p.addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelInitializer<>() {
             @Override
             protected void initChannel(io.netty.channel.Channel c) {
+                guard.http2();
                 c.pipeline().addLast(http2FrameCodec(), http2Multiplexer());
             }
         }));

@@ -1,6 +1,7 @@
 package dev.sluice.server.internal;
 
 import dev.sluice.server.SluiceServer;
+import dev.sluice.stream.SluiceException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ public final class ServerMain {
         long startNanos = System.nanoTime();
         SluiceServer.Builder builder = SluiceServer.builder().port(4567);
         java.util.Set<String> keys = new java.util.HashSet<>();
+        SluiceServer server;
         try {
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
@@ -40,6 +42,11 @@ public final class ServerMain {
                     case "--s3-endpoint" -> builder.s3Endpoint(java.net.URI.create(value(args, ++i, option)));
                     case "--region" -> builder.region(value(args, ++i, option));
                     case "--tls" -> builder.tls();
+                    case "--header-timeout-seconds" -> builder.requestHeaderTimeout(
+                            java.time.Duration.ofSeconds(Long.parseLong(value(args, ++i, option))));
+                    case "--idle-timeout-seconds" -> builder.idleTimeout(
+                            java.time.Duration.ofSeconds(Long.parseLong(value(args, ++i, option))));
+                    case "--max-connections" -> builder.maxConnections(Integer.parseInt(value(args, ++i, option)));
                     case "--help", "-h" -> {
                         usage(System.out);
                         return;
@@ -48,13 +55,14 @@ public final class ServerMain {
                 }
             }
             builder.accessKeyIds(keys);
-        } catch (IllegalArgumentException e) {
+            server = builder.build();
+        } catch (IllegalArgumentException | SluiceException e) {
             System.err.println("error: " + e.getMessage() + " (args: " + Arrays.toString(args) + ")");
             usage(System.err);
             System.exit(2);
             return;
         }
-        SluiceServer server = builder.build().start();
+        server.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -76,6 +84,7 @@ public final class ServerMain {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar sluice-server.jar [--host 127.0.0.1] [--port 4567 (0 = free)] [--data-dir DIR]"
                 + " [--buckets-dir DIR] [--s3-endpoint URL] [--access-key-id ID]... [--max-request-bytes N]"
-                + " [--region us-east-1] [--tls]");
+                + " [--region us-east-1] [--tls] [--header-timeout-seconds 20] [--idle-timeout-seconds 120]"
+                + " [--max-connections 4096]");
     }
 }

@@ -61,12 +61,16 @@ public final class ServerRuntime {
      * @param tlsPrivateKey       PEM key
      * @param workerThreads       operation threads
      * @param closeTimeout        drain deadline
+     * @param requestHeaderTimeout deadline for a request's headers
+     * @param idleTimeout         idle connections are closed after it
+     * @param maxConnections      connections beyond it are closed on accept
      */
     public record Config(Optional<StreamEngine> engine, Optional<Path> dataDirectory, Optional<Path> bucketsDirectory,
                          Optional<URI> s3Endpoint, String host, int port, int maxRequestBytes, Set<String> accessKeyIds,
                          String region, String accountId, Clock clock, boolean tls,
                          Optional<Path> tlsCertificateChain, Optional<Path> tlsPrivateKey, int workerThreads,
-                         Duration closeTimeout) {
+                         Duration closeTimeout, Duration requestHeaderTimeout, Duration idleTimeout,
+                         int maxConnections) {
         /** Checks presence. */
         public Config {
             Objects.requireNonNull(engine, "engine");
@@ -77,6 +81,8 @@ public final class ServerRuntime {
             accessKeyIds = Set.copyOf(accessKeyIds);
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(closeTimeout, "closeTimeout");
+            Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
         }
     }
 
@@ -170,7 +176,8 @@ public final class ServerRuntime {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ServerChannels(dispatcher, config.maxRequestBytes(), ssl));
+                .childHandler(new ServerChannels(dispatcher, config.maxRequestBytes(), ssl,
+                        config.requestHeaderTimeout(), config.idleTimeout(), config.maxConnections()));
         try {
             serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         } catch (InterruptedException e) {

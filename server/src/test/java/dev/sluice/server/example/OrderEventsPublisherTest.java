@@ -1,7 +1,7 @@
 package dev.sluice.server.example;
 
 import dev.sluice.server.SluiceServer;
-import dev.sluice.server.SluiceServerExtension;
+import dev.sluice.server.testing.SluiceServerExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

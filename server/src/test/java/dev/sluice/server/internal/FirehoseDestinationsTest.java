@@ -11,14 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class FirehoseDestinationsTest {
 
     @Test
-    void metadataQueries_splitsTopLevelPairsOnly() {
-        assertEquals(Map.of("customer", ".customer_id", "day", ".ts | split(\"T\") | .[0]"),
-                FirehoseDestinations.metadataQueries("{customer:.customer_id, day:.ts | split(\"T\") | .[0]}"));
-        assertThrows(ApiException.class, () -> FirehoseDestinations.metadataQueries(".customer_id"));
-        assertThrows(ApiException.class, () -> FirehoseDestinations.metadataQueries("{nocolon}"));
-    }
-
-    @Test
     void bucketDirectory_refusesNamesThatEscapeTheBucketsDirectory() {
         Path root = Path.of("/buckets");
         assertEquals(root.resolve("my-bucket"), FirehoseDestinations.bucketDirectory(root, "my-bucket"));

@@ -56,15 +56,17 @@ public final class HashKeySpace {
     }
 
     /**
-     * Returns the starting hash key of shard {@code index} of {@code count} when the space is split evenly
-     * as Kinesis does: each shard gets {@code floor(2^128 / count)} keys and the last one the remainder.
+     * Returns the starting hash key of shard {@code index} of {@code count} when the space is split evenly:
+     * {@code floor(index * 2^128 / count)}, so shard sizes differ by at most one hash key. Used at stream creation
+     * and by uniform scaling (UpdateShardCount), so both reach the same layout. Where {@code 2^128 mod count} is 0
+     * or 1 (powers of two, 3, 5, 15, 17, ...) this is also {@code index * floor(2^128 / count)}.
      *
-     * @param index shard position, 0-based
+     * @param index shard position, 0-based, in [0, count]
      * @param count number of shards
-     * @return the first hash key of that shard
+     * @return the first hash key of that shard ({@code 2^128} for {@code index == count})
      */
     public static BigInteger evenSplitStart(int index, int count) {
-        return TWO_TO_128.divide(BigInteger.valueOf(count)).multiply(BigInteger.valueOf(index));
+        return TWO_TO_128.multiply(BigInteger.valueOf(index)).divide(BigInteger.valueOf(count));
     }
 
     /**
@@ -75,7 +77,7 @@ public final class HashKeySpace {
      * @return the last hash key of that shard
      */
     public static BigInteger evenSplitEnd(int index, int count) {
-        return index == count - 1 ? KinesisLimits.MAX_HASH_KEY : evenSplitStart(index + 1, count).subtract(BigInteger.ONE);
+        return evenSplitStart(index + 1, count).subtract(BigInteger.ONE);
     }
 
     /**

@@ -94,7 +94,7 @@ final class OnDemandScaler {
         try {
             streams.scaleOnDemand(stream, target, closer);
         } catch (StreamException e) {
-            if (e.code() != ErrorCode.LIMIT_EXCEEDED) {
+            if (e.errorCode() != ErrorCode.LIMIT_EXCEEDED) {
                 throw e;
             }
             // At the shard quota: the stream stays as it is and keeps throttling, as Kinesis would.

@@ -6,10 +6,12 @@ import dev.sluice.stream.ShardLimits;
  * A shard's read limits: GetRecords calls per second and bytes per second, shared by all polling
  * readers of the shard.
  *
- * <p>Design note: bytes are charged after the call, as Kinesis does: a call is allowed while the byte
- * balance is positive, then its bytes are taken, possibly driving the balance negative, so a large read
- * holds back the next calls for as long as the rate needs to pay it off. Thread-safety: synchronized;
- * reads of one shard by many consumers are serialised only here, for nanoseconds.
+ * <p>Design note: bytes are charged after the call, as Kinesis does. For GetRecords there is no saved-up byte
+ * capacity ({@link TokenBucket#debtOnly}): a call is admitted when earlier calls' bytes are paid off at the
+ * shard's read rate, so a call that returns 10 MiB holds back the shard's reads for exactly the next 5 seconds,
+ * as the GetRecords documentation states. An enhanced fan-out budget keeps one second of capacity, so a push may
+ * go out while the balance is positive. Thread-safety: synchronized; reads of one shard by many consumers are
+ * serialised only here, for nanoseconds.
  */
 final class ReadLimiter {
 
@@ -18,7 +20,7 @@ final class ReadLimiter {
 
     ReadLimiter(ShardLimits limits, long nowNanos) {
         this.calls = new TokenBucket(limits.readCallsPerSecond(), nowNanos);
-        this.bytes = new TokenBucket(limits.readBytesPerSecond(), nowNanos);
+        this.bytes = TokenBucket.debtOnly(limits.readBytesPerSecond(), nowNanos);
     }
 
     private ReadLimiter(long bytesPerSecond, long nowNanos) {
@@ -43,7 +45,7 @@ final class ReadLimiter {
         if (calls == null) {
             return bytes.hasAny(nowNanos) ? 0 : Math.max(1, bytes.nanosUntil(1, nowNanos));
         }
-        if (calls.hasTokens(1, nowNanos) && bytes.hasAny(nowNanos)) {
+        if (calls.hasTokens(1, nowNanos) && !bytes.inDebt(nowNanos)) {
             calls.consume(1);
             return 0;
         }

@@ -260,8 +260,8 @@ final class Streams {
     }
 
     /**
-     * Uniform scaling: splits the widest open shards at their midpoints, or merges the adjacent pairs with the
-     * smallest combined range, until the stream has {@code target} open shards.
+     * Uniform scaling: the splits and merges of {@link UniformScaling} that leave {@code target} open shards of equal
+     * size, each one committed (manifest) as SplitShard and MergeShards are.
      */
     synchronized void updateShardCount(String name, int target, ShardCloser closer) {
         StreamState stream = require(name);
@@ -292,35 +292,16 @@ final class Streams {
                     + " open shard count. Current open shard count: " + open + " Target shard count: " + target
                     + " (stream " + name + ")");
         }
-        checkCapacity(stream, Math.max(0, target - open), 2 * Math.abs(target - open));
-        while (stream.openShards().length < target) {
-            ShardState widest = null;
-            BigInteger widestSize = BigInteger.ZERO;
-            for (ShardState s : stream.openShards()) {
-                BigInteger size = size(s);
-                if (size.compareTo(widestSize) > 0) {
-                    widest = s;
-                    widestSize = size;
-                }
+        UniformScaling.Plan plan = UniformScaling.plan(
+                Arrays.stream(stream.openShards()).map(s -> s.hashKeyRange).toList(), target);
+        checkCapacity(stream, plan.peakOpen() - open, plan.newShards());
+        for (UniformScaling.Step step : plan.steps()) {
+            if (step instanceof UniformScaling.Split s) {
+                split(stream, UniformScaling.find(stream.openShards(), s.shard()), s.newStartingHashKey(), closer);
+            } else if (step instanceof UniformScaling.Merge m) {
+                merge(stream, UniformScaling.find(stream.openShards(), m.shard()),
+                        UniformScaling.find(stream.openShards(), m.adjacentShard()), closer);
             }
-            if (widestSize.compareTo(BigInteger.TWO) < 0) {
-                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "no open shard of stream " + name
-                        + " has a hash key range wide enough to split");
-            }
-            split(stream, widest, widest.hashKeyRange.startingHashKey().add(widestSize.shiftRight(1)), closer);
-        }
-        while (stream.openShards().length > target) {
-            ShardState[] sorted = stream.openShards();
-            int best = 0;
-            BigInteger bestSize = null;
-            for (int i = 0; i + 1 < sorted.length; i++) {
-                BigInteger size = size(sorted[i]).add(size(sorted[i + 1]));
-                if (bestSize == null || size.compareTo(bestSize) < 0) {
-                    best = i;
-                    bestSize = size;
-                }
-            }
-            merge(stream, sorted[best], sorted[best + 1], closer);
         }
     }
 
@@ -471,10 +452,6 @@ final class Streams {
 
     private static String range(ShardState shard) {
         return "[" + shard.hashKeyRange.startingHashKey() + ", " + shard.hashKeyRange.endingHashKey() + "]";
-    }
-
-    private static BigInteger size(ShardState shard) {
-        return shard.hashKeyRange.endingHashKey().subtract(shard.hashKeyRange.startingHashKey()).add(BigInteger.ONE);
     }
 
     private static int maxIndex(StreamState stream) {

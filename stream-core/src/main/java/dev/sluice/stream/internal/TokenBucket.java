@@ -28,13 +28,32 @@ final class TokenBucket {
     private long lastRefillNanos;
 
     TokenBucket(long ratePerSecond, long nowNanos) {
+        this(ratePerSecond, true, nowNanos);
+    }
+
+    private TokenBucket(long ratePerSecond, boolean burst, long nowNanos) {
         if (ratePerSecond < 1 || ratePerSecond > MAX_RATE_PER_SECOND) {
             throw new IllegalArgumentException("rate must be in [1, " + MAX_RATE_PER_SECOND + "] per second but was " + ratePerSecond);
         }
         this.ratePerSecond = ratePerSecond;
-        this.capacityUnits = ratePerSecond * UNITS_PER_TOKEN;
+        this.capacityUnits = burst ? ratePerSecond * UNITS_PER_TOKEN : 0;
         this.units = capacityUnits;
         this.lastRefillNanos = nowNanos;
+    }
+
+    /**
+     * A bucket with no saved-up capacity, charged after the fact: its balance is at most zero, every charge is debt
+     * repaid at the rate. A shard's GetRecords bytes: Kinesis documents that a call returning 10 MiB throttles the
+     * shard's reads for the next 5 seconds (10 MiB at 2 MiB/s), whatever came before.
+     */
+    static TokenBucket debtOnly(long ratePerSecond, long nowNanos) {
+        return new TokenBucket(ratePerSecond, false, nowNanos);
+    }
+
+    /** Tells whether charges are not yet repaid now (for {@link #debtOnly} buckets). */
+    boolean inDebt(long nowNanos) {
+        refill(nowNanos);
+        return units < 0;
     }
 
     /** Tells whether {@code tokens} are available now, without taking them. */
@@ -54,7 +73,10 @@ final class TokenBucket {
         units -= tokens * UNITS_PER_TOKEN;
     }
 
-    /** Nanoseconds until {@code tokens} will be available, 0 if they are now. */
+    /**
+     * Nanoseconds until {@code tokens} will be available (for a {@link #debtOnly} bucket: until the debt is repaid),
+     * 0 if they are now.
+     */
     long nanosUntil(long tokens, long nowNanos) {
         refill(nowNanos);
         long missing = Math.min(tokens * UNITS_PER_TOKEN, capacityUnits) - units;

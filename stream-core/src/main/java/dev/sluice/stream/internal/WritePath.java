@@ -325,7 +325,7 @@ final class WritePath {
         try {
             publish(attempt);
         } catch (StreamException e) {
-            failAll(root, origin, e.code(), e.getMessage(), settled);
+            failAll(root, origin, e.errorCode(), e.getMessage(), settled);
             return;
         }
         attempt.done.thenRun(() -> settle(root, attempt, origin, deadline, settled));

@@ -214,7 +214,7 @@ final class WriteRing {
 
         /** The shard's log could not publish: its records of this event are not acknowledged. */
         private static void failUnpublished(PutOperation op, int[] entries, ShardWriter w, Throwable failure) {
-            ErrorCode code = failure instanceof StreamException se ? se.code() : ErrorCode.INTERNAL_FAILURE;
+            ErrorCode code = failure instanceof StreamException se ? se.errorCode() : ErrorCode.INTERNAL_FAILURE;
             int n = entries == null ? op.size() : entries.length;
             for (int k = 0; k < n; k++) {
                 int i = entries == null ? k : entries[k];
@@ -266,7 +266,7 @@ final class WriteRing {
                 try {
                     w.log.append(sequence, w.arrival(wallMillis), op.keys[i], op.data[i]);
                 } catch (StreamException e) {
-                    op.failed(i, e.code(), e.getMessage()); // storage refused this record; the others go on
+                    op.failed(i, e.errorCode(), e.getMessage()); // storage refused this record; the others go on
                     continue;
                 }
                 op.written(i, sequence);

@@ -77,14 +77,20 @@ final class Jq {
         }
     }
 
-    /** A JQ failure's message; jackson-jq reports some failures as "N/A" with the reason in the cause. */
+    /**
+     * A JQ failure's message; jackson-jq reports some failures as "N/A" with the reason in the cause. A parse
+     * error's cause lists every token the parser expected on the lines after the first: only the first line
+     * (what was found, and where) is kept.
+     */
     static String describe(Exception e) {
         String message = e.getMessage();
         Throwable cause = e.getCause();
+        String reason = cause == null || cause.getMessage() == null ? null : cause.getMessage().strip().lines()
+                .findFirst().orElse("");
         if (message == null || message.equals("N/A")) {
-            return cause == null ? e.getClass().getSimpleName() : String.valueOf(cause.getMessage());
+            return reason == null ? e.getClass().getSimpleName() : reason;
         }
-        return cause == null || cause.getMessage() == null ? message : message + " (" + cause.getMessage() + ")";
+        return reason == null ? message : message + " (" + reason + ")";
     }
 
     /** Runs the query against one input and returns all outputs. */

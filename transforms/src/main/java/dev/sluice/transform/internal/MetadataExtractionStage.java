@@ -31,6 +31,17 @@ public final class MetadataExtractionStage implements RecordStage {
         this.queries = compiled;
     }
 
+    /**
+     * Reads Firehose's {@code MetadataExtractionQuery} (a JQ object construction such as
+     * {@code {customer_id: .customer_id}}) into partition key name to JQ query.
+     *
+     * @throws dev.sluice.transform.TransformException {@link ErrorCode#INVALID_ARGUMENT} if it is not valid JQ,
+     *         not one object construction, or a key is computed from the record; the message names the key
+     */
+    public static Map<String, String> parseQuery(String metadataExtractionQuery) {
+        return MetadataQuery.parse(metadataExtractionQuery);
+    }
+
     @Override
     public void apply(Item item, StageOutput out) {
         JsonNode tree = Json.readTree(item, out);

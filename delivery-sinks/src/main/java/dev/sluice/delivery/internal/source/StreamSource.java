@@ -230,7 +230,7 @@ public final class StreamSource implements DeliverySource {
     private void stopOn(StreamException e) {
         if (running) {
             context.failed(new DeliveryException(ErrorCode.SOURCE_FAILED, "stream " + streamName
-                    + " can no longer be read (" + e.code().exceptionName() + ": " + e.getMessage() + ")", e));
+                    + " can no longer be read (" + e.code().code() + ": " + e.getMessage() + ")", e));
         }
         running = false;
         throw new StopReading();

@@ -374,9 +374,9 @@ public final class Measurement {
                     ok = 1;
                     okBytes = bytes;
                 } catch (StreamException e) {
-                    if (e.code() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
+                    if (e.errorCode() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
                         throttled = 1;
-                    } else if (e.code() == ErrorCode.ENGINE_CLOSED) {
+                    } else if (e.errorCode() == ErrorCode.ENGINE_CLOSED) {
                         return;
                     } else {
                         failed = 1;

@@ -78,12 +78,12 @@ final class SharedReader {
             try {
                 result = engine.getRecords(c.iterator, limit);
             } catch (StreamException e) {
-                if (e.code() == ErrorCode.EXPIRED_ITERATOR) {
+                if (e.errorCode() == ErrorCode.EXPIRED_ITERATOR) {
                     c.iterator = engine.getShardIterator(stream, c.shardId, c.lastSequence == null
                             ? ShardIteratorType.trimHorizon() : ShardIteratorType.afterSequenceNumber(c.lastSequence));
                     continue;
                 }
-                if (e.code() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
+                if (e.errorCode() != ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
                     throw e;
                 }
                 if (measuring) {

@@ -432,7 +432,7 @@ public final class Simulation {
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof StreamException se) {
-                return List.of(new PutRecordsResultEntry.Failure(se.code(), String.valueOf(se.getMessage())));
+                return List.of(new PutRecordsResultEntry.Failure(se.errorCode(), String.valueOf(se.getMessage())));
             }
             throw new IllegalStateException("put failed unexpectedly", cause);
         });

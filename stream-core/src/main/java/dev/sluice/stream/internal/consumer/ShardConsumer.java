@@ -195,7 +195,7 @@ final class ShardConsumer {
     }
 
     private boolean readFailed(StreamException e, long now) {
-        if (e.code() == ErrorCode.EXPIRED_ITERATOR) {
+        if (e.errorCode() == ErrorCode.EXPIRED_ITERATOR) {
             iterator = null; // taken again from the position on the next step
             due = now;
             return true;
@@ -203,7 +203,7 @@ final class ShardConsumer {
         if (e.isRetryable()) {
             readFailures++;
             long wait = backoff(readFailures);
-            if (e.code() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
+            if (e.errorCode() == ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED) {
                 // A shard's read budget refills within a second; waiting longer only starves this application
                 // (measured: 10 s back-offs left three applications at a fifth of the shared read limit).
                 wait = Math.min(wait, MAX_THROTTLE_BACKOFF.toNanos());

@@ -1,5 +1,6 @@
-package dev.sluice.server;
+package dev.sluice.server.testing;
 
+import dev.sluice.server.SluiceServer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
