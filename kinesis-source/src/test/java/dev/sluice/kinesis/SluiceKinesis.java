@@ -175,6 +175,13 @@ final class SluiceKinesis implements AutoCloseable {
                 .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60))).source(source).build();
     }
 
+    /** As {@link #deliver(Path, KinesisSource)}, on a manual clock and ticker (the source's back-offs use it). */
+    static DeliveryStream deliver(Path bucket, KinesisSource source, ManualClock time) {
+        return DeliveryStream.builder().name("archive").sink(Sink.localBucket(bucket)).clock(time).ticker(time)
+                .outputFormat(OutputFormat.jsonLines())
+                .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60))).source(source).build();
+    }
+
     /** The committed objects under {@code bucket} (temporary files, which start with a dot, left out), each as lines. */
     static List<List<String>> objects(Path bucket) {
         if (!Files.exists(bucket)) {
