@@ -194,6 +194,30 @@ class KinesisSourceIT {
         assertExactlyOnce(sent, bucket);
     }
 
+    @Test
+    @Timeout(60)
+    void idleSubscriptionDroppedByTheReadTimeout_isRenewed_andLaterRecordsArrive(@TempDir Path work) {
+        String stream = "quiet";
+        kinesis.createStream(stream, 1);
+        List<String> sent = new ArrayList<>(kinesis.putNumbered(stream, 1, 0, 1, 100));
+        // Sluice's server sends no event while a shard is idle, so an HTTP client's read timeout ends the
+        // subscription (Kinesis sends empty events meanwhile). A short timeout makes that happen here in a second.
+        KinesisAsyncClient impatient = kinesis.client(true, Duration.ofSeconds(1));
+        KinesisSource source = KinesisSource.builder().client(impatient).streamName(stream)
+                .readMode(ReadMode.enhancedFanOut("patient")).checkpointDirectory(work.resolve("state")).build();
+        Path bucket = work.resolve("bucket");
+        try (DeliveryStream delivery = SluiceKinesis.deliver(bucket, source)) {
+            await().atMost(WAIT).until(() -> delivery.stats().incomingRecords() == 1);
+            int subscriptions = kinesis.calls("SubscribeToShard");
+            await().atMost(WAIT).until(() -> kinesis.calls("SubscribeToShard") >= subscriptions + 2);
+            sent.addAll(kinesis.putNumbered(stream, 1, 1, 2, 100));
+            await().atMost(WAIT).until(() -> delivery.stats().incomingRecords() == 2);
+            delivery.flush();
+            assertEquals(2, delivery.stats().deliveredRecords(), "still reading, not failed");
+        }
+        assertExactlyOnce(sent, bucket);
+    }
+
     private static DeliveryException flushFailure(DeliveryStream delivery) {
         try {
             delivery.flush(Duration.ofSeconds(10));

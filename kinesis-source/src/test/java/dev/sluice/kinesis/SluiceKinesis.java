@@ -85,14 +85,20 @@ final class SluiceKinesis implements AutoCloseable {
      * @param retries whether the SDK retries (its default policy) or passes the first answer on
      */
     KinesisAsyncClient client(boolean retries) {
+        return client(retries, null);
+    }
+
+    /** As {@link #client(boolean)}, with the HTTP client's read timeout ({@code null}: the SDK's default). */
+    KinesisAsyncClient client(boolean retries, Duration readTimeout) {
         ClientOverrideConfiguration.Builder overrides = ClientOverrideConfiguration.builder()
                 .addExecutionInterceptor(new Recorder());
         if (!retries) {
             overrides.retryStrategy(AwsRetryStrategy.doNotRetry());
         }
+        NettyNioAsyncHttpClient.Builder http = NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2);
         KinesisAsyncClient client = KinesisAsyncClient.builder().endpointOverride(server.endpoint())
                 .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2))
+                .httpClientBuilder(readTimeout == null ? http : http.readTimeout(readTimeout))
                 .overrideConfiguration(overrides.build()).build();
         synchronized (clients) {
             clients.add(client);

@@ -10,9 +10,12 @@ import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceed
 import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sorts what a Kinesis call failed with into what the reader does about it.
@@ -20,7 +23,7 @@ import java.util.concurrent.ExecutionException;
  * <p>Design note: the AWS exception names decide, as Kinesis documents them per operation. I/O errors, timeouts
  * and 5xx answers are retried with back-off, so a network outage delays reading but never ends it; refusals
  * (access denied, a disabled key, an invalid argument such as a checkpoint from another stream) and exceptions
- * that are not the SDK's end reading with a reported failure.
+ * that are neither the service's nor the transport's (defects) end reading with a reported failure.
  */
 final class Failures {
 
@@ -87,8 +90,22 @@ final class Failures {
             int status = service.statusCode();
             return status >= 400 && status < 500 ? Kind.PERMANENT : Kind.TRANSIENT;
         }
-        // The SDK reports I/O errors and timeouts as SdkClientException; anything else is a defect, not weather.
-        return t instanceof SdkClientException ? Kind.TRANSIENT : Kind.PERMANENT;
+        return transport(t) ? Kind.TRANSIENT : Kind.PERMANENT;
+    }
+
+    /**
+     * Whether a failure came from the transport: the SDK wraps I/O errors and timeouts in SdkClientException, but an
+     * event stream (SubscribeToShard) may end with the bare IOException or a Netty timeout. Anything else is a
+     * defect, not weather.
+     */
+    private static boolean transport(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SdkClientException || t instanceof IOException || t instanceof UncheckedIOException
+                    || t instanceof TimeoutException || t.getClass().getSimpleName().endsWith("TimeoutException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code ErrorCode: message} for an AWS error, the exception otherwise. */

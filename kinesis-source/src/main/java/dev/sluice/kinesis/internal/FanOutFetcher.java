@@ -20,8 +20,10 @@ import java.time.Duration;
  * so a slow delivery stream slows the subscription instead of filling memory. An event the delivery stream refuses
  * cancels the subscription, and the shard is subscribed again later from after the last accepted record. Kinesis
  * ends every subscription after {@link #SUBSCRIPTION_LIFETIME}; the reader subscribes again at once, and cancels and
- * renews one still open {@link #LIFETIME_GRACE} later. The event naming child shards (Kinesis also sends a null
- * continuation sequence number with it) marks the shard's end once its records are handed over.
+ * renews one still open {@link #LIFETIME_GRACE} later. An open subscription that the transport drops (an HTTP
+ * client's read timeout on an idle shard, a closed connection) is renewed after {@link Backoff#FIRST}, without a
+ * growing back-off. The event naming child shards (Kinesis also sends a null continuation sequence number with it)
+ * marks the shard's end once its records are handed over.
  */
 final class FanOutFetcher implements ShardFetcher {
 
@@ -147,6 +149,13 @@ final class FanOutFetcher implements ShardFetcher {
             reader.shardEnded(shard);
         } else if (failure == null) {
             shard.dueNanos = reader.now(); // the 5-minute lifetime is over: subscribe again at once
+        } else if (subscription.established() && Failures.classify(failure) == Failures.Kind.TRANSIENT) {
+            // An open subscription dropped by the transport (an idle read timeout, a closed connection): not a
+            // failure streak, so subscribe again after one short wait instead of a growing back-off.
+            LOG.debug("Kinesis source: subscription to {} dropped ({}); subscribing again", shard,
+                    Failures.describe(failure));
+            shard.backoff.reset();
+            reader.retryLater(shard, Backoff.FIRST.toNanos());
         } else {
             reader.shardFailed(shard, failure, "SubscribeToShard");
         }

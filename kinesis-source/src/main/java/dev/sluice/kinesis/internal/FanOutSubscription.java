@@ -24,6 +24,8 @@ final class FanOutSubscription implements SubscribeToShardResponseHandler, Subsc
     private final KinesisReader reader;
     private final FanOutFetcher fetcher;
     private final ShardState shard;
+    /** The initial response arrived: the subscription was open before whatever ended it. */
+    private volatile boolean established;
     /** Reader thread only. */
     private Subscription upstream;
     private boolean cancelled;
@@ -38,6 +40,7 @@ final class FanOutSubscription implements SubscribeToShardResponseHandler, Subsc
 
     @Override
     public void responseReceived(SubscribeToShardResponse response) {
+        established = true;
     }
 
     @Override
@@ -84,6 +87,11 @@ final class FanOutSubscription implements SubscribeToShardResponseHandler, Subsc
     @Override
     public void onComplete() {
         reader.post(() -> fetcher.ended(shard, this, null));
+    }
+
+    /** Whether the subscription was open (its initial response arrived) before it ended. */
+    boolean established() {
+        return established;
     }
 
     /** Asks for the next event; reader thread. */

@@ -44,6 +44,8 @@ class FailuresTest {
     void classify_ioErrorsAndServerErrors_areTransient_otherFourHundredsPermanent() {
         assertEquals(Failures.Kind.TRANSIENT, Failures.classify(new CompletionException(SdkClientException.create(
                 "Unable to execute HTTP request", new IOException("Connection refused")))));
+        assertEquals(Failures.Kind.TRANSIENT, Failures.classify(new CompletionException(
+                new IOException("Read timed out"))));
         assertEquals(Failures.Kind.TRANSIENT, Failures.classify(service(500, "InternalFailure")));
         assertEquals(Failures.Kind.TRANSIENT, Failures.classify(service(503, "ServiceUnavailable")));
         assertEquals(Failures.Kind.THROTTLED, Failures.classify(service(400, "ThrottlingException")));
