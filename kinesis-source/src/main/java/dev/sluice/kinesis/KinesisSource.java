@@ -275,8 +275,9 @@ public final class KinesisSource implements DeliverySource {
             }
             String sourceName = name != null ? name : address.streamName();
             checkName("name", sourceName);
-            if (listShardsPageSize < 1 || listShardsPageSize > 10_000) {
-                throw invalid("listShardsPageSize must be in [1, 10000] but was " + listShardsPageSize);
+            if (listShardsPageSize < 1 || listShardsPageSize > SourceSettings.MAX_LIST_SHARDS_PAGE_SIZE) {
+                throw invalid("listShardsPageSize must be in [1, " + SourceSettings.MAX_LIST_SHARDS_PAGE_SIZE
+                        + "] but was " + listShardsPageSize);
             }
             CheckpointStore store = checkpointStore != null ? checkpointStore
                     : CheckpointStore.directory(checkpointDirectory);

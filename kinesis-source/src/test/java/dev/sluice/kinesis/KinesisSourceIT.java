@@ -3,6 +3,7 @@ package dev.sluice.kinesis;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.DeliveryStream;
 import dev.sluice.delivery.ErrorCode;
+import dev.sluice.delivery.SourceEntry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,10 +22,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,15 +102,16 @@ class KinesisSourceIT {
         kinesis.createStream(stream, 4);
         List<String> sent = new ArrayList<>(kinesis.putNumbered(stream, 20, 0, 4_000, 200));
         Path bucket = work.resolve("bucket");
-        long firstRun;
         KinesisSource.Builder slow = KinesisSource.builder().client(client).streamName(stream)
                 .checkpointDirectory(work.resolve("state")).readMode(mode.equals("polling")
                         ? ReadMode.polling(50, ReadMode.MIN_IDLE_INTERVAL) : ReadMode.enhancedFanOut("restarter"));
-        try (DeliveryStream delivery = SluiceKinesis.deliver(bucket, slow.build())) {
-            await().atMost(WAIT).until(() -> delivery.stats().incomingRecords() >= 300);
-            delivery.close(); // mid-way: the source stops first, then what it handed over is delivered
-            firstRun = delivery.stats().deliveredRecords();
+        DeliveryStream first = SluiceKinesis.deliver(bucket, slow.build());
+        try {
+            await().atMost(WAIT).until(() -> first.stats().incomingRecords() >= 300);
+        } finally {
+            first.close(); // mid-way: the source stops first, then what it handed over is delivered
         }
+        long firstRun = first.stats().deliveredRecords();
         if (mode.equals("polling")) {
             assertTrue(firstRun < 4_000, "the first run was stopped mid-way, but delivered " + firstRun);
         }
@@ -216,6 +221,37 @@ class KinesisSourceIT {
             assertEquals(2, delivery.stats().deliveredRecords(), "still reading, not failed");
         }
         assertExactlyOnce(sent, bucket);
+    }
+
+    @Test
+    @Timeout(60)
+    void close_whileTheDeliveryStreamHoldsAHandOver_returnsByItsDeadline(@TempDir Path work) throws Exception {
+        String stream = "stuck";
+        kinesis.createStream(stream, 2);
+        kinesis.putNumbered(stream, 10, 0, 100, 100);
+        CountDownLatch handingOver = new CountDownLatch(1);
+        RecordingContext stuck = new RecordingContext(0) {
+            @Override
+            public boolean put(String partition, List<SourceEntry> records, Duration maxWait) {
+                handingOver.countDown();
+                try {
+                    new CountDownLatch(1).await(); // ignores maxWait: a misbehaving delivery stream
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new DeliveryException(ErrorCode.STREAM_CLOSED, "closed");
+            }
+        };
+        KinesisSource source = source(work, stream, "polling").name("stuck").build();
+        source.start(stuck);
+        assertTrue(handingOver.await(30, TimeUnit.SECONDS));
+        long start = System.nanoTime();
+        source.close(Duration.ofMillis(300));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMillis >= 300 && tookMillis < 3_000, "close took " + tookMillis + " ms");
+        await().atMost(WAIT).until(() -> !threadAlive("sluice-source-kinesis-stuck-0"));
+        assertNull(stuck.failure(), "closing is not a failure");
+        source.close(Duration.ofMillis(300)); // idempotent
     }
 
     private static DeliveryException flushFailure(DeliveryStream delivery) {

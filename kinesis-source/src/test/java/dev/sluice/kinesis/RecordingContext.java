@@ -20,7 +20,7 @@ import java.util.Optional;
  * handed over twice. Every {@code refuseEvery}-th put is refused (as a full memory budget would), so the source must
  * read those records again from after the last accepted one.
  */
-final class RecordingContext implements SourceContext {
+class RecordingContext implements SourceContext {
 
     private final int refuseEvery;
     private final List<String> opened = new ArrayList<>();

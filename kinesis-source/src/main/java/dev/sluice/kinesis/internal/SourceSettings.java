@@ -17,8 +17,10 @@ import java.util.Objects;
 public record SourceSettings(KinesisAsyncClient client, StreamAddress address, ReadMode readMode, String name,
                              int listShardsPageSize) {
 
-    /** Kinesis ListShards: MaxResults defaults to 1,000 (at most 10,000). */
+    /** Kinesis ListShards: MaxResults defaults to 1,000. */
     public static final int DEFAULT_LIST_SHARDS_PAGE_SIZE = 1_000;
+    /** Kinesis ListShards: MaxResults is at most 10,000. */
+    public static final int MAX_LIST_SHARDS_PAGE_SIZE = 10_000;
 
     /** Validates. */
     public SourceSettings {
