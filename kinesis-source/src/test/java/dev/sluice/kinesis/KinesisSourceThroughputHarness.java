@@ -56,8 +56,10 @@ public final class KinesisSourceThroughputHarness {
         int repeats = intOption(options, "--repeats", 3);
         boolean http1 = options.contains("--http1");
         boolean kinesisLimits = options.contains("--kinesis-limits");
-        ShardLimits limits = kinesisLimits ? ShardLimits.KINESIS : new ShardLimits(ShardLimits.MAX_BYTES_PER_SECOND,
-                Integer.MAX_VALUE, ShardLimits.MAX_BYTES_PER_SECOND, Integer.MAX_VALUE);
+        // Writes are never limited (the preload is not what is measured); reads are, with --kinesis-limits.
+        ShardLimits limits = new ShardLimits(ShardLimits.MAX_BYTES_PER_SECOND, Integer.MAX_VALUE,
+                kinesisLimits ? ShardLimits.KINESIS.readBytesPerSecond() : ShardLimits.MAX_BYTES_PER_SECOND,
+                kinesisLimits ? ShardLimits.KINESIS.readCallsPerSecond() : Integer.MAX_VALUE);
 
         System.out.printf("KinesisSource POLLING (limit 10000): %d records of %d B JSON -> JSON lines, %d shards,"
                         + " %s, %s read limits; JVM %s, %d cores%n", records, SluiceKinesis.record("k0", 0, 200)

@@ -188,7 +188,7 @@ final class SluiceKinesis implements AutoCloseable {
                 .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60))).source(source).build();
     }
 
-    /** The committed objects under {@code bucket} (temporary files, which start with a dot, left out), each as lines. */
+    /** The committed objects under {@code bucket}, each as its lines; temporary files (a leading dot) are left out. */
     static List<List<String>> objects(Path bucket) {
         if (!Files.exists(bucket)) {
             return List.of();

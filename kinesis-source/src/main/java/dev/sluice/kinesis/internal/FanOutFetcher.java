@@ -96,9 +96,10 @@ final class FanOutFetcher implements ShardFetcher {
                     + Failures.describe(e), e);
             case CANCELLED -> reader.checkRunning();
             default -> {
-                if (backoff.failures() == 0) {
-                    LOG.warn("Kinesis source: {} for consumer {} of stream {} failed, retrying with back-off: {}",
-                            operation, consumerName, reader.streamName(), Failures.describe(e));
+                if (KinesisReader.tenth(backoff.failures() + 1)) {
+                    LOG.warn("Kinesis source: {} for consumer {} of stream {} failed ({} in a row), retrying with"
+                            + " back-off: {}", operation, consumerName, reader.streamName(), backoff.failures() + 1,
+                            Failures.describe(e));
                 }
                 reader.pause(backoff.next());
             }

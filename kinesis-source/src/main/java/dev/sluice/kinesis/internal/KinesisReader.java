@@ -246,9 +246,9 @@ public final class KinesisReader {
                 }
             }
             table.listFailed(now());
-            if (kind == Failures.Kind.TRANSIENT && table.listFailures() == 1) {
-                LOG.warn("Kinesis source {}: ListShards failed, retrying with back-off: {}", settings.name(),
-                        Failures.describe(e));
+            if (tenth(table.listFailures())) {
+                LOG.warn("Kinesis source {}: ListShards failed ({} in a row), retrying with back-off: {}",
+                        settings.name(), table.listFailures(), Failures.describe(e));
             }
             return;
         }
@@ -401,15 +401,25 @@ public final class KinesisReader {
                 shard.dueNanos = now();
             }
             case THROTTLED, IN_USE, EXPIRED_NEXT_TOKEN -> {
+                // Expected now and then (the SDK's retries ran first); a long streak is worth a warning.
+                int streak = shard.backoff.failures() + 1;
+                if (streak >= 10 && tenth(streak)) {
+                    LOG.warn("Kinesis source {}: {} on {} refused {} times in a row, backing off: {}",
+                            settings.name(), operation, shard, streak, Failures.describe(failure));
+                }
                 long wait = shard.backoff.next();
                 LOG.debug("Kinesis source {}: {} on {} refused ({}); backing off {} ms", settings.name(), operation,
                         shard, Failures.describe(failure), TimeUnit.NANOSECONDS.toMillis(wait));
                 retryLater(shard, wait);
             }
             case TRANSIENT -> {
-                if (shard.backoff.failures() == 0) {
-                    LOG.warn("Kinesis source {}: {} on {} failed, retrying with back-off: {}", settings.name(),
-                            operation, shard, Failures.describe(failure));
+                // Warned at the 1st, 10th, 100th... failure in a row: never silent, never a flood.
+                int streak = shard.backoff.failures() + 1;
+                if (tenth(streak)) {
+                    LOG.warn("Kinesis source {}: {} on {} failed{}, retrying with back-off: {}{}", settings.name(),
+                            operation, shard, streak == 1 ? "" : " " + streak + " times in a row",
+                            Failures.describe(failure), operation.equals("SubscribeToShard") && streak > 1
+                                    ? " (enhanced fan-out needs an HTTP/2 client)" : "");
                 }
                 retryLater(shard, shard.backoff.next());
             }
@@ -426,6 +436,15 @@ public final class KinesisReader {
             case PERMANENT -> fail(operation + " on " + shard + " failed: " + Failures.describe(failure), failure);
             default -> throw new IllegalStateException("unhandled " + kind);
         }
+    }
+
+    /** Whether {@code n} is 1, 10, 100, ...: when a streak of failures is logged. */
+    static boolean tenth(int n) {
+        int power = 1;
+        while (power < n && power <= Integer.MAX_VALUE / 10) {
+            power *= 10;
+        }
+        return power == n;
     }
 
     /**

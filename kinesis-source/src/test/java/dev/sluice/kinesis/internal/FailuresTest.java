@@ -66,4 +66,11 @@ class FailuresTest {
         assertEquals(0, backoff.failures());
         assertEquals(Duration.ofMillis(200).toNanos(), backoff.next());
     }
+
+    @Test
+    void tenth_marksTheFailuresOfAStreakThatAreLogged() {
+        for (int n = 1; n <= 1_000; n++) {
+            assertEquals(n == 1 || n == 10 || n == 100 || n == 1_000, KinesisReader.tenth(n), "n=" + n);
+        }
+    }
 }
