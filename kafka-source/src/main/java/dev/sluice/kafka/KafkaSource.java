@@ -166,12 +166,7 @@ public final class KafkaSource implements DeliverySource {
         this.description = "kafka source " + name + " (" + (topics != null ? "topics " + topics
                 : "topics matching " + topicPattern.pattern()) + ", group " + builder.groupId + ", bootstrap "
                 + builder.bootstrapServers + ")";
-        this.commits = new CommitHandOff(() -> {
-            KafkaConsumer<byte[], byte[]> current = consumer;
-            if (current != null) {
-                current.wakeup();
-            }
-        }, commitTimeout, description);
+        this.commits = new CommitHandOff(this::wakeUp, commitTimeout, description);
         this.store = new OffsetCheckpointStore(commits);
     }
 
@@ -232,6 +227,18 @@ public final class KafkaSource implements DeliverySource {
         pollThread = daemon(loop, "sluice-source-kafka-" + name + "-0");
         pollThread.start();
         LOG.info("{}: started", description);
+    }
+
+    /** Wakes the poll thread for a queued commit; a consumer already closed has nobody to wake. */
+    private void wakeUp() {
+        KafkaConsumer<byte[], byte[]> current = consumer;
+        if (current != null) {
+            try {
+                current.wakeup();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: wake-up of a closed consumer ignored: {}", description, e.toString());
+            }
+        }
     }
 
     private void checkCluster(KafkaConsumer<byte[], byte[]> candidate) {

@@ -197,6 +197,28 @@ class KafkaSourceIT {
     }
 
     @Test
+    void committedStateOfALaterFormat_stopsTheSourceAndFlushReportsIt() throws Exception {
+        broker.createTopic("later", 1);
+        TestRecords.produce(broker.bootstrap(), "later", 0, 10);
+        admin.alterConsumerGroupOffsets("g-later", Map.of(new org.apache.kafka.common.TopicPartition("later", 0),
+                new OffsetAndMetadata(5, "{\"sluice\":2,\"pending\":[]}"))).all().get(30, TimeUnit.SECONDS);
+        try (DeliveryStream stream = delivery("later", work, source("g-later").topics("later").build())
+                .outputFormat(OutputFormat.jsonLines()).build()) {
+            DeliveryException e = await().atMost(DELIVERED).until(() -> {
+                try {
+                    stream.flush(Duration.ofSeconds(10));
+                    return null;
+                } catch (DeliveryException failure) {
+                    return failure;
+                }
+            }, java.util.Objects::nonNull);
+            assertEquals(ErrorCode.SOURCE_FAILED, e.errorCode());
+            assertTrue(e.getMessage().contains("state format 2"), e.getMessage());
+            assertEquals(0, stream.stats().incomingRecords());
+        }
+    }
+
+    @Test
     void missingTopic_failsBuildNamingIt() {
         DeliveryException e = assertThrows(DeliveryException.class, () -> delivery("missing", work,
                 source("g-missing").topics("no-such-topic").build()).build());

@@ -69,6 +69,8 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private static final Duration DRAIN_CHECK = Duration.ofMillis(5);
     /** Attempts to read the committed offsets of newly assigned partitions, each bounded by the commit timeout. */
     private static final int COMMITTED_ATTEMPTS = 3;
+    /** Longest wait for the consumer to leave the group at close. */
+    private static final Duration MAX_CONSUMER_CLOSE = Duration.ofSeconds(5);
     private static final byte[] EMPTY = new byte[0];
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
 
@@ -162,8 +164,14 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     private DeliveryException failed(Throwable e) {
+        // Kafka wraps what a rebalance callback throws ("User rebalance callback throws an error"): name our cause.
+        Throwable cause = e;
+        while (!(cause instanceof DeliveryException) && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String why = cause instanceof DeliveryException delivery ? delivery.getMessage() : e.toString();
         DeliveryException failure = new DeliveryException(ErrorCode.SOURCE_FAILED, description + " stopped reading: "
-                + e, e);
+                + why, e);
         context.failed(failure);
         return failure;
     }
@@ -391,8 +399,11 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         } finally {
             commits.close(failure != null ? failure : new DeliveryException(ErrorCode.SOURCE_FAILED, description
                     + " is closed; nothing more is committed"));
+            // Leaving the group lets the others take the partitions at once; bounded by what is left of close.
+            long left = running ? MAX_CONSUMER_CLOSE.toNanos()
+                    : Math.max(0, Math.min(closeDeadline - context.nanoTime(), MAX_CONSUMER_CLOSE.toNanos()));
             try {
-                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                consumer.close(CloseOptions.timeout(Duration.ofNanos(left)));
             } catch (RuntimeException e) {
                 LOG.warn("{}: closing the consumer failed: {}", description, e.toString());
             }
