@@ -133,8 +133,9 @@ public final class KafkaDeliveryHarness {
         createTopic(topic);
         long start = System.nanoTime();
         produce(topic, records);
-        System.out.printf("pre-filled %s with %,d records in %.1f s%n", topic, records,
-                (System.nanoTime() - start) / 1e9);
+        double averageBytes = payloads.stream().mapToInt(p -> p.length).average().orElse(0);
+        System.out.printf("pre-filled %s with %,d records (%.0f bytes on average) in %.1f s%n", topic, records,
+                averageBytes, (System.nanoTime() - start) / 1e9);
         inProcess(records);
         kafka(topic, records);
         double[] local = new double[repeats];
