@@ -42,6 +42,11 @@ import java.util.regex.Pattern;
  * Connect's S3 sink: several instances with the same group id share the topics' partitions through Kafka's consumer
  * group protocol, and each object's name comes from the topic, partition and offsets of its records.
  *
+ * <p>Thread-safety: thread-safe. {@link #start} and {@link #close} are called by the delivery stream;
+ * {@link #oversizedRecords()} from any thread. The source owns two daemon threads:
+ * {@code sluice-source-kafka-<name>-0}, the only thread that touches the {@code KafkaConsumer} (polls, rebalance
+ * callbacks, offset commits), and {@code sluice-source-kafka-<name>-1}, which waits for drains during rebalances.
+ *
  * <pre>{@code
  * try (DeliveryStream clicks = DeliveryStream.builder()
  *         .name("clicks")
@@ -57,11 +62,6 @@ import java.util.regex.Pattern;
  *     ...
  * }
  * }</pre>
- *
- * <p><b>Threads.</b> Thread-safe: {@link #start} and {@link #close} are called by the delivery stream;
- * {@link #oversizedRecords()} from any thread. The source owns two daemon threads:
- * {@code sluice-source-kafka-<name>-0}, the only thread that touches the {@code KafkaConsumer} (polls, rebalance
- * callbacks, offset commits), and {@code sluice-source-kafka-<name>-1}, which waits for drains during rebalances.
  *
  * <p><b>Partitions and positions.</b> Each topic-partition is a partition of the delivery stream named
  * {@code <topic>-<partition>}; a record's position is its offset in decimal. The record key (UTF-8) is the Kinesis
@@ -114,9 +114,9 @@ import java.util.regex.Pattern;
  * chain like any record (to the error output of a Parquet stream whose schema it does not fit), is logged at WARN
  * and counted in {@link #oversizedRecords()}; the record itself stays in Kafka at that offset.
  *
- * <p><b>Limits.</b> Compacted topics: compaction between a crash and the rebuild of a pending segment can remove the
- * segment's last record, and the rebuilt segment then ends elsewhere (under other object names). Retention that
- * deletes records a group has not delivered loses them, as for any consumer.
+ * <p><b>Limits.</b> Compacted topics: if compaction removes a pending segment's last record before the segment is
+ * rebuilt, the rebuild cuts it elsewhere, under other object names, and records already written under the old names
+ * are delivered twice. Retention that deletes records a group has not delivered loses them, as for any consumer.
  */
 public final class KafkaSource implements DeliverySource {
 
