@@ -1,5 +1,6 @@
 package dev.sluice.perf.bench;
 
+import dev.sluice.perf.bench.measure.KafkaMeasurement;
 import dev.sluice.perf.bench.measure.Measurement;
 import dev.sluice.perf.bench.reporting.Figures;
 import dev.sluice.perf.bench.reporting.HtmlReport;
@@ -98,6 +99,7 @@ public final class BenchMain {
         String mode = command.equals("run") ? "measure" : command;
         Path outDir = Path.of("report");
         boolean printScenario = false;
+        String kafka = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -107,6 +109,7 @@ public final class BenchMain {
                     return 0;
                 }
                 case "--print-scenario" -> printScenario = true;
+                case "--kafka" -> kafka = value(args, ++i, a);
                 case "--preset" -> preset = value(args, ++i, a);
                 case "--scenario" -> file = Path.of(value(args, ++i, a));
                 case "--mode" -> mode = value(args, ++i, a);
@@ -135,6 +138,17 @@ public final class BenchMain {
             return 0;
         }
         Files.createDirectories(outDir);
+        if (kafka != null) {
+            if (!mode.equals("measure")) {
+                throw new IllegalArgumentException("--kafka needs measure mode but the mode was " + mode);
+            }
+            Progress kafkaProgress = new Progress(out);
+            String report = new KafkaMeasurement(loaded, outDir, kafka, kafkaProgress::update).run();
+            kafkaProgress.done();
+            out.print(report);
+            out.println("wrote " + outDir.resolve("kafka-report.txt"));
+            return 0;
+        }
         RunResult.Environment env = Figures.environment(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         Progress progress = new Progress(out);
         RunResult result = mode.equals("simulate")
@@ -240,6 +254,9 @@ public final class BenchMain {
                   --repeats N          = --set run.repeats=N (measure: spread between repeats)
                   --sweep N            = --set run.sweepShards=N (simulate: throttled share for 1..N shards)
                   --print-scenario     print the effective scenario (defaults + file + overrides) and exit
+                  --kafka HOST:PORT    measure: producers send to a new topic on that Kafka cluster and the delivery
+                                       reads it with the Kafka source (kafka-report.txt: rates, send->ack and
+                                       send->committed-object latency, reconciliation)
 
                 presets:
                 """);
