@@ -30,7 +30,9 @@ public interface SourceContext {
     /**
      * Hands over records of an open partition, in position order, each after every record already accepted for the
      * partition. Waits for buffer memory at most {@code maxWait} (and never longer than the delivery stream's put
-     * timeout).
+     * timeout). A record over {@link DeliveryStream#MAX_RECORD_BYTES} is accepted in its place but goes to the error
+     * output as {@code processing-failed} ({@code ValidationException}, raw data kept), so one oversized record
+     * neither stalls its partition nor is lost.
      *
      * @param partition an open partition
      * @param records the records; their arrays are kept, not copied
@@ -38,8 +40,7 @@ public interface SourceContext {
      * @return {@code true} when accepted; {@code false} when the delivery stream is over its memory budget: read the
      *         same records again later
      * @throws DeliveryException {@link ErrorCode#STREAM_CLOSED} once the delivery stream is closing,
-     *         {@link ErrorCode#INVALID_ARGUMENT} for a partition that is not open or a record over
-     *         {@link DeliveryStream#MAX_RECORD_BYTES}
+     *         {@link ErrorCode#INVALID_ARGUMENT} for a partition that is not open
      */
     boolean put(String partition, List<SourceEntry> records, Duration maxWait);
 

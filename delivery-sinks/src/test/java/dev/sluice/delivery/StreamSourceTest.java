@@ -136,4 +136,35 @@ class StreamSourceTest {
         }
         assertEquals(200, delivered(bucket).size());
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void recordOverTheDeliveryLimit_goesToTheErrorOutputWhole_andTheShardGoesOn() throws Exception {
+        Path bucket = work.resolve("bucket");
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 1);
+            put(engine, 0, 5);
+            // Kinesis takes up to 1 MiB per record (key included); a delivery stream takes 1,000 KiB.
+            engine.putRecord("src", "big", new byte[DeliveryStream.MAX_RECORD_BYTES + 10]);
+            put(engine, 5, 10);
+            try (DeliveryStream stream = start(engine, bucket)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 11);
+                stream.flush(Duration.ofSeconds(10));
+                assertEquals(10, stream.stats().deliveredRecords());
+                assertEquals(1, stream.stats().errorOutputRecords());
+            }
+        }
+        List<String> envelopes = new ArrayList<>();
+        for (String f : files(bucket)) {
+            if (f.startsWith("processing-failed/")) {
+                envelopes.addAll(lines(Files.readAllBytes(bucket.resolve(f))));
+            }
+        }
+        assertEquals(1, envelopes.size());
+        assertTrue(envelopes.get(0).contains("\"errorCode\":\"ValidationException\""),
+                envelopes.get(0).substring(0, 200));
+        assertEquals(DeliveryStream.MAX_RECORD_BYTES + 10, java.util.Base64.getDecoder().decode(
+                envelopes.get(0).replaceAll(".*\"rawData\":\"([^\"]*)\".*", "$1")).length);
+        assertEquals(10, delivered(bucket).size() - 1);
+    }
 }

@@ -33,7 +33,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
@@ -42,8 +41,8 @@ import java.util.regex.Pattern;
  * Connect's S3 sink: several instances with the same group id share the topics' partitions through Kafka's consumer
  * group protocol, and each object's name comes from the topic, partition and offsets of its records.
  *
- * <p>Thread-safety: thread-safe. {@link #start} and {@link #close} are called by the delivery stream;
- * {@link #oversizedRecords()} from any thread. The source owns two daemon threads:
+ * <p>Thread-safety: thread-safe. {@link #start} and {@link #close} are called by the delivery stream. The source
+ * owns two daemon threads:
  * {@code sluice-source-kafka-<name>-0}, the only thread that touches the {@code KafkaConsumer} (polls, rebalance
  * callbacks, offset commits), and {@code sluice-source-kafka-<name>-1}, which waits for drains during rebalances.
  *
@@ -108,11 +107,9 @@ import java.util.regex.Pattern;
  * running (authorization, a fatal consumer error) stops the source: records already read are still delivered and
  * {@link DeliveryStream#flush()} throws {@link ErrorCode#SOURCE_FAILED} with the cause. Records that do not fit the
  * output format go to the delivery stream's error output as usual. A record over
- * {@link DeliveryStream#MAX_RECORD_BYTES} (possible with Kafka's default 1 MiB message limit) cannot be delivered:
- * it is replaced by a small JSON marker, {@code {"sluiceOversizedRecord":{"topic":...,"partition":...,
- * "offset":...,"bytes":...,"maxRecordBytes":...}}}, which keeps its place in the partition and goes through the
- * chain like any record (to the error output of a Parquet stream whose schema it does not fit), is logged at WARN
- * and counted in {@link #oversizedRecords()}; the record itself stays in Kafka at that offset.
+ * {@link DeliveryStream#MAX_RECORD_BYTES} (possible with Kafka's default 1 MiB message limit) is handed over like
+ * the others; the delivery stream sends it, raw data included, to its error output ({@code processing-failed},
+ * {@code ValidationException}), so it neither stalls its partition nor is lost.
  *
  * <p><b>Limits.</b> Compacted topics: if compaction removes a pending segment's last record before the segment is
  * rebuilt, the rebuild cuts it elsewhere, under other object names, and records already written under the old names
@@ -147,7 +144,6 @@ public final class KafkaSource implements DeliverySource {
     private final String description;
     private final CommitHandOff commits;
     private final OffsetCheckpointStore store;
-    private final LongAdder oversized = new LongAdder();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private ConsumerLoop loop;
     private Thread pollThread;
@@ -223,7 +219,7 @@ public final class KafkaSource implements DeliverySource {
                 ? (c, listener) -> c.subscribe(topics, listener)
                 : (c, listener) -> c.subscribe(topicPattern, listener);
         loop = new ConsumerLoop(created, subscribe, context, commits, store, drainer, pollTimeout, commitTimeout,
-                description, oversized);
+                description);
         pollThread = daemon(loop, "sluice-source-kafka-" + name + "-0");
         pollThread.start();
         LOG.info("{}: started", description);
@@ -311,15 +307,6 @@ public final class KafkaSource implements DeliverySource {
     @Override
     public String description() {
         return description;
-    }
-
-    /**
-     * Returns how many records were over {@link DeliveryStream#MAX_RECORD_BYTES} and were replaced by a marker.
-     *
-     * @return the count since start
-     */
-    public long oversizedRecords() {
-        return oversized.sum();
     }
 
     @Override

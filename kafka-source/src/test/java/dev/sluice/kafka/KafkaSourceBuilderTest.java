@@ -28,7 +28,6 @@ class KafkaSourceBuilderTest {
         KafkaSource source = valid().name("clicks-to-s3").build();
         assertEquals("kafka source clicks-to-s3 (topics [clicks], group g, bootstrap localhost:9092)",
                 source.description());
-        assertEquals(0, source.oversizedRecords());
     }
 
     @Test

@@ -49,9 +49,10 @@ import java.util.regex.Pattern;
  * doubling to 5 s, on the delivery stream's ticker) after the client's own retries; an ExpiredIteratorException gets
  * a new iterator after the last record handed over; I/O errors and 5xx answers are retried. A stream that is deleted
  * while read, an enhanced fan-out consumer that is deregistered, a refusal (AccessDeniedException,
- * InvalidArgumentException, a disabled KMS key) or a record over {@link DeliveryStream#MAX_RECORD_BYTES} end reading:
- * the records handed over before are still delivered, and {@link DeliveryStream#flush()} throws
- * {@link ErrorCode#SOURCE_FAILED} naming the stream and the cause.
+ * InvalidArgumentException, a disabled KMS key) end reading: the records handed over before are still delivered,
+ * and {@link DeliveryStream#flush()} throws {@link ErrorCode#SOURCE_FAILED} naming the stream and the cause. A record
+ * over {@link DeliveryStream#MAX_RECORD_BYTES} (Kinesis takes up to 1 MiB) is handed over like the others and goes
+ * to the delivery stream's error output, raw data included.
  *
  * <p>Not covered: shard leases (one source reads every shard of the stream: run one per stream and checkpoint
  * store), KPL de-aggregation (aggregated records are delivered as the Kinesis record's bytes), and starting anywhere

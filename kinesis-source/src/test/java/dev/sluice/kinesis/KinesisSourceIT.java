@@ -17,6 +17,9 @@ import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
 
 import java.nio.file.Path;
+import dev.sluice.delivery.BufferingHints;
+import dev.sluice.delivery.OutputFormat;
+import dev.sluice.delivery.Sink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -150,22 +153,29 @@ class KinesisSourceIT {
 
     @Test
     @Timeout(60)
-    void recordOverTheDeliveryLimit_endsReadingAfterTheRecordsBeforeIt(@TempDir Path work) {
+    void recordOverTheDeliveryLimit_goesToTheErrorOutput_andReadingGoesOn(@TempDir Path work) throws Exception {
         String stream = "oversized";
         kinesis.createStream(stream, 1);
-        List<String> sent = kinesis.putNumbered(stream, 5, 0, 10, 100);
+        List<String> sent = new ArrayList<>(kinesis.putNumbered(stream, 5, 0, 10, 100));
         // Kinesis takes up to 1 MiB per record; a delivery stream takes at most 1,000 KiB.
-        PutRecordResponse big = kinesis.admin.putRecord(b -> b.streamName(stream).partitionKey("big")
+        kinesis.admin.putRecord(b -> b.streamName(stream).partitionKey("big")
                 .data(SdkBytes.fromByteArray(new byte[DeliveryStream.MAX_RECORD_BYTES + 1]))).join();
+        sent.addAll(kinesis.putNumbered(stream, 5, 10, 20, 100));
         Path bucket = work.resolve("bucket");
-        try (DeliveryStream delivery = SluiceKinesis.deliver(bucket, source(work, stream, "polling").build())) {
-            DeliveryException failed = await().atMost(WAIT).until(() -> flushFailure(delivery), e -> e != null);
-            assertEquals(ErrorCode.SOURCE_FAILED, failed.errorCode());
-            assertTrue(failed.getMessage().contains("record " + big.sequenceNumber() + " of shardId-000000000000 is "
-                    + (DeliveryStream.MAX_RECORD_BYTES + 1) + " bytes"), failed.getMessage());
-            assertEquals(10, delivery.stats().deliveredRecords());
+        Path errors = work.resolve("errors");
+        try (DeliveryStream delivery = DeliveryStream.builder().name("archive").sink(Sink.localBucket(bucket))
+                .errorOutputSink(Sink.localBucket(errors)).outputFormat(OutputFormat.jsonLines())
+                .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60)))
+                .source(source(work, stream, "polling").build()).build()) {
+            await().atMost(WAIT).until(() -> delivery.stats().incomingRecords() == 21);
+            delivery.flush();
+            assertEquals(20, delivery.stats().deliveredRecords());
+            assertEquals(1, delivery.stats().errorOutputRecords());
         }
         assertExactlyOnce(sent, bucket);
+        List<String> envelopes = SluiceKinesis.lines(errors);
+        assertEquals(1, envelopes.size());
+        assertTrue(envelopes.get(0).contains("\"errorCode\":\"ValidationException\""), envelopes.get(0).substring(0, 300));
     }
 
     @Test

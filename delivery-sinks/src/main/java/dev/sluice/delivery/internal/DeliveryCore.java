@@ -144,7 +144,8 @@ public final class DeliveryCore {
             }
         }
         if (!accepted.isEmpty()) {
-            List<PutRecordBatchResponseEntry> results = put(accepted, null, null, settings.putTimeout());
+            List<PutRecordBatchResponseEntry> results = put(accepted, null, null, settings.putTimeout(),
+                    Integer.MAX_VALUE);
             for (int i = 0; i < results.size(); i++) {
                 entries[positions.get(i)] = results.get(i);
             }
@@ -166,10 +167,12 @@ public final class DeliveryCore {
      * @param kinesis per-record stream metadata, or {@code null} for direct put
      * @param segments the source partition's segment listener, or {@code null}
      * @param maxWait how long to wait for memory
+     * @param maxRecordBytes records over this size are accepted but go straight to the error output (a source's
+     *        record cannot be refused alone without stalling its partition)
      * @return one entry per record
      */
     public List<PutRecordBatchResponseEntry> put(List<byte[]> records, List<SourceRecord.KinesisRecordMetadata> kinesis,
-                                          Segment.Listener segments, Duration maxWait) {
+                                          Segment.Listener segments, Duration maxWait, int maxRecordBytes) {
         checkOpen();
         long total = 0;
         for (byte[] record : records) {
@@ -211,6 +214,11 @@ public final class DeliveryCore {
                         : Optional.of(kinesis.get(i));
                 InputRecord input = new InputRecord(sequence, id, meta.map(m -> m.approximateArrivalTimestamp())
                         .orElse(arrival), arrivalTick, records.get(i), meta);
+                if (records.get(i).length > maxRecordBytes) {
+                    input.rejection = "record is " + records.get(i).length + " bytes but a delivery stream takes at"
+                            + " most " + maxRecordBytes + " per record"
+                            + meta.map(m -> " (" + m.shardId() + " at " + m.sequenceNumber() + ")").orElse("");
+                }
                 inputs.add(input);
                 entries.add(new PutRecordBatchResponseEntry.Success(id));
             }
@@ -223,13 +231,19 @@ public final class DeliveryCore {
             } else {
                 List<SourceRecord> sourceRecords = new ArrayList<>(inputs.size());
                 for (InputRecord input : inputs) {
-                    sourceRecords.add(input.toSourceRecord());
+                    if (input.rejection == null) {
+                        sourceRecords.add(input.toSourceRecord());
+                    }
                 }
-                CompletableFuture<ProcessingResponse> processed = runner.get().submit(sourceRecords);
-                tail = tail.thenCombine(processed, (ignored, response) -> {
-                    coordinator.post(() -> coordinator.accept(inputs, response, segments));
-                    return null;
-                });
+                if (sourceRecords.isEmpty()) {
+                    tail = tail.thenRun(() -> coordinator.post(() -> coordinator.accept(inputs, null, segments)));
+                } else {
+                    CompletableFuture<ProcessingResponse> processed = runner.get().submit(sourceRecords);
+                    tail = tail.thenCombine(processed, (ignored, response) -> {
+                        coordinator.post(() -> coordinator.accept(inputs, response, segments));
+                        return null;
+                    });
+                }
             }
         } finally {
             admission.unlock();

@@ -37,7 +37,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 
 /**
@@ -83,7 +82,6 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private final Duration pollTimeout;
     private final Duration commitTimeout;
     private final String description;
-    private final LongAdder oversized;
 
     /** Poll thread only: owned partitions and their names both ways. */
     private final Map<TopicPartition, String> owned = new HashMap<>();
@@ -105,13 +103,11 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
      * @param pollTimeout the longest poll
      * @param commitTimeout the bound of each commit and committed-offset read
      * @param description the source, for messages
-     * @param oversized counts records that were over the delivery stream's size limit
      */
     public ConsumerLoop(Consumer<byte[], byte[]> consumer,
                         BiConsumer<Consumer<byte[], byte[]>, ConsumerRebalanceListener> subscribe,
                         SourceContext context, CommitHandOff commits, OffsetCheckpointStore store,
-                        ExecutorService drainer, Duration pollTimeout, Duration commitTimeout, String description,
-                        LongAdder oversized) {
+                        ExecutorService drainer, Duration pollTimeout, Duration commitTimeout, String description) {
         this.consumer = consumer;
         this.subscribe = subscribe;
         this.context = context;
@@ -121,7 +117,6 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         this.pollTimeout = pollTimeout;
         this.commitTimeout = commitTimeout;
         this.description = description;
-        this.oversized = oversized;
     }
 
     /**
@@ -219,28 +214,10 @@ public final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
     private SourceEntry entry(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value() == null ? EMPTY : record.value();
-        if (value.length > DeliveryStream.MAX_RECORD_BYTES) {
-            value = oversizedMarker(partition, record.offset(), value.length);
-        }
         Optional<String> key = record.key() == null ? Optional.empty()
                 : Optional.of(new String(record.key(), StandardCharsets.UTF_8));
         Instant timestamp = record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : Instant.EPOCH;
         return new SourceEntry(Long.toString(record.offset()), key, timestamp, value);
-    }
-
-    /**
-     * What stands in for a record the delivery stream cannot take: a small JSON document naming where the record is,
-     * so that it is accounted for downstream (a Parquet stream sends it to the error output) and can be fetched from
-     * Kafka by its offset.
-     */
-    private byte[] oversizedMarker(TopicPartition partition, long offset, int bytes) {
-        oversized.increment();
-        LOG.warn("{}: record at offset {} of {} is {} bytes, over the delivery stream's limit of {}; a marker record"
-                        + " stands in for it, the record itself stays in Kafka", description, offset, partition, bytes,
-                DeliveryStream.MAX_RECORD_BYTES);
-        return ("{\"sluiceOversizedRecord\":{\"topic\":\"" + partition.topic() + "\",\"partition\":"
-                + partition.partition() + ",\"offset\":" + offset + ",\"bytes\":" + bytes + ",\"maxRecordBytes\":"
-                + DeliveryStream.MAX_RECORD_BYTES + "}}").getBytes(StandardCharsets.UTF_8);
     }
 
     // ----- commits

@@ -344,14 +344,8 @@ public final class KinesisReader {
         List<SourceEntry> entries = new ArrayList<>(records.size());
         for (software.amazon.awssdk.services.kinesis.model.Record record : records) {
             byte[] data = record.data().asByteArrayUnsafe();
-            if (data.length > DeliveryStream.MAX_RECORD_BYTES) {
-                if (!put(shard, entries)) {
-                    return false;
-                }
-                // Skipping it would lose it: stop before it, after the records ahead of it are handed over.
-                throw fail("record " + record.sequenceNumber() + " of " + shard + " is " + data.length + " bytes but"
-                        + " a delivery stream takes at most " + DeliveryStream.MAX_RECORD_BYTES + " per record", null);
-            }
+            // A record over DeliveryStream.MAX_RECORD_BYTES (Kinesis allows 1 MiB, a delivery stream 1,000 KiB) is
+            // handed over too: the delivery stream sends it to the error output in its place.
             // Kinesis always sets the arrival time; the epoch stands in rather than the wall clock if one did not.
             Instant arrival = record.approximateArrivalTimestamp() != null ? record.approximateArrivalTimestamp()
                     : Instant.EPOCH;

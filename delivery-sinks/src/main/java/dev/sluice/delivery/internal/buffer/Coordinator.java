@@ -155,7 +155,12 @@ public final class Coordinator {
             for (InputRecord input : inputs) {
                 segments.assign(input, listener);
                 input.remaining = 1;
-                route(new Item(input, input.raw, Map.of()));
+                if (input.rejection != null) {
+                    toError(new Item(input, input.raw, Map.of()), ErrorEnvelopes.PROCESSING_FAILED, 1,
+                            ErrorCode.VALIDATION.code(), input.rejection, epochs.current(), List.of());
+                } else {
+                    route(new Item(input, input.raw, Map.of()));
+                }
             }
         } else {
             List<InputRecord> owners = InputRecord.owners(inputs, response);
@@ -163,9 +168,11 @@ public final class Coordinator {
                 segments.assign(input, listener);
                 if (input.remaining == 0) {
                     input.remaining = 1;
+                    boolean rejected = input.rejection != null;
                     toError(new Item(input, input.raw, Map.of()), ErrorEnvelopes.PROCESSING_FAILED, 1,
-                            ErrorCode.INTERNAL_FAILURE.code(), "processing returned no result for record "
-                                    + input.recordId, epochs.current(), List.of());
+                            (rejected ? ErrorCode.VALIDATION : ErrorCode.INTERNAL_FAILURE).code(),
+                            rejected ? input.rejection : "processing returned no result for record " + input.recordId,
+                            epochs.current(), List.of());
                 }
             }
             for (int i = 0; i < owners.size(); i++) {

@@ -35,6 +35,8 @@ public final class InputRecord {
     int remaining;
     boolean anyFailed;
     boolean anyDelivered;
+    /** Why the record goes straight to the error output without processing (over the size limit), or null. */
+    public String rejection;
     /** Given back to its source partition unsealed (the partition was released): never final here. */
     boolean discarded;
     long budgetBytes;

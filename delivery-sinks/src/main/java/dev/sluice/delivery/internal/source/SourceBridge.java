@@ -83,17 +83,13 @@ public final class SourceBridge implements SourceContext {
         List<SourceRecord.KinesisRecordMetadata> metadata = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             SourceEntry entry = records.get(i);
-            if (entry.data().length > DeliveryStream.MAX_RECORD_BYTES) {
-                throw new DeliveryException(ErrorCode.VALIDATION, "record at position " + entry.position() + " of "
-                        + partition + " is " + entry.data().length + " bytes but a delivery stream takes at most "
-                        + DeliveryStream.MAX_RECORD_BYTES + " per record");
-            }
             data.add(entry.data());
             metadata.add(new SourceRecord.KinesisRecordMetadata(partition, entry.key().orElse(""),
                     entry.timestamp(), entry.position(), 0));
         }
         Duration wait = maxWait.compareTo(settings.putTimeout()) < 0 ? maxWait : settings.putTimeout();
-        List<PutRecordBatchResponseEntry> results = core.put(data, metadata, state, wait);
+        List<PutRecordBatchResponseEntry> results = core.put(data, metadata, state, wait,
+                DeliveryStream.MAX_RECORD_BYTES);
         if (!results.get(0).isSuccessful()) {
             return false;
         }
