@@ -202,7 +202,7 @@ public final class Measurement {
         List<AtomicLong> consumed = new ArrayList<>();
         Observed observed = null;
         DeliveryStream delivery = null;
-        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.valueOf(scenario.stream().throttleMode()))
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(scenario.stream().throttleMode())
                 .storage(storage).build()) {
             boolean onDemand = scenario.stream().capacityMode() == Scenario.CapacityMode.ON_DEMAND;
             engine.createStream((onDemand ? CreateStreamRequest.onDemand(STREAM)

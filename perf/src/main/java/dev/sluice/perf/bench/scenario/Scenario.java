@@ -1,5 +1,7 @@
 package dev.sluice.perf.bench.scenario;
 
+import dev.sluice.stream.ThrottleMode;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -62,11 +64,11 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
      *
      * @param shards       open shards (provisioned mode)
      * @param capacityMode provisioned or on-demand
-     * @param throttleMode REJECT, BLOCK or OFF (Sluice's {@code ThrottleMode})
+     * @param throttleMode REJECT, BLOCK or OFF (Sluice's {@link ThrottleMode}), in any case
      * @param retention    in [PT24H, PT8760H]
      * @param storage      in-memory or durable (a directory under the output directory)
      */
-    public record StreamSpec(int shards, CapacityMode capacityMode, String throttleMode, Duration retention,
+    public record StreamSpec(int shards, CapacityMode capacityMode, ThrottleMode throttleMode, Duration retention,
                              StorageKind storage) {
     }
 
@@ -174,7 +176,10 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
         Validation v = new Validation();
         v.text("name", name);
         v.range("stream.shards", stream.shards(), 1, MAX_SHARDS);
-        v.oneOf("stream.throttleMode", stream.throttleMode(), List.of("REJECT", "BLOCK", "OFF"));
+        if (stream.throttleMode() == null) {
+            throw new ScenarioException("stream.throttleMode must be one of " + java.util.Arrays.toString(ThrottleMode.values())
+                    + " but was null");
+        }
         v.range("stream.retention", stream.retention(), Duration.ofHours(24), Duration.ofHours(8760));
         v.range("producers.count", producers.count(), 1, 64);
         v.range("producers.ratePerSecond", producers.ratePerSecond(), 0, 10_000_000);
