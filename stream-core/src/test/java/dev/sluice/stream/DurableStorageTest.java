@@ -196,7 +196,8 @@ class DurableStorageTest {
 
     @Test
     void storage_describesItselfAndValidatesItsPolicy() {
-        assertEquals("in-memory", Storage.inMemory().toString());
+        assertEquals("in-memory(maxRetainedBytes " + Storage.inMemory().maxRetainedBytes() + ")", Storage.inMemory().toString());
+        assertThrows(IllegalArgumentException.class, () -> Storage.inMemory().withMaxRetainedBytes(1));
         assertFalse(Storage.durable(Path.of("relative")).dataDirectory().toString().equals("relative"));
         assertThrows(IllegalArgumentException.class, () -> FsyncPolicy.interval(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> FsyncPolicy.interval(Duration.ofHours(2)));

@@ -96,6 +96,7 @@ final class FanOut {
                 retiring.add(earlier);
             }
             live.put(key, subscription);
+            subscription.claim(Math.max(Readers.NOTHING, position.fromSequence() - 1));
             if (pusher == null) {
                 pusher = new ScheduledThreadPoolExecutor(1, runnable -> {
                     Thread thread = threadFactory.newThread(runnable);
@@ -272,17 +273,28 @@ final class FanOut {
             if (batch.shardEnd()) {
                 String end = continuation != null ? continuation
                         : shard.sequenceNumber(Math.max(shard.endingCounter(), shard.firstCounter));
-                emit(s, new SubscribeToShardEvent(records, end, batch.behind(), batch.children()));
+                emit(s, new SubscribeToShardEvent(records, end, batch.behind(), batch.children()), true);
                 done.set(true);
             } else if (!records.isEmpty()) {
-                emit(s, new SubscribeToShardEvent(records, continuation, batch.behind(), List.of()));
+                emit(s, new SubscribeToShardEvent(records, continuation, batch.behind(), List.of()), false);
             }
         }
 
-        private void emit(Flow.Subscriber<? super SubscribeToShardEvent> s, SubscribeToShardEvent event) {
+        private void emit(Flow.Subscriber<? super SubscribeToShardEvent> s, SubscribeToShardEvent event, boolean shardEnd) {
             demand.decrementAndGet();
             stream.metrics.fanOutBehindLatest.record(event.behindLatest().toMillis());
             s.onNext(event);
+            claim(shardEnd ? Readers.ALL : fromSequence - 1);
+        }
+
+        /**
+         * Byte retention: the consumer needs this shard's records after {@code readThrough} (what it was sent), as long
+         * as it is registered (see {@link Readers}).
+         */
+        void claim(long readThrough) {
+            if (stream.settings().consumer(consumer.name()).filter(consumer::equals).isPresent()) {
+                stream.byteRetention.readers().fanOutRead(consumer.name(), shard.index, readThrough);
+            }
         }
     }
 }
