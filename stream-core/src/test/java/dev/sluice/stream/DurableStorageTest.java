@@ -62,9 +62,16 @@ class DurableStorageTest {
         }
     }
 
+    /** Counts files; the engine's sweeper may delete one while the walk visits it, so a vanished file means "again". */
     private long files(String suffix) throws IOException {
-        try (Stream<Path> files = Files.walk(directory)) {
-            return files.filter(p -> p.toString().endsWith(suffix)).count();
+        while (true) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                return files.filter(p -> p.toString().endsWith(suffix)).count();
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -34,6 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * to the same shard within {@link #TAKEOVER_GUARD} of the first is refused with
  * {@code ResourceInUseException}, a later one takes over and the earlier one fails with that exception; a
  * closed shard read to its end sends one event naming its children and completes.
+ *
+ * <p>Byte retention: a subscription claims its shard for its consumer in the stream's {@link Readers} from its start
+ * position, and each event delivered moves the claim past the records it carried (the shard-end event releases the
+ * whole shard), so a lossless stream keeps what the consumer was not sent yet.
  */
 final class FanOut {
 
