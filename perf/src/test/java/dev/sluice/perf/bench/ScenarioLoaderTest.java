@@ -146,7 +146,7 @@ class ScenarioLoaderTest {
     @Test
     void preset_whenUnknown_listsPresets() {
         ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.preset("nope", List.of()));
-        assertEquals("unknown preset 'nope'; presets: clickstream, iot-telemetry, log-shipping, cdc", e.getMessage());
+        assertEquals("unknown preset 'nope'; presets: clickstream, iot-telemetry, log-shipping, cdc, soak", e.getMessage());
     }
 
     @Test

@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
 public final class ScenarioLoader {
 
     /** The presets shipped with the tool, in {@code --help} order. */
-    public static final List<String> PRESETS = List.of("clickstream", "iot-telemetry", "log-shipping", "cdc");
+    public static final List<String> PRESETS = List.of("clickstream", "iot-telemetry", "log-shipping", "cdc", "soak");
 
     private static final String RESOURCES = "/dev/sluice/perf/bench/";
     /**

@@ -200,7 +200,7 @@ public final class Simulation {
                     RunResult.round(acceptedBytes / seconds / 1e6, 4), null, null,
                     new RunResult.Consumers(applications, consumed, readThrottled, maxLag, finalLag,
                             RunResult.round(maxBehindMillis / 1000.0, 3)),
-                    d, r);
+                    d, r, null);
         }
     }
 
