@@ -7,7 +7,7 @@ package dev.sluice.stream;
  * Kinesis retains by time only. Time retention applies under every policy.
  *
  * <p>Bytes are the records' data plus partition keys, as {@code IncomingBytes} counts them. Records are dropped a
- * whole storage unit at a time, oldest first: in memory a block (at most 1,024 records or about 256 KiB), on disk a
+ * whole storage unit at a time, oldest first: in memory a block (at most 1,024 records or about 1 MiB), on disk a
  * file (an hour of records, or a minute for a stream created with {@code retentionBytes}). The unit a shard is
  * writing into is never dropped. A reader whose position was dropped continues at the trim horizon, as after expiry.
  *

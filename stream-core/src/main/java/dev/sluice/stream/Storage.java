@@ -43,9 +43,13 @@ public sealed interface Storage {
      * with {@link OverflowPolicy#TRIM_OLDEST} drops its oldest records); if that is not enough the put fails with
      * {@link ErrorCode#PROVISIONED_THROUGHPUT_EXCEEDED} naming the limit (under {@link OverflowPolicy#BLOCK} it waits
      * first). So memory never runs out and nothing a registered reader still needs is lost. The default leaves a
-     * quarter of the JVM's direct memory to page slack and to other users of direct buffers (Netty, NIO). Memory in
-     * use is the retained bytes plus about one page (up to 1 MiB) per shard; pages of dropped records return to the
-     * JVM when the collector finds them unreachable, which the JDK forces before direct memory runs out.
+     * quarter of the JVM's direct memory to page slack and to other users of direct buffers (Netty, NIO). Records are
+     * dropped a block (up to 1,024 records or 1 MiB) at a time and never from the block a shard is writing into, so
+     * the retained bytes may pass the limit by up to about 1 MiB per shard when those blocks hold records readers have
+     * released. Pages of dropped records return to the JVM when the collector finds them unreachable (at an old-generation
+     * collection), which the JDK forces before direct memory runs out; so direct memory in use swings above the retained
+     * bytes between collections. The blocks' index takes heap: about 30 bytes per record, at most 3 % of the records'
+     * bytes for records of 1 KiB and more.
      *
      * @param maxRetainedBytes most bytes all streams of the engine retain together, at least
      *                         {@value #MIN_MAX_RETAINED_BYTES}

@@ -177,8 +177,8 @@ class RetentionSoakIT {
         engine = StreamEngine.builder().clock(time).ticker(time).throttleMode(ThrottleMode.OFF).meterRegistry(registry)
                 .storage(Storage.inMemory().withMaxRetainedBytes(limit)).build();
         engine.createStream("clicks", SHARDS);
-        // Slack: the block each shard writes into (256 KiB) and one PutRecords call per writer thread.
-        long slack = SHARDS * 256 * 1024L + 4 * BATCH * 1024L;
+        // Slack: the block each shard writes into (1 MiB) and one PutRecords call per writer thread.
+        long slack = SHARDS * MIB + 4 * BATCH * 1024L;
         soak(160, limit, slack, Duration.ofMillis(100), () -> { });
         // Pages of dropped records go back to the JVM with their buffers; after a collection, direct memory in use is
         // the retained records plus about a page (1 MiB) per shard.

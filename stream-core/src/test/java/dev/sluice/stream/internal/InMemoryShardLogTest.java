@@ -92,7 +92,7 @@ class InMemoryShardLogTest {
     @Timeout(10)
     void append_whenABlockHoldsBlockBytes_cutsItAndReadsAndSearchesSkipTheHoles() {
         InMemoryShardLog log = new InMemoryShardLog(0);
-        int record = 100 * 1024 - 1; // 100 KiB with the key: a block takes three, then is cut
+        int record = 350 * 1024 - 1; // 350 KiB with the key: a block takes three (over 1 MiB), then is cut
         append(log, 0, 10, record);
         ShardRead all = log.read(0, 0, 100, Long.MAX_VALUE);
         assertEquals(10, all.records().size());
@@ -113,14 +113,14 @@ class InMemoryShardLogTest {
     @Timeout(10)
     void trimOldest_dropsTheOldestCompleteBlockWithinTheBound_neverTheOneBeingWritten() {
         InMemoryShardLog log = new InMemoryShardLog(0);
-        int record = 100 * 1024 - 1;
+        int record = 350 * 1024 - 1;
         append(log, 0, 7, record); // blocks of 3, 3 and 1 (being written)
         ShardLog.Dropped oldest = log.oldestTrimmable();
-        assertEquals(new ShardLog.Dropped(3, 3 * 100 * 1024L, 1_000, FIRST + 2), oldest);
+        assertEquals(new ShardLog.Dropped(3, 3 * 350 * 1024L, 1_000, FIRST + 2), oldest);
         assertEquals(ShardLog.Dropped.NOTHING, log.trimOldest(FIRST + 1), "a reader still needs its last record");
         assertEquals(oldest, log.trimOldest(FIRST + 2));
         assertEquals(4, log.retainedRecords());
-        assertEquals(4 * 100 * 1024L, log.retainedBytes());
+        assertEquals(4 * 350 * 1024L, log.retainedBytes());
         assertEquals(FIRST + 3, counters(log.read(0, 0, 100, Long.MAX_VALUE)).get(0), "reads continue at the trim horizon");
         assertEquals(3, log.trimOldest(Long.MAX_VALUE).records());
         assertNull(log.oldestTrimmable(), "the block being written is never dropped");
