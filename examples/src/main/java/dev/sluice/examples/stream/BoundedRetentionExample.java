@@ -58,6 +58,9 @@ public final class BoundedRetentionExample {
                         processed.addAndGet(input.records().size());
                         input.checkpointer().checkpoint();
                     }).build()) {
+                System.out.printf("Stream %s keeps at most %d MiB; it waits for the checkpoints of its readers %s"
+                        + " (consumer application %s).%n", STREAM, LIMIT >> 20, engine.listReaders(STREAM),
+                        consumer.applicationName());
                 long pushedBack = produce(engine);
                 while (processed.get() < RECORDS) {
                     LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
