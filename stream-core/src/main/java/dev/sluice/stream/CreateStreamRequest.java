@@ -29,9 +29,9 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
                                   StreamMode streamMode, OptionalLong retentionBytes, OverflowPolicy overflowPolicy) {
 
     /** Smallest {@link #retentionBytes()}: one record of the largest size Kinesis accepts (1 MiB). */
-    public static final long MIN_RETENTION_BYTES = KinesisLimits.MAX_RECORD_BYTES;
+    public static final long MIN_RETENTION_BYTES = KinesisLimits.MIN_RETENTION_BYTES;
     /** Largest {@link #retentionBytes()}: 1 PiB, far above any disk, so sums of limits cannot overflow. */
-    public static final long MAX_RETENTION_BYTES = 1L << 50;
+    public static final long MAX_RETENTION_BYTES = KinesisLimits.MAX_RETENTION_BYTES;
 
     /**
      * Validates the request.
@@ -47,7 +47,7 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
         KinesisLimits.checkRetention("retention", retention);
         Objects.requireNonNull(shardLimits, "shardLimits");
         Objects.requireNonNull(streamMode, "streamMode");
-        checkRetentionBytes(retentionBytes);
+        KinesisLimits.checkRetentionBytes(retentionBytes);
         Objects.requireNonNull(overflowPolicy, "overflowPolicy");
     }
 
@@ -154,14 +154,5 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
     public CreateStreamRequest withOverflowPolicy(OverflowPolicy overflowPolicy) {
         return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
                 overflowPolicy);
-    }
-
-    static void checkRetentionBytes(OptionalLong retentionBytes) {
-        Objects.requireNonNull(retentionBytes, "retentionBytes");
-        if (retentionBytes.isPresent()
-                && (retentionBytes.getAsLong() < MIN_RETENTION_BYTES || retentionBytes.getAsLong() > MAX_RETENTION_BYTES)) {
-            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "retentionBytes must be in [" + MIN_RETENTION_BYTES
-                    + ", " + MAX_RETENTION_BYTES + "] but was " + retentionBytes.getAsLong());
-        }
     }
 }

@@ -657,7 +657,8 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Where shards are kept. Default: {@link Storage#inMemory()}. With {@link Storage#durable durable storage},
+         * Where shards are kept. Default: {@link Storage#inMemory()}, which keeps at most 75 % of the JVM's direct
+         * memory (see {@link Storage.InMemory}). With {@link Storage#durable durable storage},
          * {@link #build()} recovers the streams an earlier engine left in the directory, and {@link StreamEngine#close()}
          * releases the directory for the next one.
          *

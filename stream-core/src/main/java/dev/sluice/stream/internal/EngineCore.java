@@ -347,10 +347,7 @@ public final class EngineCore {
         ensureOpen();
         Objects.requireNonNull(retentionBytes, "retentionBytes");
         Objects.requireNonNull(overflowPolicy, "overflowPolicy");
-        if (retentionBytes.isPresent()) {
-            // The request record holds the one range check.
-            CreateStreamRequest.of(streamName, 1).withRetentionBytes(retentionBytes.getAsLong());
-        }
+        KinesisLimits.checkRetentionBytes(retentionBytes);
         streams.updateSettings(streamName, settings -> settings.withByteRetention(retentionBytes, overflowPolicy));
         streams.require(streamName).byteRetention.enforce();
     }
