@@ -70,8 +70,11 @@ public final class Measurement {
 
     /** How long to wait after the run for consumers and delivery to catch up. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
-    /** How long the drain waits without any record reaching a consumer or the delivery stream. */
-    static final Duration STALL_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long the drain waits without any record reaching a consumer or the delivery stream: longer than a consumer
+     * application's longest back-off (10 s), so only records a byte limit dropped before they were read end it early.
+     */
+    static final Duration STALL_TIMEOUT = Duration.ofSeconds(15);
     private static final String STREAM = "bench";
     private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
 
