@@ -46,6 +46,13 @@ import java.util.Objects;
  * and other retryable read errors are retried with exponential back-off (100 ms doubling to 10 s on the ticker);
  * an expired iterator is replaced from the shard's position. Nothing is skipped.
  *
+ * <p>Byte retention: the application registers itself as a reader of the stream named after it
+ * ({@link StreamEngine#registerReader}) and reports its checkpoints, so under a lossless {@link OverflowPolicy} (the
+ * default) the engine never drops records it has not checkpointed to make room; a processor that never checkpoints
+ * therefore pushes back on producers once the limit is reached. A shard started at {@code LATEST} releases the records
+ * before its start. Closing keeps the registration, so a restarted application loses nothing; retire an application for
+ * good with {@link StreamEngine#deregisterReader}.
+ *
  * <p>Metrics: a {@code MillisBehindLatest} gauge per shard in the engine's registry, tagged {@code application},
  * {@code stream} and {@code shard}: the lag reported by the shard's last read.
  *
@@ -262,7 +269,8 @@ public final class ConsumerApplication implements AutoCloseable {
          * @throws NullPointerException     if a required option is missing
          * @throws StreamException          {@link ErrorCode#RESOURCE_NOT_FOUND} if the stream does not exist,
          *                                  {@link ErrorCode#RESOURCE_IN_USE} if an application of this name already
-         *                                  reads it in this engine, {@link ErrorCode#ENGINE_CLOSED} if the engine is
+         *                                  reads it in this engine (or a reader registration of that name has an open
+         *                                  handle), {@link ErrorCode#ENGINE_CLOSED} if the engine is
          *                                  closed, {@link ErrorCode#INTERNAL_FAILURE} if stored checkpoints cannot
          *                                  be read
          */

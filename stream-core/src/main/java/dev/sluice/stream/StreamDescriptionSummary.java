@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A stream's summary, as Kinesis DescribeStreamSummary returns it.
@@ -21,11 +22,14 @@ import java.util.Optional;
  * @param encryptionType          server-side encryption, as set by {@link StreamEngine#startStreamEncryption}
  * @param keyId                   the KMS key id while encrypted
  * @param shardLimits             per-shard throughput limits
+ * @param retentionBytes          the stream's byte limit, if it has one (a Sluice extension)
+ * @param overflowPolicy          what happens at a byte limit (a Sluice extension)
  */
 public record StreamDescriptionSummary(String streamName, String streamArn, StreamStatus streamStatus,
                                        StreamMode streamMode, Duration retentionPeriod, Instant streamCreationTimestamp,
                                        int openShardCount, int consumerCount, EncryptionType encryptionType,
-                                       Optional<String> keyId, ShardLimits shardLimits) {
+                                       Optional<String> keyId, ShardLimits shardLimits, OptionalLong retentionBytes,
+                                       OverflowPolicy overflowPolicy) {
 
     /** Checks that no component is null. */
     public StreamDescriptionSummary {
@@ -38,5 +42,7 @@ public record StreamDescriptionSummary(String streamName, String streamArn, Stre
         Objects.requireNonNull(encryptionType, "encryptionType");
         Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(shardLimits, "shardLimits");
+        Objects.requireNonNull(retentionBytes, "retentionBytes");
+        Objects.requireNonNull(overflowPolicy, "overflowPolicy");
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -379,6 +380,64 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
+     * Sets, changes or removes a stream's byte limit and its overflow policy (a Sluice extension, like Kafka's
+     * {@code retention.bytes}; see {@link OverflowPolicy}). Under {@link OverflowPolicy#TRIM_OLDEST} a limit below what
+     * the stream retains drops its oldest records at once; under a lossless policy the records readers have
+     * checkpointed are dropped at once and puts are refused until the rest fits. On durable storage a stream keeps the
+     * file size it was created with: one created without a byte limit drops records an hour of them at a time.
+     *
+     * @param streamName     the stream
+     * @param retentionBytes in [{@value CreateStreamRequest#MIN_RETENTION_BYTES},
+     *                       {@value CreateStreamRequest#MAX_RETENTION_BYTES}], or empty for no limit of its own
+     * @param overflowPolicy what happens at the limit
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for a limit out of range,
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public void updateRetentionBytes(String streamName, OptionalLong retentionBytes, OverflowPolicy overflowPolicy) {
+        core.updateRetentionBytes(streamName, retentionBytes, overflowPolicy);
+    }
+
+    /**
+     * Registers a reader of a stream, so that under a lossless {@link OverflowPolicy} the engine never drops records it
+     * has not checkpointed to make room (see {@link ReaderRegistration}); or, for a name already registered (a reader
+     * that restarts), returns a new handle to that registration. With durable storage the registration survives a
+     * restart. Consumer applications register themselves under their application name; enhanced fan-out consumers
+     * take part through their subscriptions. Time retention still applies.
+     *
+     * @param streamName the stream
+     * @param readerName 1-128 characters of {@code [a-zA-Z0-9_.-]}, unique among the stream's readers
+     * @return the handle to report checkpoints through
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream, {@link ErrorCode#VALIDATION}
+     *                         for a bad name, {@link ErrorCode#RESOURCE_IN_USE} if another open handle has the name
+     */
+    public ReaderRegistration registerReader(String streamName, String readerName) {
+        return core.registerReader(streamName, readerName);
+    }
+
+    /**
+     * Ends a reader's registration (also one left by a reader that is gone for good, or from before a restart): records
+     * kept only for it may be dropped. Its open handle, if any, then fails with {@link ErrorCode#RESOURCE_NOT_FOUND}.
+     *
+     * @param streamName the stream
+     * @param readerName the reader
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream or reader
+     */
+    public void deregisterReader(String streamName, String readerName) {
+        core.deregisterReader(streamName, readerName);
+    }
+
+    /**
+     * Lists a stream's registered readers, open handles or not.
+     *
+     * @param streamName the stream
+     * @return reader names, in registration order
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public List<String> listReaders(String streamName) {
+        return core.listReaders(streamName);
+    }
+
+    /**
      * Puts a record routed by its partition key and waits until it is stored.
      *
      * @param streamName   the stream
@@ -397,7 +456,8 @@ public final class StreamEngine implements AutoCloseable {
      * @param request the record
      * @return its shard and sequence number
      * @throws StreamException {@link ErrorCode#PROVISIONED_THROUGHPUT_EXCEEDED} if the shard is over its limits
-     *                         (after waiting up to the block timeout in {@link ThrottleMode#BLOCK}),
+     *                         (after waiting up to the block timeout in {@link ThrottleMode#BLOCK}), or a byte limit
+     *                         has no room under a lossless {@link OverflowPolicy} (the message names the limit),
      *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream,
      *                         {@link ErrorCode#INVALID_ARGUMENT} for a sequence number this engine did not issue
      */
@@ -620,7 +680,8 @@ public final class StreamEngine implements AutoCloseable {
         }
 
         /**
-         * Where shards are kept. Default: {@link Storage#inMemory()}. With {@link Storage#durable durable storage},
+         * Where shards are kept. Default: {@link Storage#inMemory()}, which keeps at most 75 % of the JVM's direct
+         * memory (see {@link Storage.InMemory}). With {@link Storage#durable durable storage},
          * {@link #build()} recovers the streams an earlier engine left in the directory, and {@link StreamEngine#close()}
          * releases the directory for the next one.
          *

@@ -18,6 +18,9 @@ public enum ThrottleMode {
      * shard keep their order: once one waits, the later ones for that shard wait behind it.
      */
     BLOCK,
-    /** No limits are enforced; for benchmarks of the engine itself. */
+    /**
+     * No throughput limits are enforced; for benchmarks of the engine itself. Byte limits (a stream's
+     * {@link CreateStreamRequest#retentionBytes() retentionBytes}, in-memory storage's memory limit) still are.
+     */
     OFF
 }

@@ -36,7 +36,7 @@ class HtmlReportRenderTest {
             Files.writeString(page, HtmlReport.render(results, results.size() == 1 ? List.of("a") : List.of("a", "b")),
                     StandardCharsets.UTF_8);
             String dom = dumpDom(page, dir.resolve("profile-" + results.size()));
-            assertTrue(dom.contains("data-charts-drawn=\"" + HtmlReport.CHARTS + "\""), "charts drawn marker missing in " + head(dom));
+            assertTrue(dom.contains("data-charts-drawn=\"" + HtmlReport.charts(results) + "\""), "charts drawn marker missing in " + head(dom));
             assertFalse(dom.contains("data-error="), "a chart failed: " + head(dom));
             Matcher figures = Pattern.compile("<figure id=\"(chart-[a-z]+)\"[^>]*data-points=\"(\\d+)\" data-ink=\"(\\d+)\"").matcher(dom);
             int seen = 0;
@@ -45,7 +45,7 @@ class HtmlReportRenderTest {
                 assertTrue(Long.parseLong(figures.group(2)) > 0, figures.group(1) + " has no data points");
                 assertTrue(Long.parseLong(figures.group(3)) > 1_000, figures.group(1) + " painted almost nothing");
             }
-            assertEquals(HtmlReport.CHARTS, seen, "charts with data and ink");
+            assertEquals(HtmlReport.charts(results), seen, "charts with data and ink");
         }
     }
 

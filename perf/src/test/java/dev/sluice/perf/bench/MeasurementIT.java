@@ -1,9 +1,12 @@
 package dev.sluice.perf.bench;
 
 import dev.sluice.perf.bench.measure.Measurement;
+import dev.sluice.perf.bench.reporting.HtmlReport;
 import dev.sluice.perf.bench.reporting.RunResult;
+import dev.sluice.perf.bench.reporting.TextReport;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -58,5 +61,49 @@ class MeasurementIT {
         assertTrue(r.notes().stream().anyMatch(n -> n.contains("enhanced fan-out")), r.notes().toString());
         assertEquals(0, r.summary().consumers().finalLagRecords());
         assertTrue(r.summary().endToEnd().count() > 0);
+    }
+
+    @Test
+    @Timeout(120)
+    void measure_soakWithAByteLimit_recordsMemoryAndStorageOverTime_andChartsThem(@TempDir Path dir) throws Exception {
+        String scenario = """
+                name: soak-short
+                stream: {shards: 2, retentionBytes: 2097152, overflowPolicy: TRIM_OLDEST}
+                producers: {ratePerSecond: 4000, batchSize: 100, recordSize: {shape: FIXED, min: 500, max: 500}}
+                consumers: {applications: 1, pollInterval: PT0.1S}
+                run: {duration: PT3S, warmup: PT0S}
+                """;
+        RunResult r = new Measurement(ScenarioLoader.load(scenario, "soak.yaml", List.of()), dir, line -> { })
+                .run(SimulationTest.FIXED);
+        RunResult.Series s = r.series();
+        assertEquals(s.t().size(), s.rssBytes().size());
+        assertEquals(s.t().size(), s.heapUsedBytes().size());
+        assertEquals(s.t().size(), s.directBytes().size());
+        assertEquals(s.t().size(), s.retainedBytes().size());
+        assertEquals(s.t().size(), s.diskBytes().size());
+        assertTrue(s.heapUsedBytes().stream().allMatch(v -> v > 0), s.heapUsedBytes().toString());
+        RunResult.Resources res = r.summary().resources();
+        assertEquals(2_097_152, res.limitBytes());
+        assertTrue(res.trimmedRecords() > 0, "6 MB through a 2 MiB stream trims: " + res);
+        // The limit plus the block each shard writes into and one call per writer thread.
+        assertTrue(res.peakRetainedBytes() <= 2_097_152 + 2 * 1_048_576 + 4 * 51_200, res.toString());
+        assertEquals(0, r.summary().consumers().finalLagRecords(), "the application kept up: nothing unread was dropped");
+        assertEquals(0, res.peakDiskBytes());
+        if (Files.isReadable(Path.of("/proc/self/status"))) {
+            assertTrue(res.peakRssBytes() > res.peakHeapUsedBytes() / 4, res.toString());
+        }
+        String text = TextReport.render(r);
+        assertTrue(text.contains("stream storage (peak)") && text.contains("records trimmed"), text);
+        String html = HtmlReport.render(List.of(r), List.of("soak"));
+        assertTrue(html.contains("id=\"chart-resources\""));
+        assertEquals(HtmlReport.CHARTS_WITH_RESOURCES, HtmlReport.charts(List.of(r)));
+        RunResult back = RunResult.read(write(dir, r));
+        assertEquals(r.series().rssBytes(), back.series().rssBytes(), "the series survive result.json");
+    }
+
+    private static Path write(Path dir, RunResult r) throws java.io.IOException {
+        Path file = dir.resolve("result.json");
+        r.write(file);
+        return file;
     }
 }

@@ -3,7 +3,9 @@ package dev.sluice.perf.bench;
 import dev.sluice.perf.bench.scenario.Scenario;
 import dev.sluice.perf.bench.scenario.ScenarioException;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
+import dev.sluice.stream.ThrottleMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -144,6 +146,43 @@ class ScenarioLoaderTest {
     @Test
     void preset_whenUnknown_listsPresets() {
         ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.preset("nope", List.of()));
-        assertEquals("unknown preset 'nope'; presets: clickstream, iot-telemetry, log-shipping, cdc", e.getMessage());
+        assertEquals("unknown preset 'nope'; presets: clickstream, iot-telemetry, log-shipping, cdc, soak", e.getMessage());
+    }
+
+    @Test
+    @Timeout(10)
+    void override_throttleModeOff_isTheEnumValueNotABoolean() {
+        // YAML 1.1 reads a bare OFF as false; the bench must take it as typed.
+        Scenario s = ScenarioLoader.preset("clickstream", List.of("stream.throttleMode=OFF")).scenario();
+        assertEquals(ThrottleMode.OFF, s.stream().throttleMode());
+    }
+
+    @Test
+    @Timeout(10)
+    void enumValues_inAnyCase_inFilesAndOverrides_areAccepted() {
+        Scenario s = ScenarioLoader.load("stream: {throttleMode: Block, storage: durable}\ndelivery: {format: parquet}\n",
+                "t.yaml", List.of("stream.capacityMode=on_demand")).scenario();
+        assertEquals(ThrottleMode.BLOCK, s.stream().throttleMode());
+        assertEquals(Scenario.StorageKind.DURABLE, s.stream().storage());
+        assertEquals(Scenario.Format.PARQUET, s.delivery().format());
+        assertEquals(Scenario.CapacityMode.ON_DEMAND, s.stream().capacityMode());
+        assertEquals(ThrottleMode.OFF, ScenarioLoader.load("stream: {throttleMode: off}\n", "t.yaml", List.of())
+                .scenario().stream().throttleMode());
+    }
+
+    @Test
+    @Timeout(10)
+    void booleans_trueAndFalse_stillReadAsBooleans() {
+        Scenario s = ScenarioLoader.preset("clickstream", List.of("delivery.enabled=false", "consumers.fanOut=true")).scenario();
+        assertEquals(false, s.delivery().enabled());
+        assertEquals(true, s.consumers().fanOut());
+    }
+
+    @Test
+    @Timeout(10)
+    void override_whenThrottleModeUnknown_listsTheValues() {
+        ScenarioException e = assertThrows(ScenarioException.class,
+                () -> ScenarioLoader.preset("clickstream", List.of("stream.throttleMode=SLOW")));
+        assertEquals("preset:clickstream: stream.throttleMode cannot be 'SLOW' (one of [REJECT, BLOCK, OFF])", e.getMessage());
     }
 }

@@ -30,6 +30,8 @@ final class DurableCursor {
 
     /** No record satisfies the search among the visible ones. */
     static final long NONE = Long.MIN_VALUE;
+    /** A probed record's file vanished (retention removed it): retry with fresh snapshots. */
+    static final long GONE = Long.MIN_VALUE + 1;
 
     final ExcerptTailer tailer;
     /** The log's expiry epoch when the cursor was made: older cursors may pin deleted files and are retired. */
@@ -112,6 +114,39 @@ final class DurableCursor {
             expectedSequence = -1;
         }
         return new ShardRead(out, bytes, Math.max(next, fromSequence), nextArrival);
+    }
+
+    /**
+     * The shard's cumulative byte count before the first visible record whose sequence is >= {@code fromSequence}:
+     * the bytes of every record before it, dropped ones included (each record stores the running total).
+     *
+     * @return the count, the tail's count if every visible record is before it, or {@link #GONE}
+     */
+    long cumulativeBefore(DurableShardLog.Tail tail, DurableShardLog.Cycle[] cycles, long fromSequence) {
+        expectedSequence = -1; // the tailer moves: a later read must position itself
+        long index = seek(tail, cycles, fromSequence, 0);
+        if (index == NONE) {
+            return tail.cumulativeBytes();
+        }
+        if (index < 0 || !tailer.moveToIndex(index)) {
+            return GONE;
+        }
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent() || dc.index() != index) {
+                if (dc.isPresent()) {
+                    dc.rollbackOnClose();
+                }
+                return GONE;
+            }
+            Bytes<?> in = dc.wire().bytes();
+            in.readLong();
+            in.readLong();
+            long cumulative = in.readLong();
+            in.readUnsignedShort();
+            long size = in.readRemaining();
+            dc.rollbackOnClose();
+            return cumulative - size;
+        }
     }
 
     /** Whether the tailer already stands where this read starts: a consumer continuing from its last call. */

@@ -8,6 +8,7 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -44,10 +45,11 @@ import java.util.stream.Stream;
  * dies. Recovery reads the newest record: its counter and arrival time seed the shard's writer.
  *
  * <p>Design note on files. The roll cycle is hourly for retention up to 7 days and daily beyond (at most 1/24
- * and 1/7 of retention kept past expiry), fixed when the queue is created. The {@link Cycle} table lists the
+ * and 1/7 of retention kept past expiry), or a minute for a stream with a byte limit (so byte retention drops
+ * records in small steps), fixed when the queue is created. The {@link Cycle} table lists the
  * files holding records, oldest first, with their first and last records' positions; the sweeper deletes whole
  * files whose newest record is past retention (never the newest file: it holds the tail that recovery needs) and
- * refreshes Chronicle's directory listing. Deleting a file a reader still maps is safe on POSIX systems; cursors
+ * refreshes Chronicle's directory listing; byte retention ({@link #trimOldest}) deletes the oldest file the same way. Deleting a file a reader still maps is safe on POSIX systems; cursors
  * made before a deletion are retired so they do not pin deleted files.
  *
  * <p>Threading: {@link #append} and {@link #publish} on the shard's writer thread; everything else on any thread.
@@ -72,18 +74,19 @@ final class DurableShardLog implements ShardLog {
     /**
      * A file holding records: its cycle, its first record, and once the writer moved on, its last one.
      *
-     * @param bytesBefore cumulative bytes before its first record
-     * @param lastIndex   index of its last record, or -1 while it is the file being written
-     * @param endPosition file offset after its last record (bytes used), for a closed file
+     * @param bytesBefore  cumulative bytes before its first record
+     * @param lastIndex    index of its last record, or -1 while it is the file being written
+     * @param endPosition  file offset after its last record (bytes used), for a closed file
+     * @param lastSequence sequence counter of its last record, for a closed file
      */
     record Cycle(int cycle, Path file, long firstIndex, long firstSequence, long firstArrival, long bytesBefore,
-                 long lastIndex, long lastArrival, long endPosition) {
+                 long lastIndex, long lastArrival, long endPosition, long lastSequence) {
         boolean isOpen() {
             return lastIndex < 0;
         }
 
-        Cycle close(long last, long arrival, long end) {
-            return new Cycle(cycle, file, firstIndex, firstSequence, firstArrival, bytesBefore, last, arrival, end);
+        Cycle close(long last, long arrival, long end, long sequence) {
+            return new Cycle(cycle, file, firstIndex, firstSequence, firstArrival, bytesBefore, last, arrival, end, sequence);
         }
     }
 
@@ -142,15 +145,16 @@ final class DurableShardLog implements ShardLog {
     /**
      * Opens (creating if absent) the log in {@code directory} and recovers its tail.
      *
-     * @param retention the retention that picks the roll cycle of a new queue
+     * @param retention   the retention that picks the roll cycle of a new queue
+     * @param fineGrained whether a new queue rolls every minute (a stream with a byte limit)
      */
-    static DurableShardLog open(Path directory, String description, int shardIndex, Duration retention, Clock clock,
-                                FsyncPolicy fsync) {
+    static DurableShardLog open(Path directory, String description, int shardIndex, Duration retention,
+                                boolean fineGrained, Clock clock, FsyncPolicy fsync) {
         SingleChronicleQueue queue;
         try {
             Files.createDirectories(directory);
             queue = SingleChronicleQueueBuilder.single(directory.toFile())
-                    .rollCycle(rollCycleFor(directory, retention))
+                    .rollCycle(rollCycleFor(directory, retention, fineGrained))
                     .blockSize(BLOCK_SIZE)
                     .timeProvider(clock::millis)
                     .build();
@@ -173,13 +177,21 @@ final class DurableShardLog implements ShardLog {
         }
     }
 
-    /** Hourly files for short retention, daily for long; an existing queue keeps the cycle its files have. */
-    private static RollCycle rollCycleFor(Path directory, Duration retention) throws IOException {
+    /**
+     * Hourly files for short retention, daily for long, a file a minute under a byte limit; an existing queue keeps the
+     * cycle its files have (named {@code yyyyMMdd-HHmm}, {@code yyyyMMdd-HH'F'} or {@code yyyyMMdd'F'}).
+     */
+    static RollCycle rollCycleFor(Path directory, Duration retention, boolean fineGrained) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cq4")).toList();
             if (!names.isEmpty()) {
-                return names.get(0).equals(names.get(0).replace("-", "")) ? RollCycles.FAST_DAILY : RollCycles.FAST_HOURLY;
+                String name = names.get(0).substring(0, names.get(0).length() - ".cq4".length());
+                return !name.contains("-") ? RollCycles.FAST_DAILY
+                        : name.endsWith("F") ? RollCycles.FAST_HOURLY : LegacyRollCycles.MINUTELY;
             }
+        }
+        if (fineGrained) {
+            return LegacyRollCycles.MINUTELY;
         }
         return retention.compareTo(HOURLY_UP_TO) <= 0 ? RollCycles.FAST_HOURLY : RollCycles.FAST_DAILY;
     }
@@ -206,7 +218,7 @@ final class DurableShardLog implements ShardLog {
                     long[] end = header(tailer, lastIndex);
                     Path file = tailer.currentFile().toPath();
                     found.add(new Cycle(cycle, file, rollCycle.toIndex(cycle, 0), head[0], head[1],
-                            head[2] - head[3], lastIndex, end[1], end[4]));
+                            head[2] - head[3], lastIndex, end[1], end[4], end[0]));
                 }
             }
         }
@@ -222,7 +234,7 @@ final class DurableShardLog implements ShardLog {
             }
             writeCycle = newest.cycle();
             writeFile = new Cycle(newest.cycle(), newest.file(), newest.firstIndex(), newest.firstSequence(),
-                    newest.firstArrival(), newest.bytesBefore(), -1, 0, 0);
+                    newest.firstArrival(), newest.bytesBefore(), -1, 0, 0, -1);
             found.set(found.size() - 1, writeFile);
             tail = new Tail(lastIndex, lastSequence, lastArrival, cumulativeBytes, lastEnd);
             sync.switchTo(newest.file(), false);
@@ -316,10 +328,10 @@ final class DurableShardLog implements ShardLog {
     /** The writer moved into a new file: close the old entry, open a new one, move the fsync channel. */
     private void roll(int cycle, long index, long sequence, long arrivalMillis, File file) {
         if (writeFile != null) {
-            pendingCycles.add(writeFile.close(lastIndex, lastArrival, lastEnd));
+            pendingCycles.add(writeFile.close(lastIndex, lastArrival, lastEnd, lastSequence));
         }
         writeCycle = cycle;
-        writeFile = new Cycle(cycle, file.toPath(), index, sequence, arrivalMillis, cumulativeBytes, -1, 0, 0);
+        writeFile = new Cycle(cycle, file.toPath(), index, sequence, arrivalMillis, cumulativeBytes, -1, 0, 0, -1);
         pendingCycles.add(writeFile);
         sync.switchTo(writeFile.file(), true);
     }
@@ -397,17 +409,39 @@ final class DurableShardLog implements ShardLog {
     }
 
     @Override
-    public void expireBefore(long cutoffMillis) {
+    public Dropped expireBefore(long cutoffMillis) {
+        return dropOldest(Integer.MAX_VALUE, cutoffMillis, Long.MAX_VALUE);
+    }
+
+    @Override
+    public Dropped oldestTrimmable() {
+        Cycle[] current = cycles;
+        return current.length > 1 && !current[0].isOpen() ? describe(current[0], current[1]) : null;
+    }
+
+    @Override
+    public Dropped trimOldest(long maxLastSequence) {
+        return dropOldest(1, Long.MAX_VALUE, maxLastSequence);
+    }
+
+    /**
+     * Deletes up to {@code most} of the oldest files, never the newest, each only if it is closed, its newest record
+     * arrived before {@code cutoffMillis} and has a counter of at most {@code maxLastSequence}.
+     */
+    private Dropped dropOldest(int most, long cutoffMillis, long maxLastSequence) {
         if (!enter()) {
-            return;
+            return Dropped.NOTHING;
         }
         try {
             List<Path> doomed = new ArrayList<>();
+            Dropped dropped = Dropped.NOTHING;
             synchronized (cyclesLock) {
                 Cycle[] current = cycles;
                 int drop = 0;
-                while (drop < current.length - 1 && !current[drop].isOpen() && current[drop].lastArrival() < cutoffMillis) {
+                while (drop < most && drop < current.length - 1 && !current[drop].isOpen()
+                        && current[drop].lastArrival() < cutoffMillis && current[drop].lastSequence() <= maxLastSequence) {
                     doomed.add(current[drop].file());
+                    dropped = dropped.plus(describe(current[drop], current[drop + 1]));
                     drop++;
                 }
                 if (drop > 0) {
@@ -418,16 +452,58 @@ final class DurableShardLog implements ShardLog {
                 undeleted.clear();
             }
             if (doomed.isEmpty()) {
-                return;
+                return dropped;
             }
             retireIdleCursors();
             for (Path file : doomed) {
                 delete(file);
             }
             queue.refreshDirectoryListing();
+            return dropped;
         } finally {
             exit();
         }
+    }
+
+    /** A closed file as a unit of storage; {@code next} is the file after it, which starts where it ends. */
+    private static Dropped describe(Cycle closed, Cycle next) {
+        return new Dropped(closed.lastIndex() - closed.firstIndex() + 1, next.bytesBefore() - closed.bytesBefore(),
+                closed.firstArrival(), closed.lastSequence());
+    }
+
+    @Override
+    public long retainedBytesThrough(long sequence) {
+        for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+            Tail end = tail;
+            Cycle[] snapshot = cycles;
+            if (end == null || snapshot.length == 0 || sequence < 0) {
+                return 0;
+            }
+            long retained = Math.max(0, end.cumulativeBytes() - snapshot[0].bytesBefore());
+            if (sequence >= end.sequence()) {
+                return retained;
+            }
+            if (!enter()) {
+                return 0;
+            }
+            DurableCursor cursor = null;
+            boolean healthy = false;
+            try {
+                cursor = borrow();
+                long before = cursor.cumulativeBefore(end, snapshot, sequence + 1);
+                healthy = true;
+                if (before != DurableCursor.GONE) {
+                    return Math.max(0, Math.min(retained, before - snapshot[0].bytesBefore()));
+                }
+            } finally {
+                if (cursor != null) {
+                    release(cursor, healthy);
+                }
+                exit();
+            }
+        }
+        throw new StreamException(ErrorCode.INTERNAL_FAILURE, "cannot position in " + description
+                + ": its files changed during " + READ_ATTEMPTS + " attempts; retry");
     }
 
     private void delete(Path file) {

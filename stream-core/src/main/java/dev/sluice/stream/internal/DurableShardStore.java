@@ -123,7 +123,8 @@ final class DurableShardStore implements ShardStore {
                 removeUnlistedShards(directory, manifest.shards().size());
                 List<RecoveredShard> shards = new ArrayList<>();
                 for (int i = 0; i < manifest.shards().size(); i++) {
-                    DurableShardLog log = openShard(manifest.name(), manifest.incarnation(), i, manifest.retention());
+                    DurableShardLog log = openShard(manifest.name(), manifest.incarnation(), i, manifest.retention(),
+                            manifest.retentionBytes().isPresent());
                     shards.add(new RecoveredShard(log, Math.max(SequenceNumbers.FIRST_COUNTER, log.lastSequence() + 1),
                             log.lastArrivalMillis()));
                 }
@@ -136,16 +137,18 @@ final class DurableShardStore implements ShardStore {
     }
 
     @Override
-    public synchronized ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention) {
-        return openShard(stream, incarnation, shardIndex, retention);
+    public synchronized ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention,
+                                         boolean byteLimited) {
+        return openShard(stream, incarnation, shardIndex, retention, byteLimited);
     }
 
-    private DurableShardLog openShard(String stream, long incarnation, int shardIndex, Duration retention) {
+    private DurableShardLog openShard(String stream, long incarnation, int shardIndex, Duration retention,
+                                      boolean byteLimited) {
         ensureOpen();
         String shardId = ShardState.shardId(shardIndex);
         Path directory = streamsDirectory.resolve(directoryName(stream, incarnation)).resolve(shardId);
         DurableShardLog log = DurableShardLog.open(directory, "shard " + shardId + " of stream " + stream, shardIndex,
-                retention, clock, fsync);
+                retention, byteLimited, clock, fsync);
         logs.computeIfAbsent(directoryName(stream, incarnation), k -> new ArrayList<>()).add(log);
         return log;
     }

@@ -10,6 +10,8 @@ import dev.sluice.stream.FsyncPolicy;
 import dev.sluice.stream.GetRecordsResult;
 import dev.sluice.stream.PutRecordResult;
 import dev.sluice.stream.PutRecordsResult;
+import dev.sluice.stream.OverflowPolicy;
+import dev.sluice.stream.ReaderRegistration;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.ShardIteratorType;
 import dev.sluice.stream.Storage;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Flow;
@@ -48,9 +51,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Threads: {@code writerThreads} writer threads ({@code sluice-stream-writer-<n>}); one completer thread
  * ({@code sluice-stream-completer}) that builds the results of asynchronous puts and completes their futures,
  * so writers only write (building 500 sequence-number strings per batch was half a writer's time); and one
- * scheduler thread ({@code sluice-stream-scheduler}) that releases expired records' memory every second and
- * re-submits throttled puts in BLOCK mode, and with durable storage under an interval fsync policy also forces
- * the shard files. Nothing else; the count does not depend on the number of streams or shards. Synchronous puts
+ * scheduler thread ({@code sluice-stream-scheduler}) that releases expired records' memory every second, checks the
+ * byte limits for early warnings every second ({@link EngineRetention#check()}), re-submits throttled puts in BLOCK
+ * mode, and with durable storage under an interval fsync policy also forces the shard files. Nothing else; the count does not depend on the number of streams or shards. Synchronous puts
  * build their results on the caller's thread.
  *
  * <p>Storage: the {@link ShardStore} is chosen from {@link Storage} before any thread starts. Durable storage
@@ -78,6 +81,7 @@ public final class EngineCore {
     private final Clock clock;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ThreadPoolExecutor completer;
+    private final EngineRetention retention;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -92,11 +96,14 @@ public final class EngineCore {
         ShardStore store = config.storage() instanceof Storage.Durable durable
                 ? DurableShardStore.open(durable, config.clock())
                 : new InMemoryShardStore();
+        this.retention = new EngineRetention(config.storage(), config.meterRegistry());
         this.streams = new Streams(config.clock(), config.ticker(), config.meterRegistry(), config.writerThreads(),
-                config.shardQuota(), store, config.region());
+                config.shardQuota(), store, config.region(), retention);
+        retention.streams(streams::all);
         try {
             streams.recover();
         } catch (RuntimeException e) {
+            retention.close();
             try {
                 store.close();
             } catch (RuntimeException cleanup) {
@@ -122,6 +129,7 @@ public final class EngineCore {
         this.fanOut = new FanOut(streams, reads, config.clock(), config.ticker(), config.throttleMode(), config.threadFactory());
         long period = RETENTION_SWEEP_PERIOD.toNanos();
         scheduler.scheduleWithFixedDelay(this::expireRecords, period, period, TimeUnit.NANOSECONDS);
+        scheduler.scheduleWithFixedDelay(() -> survive(retention::check), period, period, TimeUnit.NANOSECONDS);
         OnDemandScaler scaler = new OnDemandScaler(streams, config.ticker(), writes::closeShard);
         long every = OnDemandScaler.EVALUATION_PERIOD.toNanos();
         scheduler.scheduleWithFixedDelay(() -> survive(scaler::evaluate), every, every, TimeUnit.NANOSECONDS);
@@ -293,6 +301,55 @@ public final class EngineCore {
             return settings.withoutConsumer(consumerName);
         });
         stream.dropFanOutBudgets(gone);
+        stream.byteRetention.readers().removeFanOut(consumerName);
+    }
+
+    /** Registers a reader, or attaches a handle to an existing registration. */
+    public ReaderRegistration registerReader(String streamName, String readerName) {
+        ensureOpen();
+        KinesisLimits.checkName("readerName", readerName);
+        StreamState stream = streams.require(streamName);
+        Readers readers = stream.byteRetention.readers();
+        boolean known = readers.isRegistered(readerName);
+        ReaderHandle handle = readers.open(readerName, reader -> new ReaderHandle(stream, reader, this::deregisterReader));
+        if (!known) {
+            try {
+                streams.updateSettings(streamName, settings -> settings.withReader(readerName)); // durable: in the manifest
+            } catch (RuntimeException e) {
+                readers.remove(readerName);
+                throw e;
+            }
+        }
+        return handle;
+    }
+
+    /** Ends a reader's registration. */
+    public void deregisterReader(String streamName, String readerName) {
+        ensureOpen();
+        KinesisLimits.checkName("readerName", readerName);
+        StreamState stream = streams.require(streamName);
+        if (!stream.settings().readers().contains(readerName) && !stream.byteRetention.readers().isRegistered(readerName)) {
+            throw new StreamException(ErrorCode.RESOURCE_NOT_FOUND, "reader " + readerName + " of stream " + streamName
+                    + " is not registered");
+        }
+        streams.updateSettings(streamName, settings -> settings.withoutReader(readerName));
+        stream.byteRetention.readers().remove(readerName);
+    }
+
+    /** Names of a stream's registered readers, in registration order. */
+    public List<String> listReaders(String streamName) {
+        ensureOpen();
+        return streams.require(streamName).settings().readers();
+    }
+
+    /** Sets or removes a stream's byte limit and its overflow policy; drops what the policy allows at once. */
+    public void updateRetentionBytes(String streamName, OptionalLong retentionBytes, OverflowPolicy overflowPolicy) {
+        ensureOpen();
+        Objects.requireNonNull(retentionBytes, "retentionBytes");
+        Objects.requireNonNull(overflowPolicy, "overflowPolicy");
+        KinesisLimits.checkRetentionBytes(retentionBytes);
+        streams.updateSettings(streamName, settings -> settings.withByteRetention(retentionBytes, overflowPolicy));
+        streams.require(streamName).byteRetention.enforce();
     }
 
     /** Subscribes a registered consumer to a shard. */
@@ -305,7 +362,17 @@ public final class EngineCore {
     /** GetRecords charged to a registered consumer's own budget. */
     public GetRecordsResult getRecords(String shardIterator, int limit, String consumerArn) {
         ensureOpen();
-        return reads.getRecords(shardIterator, limit, consumerArn);
+        GetRecordsResult result = reads.getRecords(shardIterator, limit, consumerArn);
+        // The consumer claims the shard up to where it read (byte retention under a lossless policy: Readers).
+        IteratorToken token = IteratorToken.decode(shardIterator);
+        long readThrough = result.nextShardIterator().map(next -> IteratorToken.decode(next).fromSequence() - 1)
+                .orElse(Readers.ALL);
+        StreamState stream = streams.require(token.stream(), token.incarnation());
+        String consumerName = Arns.consumer(consumerArn)[1];
+        if (stream.settings().consumer(consumerName).isPresent()) {
+            stream.byteRetention.readers().fanOutRead(consumerName, token.shardIndex(), Math.max(Readers.NOTHING, readThrough));
+        }
+        return result;
     }
 
     /** The stream name in a stream ARN. */
@@ -393,6 +460,7 @@ public final class EngineCore {
         // the drained ring produce still reaches the completer before it stops.
         stop(scheduler, timeout);
         stop(completer, timeout);
+        retention.close();
         streams.close(); // after the writers: forces (per the fsync policy) and unmaps the shard files
     }
 
@@ -416,6 +484,11 @@ public final class EngineCore {
             // sweep retries. The thread must survive, so this is reported to the thread's handler.
             Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
         }
+    }
+
+    /** Tests: the engine's byte retention (warnings, totals). */
+    EngineRetention retention() {
+        return retention;
     }
 
     private static void survive(Runnable task) {

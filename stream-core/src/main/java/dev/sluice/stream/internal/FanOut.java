@@ -34,6 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * to the same shard within {@link #TAKEOVER_GUARD} of the first is refused with
  * {@code ResourceInUseException}, a later one takes over and the earlier one fails with that exception; a
  * closed shard read to its end sends one event naming its children and completes.
+ *
+ * <p>Byte retention: a subscription claims its shard for its consumer in the stream's {@link Readers} from its start
+ * position, and each event delivered moves the claim past the records it carried (the shard-end event releases the
+ * whole shard), so a lossless stream keeps what the consumer was not sent yet.
  */
 final class FanOut {
 
@@ -96,6 +100,7 @@ final class FanOut {
                 retiring.add(earlier);
             }
             live.put(key, subscription);
+            subscription.claim(Math.max(Readers.NOTHING, position.fromSequence() - 1));
             if (pusher == null) {
                 pusher = new ScheduledThreadPoolExecutor(1, runnable -> {
                     Thread thread = threadFactory.newThread(runnable);
@@ -272,17 +277,28 @@ final class FanOut {
             if (batch.shardEnd()) {
                 String end = continuation != null ? continuation
                         : shard.sequenceNumber(Math.max(shard.endingCounter(), shard.firstCounter));
-                emit(s, new SubscribeToShardEvent(records, end, batch.behind(), batch.children()));
+                emit(s, new SubscribeToShardEvent(records, end, batch.behind(), batch.children()), true);
                 done.set(true);
             } else if (!records.isEmpty()) {
-                emit(s, new SubscribeToShardEvent(records, continuation, batch.behind(), List.of()));
+                emit(s, new SubscribeToShardEvent(records, continuation, batch.behind(), List.of()), false);
             }
         }
 
-        private void emit(Flow.Subscriber<? super SubscribeToShardEvent> s, SubscribeToShardEvent event) {
+        private void emit(Flow.Subscriber<? super SubscribeToShardEvent> s, SubscribeToShardEvent event, boolean shardEnd) {
             demand.decrementAndGet();
             stream.metrics.fanOutBehindLatest.record(event.behindLatest().toMillis());
             s.onNext(event);
+            claim(shardEnd ? Readers.ALL : fromSequence - 1);
+        }
+
+        /**
+         * Byte retention: the consumer needs this shard's records after {@code readThrough} (what it was sent), as long
+         * as it is registered (see {@link Readers}).
+         */
+        void claim(long readThrough) {
+            if (stream.settings().consumer(consumer.name()).filter(consumer::equals).isPresent()) {
+                stream.byteRetention.readers().fanOutRead(consumer.name(), shard.index, readThrough);
+            }
         }
     }
 }

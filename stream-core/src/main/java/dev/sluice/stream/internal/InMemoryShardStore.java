@@ -12,7 +12,7 @@ final class InMemoryShardStore implements ShardStore {
     }
 
     @Override
-    public ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention) {
+    public ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention, boolean byteLimited) {
         return new InMemoryShardLog(shardIndex);
     }
 

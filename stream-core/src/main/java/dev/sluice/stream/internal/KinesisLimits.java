@@ -47,6 +47,10 @@ public final class KinesisLimits {
     public static final int SHARD_READ_CALLS_PER_SECOND = 5;
     /** Largest hash key: 2^128 - 1. */
     public static final BigInteger MAX_HASH_KEY = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+    /** Sluice's byte retention (not a Kinesis limit): the smallest retentionBytes, one record of the largest size. */
+    public static final long MIN_RETENTION_BYTES = MAX_RECORD_BYTES;
+    /** Sluice's byte retention: the largest retentionBytes, 1 PiB, far above any disk, so sums cannot overflow. */
+    public static final long MAX_RETENTION_BYTES = 1L << 50;
     /** The account id Sluice reports in messages and ARNs, as local AWS emulators conventionally do. */
     public static final String ACCOUNT_ID = "000000000000";
 
@@ -187,6 +191,25 @@ public final class KinesisLimits {
                     + MAX_RETENTION + "] but was " + retention);
         }
         return retention;
+    }
+
+    /**
+     * Checks a stream's byte limit (Sluice's byte retention).
+     *
+     * @param retentionBytes the limit, or empty for none
+     * @return the limit
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} naming the range
+     */
+    public static java.util.OptionalLong checkRetentionBytes(java.util.OptionalLong retentionBytes) {
+        if (retentionBytes == null) {
+            throw new StreamException(ErrorCode.VALIDATION, "retentionBytes must not be null");
+        }
+        if (retentionBytes.isPresent()
+                && (retentionBytes.getAsLong() < MIN_RETENTION_BYTES || retentionBytes.getAsLong() > MAX_RETENTION_BYTES)) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "retentionBytes must be in [" + MIN_RETENTION_BYTES
+                    + ", " + MAX_RETENTION_BYTES + "] but was " + retentionBytes.getAsLong());
+        }
+        return retentionBytes;
     }
 
     static boolean isDigits(String s) {

@@ -22,6 +22,8 @@ final class PutOperation {
     static final byte FAILED = 3;
     /** The entry reached a shard that resharding closed; the write path routes it again. Never a final outcome. */
     static final byte REROUTE = 4;
+    /** A byte limit had no room (a lossless {@link dev.sluice.stream.OverflowPolicy}); the message names the limit. */
+    static final byte FULL = 5;
 
     final StreamState stream;
     /** Partition keys, UTF-8 encoded (the bytes MD5 hashed). */
@@ -79,6 +81,11 @@ final class PutOperation {
 
     void reroute(int i) {
         outcomes[i] = REROUTE;
+    }
+
+    void full(int i, String message) {
+        outcomes[i] = FULL;
+        messages[i] = message;
     }
 
     void failed(int i, ErrorCode code, String message) {

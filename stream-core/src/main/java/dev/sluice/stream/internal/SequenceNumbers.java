@@ -108,4 +108,15 @@ public final class SequenceNumbers {
         }
         return s;
     }
+
+    /**
+     * The first sequence counter a shard iterator reads (0 when it starts by timestamp or at the trim horizon).
+     *
+     * @param shardIterator an iterator this engine issued
+     * @return the counter
+     * @throws dev.sluice.stream.StreamException {@code INVALID_ARGUMENT} for a garbled iterator
+     */
+    public static long iteratorStart(String shardIterator) {
+        return IteratorToken.decode(shardIterator).fromSequence();
+    }
 }

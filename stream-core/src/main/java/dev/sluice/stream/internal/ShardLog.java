@@ -47,8 +47,35 @@ interface ShardLog {
      * blocks, so some expired records may stay stored (never readable) until their block expires.
      *
      * @param cutoffMillis arrival time before which records are expired
+     * @return what was released, {@link Dropped#NOTHING} if nothing
      */
-    void expireBefore(long cutoffMillis);
+    Dropped expireBefore(long cutoffMillis);
+
+    /**
+     * Returns the oldest unit of storage (a block in memory, a file on disk) that the writer has moved past: what
+     * {@link #trimOldest} would drop next.
+     *
+     * @return the unit, or {@code null} if every record is in the unit being written
+     */
+    Dropped oldestTrimmable();
+
+    /**
+     * Drops the oldest unit that the writer has moved past, if its newest record's counter is at most
+     * {@code maxLastSequence}. Readers positioned in it continue at the next retained record.
+     *
+     * @param maxLastSequence the newest counter the unit may hold ({@link Long#MAX_VALUE}: any)
+     * @return what was dropped, {@link Dropped#NOTHING} if nothing
+     */
+    Dropped trimOldest(long maxLastSequence);
+
+    /**
+     * Returns the bytes (data and keys) of retained records whose counter is at most {@code sequence}: what a reader
+     * that processed the shard up to {@code sequence} no longer needs.
+     *
+     * @param sequence a sequence counter
+     * @return bytes, at most {@link #retainedBytes()}
+     */
+    long retainedBytesThrough(long sequence);
 
     /**
      * Returns the bytes held for retained records (data and keys).
@@ -71,5 +98,29 @@ interface ShardLog {
      */
     default long diskBytes() {
         return 0;
+    }
+
+    /**
+     * A unit of storage, or a sum of units, released or about to be.
+     *
+     * @param records           records in it
+     * @param bytes             data and key bytes of those records
+     * @param firstArrivalMillis arrival time of its oldest record (for choosing the oldest unit)
+     * @param lastSequence      counter of its newest record
+     */
+    record Dropped(long records, long bytes, long firstArrivalMillis, long lastSequence) {
+
+        /** Nothing released. */
+        static final Dropped NOTHING = new Dropped(0, 0, Long.MAX_VALUE, -1);
+
+        boolean isEmpty() {
+            return records == 0 && bytes == 0;
+        }
+
+        /** The sum of two releases. */
+        Dropped plus(Dropped other) {
+            return other.isEmpty() ? this : isEmpty() ? other : new Dropped(records + other.records, bytes + other.bytes,
+                    Math.min(firstArrivalMillis, other.firstArrivalMillis), Math.max(lastSequence, other.lastSequence));
+        }
     }
 }

@@ -28,9 +28,10 @@ interface ShardStore {
      * @param incarnation the stream's incarnation, so a re-created stream never meets its predecessor's files
      * @param shardIndex shard index
      * @param retention  the stream's retention when the shard is created
+     * @param byteLimited whether the stream has a byte limit then (durable storage writes smaller files for it)
      * @return an empty log
      */
-    ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention);
+    ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention, boolean byteLimited);
 
     /**
      * Records a new stream's configuration, or a changed one (retention). Durable stores have it on disk when

@@ -23,6 +23,10 @@ final class ShardWriter {
     // Tallies for the event being processed, flushed to meters at its end.
     boolean touched;
     boolean blockedThisEvent;
+    /** Bytes this event may add to the shard before a byte limit is checked again ({@link StreamRetention#room()}). */
+    long room;
+    /** Why a byte limit refused a record of this event; later records of the shard in the event are refused too. */
+    String fullThisEvent;
     long eventRecords;
     long eventBytes;
     long eventThrottled;
@@ -104,6 +108,7 @@ final class ShardWriter {
             }
             touched = false;
             blockedThisEvent = false;
+            fullThisEvent = null;
             eventRecords = 0;
             eventBytes = 0;
             eventThrottled = 0;

@@ -3,6 +3,7 @@ package dev.sluice.stream.internal;
 import dev.sluice.stream.EncryptionType;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
+import dev.sluice.stream.OverflowPolicy;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.StreamMode;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.Properties;
 
@@ -36,7 +38,8 @@ import java.util.Properties;
  * <p>Design note on the file: a {@code key=value} text file ({@link Properties} syntax), readable by a person,
  * replaced atomically: written to a temporary file, forced, renamed over the old one, and the directory
  * forced, so after a crash at any point the file holds either the old or the new content, never a mix.
- * {@code format} names the layout version: format 1 (no settings, no lineage) is still read. Free text (tag
+ * {@code format} names the layout version: formats 1 (no settings, no lineage) and 2 (no byte retention, no
+ * registered readers) are still read. Free text (tag
  * keys and values, consumer names) is URL-encoded so no character can break the syntax.
  *
  * <p>Design note on resharding: the manifest is the commit point. It is saved with the parents marked closed and
@@ -56,7 +59,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                       StreamSettings settings, List<ShardEntry> shards) {
 
     static final String FILE_NAME = "stream.properties";
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
 
     StreamManifest {
         shards = List.copyOf(shards);
@@ -94,6 +97,11 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                 stream.settings(), entries);
     }
 
+    /** The stream's byte limit, if it has one (durable storage writes smaller files for it). */
+    OptionalLong retentionBytes() {
+        return settings.retentionBytes();
+    }
+
     /** The same stream with another retention period. */
     StreamManifest withRetention(Duration newRetention) {
         return new StreamManifest(name, incarnation, created, newRetention, limits, settings, shards);
@@ -126,6 +134,12 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
             line(text, "tag." + t + ".key", encode(tag.getKey()));
             line(text, "tag." + t + ".value", encode(tag.getValue()));
             t++;
+        }
+        settings.retentionBytes().ifPresent(bytes -> line(text, "retentionBytes", bytes));
+        line(text, "overflowPolicy", settings.overflowPolicy());
+        line(text, "readerCount", settings.readers().size());
+        for (int r = 0; r < settings.readers().size(); r++) {
+            line(text, "reader." + r + ".name", encode(settings.readers().get(r)));
         }
         line(text, "consumerCount", settings.consumers().size());
         for (int c = 0; c < settings.consumers().size(); c++) {
@@ -171,7 +185,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
         }
         try {
             int format = Integer.parseInt(required(p, "format"));
-            if (format != 1 && format != FORMAT) {
+            if (format < 1 || format > FORMAT) {
                 throw new IllegalArgumentException("format " + format + " is not supported (this version reads format "
                         + FORMAT + ")");
             }
@@ -201,9 +215,21 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                     consumers.add(new StreamSettings.RegisteredConsumer(decode(required(p, "consumer." + c + ".name")),
                             Instant.parse(required(p, "consumer." + c + ".created"))));
                 }
+                OptionalLong retentionBytes = OptionalLong.empty();
+                OverflowPolicy overflowPolicy = OverflowPolicy.REJECT;
+                List<String> readers = new ArrayList<>();
+                if (format >= 3) {
+                    Optional<String> bytes = optional(p, "retentionBytes");
+                    retentionBytes = bytes.isPresent() ? OptionalLong.of(Long.parseLong(bytes.get())) : OptionalLong.empty();
+                    overflowPolicy = OverflowPolicy.valueOf(required(p, "overflowPolicy"));
+                    int readerCount = Integer.parseInt(required(p, "readerCount"));
+                    for (int r = 0; r < readerCount; r++) {
+                        readers.add(decode(required(p, "reader." + r + ".name")));
+                    }
+                }
                 settings = new StreamSettings(StreamMode.valueOf(required(p, "streamMode")), tags,
                         EncryptionType.valueOf(required(p, "encryptionType")), optional(p, "keyId").map(StreamManifest::decode),
-                        consumers);
+                        consumers, retentionBytes, overflowPolicy, readers);
             }
             return new StreamManifest(KinesisLimits.checkStreamName(required(p, "streamName")),
                     Long.parseLong(required(p, "incarnation")), Instant.parse(required(p, "created")),

@@ -86,7 +86,18 @@ final class StreamMetrics {
         return register(Timer.builder(name).description(description).tags(tags).register(registry));
     }
 
-    private <M extends Meter> M register(M meter) {
+    /** The registry the stream's meters are in. */
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The stream's tags. */
+    Tags tags() {
+        return tags;
+    }
+
+    /** Registers a meter of the stream: removed with the stream's others when it is deleted. */
+    <M extends Meter> M register(M meter) {
         synchronized (meters) {
             meters.add(meter);
         }

@@ -32,6 +32,8 @@ final class StreamState {
     final ShardLimits limits;
     final StreamMetrics metrics;
     final String arn;
+    /** Byte retention: retained bytes, byte limit, registered readers. */
+    final StreamRetention byteRetention;
     /** Per registered consumer and shard, the consumer's own read budget (enhanced fan-out). */
     final ConcurrentHashMap<String, ReadLimiter> fanOutBudgets = new ConcurrentHashMap<>();
     /** Ticker time at which this engine opened the stream (created or recovered); set before it is published. */
@@ -42,7 +44,7 @@ final class StreamState {
     private volatile boolean deleted;
 
     StreamState(String name, String arn, long incarnation, Instant created, Duration retention, ShardLimits limits,
-                StreamSettings settings, ShardState[] shards, StreamMetrics metrics) {
+                StreamSettings settings, ShardState[] shards, StreamMetrics metrics, EngineRetention engineRetention) {
         this.name = name;
         this.arn = arn;
         this.settings = settings;
@@ -52,6 +54,10 @@ final class StreamState {
         this.limits = limits;
         this.topology = Topology.of(shards, List.of());
         this.metrics = metrics;
+        this.byteRetention = new StreamRetention(this, engineRetention, metrics);
+        byteRetention.configure(settings);
+        byteRetention.readers().restore(settings.readers());
+        byteRetention.seed();
     }
 
     /**
@@ -148,6 +154,7 @@ final class StreamState {
     /** Replaces the settings; only under the control plane's lock, after the manifest holds them. */
     void settings(StreamSettings settings) {
         this.settings = settings;
+        byteRetention.configure(settings);
     }
 
     Duration retention() {
@@ -164,12 +171,14 @@ final class StreamState {
 
     void markDeleted() {
         deleted = true;
+        byteRetention.release();
     }
 
     StreamDescriptionSummary describe() {
         StreamSettings current = settings;
         return new StreamDescriptionSummary(name, arn, StreamStatus.ACTIVE, current.mode(), retention, created,
-                topology.open().length, current.consumers().size(), current.encryption(), current.keyId(), limits);
+                topology.open().length, current.consumers().size(), current.encryption(), current.keyId(), limits,
+                current.retentionBytes(), current.overflowPolicy());
     }
 
     /** The shards whose parent or adjacent parent is {@code parent}, by index. */

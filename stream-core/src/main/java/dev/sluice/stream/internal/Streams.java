@@ -42,12 +42,14 @@ final class Streams {
     private final int shardQuota;
     private final ShardStore store;
     private final String region;
+    private final EngineRetention engineRetention;
     private int nextWriter;
     private int openShards;
 
     Streams(Clock clock, Ticker ticker, MeterRegistry registry, int writers, int shardQuota, ShardStore store,
-            String region) {
+            String region, EngineRetention engineRetention) {
         this.region = region;
+        this.engineRetention = engineRetention;
         this.clock = clock;
         this.ticker = ticker;
         this.registry = registry;
@@ -90,7 +92,7 @@ final class Streams {
             }
             StreamState stream = new StreamState(manifest.name(), Arns.stream(region, manifest.name()),
                     manifest.incarnation(), manifest.created(), manifest.retention(), manifest.limits(),
-                    manifest.settings(), shards, metrics);
+                    manifest.settings(), shards, metrics, engineRetention);
             stream.openedNanos = now;
             streams.put(manifest.name(), stream);
         }
@@ -128,12 +130,13 @@ final class Streams {
         try {
             for (int i = 0; i < count; i++) {
                 HashKeyRange range = new HashKeyRange(HashKeySpace.evenSplitStart(i, count), HashKeySpace.evenSplitEnd(i, count));
-                ShardLog log = store.openLog(name, incarnation, i, request.retention());
+                ShardLog log = store.openLog(name, incarnation, i, request.retention(), request.retentionBytes().isPresent());
                 shards[i] = shard(i, range, log, metrics, request.shardLimits(), SequenceNumbers.FIRST_COUNTER,
                         SequenceNumbers.FIRST_COUNTER, 0, now, Optional.empty(), Optional.empty());
             }
             StreamState stream = new StreamState(name, Arns.stream(region, name), incarnation, clock.instant(),
-                    request.retention(), request.shardLimits(), StreamSettings.of(request.streamMode()), shards, metrics);
+                    request.retention(), request.shardLimits(), StreamSettings.of(request.streamMode(),
+                    request.retentionBytes(), request.overflowPolicy()), shards, metrics, engineRetention);
             stream.openedNanos = now;
             store.save(StreamManifest.of(stream));
             streams.put(name, stream);
@@ -311,8 +314,9 @@ final class Streams {
         Optional<String> parentId = Optional.of(parent.shardId);
         HashKeyRange lowRange = new HashKeyRange(range.startingHashKey(), key.subtract(BigInteger.ONE));
         HashKeyRange highRange = new HashKeyRange(key, range.endingHashKey());
-        ShardLog lowLog = store.openLog(stream.name, stream.incarnation, index, stream.retention());
-        ShardLog highLog = store.openLog(stream.name, stream.incarnation, index + 1, stream.retention());
+        boolean byteLimited = stream.settings().retentionBytes().isPresent();
+        ShardLog lowLog = store.openLog(stream.name, stream.incarnation, index, stream.retention(), byteLimited);
+        ShardLog highLog = store.openLog(stream.name, stream.incarnation, index + 1, stream.retention(), byteLimited);
         commit(stream, List.of(parent), index, List.of(
                 new StreamManifest.ShardEntry(lowRange, parentId, Optional.empty(), false),
                 new StreamManifest.ShardEntry(highRange, parentId, Optional.empty(), false)));
@@ -331,7 +335,8 @@ final class Streams {
         BigInteger start = a.hashKeyRange.startingHashKey().min(b.hashKeyRange.startingHashKey());
         BigInteger end = a.hashKeyRange.endingHashKey().max(b.hashKeyRange.endingHashKey());
         HashKeyRange range = new HashKeyRange(start, end);
-        ShardLog log = store.openLog(stream.name, stream.incarnation, index, stream.retention());
+        ShardLog log = store.openLog(stream.name, stream.incarnation, index, stream.retention(),
+                stream.settings().retentionBytes().isPresent());
         commit(stream, List.of(a, b), index, List.of(
                 new StreamManifest.ShardEntry(range, Optional.of(a.shardId), Optional.of(b.shardId), false)));
         long lastA = close(stream, a, closer);
@@ -474,7 +479,7 @@ final class Streams {
         for (StreamState stream : streams.values()) {
             long cutoff = now - stream.retention().toMillis();
             for (ShardState shard : stream.shards()) {
-                shard.log.expireBefore(cutoff);
+                stream.byteRetention.dropped(shard.log.expireBefore(cutoff), true);
             }
         }
     }

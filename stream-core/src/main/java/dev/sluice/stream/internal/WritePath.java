@@ -1,6 +1,7 @@
 package dev.sluice.stream.internal;
 
 import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.OverflowPolicy;
 import dev.sluice.stream.PutRecordResult;
 import dev.sluice.stream.PutRecordsResult;
 import dev.sluice.stream.PutRecordsResultEntry;
@@ -29,6 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call, in their original order, once the ticker says they fit, until the block timeout. Re-publishing
  * never happens on a writer thread (a full ring would deadlock it). Closing waits for callers that are
  * between their closed-check and their publish, so no operation is published into a stopped ring.
+ *
+ * <p>Byte limits: an entry refused because its stream (or the engine's memory) is full comes back
+ * {@link PutOperation#FULL}; under {@link OverflowPolicy#BLOCK} it waits like a throttled entry, polled every
+ * millisecond of real time (room comes from readers checkpointing, not from the ticker), until the block timeout.
  *
  * <p>Resharding: an entry that reaches a shard closed by resharding comes back as
  * {@link PutOperation#REROUTE}, in every throttle mode, without having been appended. The scheduler routes
@@ -117,6 +122,9 @@ final class WritePath {
                 return new PutRecordResult(shard.shardId, shard.sequenceNumber(op.values[0]));
             case PutOperation.THROTTLED:
                 throw new StreamException(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, 0));
+            case PutOperation.FULL:
+                op.stream.byteRetention.refusedRecords.increment();
+                throw new StreamException(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, fullMessage(op, 0));
             default:
                 throw new StreamException(op.errors[0], op.messages[0]);
         }
@@ -128,6 +136,7 @@ final class WritePath {
         List<PutRecordsResultEntry> entries = new ArrayList<>(n);
         int failed = 0;
         int throttled = 0;
+        int full = 0;
         long bytes = 0;
         for (int i = 0; i < n; i++) {
             switch (op.outcomes[i]) {
@@ -139,6 +148,11 @@ final class WritePath {
                 case PutOperation.THROTTLED:
                     entries.add(new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, i)));
                     throttled++;
+                    break;
+                case PutOperation.FULL:
+                    entries.add(new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, fullMessage(op, i)));
+                    throttled++;
+                    full++;
                     break;
                 default:
                     entries.add(new PutRecordsResultEntry.Failure(op.errors[i], op.messages[i]));
@@ -153,6 +167,9 @@ final class WritePath {
         metrics.putRecordsThrottledRecords.increment(throttled);
         metrics.putRecordsFailedRecords.increment(failed);
         metrics.putRecordsBytes.increment(bytes);
+        if (full > 0) {
+            op.stream.byteRetention.refusedRecords.increment(full);
+        }
         return new PutRecordsResult(failed + throttled, entries);
     }
 
@@ -183,6 +200,11 @@ final class WritePath {
         while (publishing.get() != 0) {
             Thread.onSpinWait();
         }
+    }
+
+    private String fullMessage(PutOperation op, int i) {
+        return op.stream.byteRetention.policy() == OverflowPolicy.BLOCK
+                ? op.messages[i] + " Waited " + blockTimeout + " (the block timeout) for room." : op.messages[i];
     }
 
     private String throttleMessage(PutOperation op, int i) {
@@ -236,16 +258,21 @@ final class WritePath {
                 root.messages[i] = attempt.messages[k];
             }
         }
-        boolean blocking = throttleMode == ThrottleMode.BLOCK && ticker.read() - deadline < 0;
+        boolean beforeDeadline = ticker.read() - deadline < 0;
+        boolean blocking = throttleMode == ThrottleMode.BLOCK && beforeDeadline;
+        // A lossless stream's BLOCK policy waits for room at its byte limit, whatever the throttle mode.
+        boolean waitForRoom = root.stream.byteRetention.policy() == OverflowPolicy.BLOCK && beforeDeadline;
         int waiting = 0;
         long wait = 0;
+        boolean full = false;
         for (int i = 0; i < root.size(); i++) {
             byte outcome = root.outcomes[i];
-            if (outcome == PutOperation.REROUTE || (blocking && outcome == PutOperation.THROTTLED)) {
+            if (waits(outcome, blocking, waitForRoom)) {
                 waiting++;
                 if (outcome == PutOperation.THROTTLED) {
                     wait = Math.max(wait, root.values[i]);
                 }
+                full |= outcome == PutOperation.FULL;
             }
         }
         if (waiting == 0) {
@@ -254,13 +281,19 @@ final class WritePath {
         }
         int[] retry = new int[waiting];
         for (int i = 0, k = 0; i < root.size(); i++) {
-            byte outcome = root.outcomes[i];
-            if (outcome == PutOperation.REROUTE || (blocking && outcome == PutOperation.THROTTLED)) {
+            if (waits(root.outcomes[i], blocking, waitForRoom)) {
                 retry[k++] = i;
             }
         }
         long due = ticker.read() + wait;
-        schedule(() -> retryWhenDue(root, retry, due, deadline, settled), Math.min(wait, POLL_NANOS), root, retry, settled);
+        // Room comes from readers checkpointing, not from time: a full stream is polled in real time.
+        long delay = full ? POLL_NANOS : Math.min(wait, POLL_NANOS);
+        schedule(() -> retryWhenDue(root, retry, due, deadline, settled), delay, root, retry, settled);
+    }
+
+    private static boolean waits(byte outcome, boolean blocking, boolean waitForRoom) {
+        return outcome == PutOperation.REROUTE || (blocking && outcome == PutOperation.THROTTLED)
+                || (waitForRoom && outcome == PutOperation.FULL);
     }
 
     /**

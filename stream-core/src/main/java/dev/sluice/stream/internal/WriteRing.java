@@ -201,11 +201,13 @@ final class WriteRing {
                 op.failPending(entries, ErrorCode.INTERNAL_FAILURE, "writer failed: " + e);
             } finally {
                 for (ShardWriter w : touched) {
+                    long appended = w.eventBytes; // counted even if publishing fails: the records are in the log
                     try {
                         w.endEvent();
                     } catch (RuntimeException | Error e) {
                         failUnpublished(op, entries, w, e);
                     }
+                    op.stream.byteRetention.added(appended);
                 }
                 touched.clear();
                 op.partDone();
@@ -239,6 +241,7 @@ final class WriteRing {
                 if (!w.touched) {
                     w.touched = true;
                     touched.add(w);
+                    w.room = op.stream.byteRetention.room();
                 }
                 if (deleted) {
                     op.failed(i, ErrorCode.RESOURCE_NOT_FOUND, "Stream " + op.stream.name + " under account "
@@ -250,6 +253,11 @@ final class WriteRing {
                     continue;
                 }
                 int size = op.data[i].length + op.keys[i].length;
+                if (w.fullThisEvent != null || w.eventBytes + size > w.room) {
+                    if (!admit(op, i, w, size)) {
+                        continue;
+                    }
+                }
                 if (throttling && (w.blockedThisEvent || !w.tryAcquire(size, nowNanos))) {
                     op.throttled(i, w.nanosUntilFits(size, nowNanos));
                     w.eventThrottled++;
@@ -274,6 +282,24 @@ final class WriteRing {
                 w.eventBytes += size;
             }
         }
+    }
+
+    /**
+     * A record does not fit in the room its shard's byte limits left for this event: makes room or refuses it
+     * ({@link StreamRetention#admit}). Once a record of a shard is refused, the later ones of the shard in the event
+     * are too, so a retried put cannot overtake it.
+     */
+    private static boolean admit(PutOperation op, int i, ShardWriter w, int size) {
+        if (w.fullThisEvent == null) {
+            StreamRetention.Admission admission = op.stream.byteRetention.admit(w.eventBytes + size);
+            if (admission.refusal() == null) {
+                w.room = admission.room();
+                return true;
+            }
+            w.fullThisEvent = admission.refusal();
+        }
+        op.full(i, w.fullThisEvent);
+        return false;
     }
 
     /** Last line of defence: an exception that escaped a writer fails that slot's entries. */

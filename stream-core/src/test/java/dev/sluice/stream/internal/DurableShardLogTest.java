@@ -6,6 +6,7 @@ import dev.sluice.stream.testing.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -51,8 +52,12 @@ class DurableShardLogTest {
     }
 
     private DurableShardLog open(int shardIndex) {
+        return open(shardIndex, false);
+    }
+
+    private DurableShardLog open(int shardIndex, boolean fineGrained) {
         DurableShardLog log = DurableShardLog.open(directory, "shard " + shardIndex + " of test", shardIndex,
-                Duration.ofHours(24), time, FsyncPolicy.none());
+                Duration.ofHours(24), fineGrained, time, FsyncPolicy.none());
         opened.add(log);
         return log;
     }
@@ -321,5 +326,66 @@ class DurableShardLogTest {
         done.set(true);
         assertTrue(finished.await(60, TimeUnit.SECONDS));
         assertNull(failure.get());
+    }
+
+    @Test
+    @Timeout(30)
+    void trimOldest_underAByteLimit_deletesTheOldestMinuteFileWithinTheBound() throws IOException {
+        DurableShardLog log = open(0, true);
+        for (int minute = 0; minute < 4; minute++) {
+            for (int i = 0; i < 100; i++) {
+                log.append(FIRST + minute * 100L + i, time.millis(), new byte[] {'k'}, new byte[99]);
+            }
+            log.publish();
+            time.advance(Duration.ofMinutes(1));
+        }
+        assertEquals(4, cq4Files(), "a byte-limited log writes a file per minute");
+        ShardLog.Dropped oldest = log.oldestTrimmable();
+        assertEquals(100, oldest.records());
+        assertEquals(100 * 100L, oldest.bytes());
+        assertEquals(FIRST + 99, oldest.lastSequence());
+        assertEquals(ShardLog.Dropped.NOTHING, log.trimOldest(FIRST + 98), "a reader still needs the file's last record");
+        assertEquals(oldest, log.trimOldest(FIRST + 99));
+        assertEquals(3, cq4Files());
+        assertEquals(300 * 100L, log.retainedBytes());
+        assertEquals(FIRST + 100, counter(readAll(log, 0, 0).get(0)), "reads continue at the trim horizon");
+        assertEquals(200, log.trimOldest(Long.MAX_VALUE).records() + log.trimOldest(Long.MAX_VALUE).records());
+        assertNull(log.oldestTrimmable(), "the newest file is never deleted");
+        assertEquals(1, cq4Files());
+    }
+
+    @Test
+    @Timeout(30)
+    void retainedBytesThrough_readsTheRunningTotalOfTheRecordAfterTheSequence() {
+        DurableShardLog log = open(0, true);
+        for (int minute = 0; minute < 3; minute++) {
+            for (int i = 0; i < 50; i++) {
+                log.append(FIRST + minute * 50L + i, time.millis(), new byte[] {'k'}, new byte[9]);
+            }
+            log.publish();
+            time.advance(Duration.ofMinutes(1));
+        }
+        assertEquals(0, log.retainedBytesThrough(FIRST - 1));
+        assertEquals(10, log.retainedBytesThrough(FIRST));
+        assertEquals(10 * 75L, log.retainedBytesThrough(FIRST + 74));
+        assertEquals(log.retainedBytes(), log.retainedBytesThrough(FIRST + 149));
+        log.trimOldest(Long.MAX_VALUE);
+        assertEquals(10 * 25L, log.retainedBytesThrough(FIRST + 74), "dropped records no longer count");
+        assertEquals(0, log.retainedBytesThrough(FIRST + 10));
+    }
+
+    @Test
+    @Timeout(30)
+    void open_onAnExistingMinuteQueue_keepsItsRollCycle() throws IOException {
+        DurableShardLog first = open(1, true);
+        first.append(FIRST, time.millis(), new byte[] {'k'}, new byte[1]);
+        first.publish();
+        first.close();
+        opened.clear();
+        DurableShardLog again = open(1, false); // reopened without the hint: the files decide
+        time.advance(Duration.ofMinutes(1));
+        again.append(FIRST + 1, time.millis(), new byte[] {'k'}, new byte[1]);
+        again.publish();
+        assertEquals(2, cq4Files());
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.stream.internal;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
 import dev.sluice.stream.ShardLimits;
+import dev.sluice.stream.Storage;
 import dev.sluice.stream.StreamMode;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.ThrottleMode;
@@ -41,7 +42,8 @@ class WriteRingTest {
         ShardState shard = new ShardState(0, new HashKeyRange(BigInteger.ZERO, KinesisLimits.MAX_HASH_KEY),
                 SequenceNumbers.FIRST_COUNTER, 0, log, writer, new ReadLimiter(ShardLimits.KINESIS, 0), shardMetrics);
         StreamState stream = new StreamState("s", "arn", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
-                StreamSettings.of(StreamMode.PROVISIONED), new ShardState[] {shard}, metrics);
+                StreamSettings.of(StreamMode.PROVISIONED), new ShardState[] {shard}, metrics,
+                new EngineRetention(Storage.inMemory(), new SimpleMeterRegistry()));
 
         log.failNextPublish = true;
         PutOperation failed = put(stream, shard, 3);
@@ -67,7 +69,8 @@ class WriteRingTest {
         ShardState shard = new ShardState(0, new HashKeyRange(BigInteger.ZERO, KinesisLimits.MAX_HASH_KEY),
                 SequenceNumbers.FIRST_COUNTER, 0, log, writer, new ReadLimiter(ShardLimits.KINESIS, 0), shardMetrics);
         StreamState stream = new StreamState("c", "arn", 1, time.instant(), Duration.ofHours(24), ShardLimits.KINESIS,
-                StreamSettings.of(StreamMode.PROVISIONED), new ShardState[] {shard}, metrics);
+                StreamSettings.of(StreamMode.PROVISIONED), new ShardState[] {shard}, metrics,
+                new EngineRetention(Storage.inMemory(), new SimpleMeterRegistry()));
 
         PutOperation before = put(stream, shard, 3);
         ShardClose close = new ShardClose(shard);
@@ -130,8 +133,23 @@ class WriteRingTest {
         }
 
         @Override
-        public void expireBefore(long cutoffMillis) {
-            delegate.expireBefore(cutoffMillis);
+        public Dropped expireBefore(long cutoffMillis) {
+            return delegate.expireBefore(cutoffMillis);
+        }
+
+        @Override
+        public Dropped oldestTrimmable() {
+            return delegate.oldestTrimmable();
+        }
+
+        @Override
+        public Dropped trimOldest(long maxLastSequence) {
+            return delegate.trimOldest(maxLastSequence);
+        }
+
+        @Override
+        public long retainedBytesThrough(long sequence) {
+            return delegate.retainedBytesThrough(sequence);
         }
 
         @Override

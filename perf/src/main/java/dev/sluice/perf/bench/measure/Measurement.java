@@ -23,12 +23,17 @@ import dev.sluice.stream.ShardIteratorType;
 import dev.sluice.stream.Storage;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamException;
-import dev.sluice.stream.ThrottleMode;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -54,12 +59,22 @@ import java.util.stream.Stream;
  * consumers and the delivery stream are drained (up to {@link #DRAIN_TIMEOUT}) and the delivery stream flushed, so
  * the reconciliation covers every accepted record.
  *
+ * <p>Resources: every sample also records the process's resident set size ({@code VmRSS} of {@code /proc/self/status}
+ * on Linux), the heap and direct memory in use, and the stream's retained bytes and bytes on disk (the engine's
+ * {@code Engine.RetainedBytes} and {@code DiskBytes} meters), so a long run ({@code soak} preset) shows whether memory
+ * and disk stay flat.
+ *
  * <p>Not thread-safe: one run at a time per instance; it owns its producer threads.
  */
 public final class Measurement {
 
     /** How long to wait after the run for consumers and delivery to catch up. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long the drain waits without any record reaching a consumer or the delivery stream: longer than a consumer
+     * application's longest back-off (10 s), so only records a byte limit dropped before they were read end it early.
+     */
+    static final Duration STALL_TIMEOUT = Duration.ofSeconds(15);
     private static final String STREAM = "bench";
     private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
 
@@ -120,6 +135,16 @@ public final class Measurement {
         if (scenario.consumers().fanOut() && scenario.consumers().applications() > 0) {
             notes.add("Consumers use enhanced fan-out (SubscribeToShard, 2 MiB/s per shard each).");
         }
+        Scenario.StreamSpec stream = scenario.stream();
+        if (stream.retentionBytes() > 0) {
+            notes.add("Byte retention: the stream keeps at most " + stream.retentionBytes() + " bytes (" + stream.overflowPolicy()
+                    + (stream.overflowPolicy() == dev.sluice.stream.OverflowPolicy.TRIM_OLDEST
+                    ? ", the oldest records are dropped whether read or not)" : ", lossless for registered readers)") + ".");
+        }
+        if (scenario.delivery().enabled() && stream.overflowPolicy() != dev.sluice.stream.OverflowPolicy.TRIM_OLDEST) {
+            notes.add("The delivery stream's source is not a registered reader: under a lossless policy only the consumer"
+                    + " applications' checkpoints keep records from being dropped at a byte limit.");
+        }
         if (environment.loadAverage() > environment.cores() * 0.5) {
             notes.add(String.format(Locale.ROOT, "Busy machine: load average %.2f on %d cores when the run started;"
                     + " other processes competed for the CPU.", environment.loadAverage(), environment.cores()));
@@ -136,6 +161,27 @@ public final class Measurement {
     }
 
     private record One(int index, RunResult.Summary summary, RunResult.Series series, int openShards) {
+    }
+
+    /** Peaks and last values of the resource samples of one run. */
+    private static final class Peaks {
+        long rss = -1;
+        long heap = -1;
+        long direct = -1;
+        long retained = -1;
+        long disk = -1;
+        long endRss = -1;
+        long endRetained = -1;
+
+        void add(Figures.ResourceSample r) {
+            rss = Math.max(rss, r.rssBytes());
+            heap = Math.max(heap, r.heapUsedBytes());
+            direct = Math.max(direct, r.directBytes());
+            retained = Math.max(retained, r.retainedBytes());
+            disk = Math.max(disk, r.diskBytes());
+            endRss = r.rssBytes();
+            endRetained = r.retainedBytes();
+        }
     }
 
     /** Counters shared by the producer threads. */
@@ -191,7 +237,13 @@ public final class Measurement {
     private One once(int index, int repeats) throws IOException {
         Scenario.ProducerSpec p = scenario.producers();
         Path data = Files.createTempDirectory(outDir.toAbsolutePath(), "stream-data-");
-        Storage storage = scenario.stream().storage() == Scenario.StorageKind.DURABLE ? Storage.durable(data) : Storage.inMemory();
+        Scenario.StreamSpec spec = scenario.stream();
+        Storage storage = spec.storage() == Scenario.StorageKind.DURABLE ? Storage.durable(data)
+                : spec.maxRetainedBytes() > 0 ? Storage.inMemory().withMaxRetainedBytes(spec.maxRetainedBytes())
+                : Storage.inMemory();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().pauseDetector(NoPauseDetector.INSTANCE);
+        Peaks peaks = new Peaks();
         Counters c = new Counters();
         Recorder endToEnd = new Recorder(MAX_LATENCY_MICROS, 3);
         Histogram latencyTotal = new Histogram(MAX_LATENCY_MICROS, 3);
@@ -202,11 +254,13 @@ public final class Measurement {
         List<AtomicLong> consumed = new ArrayList<>();
         Observed observed = null;
         DeliveryStream delivery = null;
-        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.valueOf(scenario.stream().throttleMode()))
-                .storage(storage).build()) {
-            boolean onDemand = scenario.stream().capacityMode() == Scenario.CapacityMode.ON_DEMAND;
-            engine.createStream((onDemand ? CreateStreamRequest.onDemand(STREAM)
-                    : CreateStreamRequest.of(STREAM, scenario.stream().shards())).withRetention(scenario.stream().retention()));
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(spec.throttleMode())
+                .storage(storage).meterRegistry(registry).build()) {
+            boolean onDemand = spec.capacityMode() == Scenario.CapacityMode.ON_DEMAND;
+            CreateStreamRequest request = (onDemand ? CreateStreamRequest.onDemand(STREAM)
+                    : CreateStreamRequest.of(STREAM, spec.shards())).withRetention(spec.retention())
+                    .withOverflowPolicy(spec.overflowPolicy());
+            engine.createStream(spec.retentionBytes() > 0 ? request.withRetentionBytes(spec.retentionBytes()) : request);
             for (int a = 0; a < scenario.consumers().applications(); a++) {
                 AtomicLong count = new AtomicLong();
                 consumed.add(count);
@@ -224,6 +278,7 @@ public final class Measurement {
                                 }
                             }
                             count.addAndGet(input.records().size());
+                            input.checkpointer().checkpoint(); // as KCL applications do; lossless retention waits for it
                         }).build());
             }
             if (scenario.delivery().enabled()) {
@@ -273,6 +328,9 @@ public final class Measurement {
                 }
                 figures.sample(s * interval, accepted - lastAccepted, attempted - lastAttempted, h, lag,
                         objects - lastObjects, bytes - lastBytes);
+                Figures.ResourceSample resources = resources(registry);
+                figures.resources(resources);
+                peaks.add(resources);
                 progress.accept(String.format(Locale.ROOT,
                         "[measure %d/%d] %3d s / %d s  %,10.0f rec/s  throttled %6.2f %%  lag %,d  objects %,d",
                         index, repeats, s, scenario.run().duration().toSeconds(), (accepted - lastAccepted) / interval,
@@ -291,8 +349,19 @@ public final class Measurement {
             RunResult.Reconciliation reconciliation = null;
             DeliveryStats stats = null;
             long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+            long progress = -1;
+            long progressAt = System.nanoTime();
             while (System.nanoTime() < drainDeadline && (lag(c, consumed) > 0
                     || (delivery != null && delivery.stats().incomingRecords() < c.acceptedTotal.get()))) {
+                // Records a byte limit dropped before they were read never arrive: stop waiting once nothing moves.
+                long now = consumed.stream().mapToLong(AtomicLong::get).sum()
+                        + (delivery == null ? 0 : delivery.stats().incomingRecords());
+                if (now != progress) {
+                    progress = now;
+                    progressAt = System.nanoTime();
+                } else if (System.nanoTime() - progressAt > STALL_TIMEOUT.toNanos()) {
+                    break;
+                }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             endToEndTotal.add(endToEnd.getIntervalHistogram());
@@ -325,11 +394,60 @@ public final class Measurement {
                     RunResult.round(c.accepted.get() / seconds, 1), RunResult.round(c.bytes.get() / seconds / 1e6, 4),
                     Figures.percentiles(latencyTotal, "put call latency", "ms"),
                     apps.isEmpty() ? null : Figures.percentiles(endToEndTotal, "end-to-end put to consumer", "ms"),
-                    new RunResult.Consumers(apps.size(), consumedTotal, 0, maxLag, finalLag, 0), d, reconciliation);
+                    new RunResult.Consumers(apps.size(), consumedTotal, 0, maxLag, finalLag, 0), d, reconciliation,
+                    new RunResult.Resources(peaks.rss, peaks.heap, peaks.direct, peaks.retained, peaks.disk, peaks.endRss,
+                            peaks.endRetained, limit(spec, storage), (long) count(registry, "Retention.TrimmedRecords"),
+                            (long) count(registry, "Retention.RefusedRecords")));
             return new One(index, summary, figures.series(), openShards);
         } finally {
             deleteRecursively(data);
         }
+    }
+
+    /** What the process and the stream use now. */
+    private static Figures.ResourceSample resources(SimpleMeterRegistry registry) {
+        long direct = -1;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                direct = pool.getMemoryUsed();
+            }
+        }
+        long retained = (long) Search.in(registry).name("Retention.RetainedBytes").gauges().stream()
+                .mapToDouble(Gauge::value).sum();
+        long disk = (long) Search.in(registry).name("DiskBytes").gauges().stream().mapToDouble(Gauge::value).sum();
+        return new Figures.ResourceSample(residentSetBytes(),
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), direct, retained, disk);
+    }
+
+    /** The process's resident set size from {@code /proc/self/status} (Linux), or -1 elsewhere. */
+    static long residentSetBytes() {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
+        }
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * (parts.length > 1 && parts[1].equalsIgnoreCase("kB") ? 1024 : 1);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1; // a figure the platform does not give is reported as unknown, not as a failure of the run
+        }
+        return -1;
+    }
+
+    private static double count(SimpleMeterRegistry registry, String name) {
+        return Search.in(registry).name(name).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
+    /** The byte limit that applies to the stream: its own, else in-memory storage's; -1 for none. */
+    private static long limit(Scenario.StreamSpec spec, Storage storage) {
+        if (spec.retentionBytes() > 0) {
+            return spec.retentionBytes();
+        }
+        return storage instanceof Storage.InMemory memory ? memory.maxRetainedBytes() : -1;
     }
 
     private static long lag(Counters c, List<AtomicLong> consumed) {

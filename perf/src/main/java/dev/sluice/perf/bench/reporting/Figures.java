@@ -29,6 +29,11 @@ public final class Figures {
     private final List<Long> lag = new ArrayList<>();
     private final List<Long> objects = new ArrayList<>();
     private final List<Double> objectMean = new ArrayList<>();
+    private final List<Long> rss = new ArrayList<>();
+    private final List<Long> heap = new ArrayList<>();
+    private final List<Long> direct = new ArrayList<>();
+    private final List<Long> retained = new ArrayList<>();
+    private final List<Long> disk = new ArrayList<>();
 
     /**
      * @param intervalSeconds the sample interval
@@ -65,12 +70,38 @@ public final class Figures {
         objectMean.add(objectCount == 0 ? null : RunResult.round((double) objectBytes / objectCount, 1));
     }
 
+    /**
+     * Adds the resources at the end of the interval last {@linkplain #sample sampled} (measure mode only).
+     *
+     * @param resources what was in use
+     */
+    public void resources(ResourceSample resources) {
+        rss.add(resources.rssBytes());
+        heap.add(resources.heapUsedBytes());
+        direct.add(resources.directBytes());
+        retained.add(resources.retainedBytes());
+        disk.add(resources.diskBytes());
+    }
+
+    /**
+     * What the process and the stream used at one moment; bytes, -1 where the platform does not say.
+     *
+     * @param rssBytes      resident set size
+     * @param heapUsedBytes heap in use
+     * @param directBytes   direct memory in use
+     * @param retainedBytes bytes the stream retained
+     * @param diskBytes     bytes of the stream's files on disk
+     */
+    public record ResourceSample(long rssBytes, long heapUsedBytes, long directBytes, long retainedBytes, long diskBytes) {
+    }
+
     /** The series so far. */
     public RunResult.Series series() {
         return new RunResult.Series(intervalSeconds, List.copyOf(t), List.copyOf(rate), List.copyOf(throttled),
                 latencyMetric, Collections.unmodifiableList(new ArrayList<>(p50)),
                 Collections.unmodifiableList(new ArrayList<>(p99)), Collections.unmodifiableList(new ArrayList<>(p999)),
-                List.copyOf(lag), List.copyOf(objects), Collections.unmodifiableList(new ArrayList<>(objectMean)));
+                List.copyOf(lag), List.copyOf(objects), Collections.unmodifiableList(new ArrayList<>(objectMean)),
+                List.copyOf(rss), List.copyOf(heap), List.copyOf(direct), List.copyOf(retained), List.copyOf(disk));
     }
 
     /**

@@ -10,8 +10,8 @@ import java.util.Properties;
 
 /**
  * The self-contained HTML report: provenance, the text tables, and charts over time (throughput, throttling,
- * latency or freshness percentiles, consumer lag, objects and their sizes), one dataset per result so a comparison
- * shows the designs overlaid.
+ * latency or freshness percentiles, consumer lag, objects and their sizes, and for measured runs the process's memory
+ * and the stream's storage), one dataset per result so a comparison shows the designs overlaid.
  *
  * <p>Design note: the charts are drawn by Chart.js, taken as a pinned WebJar ({@code org.webjars.npm:chart.js}) and
  * read from the classpath into the page, so the file opens offline and no library code lives in our sources. The
@@ -26,6 +26,8 @@ public final class HtmlReport {
     static final String CHART_JS_POM = "/META-INF/maven/org.webjars.npm/chart.js/pom.properties";
     /** The charts every report draws. */
     public static final int CHARTS = 6;
+    /** A report with a measured result also draws memory and disk over time. */
+    public static final int CHARTS_WITH_RESOURCES = CHARTS + 1;
 
     private HtmlReport() {
     }
@@ -55,7 +57,10 @@ public final class HtmlReport {
         }
         String title = results.size() == 1 ? "Sluice bench: " + results.get(0).scenario().name()
                 : "Sluice bench: comparison of " + results.size() + " results";
+        boolean resources = results.stream().anyMatch(r -> r.series() != null && r.series().rssBytes() != null
+                && !r.series().rssBytes().isEmpty());
         return TEMPLATE.replace("@TITLE@", escape(title))
+                .replace("@RESOURCES@", resources ? RESOURCES_FIGURE : "")
                 .replace("@TABLES@", tables.toString())
                 .replace("@DATA@", data.toString().replace("</", "<\\/"))
                 .replace("@CHARTJS@", chartJs());
@@ -112,6 +117,21 @@ public final class HtmlReport {
         return b.append('"').toString();
     }
 
+    /**
+     * Charts drawn for a page of these results.
+     *
+     * @param results the results of the page
+     * @return {@link #CHARTS}, or {@link #CHARTS_WITH_RESOURCES} if one of them has resource samples (measured)
+     */
+    public static int charts(List<RunResult> results) {
+        return results.stream().anyMatch(r -> r.series() != null && r.series().rssBytes() != null
+                && !r.series().rssBytes().isEmpty()) ? CHARTS_WITH_RESOURCES : CHARTS;
+    }
+
+    private static final String RESOURCES_FIGURE = "<figure id=\"chart-resources\"><figcaption>Memory and disk over time"
+            + " (MiB): RSS, heap, direct memory, retained records, stream files on disk</figcaption>"
+            + "<canvas width=\"640\" height=\"280\"></canvas></figure>";
+
     private static final String TEMPLATE = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>@TITLE@</title>
@@ -134,6 +154,7 @@ public final class HtmlReport {
             <figure id="chart-lag"><figcaption>Consumer lag (records behind)</figcaption><canvas width="640" height="280"></canvas></figure>
             <figure id="chart-objects"><figcaption>Delivered objects per interval and mean size (bytes)</figcaption><canvas width="640" height="280"></canvas></figure>
             <figure id="chart-sizes"><figcaption>Object size distribution (objects per size range)</figcaption><canvas width="640" height="280"></canvas></figure>
+            @RESOURCES@
             </div>
             @TABLES@
             <script>@CHARTJS@</script>
@@ -142,14 +163,20 @@ public final class HtmlReport {
             (function () {
               var runs = JSON.parse(document.getElementById('bench-data').textContent);
               var colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
-              function pts(s, key) { return s.t.map(function (t, i) { return {x: t, y: s[key][i]}; }); }
+              function pts(s, key, scale) {
+                var values = s[key] || [];
+                return s.t.map(function (t, i) {
+                  var v = values[i];
+                  return {x: t, y: v === undefined || v === null || v < 0 ? null : (scale ? v / scale : v)};
+                });
+              }
               function line(id, yTitle, specs) {
                 var datasets = [];
                 runs.forEach(function (run, r) {
                   var s = run.result.series;
                   specs.forEach(function (spec, k) {
-                    datasets.push({label: run.label + ' ' + spec.name, data: pts(s, spec.key),
-                      borderColor: colors[r % colors.length], borderDash: k === 0 ? [] : [4 + 3 * k, 3],
+                    datasets.push({label: run.label + ' ' + spec.name, data: pts(s, spec.key, spec.scale),
+                      borderColor: spec.color || colors[r % colors.length], borderDash: spec.color && r === 0 ? [] : k === 0 ? [] : [4 + 3 * k, 3],
                       pointRadius: 0, borderWidth: 1.5, spanGaps: true, yAxisID: spec.axis || 'y'});
                   });
                 });
@@ -184,6 +211,14 @@ public final class HtmlReport {
               line('chart-lag', 'records behind', [{name: 'lag', key: 'lagRecords'}]);
               line('chart-objects', 'objects per interval', [{name: 'objects', key: 'objects'},
                                                              {name: 'mean bytes', key: 'objectMeanBytes', axis: 'y2'}]);
+              if (document.getElementById('chart-resources')) {
+                var mib = 1048576;
+                line('chart-resources', 'MiB', [{name: 'RSS', key: 'rssBytes', scale: mib, color: colors[0]},
+                                                 {name: 'heap used', key: 'heapUsedBytes', scale: mib, color: colors[1]},
+                                                 {name: 'direct memory', key: 'directBytes', scale: mib, color: colors[2]},
+                                                 {name: 'retained', key: 'retainedBytes', scale: mib, color: colors[3]},
+                                                 {name: 'on disk', key: 'diskBytes', scale: mib, color: colors[4]}]);
+              }
               var first = runs[0].result.summary.delivery;
               var labels = first && first.objectSizeBuckets ? first.objectSizeBuckets.map(function (b) { return b.label; }) : [];
               draw('chart-sizes', {type: 'bar', options: {animation: false, responsive: false}, data: {labels: labels,

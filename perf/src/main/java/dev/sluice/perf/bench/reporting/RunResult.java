@@ -84,12 +84,34 @@ public record RunResult(String tool, String mode, ScenarioInfo scenario, Environ
      * @param consumers          consumer figures
      * @param delivery           delivery figures
      * @param reconciliation     in = delivered + dropped + failed (+ pending)
+     * @param resources          measured: the process's memory and the stream's storage; simulated: absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Summary(double seconds, long attemptedRecords, long acceptedRecords, long throttledRecords,
                           long failedRecords, double throttledPercent, double recordsPerSecond, double megabytesPerSecond,
                           Percentiles latency, Percentiles endToEnd, Consumers consumers, Delivery delivery,
-                          Reconciliation reconciliation) {
+                          Reconciliation reconciliation, Resources resources) {
+    }
+
+    /**
+     * Memory of the benchmark's process and the stream's storage, peaks and values at the end; bytes. A figure the
+     * platform does not report is -1.
+     *
+     * @param peakRssBytes       resident set size of the process (Linux {@code VmRSS})
+     * @param peakHeapUsedBytes  heap in use
+     * @param peakDirectBytes    direct memory in use (every direct buffer of the JVM)
+     * @param peakRetainedBytes  bytes (data and keys) the stream retained
+     * @param peakDiskBytes      bytes the stream's files used on disk (durable storage)
+     * @param endRssBytes        resident set size at the end of the run
+     * @param endRetainedBytes   retained bytes at the end
+     * @param limitBytes         the byte limit that applied: the stream's retentionBytes, else in-memory storage's
+     *                           memory limit; -1 if none
+     * @param trimmedRecords     records dropped to stay within a byte limit
+     * @param refusedRecords     put entries refused at a byte limit (counted in throttled as well)
+     */
+    public record Resources(long peakRssBytes, long peakHeapUsedBytes, long peakDirectBytes, long peakRetainedBytes,
+                            long peakDiskBytes, long endRssBytes, long endRetainedBytes, long limitBytes,
+                            long trimmedRecords, long refusedRecords) {
     }
 
     /**
@@ -187,11 +209,17 @@ public record RunResult(String tool, String mode, ScenarioInfo scenario, Environ
      * @param lagRecords       most records behind, over consumer applications
      * @param objects          objects written in the interval
      * @param objectMeanBytes  mean object size in the interval (0 if none)
+     * @param rssBytes         measured: the process's resident set size at each interval end (-1 if unknown)
+     * @param heapUsedBytes    measured: heap in use
+     * @param directBytes      measured: direct memory in use
+     * @param retainedBytes    measured: bytes the stream retained
+     * @param diskBytes        measured: bytes of the stream's files on disk
      */
     public record Series(double intervalSeconds, List<Double> t, List<Double> recordsPerSecond,
                          List<Double> throttledPercent, String latencyMetric, List<Double> latencyP50,
                          List<Double> latencyP99, List<Double> latencyP999, List<Long> lagRecords, List<Long> objects,
-                         List<Double> objectMeanBytes) {
+                         List<Double> objectMeanBytes, List<Long> rssBytes, List<Long> heapUsedBytes,
+                         List<Long> directBytes, List<Long> retainedBytes, List<Long> diskBytes) {
     }
 
     /**

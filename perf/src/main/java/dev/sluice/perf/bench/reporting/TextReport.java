@@ -69,6 +69,16 @@ public final class TextReport {
             row(b, "reconciliation", fmt("in %,d = delivered %,d + dropped %,d + failed %,d + pending %,d  -> %s",
                     rc.in(), rc.delivered(), rc.dropped(), rc.failed(), rc.pending(), rc.balanced() ? "balanced" : "NOT BALANCED"), m);
         }
+        RunResult.Resources res = s.resources();
+        if (res != null) {
+            row(b, "memory (peak)", fmt("RSS %s  heap %s  direct %s", known(res.peakRssBytes()), known(res.peakHeapUsedBytes()),
+                    known(res.peakDirectBytes())) + fmt("  (RSS at end %s)", known(res.endRssBytes())), m);
+            row(b, "stream storage (peak)", fmt("retained %s of limit %s, on disk %s; at end retained %s",
+                    known(res.peakRetainedBytes()), res.limitBytes() < 0 ? "none" : bytes(res.limitBytes()),
+                    known(res.peakDiskBytes()), known(res.endRetainedBytes())), m);
+            row(b, "byte retention", fmt("%,d records trimmed, %,d put entries refused", res.trimmedRecords(),
+                    res.refusedRecords()), m);
+        }
         if (r.repeats() != null && r.repeats().size() > 1) {
             StringBuilder reps = new StringBuilder();
             for (RunResult.Repeat rep : r.repeats()) {
@@ -134,7 +144,16 @@ public final class TextReport {
         cmp(b, results, "objects per hour", r -> delivery(r) == null ? Double.NaN : delivery(r).objectsPerHour());
         cmp(b, results, "object size p50 (B)", r -> delivery(r) == null ? Double.NaN : delivery(r).objectSize().p50());
         cmp(b, results, "freshness p99 (s)", r -> delivery(r) == null ? Double.NaN : delivery(r).freshness().p99());
+        cmp(b, results, "peak RSS (MiB)", r -> resource(r, RunResult.Resources::peakRssBytes));
+        cmp(b, results, "peak direct memory (MiB)", r -> resource(r, RunResult.Resources::peakDirectBytes));
+        cmp(b, results, "peak retained (MiB)", r -> resource(r, RunResult.Resources::peakRetainedBytes));
         return b.toString();
+    }
+
+    private static double resource(RunResult r, java.util.function.ToLongFunction<RunResult.Resources> figure) {
+        RunResult.Resources res = r.summary().resources();
+        long v = res == null ? -1 : figure.applyAsLong(res);
+        return v < 0 ? Double.NaN : v / (double) (1 << 20);
     }
 
     private static RunResult.Delivery delivery(RunResult r) {
@@ -169,6 +188,10 @@ public final class TextReport {
         }
         row(b, p.metric(), p.count() == 0 ? "no values" : fmt("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f %s (n=%,d)",
                 p.p50(), p.p90(), p.p99(), p.p999(), p.max(), p.unit(), p.count()), m);
+    }
+
+    private static String known(long v) {
+        return v < 0 ? "unknown" : bytes(v);
     }
 
     private static String bytes(double v) {

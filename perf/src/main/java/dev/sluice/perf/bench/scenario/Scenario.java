@@ -1,5 +1,8 @@
 package dev.sluice.perf.bench.scenario;
 
+import dev.sluice.stream.OverflowPolicy;
+import dev.sluice.stream.ThrottleMode;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -29,6 +32,8 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
     public static final int MIN_RECORD_BYTES = 96;
     /** Kinesis's default shard quota per account and region (500 shards). */
     public static final int MAX_SHARDS = 500;
+    /** The engine's smallest retentionBytes: one record of the largest size (1 MiB). */
+    public static final long MIN_RETENTION_BYTES = 1 << 20;
     /** Firehose's default limit of active dynamic partitions. */
     public static final int MAX_EVENT_TYPES = 500;
 
@@ -62,12 +67,17 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
      *
      * @param shards       open shards (provisioned mode)
      * @param capacityMode provisioned or on-demand
-     * @param throttleMode REJECT, BLOCK or OFF (Sluice's {@code ThrottleMode})
+     * @param throttleMode REJECT, BLOCK or OFF (Sluice's {@link ThrottleMode}), in any case
      * @param retention    in [PT24H, PT8760H]
      * @param storage      in-memory or durable (a directory under the output directory)
+     * @param retentionBytes   the stream's byte limit (Sluice's {@code retentionBytes}); 0 for none of its own
+     * @param overflowPolicy   what happens at a byte limit: REJECT, BLOCK or TRIM_OLDEST
+     * @param maxRetainedBytes in-memory storage's memory limit for all streams; 0 for the engine's default (75 % of
+     *                         the JVM's direct-memory limit)
      */
-    public record StreamSpec(int shards, CapacityMode capacityMode, String throttleMode, Duration retention,
-                             StorageKind storage) {
+    public record StreamSpec(int shards, CapacityMode capacityMode, ThrottleMode throttleMode, Duration retention,
+                             StorageKind storage, long retentionBytes, OverflowPolicy overflowPolicy,
+                             long maxRetainedBytes) {
     }
 
     /**
@@ -174,8 +184,21 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
         Validation v = new Validation();
         v.text("name", name);
         v.range("stream.shards", stream.shards(), 1, MAX_SHARDS);
-        v.oneOf("stream.throttleMode", stream.throttleMode(), List.of("REJECT", "BLOCK", "OFF"));
+        if (stream.throttleMode() == null) {
+            throw new ScenarioException("stream.throttleMode must be one of " + java.util.Arrays.toString(ThrottleMode.values())
+                    + " but was null");
+        }
         v.range("stream.retention", stream.retention(), Duration.ofHours(24), Duration.ofHours(8760));
+        if (stream.retentionBytes() != 0) {
+            v.range("stream.retentionBytes", stream.retentionBytes(), MIN_RETENTION_BYTES, 1L << 50);
+        }
+        if (stream.maxRetainedBytes() != 0) {
+            v.range("stream.maxRetainedBytes", stream.maxRetainedBytes(), 16L << 20, Long.MAX_VALUE);
+        }
+        if (stream.overflowPolicy() == null) {
+            throw new ScenarioException("stream.overflowPolicy must be one of "
+                    + java.util.Arrays.toString(OverflowPolicy.values()) + " but was null");
+        }
         v.range("producers.count", producers.count(), 1, 64);
         v.range("producers.ratePerSecond", producers.ratePerSecond(), 0, 10_000_000);
         v.range("producers.batchSize", producers.batchSize(), 1, MAX_BATCH);

@@ -115,9 +115,9 @@ public final class Simulation {
                 + scenario.run().tick() + ".");
         notes.add("Latency is not meaningful in simulation: delivery freshness (arrival in the stream to object"
                 + " written, virtual seconds) is reported instead.");
-        if (!scenario.stream().throttleMode().equals("REJECT")) {
+        if (scenario.stream().throttleMode() != ThrottleMode.REJECT) {
             notes.add("throttleMode " + scenario.stream().throttleMode() + ": simulated as "
-                    + (scenario.stream().throttleMode().equals("OFF") ? "OFF (no limits)" : "REJECT; throttled counts"
+                    + (scenario.stream().throttleMode() == ThrottleMode.OFF ? "OFF (no limits)" : "REJECT; throttled counts"
                     + " the records that would have waited"));
         }
         if (scenario.stream().storage() == Scenario.StorageKind.DURABLE) {
@@ -200,7 +200,7 @@ public final class Simulation {
                     RunResult.round(acceptedBytes / seconds / 1e6, 4), null, null,
                     new RunResult.Consumers(applications, consumed, readThrottled, maxLag, finalLag,
                             RunResult.round(maxBehindMillis / 1000.0, 3)),
-                    d, r);
+                    d, r, null);
         }
     }
 
@@ -215,7 +215,7 @@ public final class Simulation {
         long ticksPerSample = Math.max(Math.max(1, 1_000_000_000L / tickNanos),
                 (totalTicks - warmupTicks + MAX_SAMPLES - 1) / MAX_SAMPLES);
         out.figures = new Figures(ticksPerSample * tickNanos / 1e9, "delivery freshness (s, virtual)");
-        ThrottleMode mode = scenario.stream().throttleMode().equals("OFF") ? ThrottleMode.OFF : ThrottleMode.REJECT;
+        ThrottleMode mode = scenario.stream().throttleMode() == ThrottleMode.OFF ? ThrottleMode.OFF : ThrottleMode.REJECT;
         try (StreamEngine engine = StreamEngine.builder().clock(clock).ticker(clock).throttleMode(mode).writerThreads(1)
                 .waitStrategy(WaitStrategy.YIELDING)
                 .build()) {

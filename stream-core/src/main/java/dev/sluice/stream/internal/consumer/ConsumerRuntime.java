@@ -2,11 +2,14 @@ package dev.sluice.stream.internal.consumer;
 
 import dev.sluice.stream.ChildShard;
 import dev.sluice.stream.ConsumerExceptionHandler;
+import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.ReaderRegistration;
 import dev.sluice.stream.RecordProcessor;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.ShardIteratorType;
 import dev.sluice.stream.ShutdownInput;
 import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.StreamException;
 import dev.sluice.stream.Ticker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -46,6 +49,11 @@ import java.util.stream.Stream;
  * iterator, so it ends at once and releases its children. A parent that stops (non-retryable failure,
  * {@code STOP_SHARD}) never ends: its children wait until a restart reads it again.
  *
+ * <p>Byte retention: the application registers itself as a reader of the stream under its application name
+ * ({@link StreamEngine#registerReader}) and reports every checkpoint it stores, the ended and skipped shards, and,
+ * for a shard started at {@code LATEST}, that the records before its start are not needed; so a lossless stream never
+ * drops what the application has not checkpointed. Closing releases the handle and keeps the registration.
+ *
  * <p>Memory ordering: {@link #waiting}, {@link #ended}, {@link #skipped}, {@link #known}, {@link #parentsOf},
  * {@link #shards} and {@link #meters} are guarded by {@code this}; workers call {@link #shardEnded} while holding only their shard.
  *
@@ -74,6 +82,7 @@ public final class ConsumerRuntime {
     private final StreamEngine engine;
     private final ConsumerEnvironment environment;
     private final CheckpointStore store;
+    private ReaderRegistration reader;
     /** Started shards, in start order. */
     private final List<ShardConsumer> shards = new ArrayList<>();
     private final List<Meter> meters = new ArrayList<>();
@@ -109,9 +118,11 @@ public final class ConsumerRuntime {
         environment.register(settings.applicationName(), settings.streamName());
         List<ShardConsumer> initial;
         try {
-            this.store = environment.checkpointStore(settings.applicationName(), settings.streamName());
+            this.reader = engine.registerReader(settings.streamName(), settings.applicationName());
+            this.store = new ReportingStore(environment.checkpointStore(settings.applicationName(), settings.streamName()));
             synchronized (this) {
                 Map<String, String> checkpoints = store.load();
+                checkpoints.forEach(this::report);
                 listed.forEach(shard -> known.add(shard.shardId()));
                 for (Shard shard : listed) {
                     String checkpoint = checkpoints.get(shard.shardId());
@@ -120,6 +131,7 @@ public final class ConsumerRuntime {
                     } else if (checkpoint == null && shard.sequenceNumberRange().endingSequenceNumber().isPresent()
                             && settings.initialPosition() instanceof ShardIteratorType.Latest) {
                         skipped.add(shard.shardId());
+                        report(shard.shardId(), ShardCheckpointer.SHARD_END); // never read: nothing of it is needed
                     }
                 }
                 for (Shard shard : listed) {
@@ -265,8 +277,53 @@ public final class ConsumerRuntime {
         return closed.get();
     }
 
+    /**
+     * Tells the engine what the application no longer needs ({@link ShardCheckpointer#SHARD_END}: the whole shard). A
+     * registration that is gone (stream deleted, reader deregistered) has nothing left to protect, so that is ignored.
+     */
+    void report(String shardId, String sequenceNumber) {
+        ReaderRegistration registration = reader;
+        if (registration == null) {
+            return;
+        }
+        try {
+            if (ShardCheckpointer.SHARD_END.equals(sequenceNumber)) {
+                registration.shardEnded(shardId);
+            } else {
+                registration.checkpoint(shardId, sequenceNumber);
+            }
+        } catch (StreamException e) {
+            if (e.code() != ErrorCode.RESOURCE_NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    /** The checkpoint store, reporting each stored checkpoint to the application's reader registration. */
+    private final class ReportingStore implements CheckpointStore {
+        private final CheckpointStore stored;
+
+        ReportingStore(CheckpointStore stored) {
+            this.stored = stored;
+        }
+
+        @Override
+        public Map<String, String> load() {
+            return stored.load();
+        }
+
+        @Override
+        public void save(String shardId, String sequenceNumber) {
+            stored.save(shardId, sequenceNumber);
+            report(shardId, sequenceNumber);
+        }
+    }
+
     private void releaseResources() {
         checkpointsOpen.set(false);
+        if (reader != null) {
+            reader.close();
+        }
         meters.forEach(environment.meterRegistry()::remove);
         environment.unregister(settings.applicationName(), settings.streamName());
     }

@@ -11,6 +11,7 @@ import dev.sluice.stream.ShardIteratorType;
 import dev.sluice.stream.ShutdownInput;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.StreamRecord;
+import dev.sluice.stream.internal.SequenceNumbers;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,6 +124,7 @@ final class ShardConsumer {
             try {
                 if (iterator == null) {
                     iterator = runtime.engine().getShardIterator(settings.streamName(), shardId, startingPosition());
+                    releaseBeforeStart();
                 }
                 result = settings.consumerArn() == null ? runtime.engine().getRecords(iterator, settings.maxRecords())
                         : runtime.fanOutReader().getRecords(iterator, settings.maxRecords(), settings.consumerArn());
@@ -145,6 +147,21 @@ final class ShardConsumer {
             pendingChildren = result.childShards();
         }
         return deliver(now);
+    }
+
+    /**
+     * A shard started without a checkpoint at {@code LATEST} never needs the records before its start: the engine may
+     * drop them under a lossless policy (records are numbered upwards, so "before" is one counter less).
+     */
+    private void releaseBeforeStart() {
+        if (position != null || !(initialPosition instanceof ShardIteratorType.Latest)) {
+            return;
+        }
+        long start = SequenceNumbers.iteratorStart(iterator);
+        if (start > SequenceNumbers.FIRST_COUNTER) {
+            int index = Integer.parseInt(shardId.substring("shardId-".length()));
+            runtime.report(shardId, SequenceNumbers.format(start - 1, index));
+        }
     }
 
     private ShardIteratorType startingPosition() {

@@ -1,0 +1,56 @@
+package dev.sluice.stream.internal;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+
+/**
+ * The JVM's direct (off-heap) memory: its limit and what is in use. In-memory storage keeps records there.
+ *
+ * <p>Design note: the limit is {@code -XX:MaxDirectMemorySize}, read through the HotSpot diagnostic bean; when the flag
+ * is not set (0) the JDK allows as much direct memory as the maximum heap ({@link Runtime#maxMemory()}), and so does
+ * this. On a JVM without the bean the same default is used. Usage is the platform's {@code direct} buffer pool: every
+ * direct buffer of the JVM, Sluice's pages and anyone else's (Netty, NIO), so it is what approaches the limit.
+ *
+ * <p>Thread-safety: stateless; safe for concurrent use.
+ */
+public final class DirectMemory {
+
+    private DirectMemory() {
+    }
+
+    /**
+     * The most direct memory this JVM allows.
+     *
+     * @return bytes
+     */
+    public static long limit() {
+        try {
+            HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            if (bean != null) {
+                long configured = Long.parseLong(bean.getVMOption("MaxDirectMemorySize").getValue());
+                if (configured > 0) {
+                    return configured;
+                }
+            }
+        } catch (RuntimeException e) {
+            // Not HotSpot, or the option is unknown: the JDK's own default applies.
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /**
+     * Direct memory in use now, by every direct buffer of the JVM.
+     *
+     * @return bytes, or -1 if the JVM does not report it
+     */
+    public static long used() {
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                return pool.getMemoryUsed();
+            }
+        }
+        return -1;
+    }
+}
