@@ -284,6 +284,12 @@ public final class DeliveryStream implements AutoCloseable {
          * given version, and a sink that honours {@link SinkObject#createIfAbsent()} (both built-in bucket sinks
          * do). Buffering hints apply per shard segment.
          *
+         * <p>The delivery stream registers with the engine as reader {@code delivery-<name>} and reports each shard's
+         * checkpoint once the objects up to it are committed, so under a lossless overflow policy the engine keeps
+         * what has not been delivered (and pushes back on producers at the stream's byte limit) instead of dropping
+         * it. Closing keeps the registration for the next start; remove a delivery stream for good with
+         * {@code engine.deregisterReader(stream, "delivery-" + name)}.
+         *
          * @param engine the engine holding the stream
          * @param streamName the stream; must exist
          * @param stateDirectory where per-shard checkpoints are kept; created if missing
@@ -639,8 +645,8 @@ public final class DeliveryStream implements AutoCloseable {
             if (sourceEngine != null) {
                 require("kinesisStreamSource streamName", sourceStream);
                 require("kinesisStreamSource stateDirectory", sourceState);
-                reader = new StreamSource(sourceEngine, sourceStream, CheckpointStore.directory(sourceState),
-                        SOURCE_POLL_INTERVAL);
+                reader = new StreamSource(sourceEngine, sourceStream, "delivery-" + name,
+                        CheckpointStore.directory(sourceState), SOURCE_POLL_INTERVAL);
             }
             CheckpointStore store = reader == null ? null : reader.checkpointStore();
             if (reader != null) {

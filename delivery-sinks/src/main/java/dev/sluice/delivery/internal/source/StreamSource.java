@@ -7,6 +7,7 @@ import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.SourceContext;
 import dev.sluice.delivery.SourceEntry;
 import dev.sluice.stream.GetRecordsResult;
+import dev.sluice.stream.ReaderRegistration;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.ShardIteratorType;
 import dev.sluice.stream.StreamEngine;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -34,6 +36,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #RELIST_INTERVAL} of the delivery stream's ticker. The same rule holds after a restart: a parent resumes
  * after its checkpoint and its children wait until it is read to its end again. A shard is a partition of the
  * {@link DeliverySource} contract; its position is the sequence number.
+ *
+ * <p>Retention: the source registers with the engine as a reader ({@link StreamEngine#registerReader}) and reports a
+ * shard's checkpoint each time it is stored, that is after the objects up to it are committed, and a shard read to
+ * its end once its last record is committed; under a lossless overflow policy the engine keeps what this delivery
+ * stream has not yet delivered. Closing keeps the registration, so a restarted delivery stream loses nothing.
  *
  * <p>Failures: a throttled read backs off for {@link #THROTTLE_BACKOFF}; an expired iterator is renewed after the
  * last record handed over; a put refused for lack of memory re-reads from the same position later; a stream that
@@ -50,7 +57,14 @@ public final class StreamSource implements DeliverySource {
 
     private final StreamEngine engine;
     private final String streamName;
+    private final String readerName;
     private final CheckpointStore store;
+    /** The engine's registration of this reader: what the lossless overflow policies keep records for. */
+    private volatile ReaderRegistration registration;
+    /** Shards read to their end, with their last record handed over (absent for an empty shard). */
+    private final Map<String, Optional<String>> ended = new ConcurrentHashMap<>();
+    /** Each shard's last stored checkpoint. */
+    private final Map<String, String> stored = new ConcurrentHashMap<>();
     private final Duration pollInterval;
     /** Reader thread only, in listing order. */
     private final Map<String, ShardReader> shards = new LinkedHashMap<>();
@@ -79,13 +93,16 @@ public final class StreamSource implements DeliverySource {
      *
      * @param engine the engine holding the stream
      * @param streamName the stream
+     * @param readerName the name this source registers under with the engine ({@code delivery-<delivery stream>})
      * @param store where shard checkpoints are kept
      * @param pollInterval the real-time wait when no shard had new records
      */
-    public StreamSource(StreamEngine engine, String streamName, CheckpointStore store, Duration pollInterval) {
+    public StreamSource(StreamEngine engine, String streamName, String readerName, CheckpointStore store,
+                        Duration pollInterval) {
         this.engine = engine;
         this.streamName = streamName;
-        this.store = store;
+        this.readerName = readerName;
+        this.store = new Reporting(store);
         this.pollInterval = pollInterval;
         this.thread = new Thread(this::read, "sluice-source-stream-" + streamName);
         this.thread.setDaemon(true);
@@ -101,6 +118,7 @@ public final class StreamSource implements DeliverySource {
         this.context = context;
         try {
             engine.listShards(streamName);
+            registration = engine.registerReader(streamName, readerName);
         } catch (StreamException e) {
             throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "stream '" + streamName + "' cannot be read: "
                     + e.getMessage(), e);
@@ -121,6 +139,75 @@ public final class StreamSource implements DeliverySource {
             if (thread.isAlive()) {
                 LOG.warn("stream source {}: reader did not stop within {}", streamName, timeout);
             }
+        }
+        ReaderRegistration handle = registration;
+        if (handle != null) {
+            // Keeps the registration and its checkpoints: a restarted delivery stream resumes where this one stopped.
+            handle.close();
+        }
+    }
+
+    /**
+     * The source's store, reporting every stored checkpoint to the engine so that records are released only once
+     * their objects are committed, and a shard read to its end once its last record is.
+     */
+    private final class Reporting implements CheckpointStore {
+        private final CheckpointStore delegate;
+
+        Reporting(CheckpointStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Checkpoint load(String partition) {
+            Checkpoint checkpoint = delegate.load(partition);
+            checkpoint.position().ifPresent(position -> {
+                stored.put(partition, position);
+                report(partition, position);
+            });
+            return checkpoint;
+        }
+
+        @Override
+        public void store(String partition, Checkpoint checkpoint) {
+            delegate.store(partition, checkpoint);
+            checkpoint.position().ifPresent(position -> {
+                stored.put(partition, position);
+                report(partition, position);
+            });
+            endIfCommitted(partition);
+        }
+
+        @Override
+        public String toString() {
+            return delegate.toString();
+        }
+    }
+
+    private void report(String shardId, String position) {
+        ReaderRegistration handle = registration;
+        if (handle == null) {
+            return;
+        }
+        try {
+            handle.checkpoint(shardId, position);
+        } catch (StreamException | IllegalStateException e) {
+            // The stream was deleted, or the handle closed: the reader loop reports a deleted stream.
+            LOG.debug("stream source {}: checkpoint of {} not reported: {}", streamName, shardId, e.toString());
+        }
+    }
+
+    /** A shard read to its end whose last record is committed (or that had none) is released whole. */
+    private void endIfCommitted(String shardId) {
+        Optional<String> last = ended.get(shardId);
+        ReaderRegistration handle = registration;
+        if (last == null || handle == null || (last.isPresent() && !last.get().equals(stored.get(shardId)))) {
+            return;
+        }
+        try {
+            handle.shardEnded(shardId);
+        } catch (StreamException | IllegalStateException e) {
+            LOG.debug("stream source {}: end of {} not reported: {}", streamName, shardId, e.toString());
         }
     }
 
@@ -262,6 +349,8 @@ public final class StreamSource implements DeliverySource {
             shard.finished = true;
             shard.iterator = null;
             relist = true;
+            ended.put(shard.shard.shardId(), Optional.ofNullable(shard.lastHandedOver));
+            endIfCommitted(shard.shard.shardId());
             return true;
         }
         shard.iterator = result.nextShardIterator().get();
