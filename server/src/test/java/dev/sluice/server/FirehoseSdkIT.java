@@ -183,6 +183,11 @@ class FirehoseSdkIT {
                 .record(r -> r.data(SdkBytes.fromUtf8String("direct")))));
         assertEquals(DeliveryStreamType.KINESIS_STREAM_AS_SOURCE, firehose.describeDeliveryStream(b -> b
                 .deliveryStreamName("from-stream")).deliveryStreamDescription().deliveryStreamType());
+        // The delivery stream is a registered reader of its source (the engine keeps what it has not delivered)
+        // until it is deleted.
+        assertEquals(List.of("delivery-from-stream"), server.engine().listReaders("source"));
+        firehose.deleteDeliveryStream(b -> b.deliveryStreamName("from-stream"));
+        assertEquals(List.of(), server.engine().listReaders("source"));
         kinesis.close();
     }
 

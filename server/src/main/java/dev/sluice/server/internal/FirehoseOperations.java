@@ -275,6 +275,14 @@ final class FirehoseOperations {
         } finally {
             h.lock.writeLock().unlock();
         }
+        if (h.sourceStreamArn != null) {
+            // Gone for good: the source stream must no longer keep records for it (lossless overflow policies).
+            try {
+                engine.deregisterReader(streamArns.nameFromArn(h.sourceStreamArn), "delivery-" + h.name);
+            } catch (dev.sluice.stream.StreamException e) {
+                // The source stream was deleted first: nothing is kept for the delivery stream any more.
+            }
+        }
         return CompletableFuture.completedFuture(Map.of());
     }
 
