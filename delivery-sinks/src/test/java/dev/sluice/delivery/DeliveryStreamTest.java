@@ -213,14 +213,14 @@ class DeliveryStreamTest {
     }
 
     @Test
-    void transform_thatThrows_exhaustsRetriesAndFailsWholeBatchToErrorOutput() throws InterruptedException {
+    void transform_thatThrows_exhaustsRetriesAndFailsWholeBatchToErrorOutput() {
         DeliveryStream stream = start(builder().processingRetries(1).processor(Processor.lambda(request -> {
             throw new IllegalStateException("lambda down");
         })));
         stream.putRecordBatch(records(3, "{\"i\":%d}"));
-        try (TimeDriver driver = TimeDriver.start(time, Duration.ofMillis(100))) {
-            stream.flush(Duration.ofSeconds(10));
-        }
+        time.autoAdvance(Duration.ofMillis(100)); // every reading of the clock moves it on
+        stream.flush(Duration.ofSeconds(10));
+        time.autoAdvance(Duration.ZERO);
         List<String> errors = allLines("processing-failed/");
         assertEquals(3, errors.size());
         assertTrue(errors.get(0).contains("\"attemptsMade\":2"), errors.get(0));
@@ -229,14 +229,14 @@ class DeliveryStreamTest {
     }
 
     @Test
-    void sink_failingThenRecovering_deliversEverythingOnceRetried() throws InterruptedException {
+    void sink_failingThenRecovering_deliversEverythingOnceRetried() {
         sink.failNext(3);
         DeliveryStream stream = start(builder().retryDuration(Duration.ofMinutes(5)));
         stream.putRecordBatch(records(10, "{\"i\":%d}"));
         stream.putRecordBatch(records(5, "{\"j\":%d}"));
-        try (TimeDriver driver = TimeDriver.start(time, Duration.ofMillis(5))) {
-            stream.flush(Duration.ofSeconds(10));
-        }
+        time.autoAdvance(Duration.ofMillis(5)); // every reading of the clock moves it on
+        stream.flush(Duration.ofSeconds(10));
+        time.autoAdvance(Duration.ZERO);
         assertEquals(15, stream.stats().deliveredRecords());
         assertEquals(15, allLines("").size());
         assertTrue(sink.attempts.get() >= 4);
@@ -246,14 +246,14 @@ class DeliveryStreamTest {
     }
 
     @Test
-    void sink_failingPastRetryDuration_sendsRecordsToErrorOutputEnvelopes() throws InterruptedException {
+    void sink_failingPastRetryDuration_sendsRecordsToErrorOutputEnvelopes() {
         sink.failAlways(ErrorCode.S3_INTERNAL_ERROR, "data/");
         DeliveryStream stream = start(builder().prefix("data/").errorOutputPrefix("errors/")
                 .retryDuration(Duration.ofSeconds(2)));
         stream.putRecordBatch(records(4, "{\"i\":%d}"));
-        try (TimeDriver driver = TimeDriver.start(time, Duration.ofMillis(20))) {
-            stream.flush(Duration.ofSeconds(10));
-        }
+        time.autoAdvance(Duration.ofMillis(20)); // every reading of the clock moves it on
+        stream.flush(Duration.ofSeconds(10));
+        time.autoAdvance(Duration.ZERO);
         assertEquals(4, stream.stats().errorOutputRecords());
         List<String> errors = allLines("errors/delivery-failed/");
         assertEquals(4, errors.size());

@@ -210,7 +210,7 @@ final class DurableShardStore implements ShardStore {
         Path directory = streamsDirectory.resolve(name);
         try {
             Files.deleteIfExists(directory.resolve(StreamManifest.FILE_NAME)); // the stream is gone from here on
-            StreamManifest.forceDirectory(directory);
+            AtomicFiles.forceDirectory(directory);
             deleteTree(directory);
         } catch (IOException e) {
             throw new StreamException(ErrorCode.INTERNAL_FAILURE, "stream " + stream + " is deleted but its files in "

@@ -64,7 +64,7 @@ final class ShardFileSync {
             }
             channel = FileChannel.open(file, StandardOpenOption.READ);
             if (newFile) {
-                StreamManifest.forceDirectory(directory);
+                AtomicFiles.forceDirectory(directory);
             }
         } catch (IOException e) {
             fail(e);

@@ -13,13 +13,9 @@ import java.io.Reader;
 import java.math.BigInteger;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -158,18 +154,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                 line(text, "shard." + i + ".closed", true);
             }
         }
-        Path target = directory.resolve(FILE_NAME);
-        Path temporary = directory.resolve(FILE_NAME + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(directory);
+        AtomicFiles.replace(directory.resolve(FILE_NAME), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -237,22 +222,6 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
         } catch (RuntimeException e) {
             throw new StreamException(ErrorCode.INTERNAL_FAILURE, "the stream manifest " + file + " is malformed ("
                     + e.getMessage() + "); restore it from a backup or delete its directory to drop the stream", e);
-        }
-    }
-
-    /**
-     * Forces a directory's entries (new, renamed and deleted files) to the device. Where the platform cannot
-     * open a directory (Windows), its file system orders metadata itself and there is nothing to force.
-     */
-    static void forceDirectory(Path directory) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(directory, StandardOpenOption.READ);
-        } catch (IOException e) {
-            return;
-        }
-        try (channel) {
-            channel.force(true);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
+import dev.sluice.stream.internal.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,7 +81,7 @@ public final class LocalBucketSink implements Sink {
             } else {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            forceDirectory(directory);
+            AtomicFiles.forceDirectory(directory);
             return result;
         } catch (AccessDeniedException e) {
             throw new DeliveryException(ErrorCode.S3_ACCESS_DENIED, "cannot write object '" + key + "' under " + root
@@ -114,12 +115,6 @@ public final class LocalBucketSink implements Sink {
             if (!Files.exists(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
-        }
-    }
-
-    private static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 

@@ -7,14 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.delivery.CheckpointStore;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;
+import dev.sluice.stream.internal.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -84,18 +81,8 @@ public final class FileCheckpointStore implements CheckpointStore {
             intents.addArray().add(intent.first()).add(intent.last());
         }
         Path file = file(partition);
-        Path temp = directory.resolve("." + partition + ".json.tmp");
         try {
-            byte[] bytes = JSON.writeValueAsBytes(node);
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(ByteBuffer.wrap(bytes));
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-                dir.force(true);
-            }
+            AtomicFiles.replace(file, JSON.writeValueAsBytes(node));
         } catch (IOException e) {
             throw new DeliveryException(ErrorCode.INTERNAL_FAILURE, "cannot write checkpoint file " + file + ": "
                     + e, e);

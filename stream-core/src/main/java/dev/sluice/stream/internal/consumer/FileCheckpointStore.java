@@ -2,18 +2,14 @@ package dev.sluice.stream.internal.consumer;
 
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.StreamException;
+import dev.sluice.stream.internal.AtomicFiles;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -64,24 +60,8 @@ final class FileCheckpointStore implements CheckpointStore {
         next.put(shardId, sequenceNumber);
         StringBuilder text = new StringBuilder("# Sluice consumer checkpoints: shard id = last checkpointed sequence number\n");
         next.forEach((shard, sequence) -> text.append(shard).append('=').append(sequence).append('\n'));
-        Path directory = file.getParent();
-        Path temporary = directory.resolve(file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(directory);
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.ISO_8859_1));
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
-                }
-                channel.force(true);
-            }
-            try {
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + directory + " cannot rename atomically", e);
-            }
-            forceDirectory(directory);
+            AtomicFiles.replace(file, text.toString().getBytes(StandardCharsets.ISO_8859_1));
         } catch (IOException e) {
             throw new StreamException(ErrorCode.INTERNAL_FAILURE, "cannot store checkpoint " + sequenceNumber + " of "
                     + shardId + " in " + file + ": " + e.getMessage(), e);
@@ -89,12 +69,4 @@ final class FileCheckpointStore implements CheckpointStore {
         checkpoints.put(shardId, sequenceNumber);
     }
 
-    /** Makes the rename itself durable; some platforms cannot open a directory, and then the rename is all we have. */
-    private static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (UnsupportedOperationException | java.nio.file.AccessDeniedException e) {
-            // Windows cannot open a directory as a channel; the rename is atomic but not forced there.
-        }
-    }
 }
