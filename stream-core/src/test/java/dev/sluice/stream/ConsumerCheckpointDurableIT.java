@@ -76,7 +76,7 @@ class ConsumerCheckpointDurableIT {
         Path file = directory.resolve("consumers/billing/orders/checkpoints.properties");
         String text = Files.readString(file, StandardCharsets.ISO_8859_1);
         assertTrue(text.contains(SHARD0 + "=" + checkpointAt), text);
-        assertFalse(Files.exists(file.resolveSibling("checkpoints.properties.tmp")));
+        assertFalse(Files.exists(file.resolveSibling(".checkpoints.properties.tmp")));
 
         List<String> resumed = new CopyOnWriteArrayList<>();
         try (StreamEngine engine = engine()) {
