@@ -1,6 +1,7 @@
 package dev.sluice.transform.internal;
 
 import dev.sluice.stream.Ticker;
+import dev.sluice.stream.internal.Backoff;
 import dev.sluice.transform.ErrorCode;
 import dev.sluice.transform.ProcessingRequest;
 import dev.sluice.transform.ProcessingResponse;
@@ -50,6 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RunnerCore {
 
     private final RunnerSettings settings;
+    private final Backoff backoff;
     private final Chain chain;
     private final Ticker ticker;
     private final TickerScheduler scheduler;
@@ -66,6 +68,7 @@ public final class RunnerCore {
 
     public RunnerCore(RunnerSettings settings, Chain chain) {
         this.settings = settings;
+        this.backoff = new Backoff(settings.retryBackoff(), settings.maxRetryBackoff(), 0);
         this.chain = chain;
         this.ticker = settings.ticker();
         String prefix = "sluice-transform-" + settings.name() + "-";
@@ -274,14 +277,7 @@ public final class RunnerCore {
 
     /** Backoff before attempt {@code failed + 1}: base, 2 x base, 4 x base, ... capped. */
     private long backoffNanos(int failed) {
-        long base = settings.retryBackoff().toNanos();
-        long cap = settings.maxRetryBackoff().toNanos();
-        if (base == 0) {
-            return 0;
-        }
-        int shift = Math.min(failed - 1, 62);
-        long delay = base > (cap >> shift) ? cap : base << shift;
-        return Math.min(delay, cap);
+        return backoff.delayNanos(failed);
     }
 
     private void finish(Batch batch) {

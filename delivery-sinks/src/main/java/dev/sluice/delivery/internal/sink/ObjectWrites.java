@@ -5,6 +5,7 @@ import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
 import dev.sluice.delivery.internal.buffer.Buffer;
+import dev.sluice.stream.internal.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,7 @@ public final class ObjectWrites {
         this.streamName = streamName;
         this.deliveryThreads = deliveryThreads;
         this.outcomes = outcomes;
-        this.backoff = new Backoff(retryBackoff.toNanos(), TimeUnit.MINUTES.toNanos(2));
+        this.backoff = new Backoff(retryBackoff, Duration.ofMinutes(2), Backoff.FIREHOSE_JITTER);
         this.retryDurationNanos = retryDuration.toNanos();
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.stream.internal.consumer;
 
+import dev.sluice.stream.internal.Backoff;
 import dev.sluice.stream.ChildShard;
 import dev.sluice.stream.ConsumerExceptionHandler;
 import dev.sluice.stream.ConsumerFailure;
@@ -44,6 +45,7 @@ final class ShardConsumer {
     static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
     /** Longest retry back-off. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private static final Backoff BACKOFF = new Backoff(INITIAL_BACKOFF, MAX_BACKOFF, 0);
     /** Longest back-off after a throttled read: the per-second read limits have refilled by then. */
     static final Duration MAX_THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
@@ -276,7 +278,6 @@ final class ShardConsumer {
     }
 
     static long backoff(int attempt) {
-        long nanos = INITIAL_BACKOFF.toNanos() << Math.min(attempt - 1, 20);
-        return Math.min(nanos, MAX_BACKOFF.toNanos());
+        return BACKOFF.delayNanos(attempt);
     }
 }
