@@ -1,6 +1,7 @@
 package dev.sluice.server.internal;
 
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -9,7 +10,9 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Aggregates a request body up to the server's limit and answers a larger one with an AWS-shaped 413 instead of
@@ -19,6 +22,9 @@ import java.util.List;
  * {@link ConnectionGuard} (the header timeout is met).
  */
 final class LimitedAggregator extends HttpObjectAggregator {
+
+    /** How long an oversized request's connection may keep sending after its 413 before it is closed. */
+    static final Duration LINGER = Duration.ofSeconds(2);
 
     private final int maxBytes;
 
@@ -55,6 +61,17 @@ final class LimitedAggregator extends HttpObjectAggregator {
                 + ")");
         FullHttpResponse response = ApiHttpHandler.toHttp(ApiResponse.error(format, error));
         response.headers().set(HttpHeaderNames.CONNECTION, "close");
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        if (ctx.channel() instanceof SocketChannel socket) {
+            // Lingering close: a client still sending the body would get a reset, and lose this answer, if the
+            // connection closed now. Half-close instead (the client reads the 413 and then end of stream), keep
+            // discarding what it sends (the aggregator drops the rest of an oversized message), and close a little
+            // later in any case.
+            ctx.writeAndFlush(response).addListener(f -> {
+                socket.shutdownOutput();
+                ctx.executor().schedule(() -> ctx.close(), LINGER.toMillis(), TimeUnit.MILLISECONDS);
+            });
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 }
