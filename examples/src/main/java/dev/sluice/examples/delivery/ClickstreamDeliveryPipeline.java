@@ -97,20 +97,8 @@ public final class ClickstreamDeliveryPipeline {
 
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.BLOCK).build()) {
             engine.createStream("clickstream", 4);
-            Processor chain = Processor.chain(
-                    Processor.maskFields("phone"),
-                    Processor.maskPatterns("[\\w.+-]+@[\\w-]+\\.[\\w.]+"),
-                    Processor.filter(".level != \"debug\""));
-            try (DeliveryStream delivery = DeliveryStream.builder()
-                    .name("clicks")
+            try (DeliveryStream delivery = delivery(bucket)
                     .kinesisStreamSource(engine, "clickstream", state)
-                    .processor(chain)
-                    .eventTime("event_time", "iso8601")
-                    .prefix("clicks/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/")
-                    .errorOutputPrefix("errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/")
-                    .outputFormat(OutputFormat.parquet(ParquetConversion.of(SCHEMA)))
-                    .bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(2)))
-                    .sink(Sink.localBucket(bucket))
                     .meterRegistry(metrics)
                     .build()) {
                 final int total = records;
@@ -132,37 +120,100 @@ public final class ClickstreamDeliveryPipeline {
         }
     }
 
+    /**
+     * The delivery of this pipeline without its source: the transform chain (mask the phone and e-mail addresses,
+     * drop debug events), event-time partitions, error output, Snappy Parquet and the local bucket. The Kafka
+     * version of the pipeline uses the same one; only the source differs.
+     *
+     * @param bucket the bucket directory
+     * @return a builder to add the source to
+     */
+    public static DeliveryStream.Builder delivery(Path bucket) {
+        Processor chain = Processor.chain(
+                Processor.maskFields("phone"),
+                Processor.maskPatterns("[\\w.+-]+@[\\w-]+\\.[\\w.]+"),
+                Processor.filter(".level != \"debug\""));
+        return DeliveryStream.builder()
+                .name("clicks")
+                .processor(chain)
+                .eventTime("event_time", "iso8601")
+                .prefix("clicks/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/")
+                .errorOutputPrefix("errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/")
+                .outputFormat(OutputFormat.parquet(ParquetConversion.of(SCHEMA)))
+                .bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(2)))
+                .sink(Sink.localBucket(bucket));
+    }
+
+    /**
+     * One generated click: mostly well-formed events spread over the last three hours, with a record whose
+     * {@code event_time} cannot be parsed and one that is not JSON every 997 records.
+     *
+     * @param key the partition key (the customer)
+     * @param json the record
+     */
+    public record Click(String key, String json) {
+
+        /**
+         * Draws click number {@code i}.
+         *
+         * @param random the generator, seeded for a reproducible stream
+         * @param i the click's number
+         * @param base the start of the three hours event times fall in
+         * @return the click
+         */
+        public static Click next(SplittableRandom random, int i, Instant base) {
+            String[] events = {"page_view", "page_view", "add_to_cart", "search", "purchase"};
+            String[] levels = {"info", "info", "info", "warn", "debug"};
+            int customer = random.nextInt(200);
+            String json;
+            if (i % 997 == 13) {
+                json = "{\"customer_id\":\"c-" + customer + "\",\"event_type\":\"page_view\",\"level\":\"info\","
+                        + "\"event_time\":\"yesterday\"}";
+            } else if (i % 997 == 500) {
+                json = "{\"customer_id\":\"c-" + customer + "\",\"event_type\":";
+            } else {
+                Instant eventTime = base.plusSeconds(random.nextInt(3 * 3600));
+                json = "{\"customer_id\":\"c-" + customer + "\",\"email\":\"user" + customer + "@example.com\","
+                        + "\"phone\":\"+1-555-0100\",\"event_type\":\"" + events[random.nextInt(events.length)]
+                        + "\",\"level\":\"" + levels[random.nextInt(levels.length)] + "\",\"page\":\"/p/"
+                        + random.nextInt(500) + "\",\"client\":{\"ip\":\"10.0.0." + random.nextInt(256)
+                        + "\",\"agent\":\"Firefox\"},\"event_time\":\"" + eventTime + "\"}";
+            }
+            return new Click("c-" + customer, json);
+        }
+
+        /**
+         * The start of the event times of a run: two hours before the current hour.
+         *
+         * @return the instant
+         */
+        public static Instant base() {
+            return Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(2));
+        }
+    }
+
     private static void generate(StreamEngine engine, int count, AtomicLong produced) {
         SplittableRandom random = new SplittableRandom(2026);
-        String[] events = {"page_view", "page_view", "add_to_cart", "search", "purchase"};
-        String[] levels = {"info", "info", "info", "warn", "debug"};
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(2));
+        Instant base = Click.base();
         for (int from = 0; from < count; from += 500) {
             List<PutRecordsRequestEntry> batch = new ArrayList<>(500);
             for (int i = from; i < Math.min(count, from + 500); i++) {
-                int customer = random.nextInt(200);
-                String json;
-                if (i % 997 == 13) {
-                    json = "{\"customer_id\":\"c-" + customer + "\",\"event_type\":\"page_view\",\"level\":\"info\","
-                            + "\"event_time\":\"yesterday\"}";
-                } else if (i % 997 == 500) {
-                    json = "{\"customer_id\":\"c-" + customer + "\",\"event_type\":";
-                } else {
-                    Instant eventTime = base.plusSeconds(random.nextInt(3 * 3600));
-                    json = "{\"customer_id\":\"c-" + customer + "\",\"email\":\"user" + customer + "@example.com\","
-                            + "\"phone\":\"+1-555-0100\",\"event_type\":\"" + events[random.nextInt(events.length)]
-                            + "\",\"level\":\"" + levels[random.nextInt(levels.length)] + "\",\"page\":\"/p/"
-                            + random.nextInt(500) + "\",\"client\":{\"ip\":\"10.0.0." + random.nextInt(256)
-                            + "\",\"agent\":\"Firefox\"},\"event_time\":\"" + eventTime + "\"}";
-                }
-                batch.add(PutRecordsRequestEntry.of("c-" + customer, json.getBytes(StandardCharsets.UTF_8)));
+                Click click = Click.next(random, i, base);
+                batch.add(PutRecordsRequestEntry.of(click.key(), click.json().getBytes(StandardCharsets.UTF_8)));
             }
             PutRecordsResult result = engine.putRecords("clickstream", batch);
             produced.addAndGet(batch.size() - result.failedRecordCount());
         }
     }
 
-    private static void progress(long started, long produced, DeliveryStats stats) {
+    /**
+     * Prints one progress line over the previous one.
+     *
+     * @param started when the run started ({@link System#nanoTime()})
+     * @param produced records produced so far
+     * @param stats the delivery stream's counters
+     */
+    public static void progress(long started, long produced, DeliveryStats stats) {
         System.out.printf("\r%5.1fs  produced %,d  read %,d  delivered %,d  dropped %,d  failed %,d  objects %,d   ",
                 (System.nanoTime() - started) / 1e9, produced, stats.incomingRecords(), stats.deliveredRecords(),
                 stats.droppedRecords(), stats.errorOutputRecords(), stats.deliveredObjects() + stats.errorOutputObjects());

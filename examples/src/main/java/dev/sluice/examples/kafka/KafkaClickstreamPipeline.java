@@ -1,13 +1,10 @@
 package dev.sluice.examples.kafka;
 
-import dev.sluice.delivery.BufferingHints;
+import dev.sluice.examples.delivery.ClickstreamDeliveryPipeline;
+import dev.sluice.examples.delivery.ClickstreamDeliveryPipeline.Click;
 import dev.sluice.delivery.DeliveryStats;
 import dev.sluice.delivery.DeliveryStream;
-import dev.sluice.delivery.OutputFormat;
-import dev.sluice.delivery.ParquetConversion;
-import dev.sluice.delivery.Sink;
 import dev.sluice.kafka.KafkaSource;
-import dev.sluice.transform.Processor;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -25,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,17 +51,6 @@ import java.util.stream.Stream;
  */
 public final class KafkaClickstreamPipeline {
 
-    static final String SCHEMA = """
-            {"type":"record","name":"Click","namespace":"dev.sluice.examples","fields":[
-              {"name":"customer_id","type":"string"},
-              {"name":"event_type","type":"string"},
-              {"name":"level","type":"string"},
-              {"name":"page","type":["null","string"],"default":null},
-              {"name":"email","type":["null","string"],"default":null},
-              {"name":"client","type":["null",{"type":"record","name":"Client","fields":[
-                 {"name":"ip","type":"string"},{"name":"agent","type":"string"}]}],"default":null},
-              {"name":"event_time","type":{"type":"long","logicalType":"timestamp-millis"}}
-            ]}""";
     private static final String GROUP = "sluice-clicks";
     private static final int PARTITIONS = 4;
 
@@ -81,6 +66,19 @@ public final class KafkaClickstreamPipeline {
      * @throws Exception if the pipeline fails
      */
     public static void main(String[] args) throws Exception {
+        if (!run(args)) {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs the pipeline.
+     *
+     * @param args as {@link #main}
+     * @return whether the counts reconcile and the group's committed offsets reached the topic's end
+     * @throws Exception if the pipeline fails
+     */
+    static boolean run(String[] args) throws Exception {
         int records = 20_000;
         Path dir = null;
         String bootstrap = null;
@@ -106,9 +104,7 @@ public final class KafkaClickstreamPipeline {
                     (System.nanoTime() - starting) / 1e9, local.directory().resolve("broker.log"));
         }
         try {
-            if (!run(bootstrap, topic, records, dir.resolve("bucket"))) {
-                System.exit(1);
-            }
+            return run(bootstrap, topic, records, dir.resolve("bucket"));
         } finally {
             if (local != null) {
                 local.close();
@@ -128,19 +124,8 @@ public final class KafkaClickstreamPipeline {
                     .groupId(GROUP)
                     .topics(topic)
                     .build();
-            try (DeliveryStream delivery = DeliveryStream.builder()
-                    .name("clicks")
+            try (DeliveryStream delivery = ClickstreamDeliveryPipeline.delivery(bucket)
                     .source(source)
-                    .processor(Processor.chain(
-                            Processor.maskFields("phone"),
-                            Processor.maskPatterns("[\\w.+-]+@[\\w-]+\\.[\\w.]+"),
-                            Processor.filter(".level != \"debug\"")))
-                    .eventTime("event_time", "iso8601")
-                    .prefix("clicks/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/")
-                    .errorOutputPrefix("errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/")
-                    .outputFormat(OutputFormat.parquet(ParquetConversion.of(SCHEMA)))
-                    .bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(2)))
-                    .sink(Sink.localBucket(bucket))
                     .build()) {
                 Thread producer = new Thread(() -> {
                     try {
@@ -151,7 +136,7 @@ public final class KafkaClickstreamPipeline {
                 }, "clickstream-producer");
                 producer.start();
                 while (producer.isAlive() || delivery.stats().incomingRecords() < produced.get()) {
-                    progress(started, produced.get(), delivery.stats());
+                    ClickstreamDeliveryPipeline.progress(started, produced.get(), delivery.stats());
                     if (producer.isAlive()) {
                         producer.join(1000);
                     } else {
@@ -162,7 +147,7 @@ public final class KafkaClickstreamPipeline {
                     }
                 }
                 delivery.flush();
-                progress(started, produced.get(), delivery.stats());
+                ClickstreamDeliveryPipeline.progress(started, produced.get(), delivery.stats());
                 System.out.println();
                 return summary(bucket, produced.get(), delivery.stats(), admin, topic);
             }
@@ -175,28 +160,12 @@ public final class KafkaClickstreamPipeline {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
         SplittableRandom random = new SplittableRandom(2026);
-        String[] events = {"page_view", "page_view", "add_to_cart", "search", "purchase"};
-        String[] levels = {"info", "info", "info", "warn", "debug"};
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(2));
+        Instant base = Click.base();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new StringSerializer())) {
             for (int i = 0; i < count; i++) {
-                int customer = random.nextInt(200);
-                String json;
-                if (i % 997 == 13) {
-                    json = "{\"customer_id\":\"c-" + customer + "\",\"event_type\":\"page_view\",\"level\":\"info\","
-                            + "\"event_time\":\"yesterday\"}";
-                } else if (i % 997 == 500) {
-                    json = "{\"customer_id\":\"c-" + customer + "\",\"event_type\":";
-                } else {
-                    Instant eventTime = base.plusSeconds(random.nextInt(3 * 3600));
-                    json = "{\"customer_id\":\"c-" + customer + "\",\"email\":\"user" + customer + "@example.com\","
-                            + "\"phone\":\"+1-555-0100\",\"event_type\":\"" + events[random.nextInt(events.length)]
-                            + "\",\"level\":\"" + levels[random.nextInt(levels.length)] + "\",\"page\":\"/p/"
-                            + random.nextInt(500) + "\",\"client\":{\"ip\":\"10.0.0." + random.nextInt(256)
-                            + "\",\"agent\":\"Firefox\"},\"event_time\":\"" + eventTime + "\"}";
-                }
-                producer.send(new ProducerRecord<>(topic, "c-" + customer, json), (metadata, e) -> {
+                Click click = Click.next(random, i, base);
+                producer.send(new ProducerRecord<>(topic, click.key(), click.json()), (metadata, e) -> {
                     if (e == null) {
                         produced.incrementAndGet();
                     }
@@ -207,13 +176,6 @@ public final class KafkaClickstreamPipeline {
         if (produced.get() != count) {
             throw new IllegalStateException("only " + produced.get() + " of " + count + " records were produced");
         }
-    }
-
-    private static void progress(long started, long produced, DeliveryStats stats) {
-        System.out.printf("\r%5.1fs  produced %,d  read %,d  delivered %,d  dropped %,d  failed %,d  objects %,d   ",
-                (System.nanoTime() - started) / 1e9, produced, stats.incomingRecords(), stats.deliveredRecords(),
-                stats.droppedRecords(), stats.errorOutputRecords(), stats.deliveredObjects() + stats.errorOutputObjects());
-        System.out.flush();
     }
 
     private static boolean summary(Path bucket, long produced, DeliveryStats stats, Admin admin, String topic)
