@@ -40,7 +40,7 @@ public final class Clients {
     };
 
     /**
-     * A Kinesis client speaking CBOR (the SDK default) or JSON. SDK 2.51.3 reads {@code aws.cborEnabled} when the
+     * A Kinesis client speaking CBOR (the SDK default) or JSON. The SDK (2.51.3 and 2.59.1) reads {@code aws.cborEnabled} when the
      * client is built, so the property is set only around {@code build()}.
      */
     public static KinesisClient kinesis(URI endpoint, boolean cbor, boolean retries) {
