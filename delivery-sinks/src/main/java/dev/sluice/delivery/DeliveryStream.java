@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -268,6 +269,7 @@ public final class DeliveryStream implements AutoCloseable {
         private StreamEngine sourceEngine;
         private String sourceStream;
         private Path sourceState;
+        private Instant sourceStartingAt;
         private DeliverySource source;
 
         private Builder() {
@@ -299,7 +301,28 @@ public final class DeliveryStream implements AutoCloseable {
             this.sourceEngine = engine;
             this.sourceStream = streamName;
             this.sourceState = stateDirectory;
+            this.sourceStartingAt = null;
             this.source = null;
+            return this;
+        }
+
+        /**
+         * As {@link #kinesisStreamSource(StreamEngine, String, Path)}, but a shard without a checkpoint starts at its
+         * first record that arrived at or after {@code startingAt} ({@code AT_TIMESTAMP}) instead of
+         * {@code TRIM_HORIZON}: records already in the stream are not delivered (a Kinesis channel's "no backfill").
+         * Pass the same instant on every start of the same delivery stream, so an interrupted first segment is
+         * rebuilt from the same records.
+         *
+         * @param engine the engine holding the stream
+         * @param streamName the stream; must exist
+         * @param stateDirectory where per-shard checkpoints are kept; created if missing
+         * @param startingAt the earliest arrival time delivered
+         * @return this builder
+         */
+        public Builder kinesisStreamSource(StreamEngine engine, String streamName, Path stateDirectory,
+                                           Instant startingAt) {
+            kinesisStreamSource(engine, streamName, stateDirectory);
+            this.sourceStartingAt = Objects.requireNonNull(startingAt, "startingAt");
             return this;
         }
 
@@ -646,7 +669,8 @@ public final class DeliveryStream implements AutoCloseable {
                 require("kinesisStreamSource streamName", sourceStream);
                 require("kinesisStreamSource stateDirectory", sourceState);
                 reader = new StreamSource(sourceEngine, sourceStream, "delivery-" + name,
-                        CheckpointStore.directory(sourceState), SOURCE_POLL_INTERVAL);
+                        CheckpointStore.directory(sourceState), SOURCE_POLL_INTERVAL,
+                        Optional.ofNullable(sourceStartingAt));
             }
             CheckpointStore store = reader == null ? null : reader.checkpointStore();
             if (reader != null) {

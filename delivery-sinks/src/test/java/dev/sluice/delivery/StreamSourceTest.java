@@ -99,6 +99,39 @@ class StreamSourceTest {
     }
 
     @Test
+    void streamSource_startingAt_skipsRecordsThatArrivedEarlier_andResumesFromCheckpoints() throws Exception {
+        Path bucket = work.resolve("bucket");
+        ManualClock time = new ManualClock();
+        try (StreamEngine engine = StreamEngine.builder().time(time).throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 2);
+            put(engine, 0, 50);
+            time.advance(Duration.ofSeconds(1));
+            java.time.Instant start = time.instant();
+            put(engine, 50, 60);
+            try (DeliveryStream stream = DeliveryStream.builder().name("fromstream").sink(Sink.localBucket(bucket))
+                    .outputFormat(OutputFormat.jsonLines()).clock(time).ticker(time)
+                    .kinesisStreamSource(engine, "src", work.resolve("state"), start).build()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 10);
+                stream.flush();
+            }
+            put(engine, 60, 65);
+            try (DeliveryStream stream = DeliveryStream.builder().name("fromstream").sink(Sink.localBucket(bucket))
+                    .outputFormat(OutputFormat.jsonLines()).clock(time).ticker(time)
+                    .kinesisStreamSource(engine, "src", work.resolve("state"), start).build()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() == 5);
+                stream.flush();
+            }
+        }
+        List<String> all = delivered(bucket);
+        List<String> expected = new ArrayList<>();
+        for (int i = 50; i < 65; i++) {
+            expected.add("{\"i\":" + i + "}");
+        }
+        assertEquals(expected, all.stream().sorted(java.util.Comparator.comparingInt(
+                l -> Integer.parseInt(l.replaceAll("\\D", "")))).toList());
+    }
+
+    @Test
     void builder_unknownSourceStream_isRejected() {
         try (StreamEngine engine = StreamEngine.builder().build()) {
             DeliveryException e = assertThrows(DeliveryException.class, () -> DeliveryStream.builder().name("x")

@@ -2,6 +2,7 @@ package dev.sluice.server.internal;
 
 import dev.sluice.stream.Storage;
 import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.Ticker;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -92,6 +93,7 @@ public final class ServerRuntime {
     private boolean ownsEngine;
     private Path buckets;
     private FirehoseOperations firehose;
+    private Channels channels;
     private ThreadPoolExecutor workers;
     private EventLoopGroup bossGroup;
     private EventLoopGroup ioGroup;
@@ -163,8 +165,16 @@ public final class ServerRuntime {
         new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
-        firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
-                engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
+        FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region());
+        firehose = new FirehoseOperations(destinations, engine, arns, config.clock(), firehoseState, config.region(),
+                config.accountId());
+        // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
+        Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
+        channels = new Channels(new ChannelDeliveries(destinations, engine, config.clock(), ticker), engine,
+                config.dataDirectory().map(d -> d.resolve("channels")).orElse(buckets.resolve(".channel-state")),
+                config.clock(), ticker, config.closeTimeout());
+        new KinesisChannelOperations(channels, engine, arns, tokens, config.clock(), config.region(),
+                config.accountId()).register(kinesisOps);
         Map<String, Operation> firehoseOps = new HashMap<>();
         firehose.register(firehoseOps);
         ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, config.accessKeyIds(), workers);
@@ -258,6 +268,9 @@ public final class ServerRuntime {
         }
         if (firehose != null) {
             firehose.close(config.closeTimeout());
+        }
+        if (channels != null) {
+            channels.close();
         }
         if (workers != null) {
             workers.shutdown();

@@ -66,6 +66,8 @@ public final class StreamSource implements DeliverySource {
     /** Each shard's last stored checkpoint. */
     private final Map<String, String> stored = new ConcurrentHashMap<>();
     private final Duration pollInterval;
+    /** Where a shard without a checkpoint starts: its first record at or after this instant, else TRIM_HORIZON. */
+    private final Optional<java.time.Instant> startingAt;
     /** Reader thread only, in listing order. */
     private final Map<String, ShardReader> shards = new LinkedHashMap<>();
     private final Thread thread;
@@ -99,6 +101,23 @@ public final class StreamSource implements DeliverySource {
      */
     public StreamSource(StreamEngine engine, String streamName, String readerName, CheckpointStore store,
                         Duration pollInterval) {
+        this(engine, streamName, readerName, store, pollInterval, Optional.empty());
+    }
+
+    /**
+     * Binds the source; {@link #start} begins reading.
+     *
+     * @param engine the engine holding the stream
+     * @param streamName the stream
+     * @param readerName the name this source registers under with the engine ({@code delivery-<delivery stream>})
+     * @param store where shard checkpoints are kept
+     * @param pollInterval the real-time wait when no shard had new records
+     * @param startingAt where a shard without a checkpoint starts: {@code AT_TIMESTAMP} of this instant (records
+     *        that arrived earlier are never read), or {@code TRIM_HORIZON} when empty
+     */
+    public StreamSource(StreamEngine engine, String streamName, String readerName, CheckpointStore store,
+                        Duration pollInterval, Optional<java.time.Instant> startingAt) {
+        this.startingAt = startingAt;
         this.engine = engine;
         this.streamName = streamName;
         this.readerName = readerName;
@@ -325,8 +344,9 @@ public final class StreamSource implements DeliverySource {
 
     private boolean poll(ShardReader shard) {
         if (shard.iterator == null) {
-            ShardIteratorType position = shard.lastHandedOver == null ? ShardIteratorType.trimHorizon()
-                    : ShardIteratorType.afterSequenceNumber(shard.lastHandedOver);
+            ShardIteratorType position = shard.lastHandedOver != null
+                    ? ShardIteratorType.afterSequenceNumber(shard.lastHandedOver)
+                    : startingAt.map(ShardIteratorType::atTimestamp).orElseGet(ShardIteratorType::trimHorizon);
             shard.iterator = engine.getShardIterator(streamName, shard.shard.shardId(), position);
         }
         GetRecordsResult result = engine.getRecords(shard.iterator, READ_LIMIT);
