@@ -163,6 +163,7 @@ public final class ServerRuntime {
         new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
+        new KinesisRecordSettingsOperations(engine, arns).register(kinesisOps); // last: checks StreamId of the others
         firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
                 engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
         Map<String, Operation> firehoseOps = new HashMap<>();
