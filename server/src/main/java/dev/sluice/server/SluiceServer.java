@@ -39,7 +39,10 @@ import java.util.Set;
  */
 public final class SluiceServer implements AutoCloseable {
 
-    /** Default largest request body: 16 MiB, room for a 5 MiB PutRecords request base64-encoded in JSON. */
+    /**
+     * Default largest request body: 16 MiB, room for Kinesis's largest request, a 10 MiB PutRecord or PutRecords
+     * (large records; data and keys together), base64-encoded in JSON (13.4 MiB) with its JSON around it.
+     */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 16 << 20;
     /** Default region in ARNs. */
     public static final String DEFAULT_REGION = "us-east-1";

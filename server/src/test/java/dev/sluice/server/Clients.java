@@ -62,6 +62,32 @@ public final class Clients {
         }
     }
 
+    /**
+     * A Kinesis client whose every request goes to {@code endpoint}. Needed for requests with {@code StreamId}: the
+     * 2.59.1 endpoint rules send those to {@code <id>.<suffix>.control-kinesis.<region>.amazonaws.com} (or
+     * {@code data-kinesis}) even when {@code endpointOverride} is set; a fixed endpoint provider wins over the rules.
+     */
+    public static KinesisClient kinesisPinned(URI endpoint, boolean cbor) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .endpointProvider(params -> java.util.concurrent.CompletableFuture.completedFuture(
+                                software.amazon.awssdk.endpoints.Endpoint.builder().url(endpoint).build()))
+                        .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
+                        .overrideConfiguration(overrides(false)).build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
+    }
+
     public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol) {
         return kinesisAsync(endpoint, protocol, true);
     }

@@ -4,6 +4,7 @@ import dev.sluice.stream.internal.KinesisLimits;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -24,9 +25,19 @@ import java.util.OptionalLong;
  *                       {@link Storage.InMemory#maxRetainedBytes()}). A Sluice extension, like Kafka's
  *                       {@code retention.bytes}
  * @param overflowPolicy what happens at the byte limit; {@link OverflowPolicy#REJECT} (lossless) by default
+ * @param maxRecordSizeInKiB         Kinesis MaxRecordSizeInKiB: the largest record (data plus partition key) the
+ *                                   stream takes, in [1024, 10240] KiB; 1024 (1 MiB) by default
+ * @param recordDistributionStrategy Kinesis RecordDistributionStrategy; {@link RecordDistributionStrategy#AUTO} only
+ *                                   for an on-demand stream; {@link RecordDistributionStrategy#USER_PARTITION_KEY}
+ *                                   by default
+ * @param warmThroughputMiBps        Kinesis WarmThroughputMiBps: the write throughput an on-demand stream starts
+ *                                   scaled for (it gets at least as many shards as that needs at each shard's write
+ *                                   limit), in [0, 10240]; empty by default
  */
 public record CreateStreamRequest(String streamName, int shardCount, Duration retention, ShardLimits shardLimits,
-                                  StreamMode streamMode, OptionalLong retentionBytes, OverflowPolicy overflowPolicy) {
+                                  StreamMode streamMode, OptionalLong retentionBytes, OverflowPolicy overflowPolicy,
+                                  int maxRecordSizeInKiB, RecordDistributionStrategy recordDistributionStrategy,
+                                  OptionalInt warmThroughputMiBps) {
 
     /** Smallest {@link #retentionBytes()}: one record of the largest size Kinesis accepts (1 MiB). */
     public static final long MIN_RETENTION_BYTES = KinesisLimits.MIN_RETENTION_BYTES;
@@ -36,8 +47,10 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
     /**
      * Validates the request.
      *
-     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad name or shard count,
-     *                         {@link ErrorCode#INVALID_ARGUMENT} for a retention or retention bytes out of range
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad name or shard count, a maximum record size out of
+     *                         [1024, 10240] KiB or a negative warm throughput; {@link ErrorCode#INVALID_ARGUMENT} for a
+     *                         retention or retention bytes out of range, {@link RecordDistributionStrategy#AUTO} or a
+     *                         warm throughput on a provisioned stream
      */
     public CreateStreamRequest {
         KinesisLimits.checkStreamName(streamName);
@@ -49,6 +62,40 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
         Objects.requireNonNull(streamMode, "streamMode");
         KinesisLimits.checkRetentionBytes(retentionBytes);
         Objects.requireNonNull(overflowPolicy, "overflowPolicy");
+        KinesisLimits.checkMaxRecordSizeInKiB(maxRecordSizeInKiB);
+        Objects.requireNonNull(recordDistributionStrategy, "recordDistributionStrategy");
+        Objects.requireNonNull(warmThroughputMiBps, "warmThroughputMiBps");
+        if (recordDistributionStrategy == RecordDistributionStrategy.AUTO && streamMode != StreamMode.ON_DEMAND) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "recordDistributionStrategy AUTO is only for ON_DEMAND"
+                    + " streams but stream " + streamName + " is " + streamMode);
+        }
+        if (warmThroughputMiBps.isPresent()) {
+            if (warmThroughputMiBps.getAsInt() < 0) {
+                throw new StreamException(ErrorCode.VALIDATION, "warmThroughputMiBps must be >= 0 but was "
+                        + warmThroughputMiBps.getAsInt());
+            }
+            if (streamMode != StreamMode.ON_DEMAND) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "warmThroughputMiBps is only for ON_DEMAND streams"
+                        + " but stream " + streamName + " is " + streamMode);
+            }
+        }
+    }
+
+    /**
+     * A request with the default record settings: 1 MiB records, partition-key routing, no warm throughput.
+     *
+     * @param streamName     the name
+     * @param shardCount     the number of shards
+     * @param retention      the retention period
+     * @param shardLimits    per-shard limits
+     * @param streamMode     the capacity mode
+     * @param retentionBytes the byte limit, or empty
+     * @param overflowPolicy what happens at the byte limit
+     */
+    public CreateStreamRequest(String streamName, int shardCount, Duration retention, ShardLimits shardLimits,
+                               StreamMode streamMode, OptionalLong retentionBytes, OverflowPolicy overflowPolicy) {
+        this(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes, overflowPolicy,
+                KinesisLimits.MIN_MAX_RECORD_SIZE_KIB, RecordDistributionStrategy.USER_PARTITION_KEY, OptionalInt.empty());
     }
 
     /**
@@ -96,7 +143,8 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      * @return the new request
      */
     public CreateStreamRequest withStreamMode(StreamMode mode) {
-        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, mode, retentionBytes, overflowPolicy);
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, mode, retentionBytes, overflowPolicy,
+                maxRecordSizeInKiB, recordDistributionStrategy, warmThroughputMiBps);
     }
 
     /**
@@ -118,7 +166,7 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      */
     public CreateStreamRequest withRetention(Duration retention) {
         return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
-                overflowPolicy);
+                overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy, warmThroughputMiBps);
     }
 
     /**
@@ -129,7 +177,7 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      */
     public CreateStreamRequest withShardLimits(ShardLimits shardLimits) {
         return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
-                overflowPolicy);
+                overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy, warmThroughputMiBps);
     }
 
     /**
@@ -142,7 +190,8 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      */
     public CreateStreamRequest withRetentionBytes(long retentionBytes) {
         return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode,
-                OptionalLong.of(retentionBytes), overflowPolicy);
+                OptionalLong.of(retentionBytes), overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy,
+                warmThroughputMiBps);
     }
 
     /**
@@ -153,6 +202,43 @@ public record CreateStreamRequest(String streamName, int shardCount, Duration re
      */
     public CreateStreamRequest withOverflowPolicy(OverflowPolicy overflowPolicy) {
         return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
-                overflowPolicy);
+                overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy, warmThroughputMiBps);
+    }
+
+    /**
+     * Returns a copy with another maximum record size (Kinesis CreateStream {@code MaxRecordSizeInKiB}).
+     *
+     * @param maxRecordSizeInKiB in [1024, 10240]
+     * @return the new request
+     * @throws StreamException {@link ErrorCode#VALIDATION} if out of range
+     */
+    public CreateStreamRequest withMaxRecordSizeInKiB(int maxRecordSizeInKiB) {
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
+                overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy, warmThroughputMiBps);
+    }
+
+    /**
+     * Returns a copy with another record distribution strategy (Kinesis CreateStream {@code RecordDistributionStrategy}).
+     *
+     * @param recordDistributionStrategy {@link RecordDistributionStrategy#AUTO} only for an on-demand stream
+     * @return the new request
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for AUTO on a provisioned stream
+     */
+    public CreateStreamRequest withRecordDistributionStrategy(RecordDistributionStrategy recordDistributionStrategy) {
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
+                overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy, warmThroughputMiBps);
+    }
+
+    /**
+     * Returns a copy with a warm throughput (Kinesis CreateStream {@code WarmThroughputMiBps}).
+     *
+     * @param warmThroughputMiBps in [0, 10240], only for an on-demand stream
+     * @return the new request
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} on a provisioned stream, {@link ErrorCode#VALIDATION}
+     *                         if negative
+     */
+    public CreateStreamRequest withWarmThroughputMiBps(int warmThroughputMiBps) {
+        return new CreateStreamRequest(streamName, shardCount, retention, shardLimits, streamMode, retentionBytes,
+                overflowPolicy, maxRecordSizeInKiB, recordDistributionStrategy, OptionalInt.of(warmThroughputMiBps));
     }
 }

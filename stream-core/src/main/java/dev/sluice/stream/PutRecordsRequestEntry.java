@@ -12,7 +12,8 @@ import java.util.Optional;
  * <p>Thread-safety: immutable. The data is copied on construction and on every call of {@link #data()}.
  *
  * @param partitionKey    1-256 Unicode characters; its MD5 chooses the shard
- * @param data            the blob; data plus the key's UTF-8 bytes at most 1 MiB
+ * @param data            the blob; data plus the key's UTF-8 bytes at most 10 MiB here, and at most the stream's
+ *                        maximum record size (1 MiB unless raised) when put
  * @param explicitHashKey a decimal hash key in [0, 2^128 - 1] that chooses the shard instead of the key
  */
 public record PutRecordsRequestEntry(String partitionKey, byte[] data, Optional<String> explicitHashKey) {

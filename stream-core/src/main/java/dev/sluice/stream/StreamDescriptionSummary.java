@@ -24,12 +24,19 @@ import java.util.OptionalLong;
  * @param shardLimits             per-shard throughput limits
  * @param retentionBytes          the stream's byte limit, if it has one (a Sluice extension)
  * @param overflowPolicy          what happens at a byte limit (a Sluice extension)
+ * @param streamId                Kinesis StreamId: 20 and 3 characters of {@code [a-z0-9]} joined by {@code -}, given at
+ *                                creation and kept for the stream's life (durable storage keeps it across restarts)
+ * @param maxRecordSizeInKiB      Kinesis MaxRecordSizeInKiB: the largest record the stream takes, in [1024, 10240]
+ * @param recordDistributionStrategy Kinesis RecordDistributionStrategy: how new records choose their shard
+ * @param warmThroughput          Kinesis WarmThroughput, for an on-demand stream; empty for a provisioned one
  */
 public record StreamDescriptionSummary(String streamName, String streamArn, StreamStatus streamStatus,
                                        StreamMode streamMode, Duration retentionPeriod, Instant streamCreationTimestamp,
                                        int openShardCount, int consumerCount, EncryptionType encryptionType,
                                        Optional<String> keyId, ShardLimits shardLimits, OptionalLong retentionBytes,
-                                       OverflowPolicy overflowPolicy) {
+                                       OverflowPolicy overflowPolicy, String streamId, int maxRecordSizeInKiB,
+                                       RecordDistributionStrategy recordDistributionStrategy,
+                                       Optional<WarmThroughput> warmThroughput) {
 
     /** Checks that no component is null. */
     public StreamDescriptionSummary {
@@ -44,5 +51,8 @@ public record StreamDescriptionSummary(String streamName, String streamArn, Stre
         Objects.requireNonNull(shardLimits, "shardLimits");
         Objects.requireNonNull(retentionBytes, "retentionBytes");
         Objects.requireNonNull(overflowPolicy, "overflowPolicy");
+        Objects.requireNonNull(streamId, "streamId");
+        Objects.requireNonNull(recordDistributionStrategy, "recordDistributionStrategy");
+        Objects.requireNonNull(warmThroughput, "warmThroughput");
     }
 }

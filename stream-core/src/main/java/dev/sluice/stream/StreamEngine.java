@@ -206,6 +206,84 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
+     * Kinesis UpdateMaxRecordSize: the largest record (data plus partition key) the stream takes from now on. Records up
+     * to 10 MiB are stored, read by GetRecords (a call returns at least one record even when it alone exceeds the
+     * call's 10 MiB), pushed by {@link #subscribeToShard} and handed to {@link ConsumerApplication}s like any other.
+     * A record larger than one second of the shard's write limit passes when the shard's write capacity is unused
+     * and then holds the shard's writes back until the limit has paid it off (Kinesis's burst for large records).
+     * With durable storage the setting is in the stream's manifest.
+     *
+     * @param streamName         the stream
+     * @param maxRecordSizeInKiB in [1024, 10240] (1 to 10 MiB); 1024 is the default of every stream
+     * @throws StreamException {@link ErrorCode#VALIDATION} out of range, {@link ErrorCode#RESOURCE_NOT_FOUND} for an
+     *                         unknown stream, {@link ErrorCode#RESOURCE_IN_USE} while the stream is
+     *                         {@link StreamStatus#UPDATING}
+     */
+    public void updateMaxRecordSize(String streamName, int maxRecordSizeInKiB) {
+        core.updateMaxRecordSize(streamName, maxRecordSizeInKiB);
+    }
+
+    /**
+     * Kinesis UpdateStreamRecordDistributionStrategy: how new records choose their shard, from the next put on;
+     * stored records keep their shards. {@link RecordDistributionStrategy#AUTO} spreads records evenly over the open
+     * shards, one after the other, ignoring partition and explicit hash keys (on-demand streams only).
+     *
+     * @param streamName the stream
+     * @param strategy   the strategy
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for AUTO on a provisioned stream,
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream,
+     *                         {@link ErrorCode#RESOURCE_IN_USE} while the stream is {@link StreamStatus#UPDATING}
+     */
+    public void updateStreamRecordDistributionStrategy(String streamName, RecordDistributionStrategy strategy) {
+        core.updateStreamRecordDistributionStrategy(streamName, strategy);
+    }
+
+    /**
+     * Kinesis UpdateStreamWarmThroughput: scales an on-demand stream to the shards a write throughput needs (one per
+     * MiB/s at Kinesis's shard limits, never fewer than {@value #ON_DEMAND_INITIAL_SHARDS}), up or down. Asynchronous:
+     * the stream is {@link StreamStatus#UPDATING} when this returns (unless it already has those shards) and
+     * {@link StreamStatus#ACTIVE} again once the engine's scheduler has taken the uniform-scaling steps, at most
+     * doubling or halving the open shards per step; records can be put and read meanwhile.
+     *
+     * @param streamName          the stream
+     * @param warmThroughputMiBps in [0, 10240] (10 GiBps, Kinesis's default limit per on-demand stream)
+     * @return the target and the throughput the open shards take now
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for a provisioned stream, {@link ErrorCode#VALIDATION}
+     *                         for a negative value, {@link ErrorCode#LIMIT_EXCEEDED} above 10240 or beyond the shard
+     *                         quota, {@link ErrorCode#RESOURCE_IN_USE} while an earlier update is scaling,
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public WarmThroughput updateStreamWarmThroughput(String streamName, int warmThroughputMiBps) {
+        return core.updateStreamWarmThroughput(streamName, warmThroughputMiBps);
+    }
+
+    /**
+     * Kinesis PutRecord with {@code DryRun}: makes every check {@link #putRecord(PutRecordRequest)} makes (the
+     * stream exists, the record fits its maximum record size) and writes nothing. Returns normally if the put would
+     * have been accepted (Kinesis then answers {@code DryRunOperationException}; the server does).
+     *
+     * @param request the record
+     * @throws StreamException as {@link #putRecord(PutRecordRequest)} would before writing
+     */
+    public void dryRunPutRecord(PutRecordRequest request) {
+        core.dryRunPutRecord(request.streamName(), request.partitionKey(), request.dataUnsafe(),
+                request.explicitHashKey().orElse(null), request.sequenceNumberForOrdering().orElse(null));
+    }
+
+    /**
+     * Kinesis PutRecords with {@code DryRun}: makes every check {@link #putRecords} makes (1-500 entries, at most
+     * 10 MiB together, each within the stream's maximum record size, the stream exists) and writes nothing.
+     *
+     * @param streamName the stream
+     * @param records    the entries
+     * @throws StreamException as {@link #putRecords} would before writing
+     */
+    public void dryRunPutRecords(String streamName, List<PutRecordsRequestEntry> records) {
+        Batch batch = new Batch(records);
+        core.dryRunPutRecords(streamName, batch.keys, batch.data, batch.explicitHashKeys);
+    }
+
+    /**
      * Kinesis AddTagsToStream: adds tags or overwrites their values. A stream has at most 50 tags.
      *
      * @param streamName the stream
@@ -479,14 +557,14 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
-     * Puts up to 500 records (5 MiB) and waits for every outcome. Throttled entries fail individually
+     * Puts up to 500 records (10 MiB) and waits for every outcome. Throttled entries fail individually
      * while the others are stored; this never throws for a partial failure.
      *
      * @param streamName the stream
-     * @param records    1-500 entries, at most 5 MiB together, partition keys included
+     * @param records    1-500 entries, at most 10 MiB together, partition keys included
      * @return one outcome per entry, in request order
      * @throws StreamException {@link ErrorCode#VALIDATION} for the entry count, {@link ErrorCode#INVALID_ARGUMENT}
-     *                         over 5 MiB, {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     *                         over 10 MiB, {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
      */
     public PutRecordsResult putRecords(String streamName, List<PutRecordsRequestEntry> records) {
         Batch batch = new Batch(records);
@@ -497,7 +575,7 @@ public final class StreamEngine implements AutoCloseable {
      * Puts up to 500 records without waiting.
      *
      * @param streamName the stream
-     * @param records    1-500 entries, at most 5 MiB together
+     * @param records    1-500 entries, at most 10 MiB together
      * @return completes with one outcome per entry, in request order
      * @throws StreamException at once, as {@link #putRecords(String, List)}
      */

@@ -64,20 +64,21 @@ class LimitsTest {
     @Test
     void putRecord_dataPlusKeyOver1MiB_throwsNamingTheLimit() {
         engine.createStream("s", 1);
-        assertError(ErrorCode.VALIDATION, "= 1048577 bytes) exceeds the Kinesis limit of 1048576",
+        assertError(ErrorCode.VALIDATION, "= 1048577 bytes) exceeds the maximum record size of stream s: 1048576 bytes",
                 () -> engine.putRecord("s", "kk", new byte[1_048_575]));
         engine.putRecord("s", "k", new byte[1_048_575]);
     }
 
     @Test
-    void putRecords_over500EntriesOr5MiB_throwsWholeRequest() {
+    void putRecords_over500EntriesOr10MiB_throwsWholeRequest() {
         engine.createStream("s", 2);
         List<PutRecordsRequestEntry> tooMany = new ArrayList<>(Collections.nCopies(501, PutRecordsRequestEntry.of("k", new byte[1])));
         assertError(ErrorCode.VALIDATION, "1-500 entries but had 501", () -> engine.putRecords("s", tooMany));
         assertError(ErrorCode.VALIDATION, "but had 0", () -> engine.putRecords("s", List.of()));
-        List<PutRecordsRequestEntry> tooBig = new ArrayList<>(Collections.nCopies(6, PutRecordsRequestEntry.of("k", new byte[1_000_000])));
-        assertError(ErrorCode.INVALID_ARGUMENT, "6000006 bytes", () -> engine.putRecords("s", tooBig));
-        assertEquals(0, engine.putRecords("s", tooBig.subList(0, 5)).failedRecordCount());
+        // Kinesis PutRecords takes 10 MiB per request since large records (5 MiB before).
+        List<PutRecordsRequestEntry> tooBig = new ArrayList<>(Collections.nCopies(11, PutRecordsRequestEntry.of("k", new byte[1_000_000])));
+        assertError(ErrorCode.INVALID_ARGUMENT, "11000011 bytes", () -> engine.putRecords("s", tooBig));
+        assertEquals(0, engine.putRecords("s", tooBig.subList(0, 10)).failedRecordCount());
     }
 
     @Test

@@ -54,6 +54,10 @@ final class KinesisRecordOperations {
         String stream = arns.streamName(r);
         PutRecordRequest request = new PutRecordRequest(stream, r.requiredString("PartitionKey"),
                 r.requiredBlob(r.body(), "Data"), r.string("ExplicitHashKey"), r.string("SequenceNumberForOrdering"));
+        if (dryRun(r)) {
+            engine.dryRunPutRecord(request);
+            throw dryRunSucceeded();
+        }
         return engine.putRecordAsync(request).thenApplyAsync(put -> {
             Map<String, Object> response = new LinkedHashMap<>();
             response.put("ShardId", put.shardId());
@@ -82,6 +86,10 @@ final class KinesisRecordOperations {
             entries.add(new PutRecordsRequestEntry(key, data,
                     Optional.ofNullable(ApiRequest.string(record, "ExplicitHashKey"))));
         }
+        if (dryRun(r)) {
+            engine.dryRunPutRecords(stream, entries);
+            throw dryRunSucceeded();
+        }
         return engine.putRecordsAsync(stream, entries).thenApplyAsync(result -> {
             List<Object> out = new ArrayList<>(result.records().size());
             for (PutRecordsResultEntry entry : result.records()) {
@@ -107,6 +115,27 @@ final class KinesisRecordOperations {
         }, responses);
     }
 
+    /**
+     * Kinesis {@code DryRun} (PutRecord, PutRecords, GetShardIterator here): every check of the call, nothing written,
+     * and when all pass, HTTP 400 {@code DryRunOperationException} (AWS's "test your permissions and request inputs
+     * with dry run"). Kinesis's separate 1 TPS per stream for dry runs is not enforced.
+     */
+    static boolean dryRun(ApiRequest r) {
+        JsonNode node = r.node("DryRun");
+        if (node == null) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.serialization("DryRun must be a boolean but was " + node.getNodeType());
+        }
+        return node.booleanValue();
+    }
+
+    static ApiException dryRunSucceeded() {
+        return new ApiException(400, "DryRunOperationException", "The request would have succeeded, but the DryRun flag"
+                + " is set.");
+    }
+
     /** Kinesis reports the stream's encryption in put responses: KMS while StartStreamEncryption is in effect. */
     private String encryptionType(String stream) {
         try {
@@ -121,7 +150,10 @@ final class KinesisRecordOperations {
         String shardId = r.requiredString("ShardId");
         ShardIteratorType type = iteratorType(r.requiredString("ShardIteratorType"),
                 r.string("StartingSequenceNumber").orElse(null), r.timestamp("Timestamp").orElse(null));
-        String iterator = engine.getShardIterator(stream, shardId, type);
+        String iterator = engine.getShardIterator(stream, shardId, type); // has no effect but the iterator
+        if (dryRun(r)) {
+            throw dryRunSucceeded();
+        }
         return CompletableFuture.completedFuture(Map.of("ShardIterator", iterator));
     }
 

@@ -88,12 +88,39 @@ final class KinesisStreamOperations {
         if (shards < 1) {
             throw ApiRequest.outOfRange("ShardCount", shards, 1, Integer.MAX_VALUE);
         }
-        engine.createStream(CreateStreamRequest.of(name, shards).withStreamMode(StreamMode.valueOf(mode)));
+        engine.createStream(recordSettings(r, CreateStreamRequest.of(name, shards).withStreamMode(StreamMode.valueOf(mode))));
         JsonNode tags = r.node("Tags");
         if (tags != null && tags.size() > 0) {
             engine.addTagsToStream(name, KinesisSettingsOperations.tags(tags));
         }
         return CompletableFuture.completedFuture(Map.of());
+    }
+
+    /** CreateStream's MaxRecordSizeInKiB, RecordDistributionStrategy and WarmThroughputMiBps (2026 members). */
+    private static CreateStreamRequest recordSettings(ApiRequest r, CreateStreamRequest request) {
+        CreateStreamRequest out = request;
+        Integer kib = r.integer("MaxRecordSizeInKiB").orElse(null);
+        if (kib != null) {
+            if (kib < KinesisRecordSettingsOperations.MIN_MAX_RECORD_SIZE_KIB
+                    || kib > KinesisRecordSettingsOperations.MAX_MAX_RECORD_SIZE_KIB) {
+                throw ApiRequest.outOfRange("MaxRecordSizeInKiB", kib, KinesisRecordSettingsOperations.MIN_MAX_RECORD_SIZE_KIB,
+                        KinesisRecordSettingsOperations.MAX_MAX_RECORD_SIZE_KIB);
+            }
+            out = out.withMaxRecordSizeInKiB(kib);
+        }
+        String strategy = r.string("RecordDistributionStrategy").orElse(null);
+        if (strategy != null) {
+            out = out.withRecordDistributionStrategy(KinesisRecordSettingsOperations.strategy(strategy));
+        }
+        Integer warm = r.integer("WarmThroughputMiBps").orElse(null);
+        if (warm != null) {
+            if (warm < 0) {
+                throw ApiException.validation("1 validation error detected: Value '" + warm + "' at 'warmThroughputMiBps'"
+                        + " failed to satisfy constraint: Member must have value greater than or equal to 0");
+            }
+            out = out.withWarmThroughputMiBps(warm);
+        }
+        return out;
     }
 
     static String streamMode(JsonNode details) {
@@ -117,6 +144,7 @@ final class KinesisStreamOperations {
         Map<String, Object> summary = summaryFields(s);
         summary.put("OpenShardCount", s.openShardCount());
         summary.put("ConsumerCount", s.consumerCount());
+        KinesisRecordSettingsOperations.summaryFields(s, summary);
         return CompletableFuture.completedFuture(Map.of("StreamDescriptionSummary", summary));
     }
 

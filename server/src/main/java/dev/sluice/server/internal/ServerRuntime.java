@@ -175,6 +175,7 @@ public final class ServerRuntime {
                 config.clock(), ticker, config.closeTimeout());
         new KinesisChannelOperations(channels, engine, arns, tokens, config.clock(), config.region(),
                 config.accountId()).register(kinesisOps);
+        new KinesisRecordSettingsOperations(engine, arns).register(kinesisOps); // last: checks StreamId of the others
         Map<String, Operation> firehoseOps = new HashMap<>();
         firehose.register(firehoseOps);
         ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, config.accessKeyIds(), workers);

@@ -21,7 +21,8 @@ final class StreamArns {
         String name = request.string("StreamName").orElse(null);
         String arn = request.string("StreamARN").orElse(null);
         if (arn == null) {
-            return ApiRequest.required("StreamName", name);
+            String id = name == null ? request.string("StreamId").orElse(null) : null;
+            return id != null ? nameForStreamId(id) : ApiRequest.required("StreamName", name);
         }
         String fromArn = nameFromArn(arn);
         if (name != null && !name.equals(fromArn)) {
@@ -40,6 +41,21 @@ final class StreamArns {
                     + " or account than this server's stream " + actual);
         }
         return name;
+    }
+
+    /** The stream with a Kinesis StreamId, for a request that names its stream by StreamId alone. */
+    String nameForStreamId(String streamId) {
+        KinesisRecordSettingsOperations.checkStreamIdPattern(streamId);
+        for (String name : engine.listStreams()) {
+            try {
+                if (engine.describeStreamSummary(name).streamId().equals(streamId)) {
+                    return name;
+                }
+            } catch (dev.sluice.stream.StreamException e) {
+                // deleted since it was listed
+            }
+        }
+        throw ApiException.resourceNotFound("Stream with StreamId " + streamId + " not found.");
     }
 
     String streamArn(String streamName) {

@@ -90,7 +90,7 @@ final class DurableCursor {
                 in.readLong(); // cumulative bytes: for retention accounting only
                 int keyLength = in.readUnsignedShort();
                 long size = in.readRemaining();
-                if (sequence < SequenceNumbers.FIRST_COUNTER || keyLength > size || size > KinesisLimits.MAX_RECORD_BYTES) {
+                if (sequence < SequenceNumbers.FIRST_COUNTER || keyLength > size || size > KinesisLimits.MAX_LARGE_RECORD_BYTES) {
                     throw corrupt(index, sequence, keyLength, size);
                 }
                 if (out.size() == limit || (!out.isEmpty() && bytes + size > maxBytes)) {

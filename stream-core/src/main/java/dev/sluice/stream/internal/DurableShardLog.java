@@ -59,8 +59,12 @@ import java.util.stream.Stream;
  */
 final class DurableShardLog implements ShardLog {
 
-    /** Mapping chunk: a record (at most 1 MiB) must fit Chronicle's overlap of a quarter block. */
-    static final long BLOCK_SIZE = 16L << 20;
+    /**
+     * Mapping chunk: a record must fit Chronicle's overlap of a quarter block, and a record may be 10 MiB (Kinesis
+     * large records, {@link KinesisLimits#MAX_LARGE_RECORD_BYTES}) plus its header and key, so a quarter is 16 MiB.
+     * Chunks are mapped, not written: the files stay sparse until records fill them.
+     */
+    static final long BLOCK_SIZE = 64L << 20;
     /** Retention up to this rolls hourly, beyond it daily. */
     static final Duration HOURLY_UP_TO = Duration.ofDays(7);
     static final int HEADER_BYTES = 8 + 8 + 8 + 2;

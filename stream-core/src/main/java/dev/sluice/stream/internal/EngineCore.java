@@ -12,6 +12,8 @@ import dev.sluice.stream.PutRecordResult;
 import dev.sluice.stream.PutRecordsResult;
 import dev.sluice.stream.OverflowPolicy;
 import dev.sluice.stream.ReaderRegistration;
+import dev.sluice.stream.RecordDistributionStrategy;
+import dev.sluice.stream.WarmThroughput;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.ShardIteratorType;
 import dev.sluice.stream.Storage;
@@ -133,6 +135,8 @@ public final class EngineCore {
         OnDemandScaler scaler = new OnDemandScaler(streams, config.ticker(), writes::closeShard);
         long every = OnDemandScaler.EVALUATION_PERIOD.toNanos();
         scheduler.scheduleWithFixedDelay(() -> survive(scaler::evaluate), every, every, TimeUnit.NANOSECONDS);
+        WarmThroughputScaler warm = new WarmThroughputScaler(streams, writes::closeShard);
+        scheduler.scheduleWithFixedDelay(() -> survive(warm::evaluate), every, every, TimeUnit.NANOSECONDS);
         if (config.storage() instanceof Storage.Durable durable && durable.fsyncPolicy() instanceof FsyncPolicy.Interval interval) {
             long syncEvery = interval.period().toNanos();
             scheduler.scheduleWithFixedDelay(this::syncLogs, syncEvery, syncEvery, TimeUnit.NANOSECONDS);
@@ -196,6 +200,50 @@ public final class EngineCore {
         ensureOpen();
         Objects.requireNonNull(mode, "streamMode");
         streams.updateSettings(streamName, settings -> settings.withMode(mode));
+    }
+
+    /** Kinesis UpdateMaxRecordSize. */
+    public void updateMaxRecordSize(String streamName, int maxRecordSizeInKiB) {
+        ensureOpen();
+        KinesisLimits.checkMaxRecordSizeInKiB(maxRecordSizeInKiB);
+        streams.updateRecords(streamName, records -> records.withMaxRecordSizeInKiB(maxRecordSizeInKiB));
+    }
+
+    /** Kinesis UpdateStreamRecordDistributionStrategy. */
+    public void updateStreamRecordDistributionStrategy(String streamName, RecordDistributionStrategy strategy) {
+        ensureOpen();
+        if (strategy == null) {
+            throw new StreamException(ErrorCode.VALIDATION, "recordDistributionStrategy must not be null");
+        }
+        streams.updateRecords(streamName, records -> {
+            StreamMode mode = streams.require(streamName).settings().mode();
+            if (strategy == RecordDistributionStrategy.AUTO && mode != StreamMode.ON_DEMAND) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "RecordDistributionStrategy AUTO is only for"
+                        + " ON_DEMAND streams; stream " + streamName + " under account " + KinesisLimits.ACCOUNT_ID
+                        + " is " + mode);
+            }
+            return records.withRecordDistributionStrategy(strategy);
+        });
+    }
+
+    /** Kinesis UpdateStreamWarmThroughput; returns the stream's warm throughput once the update is accepted. */
+    public WarmThroughput updateStreamWarmThroughput(String streamName, int warmThroughputMiBps) {
+        ensureOpen();
+        streams.updateWarmThroughput(streamName, warmThroughputMiBps);
+        return streams.require(streamName).describe().warmThroughput().orElseThrow();
+    }
+
+    /** PutRecord with DryRun: validates, writes nothing. */
+    public void dryRunPutRecord(String streamName, String key, byte[] data, String explicitHashKey,
+                                String sequenceNumberForOrdering) {
+        ensureOpen();
+        writes.dryRunPutRecord(streamName, key, data, explicitHashKey, sequenceNumberForOrdering);
+    }
+
+    /** PutRecords with DryRun: validates, writes nothing. */
+    public void dryRunPutRecords(String streamName, String[] keys, byte[][] data, String[] explicitHashKeys) {
+        ensureOpen();
+        writes.dryRunPutRecords(streamName, keys, data, explicitHashKeys);
     }
 
     /** Adds or overwrites tags. */

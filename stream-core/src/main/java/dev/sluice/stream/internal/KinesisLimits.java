@@ -19,12 +19,26 @@ public final class KinesisLimits {
     public static final int MAX_STREAM_NAME_LENGTH = 128;
     /** Kinesis PartitionKey: 1-256 Unicode characters. */
     public static final int MAX_PARTITION_KEY_LENGTH = 256;
-    /** Kinesis PutRecord: data blob plus partition key at most 1 MiB. */
+    /**
+     * Kinesis PutRecord: data blob plus partition key at most 1 MiB, the default maximum record size of every stream
+     * (MaxRecordSizeInKiB 1024).
+     */
     public static final int MAX_RECORD_BYTES = 1_048_576;
+    /** Kinesis large records: MaxRecordSizeInKiB at least 1024 (1 MiB, the default). */
+    public static final int MIN_MAX_RECORD_SIZE_KIB = 1024;
+    /** Kinesis large records: MaxRecordSizeInKiB at most 10240 (10 MiB), UpdateMaxRecordSize and CreateStream. */
+    public static final int MAX_MAX_RECORD_SIZE_KIB = 10_240;
+    /** Kinesis large records: no record (data plus partition key) of any stream exceeds 10 MiB. */
+    public static final int MAX_LARGE_RECORD_BYTES = MAX_MAX_RECORD_SIZE_KIB * 1024;
     /** Kinesis PutRecords: at most 500 records per request. */
     public static final int MAX_PUT_RECORDS_ENTRIES = 500;
-    /** Kinesis PutRecords: at most 5 MiB per request, partition keys included. */
-    public static final int MAX_PUT_RECORDS_BYTES = 5 * 1_048_576;
+    /**
+     * Kinesis PutRecords: at most 10 MiB per request, partition keys included (the PutRecords API reference since
+     * large records; it was 5 MiB before).
+     */
+    public static final int MAX_PUT_RECORDS_BYTES = 10 * 1_048_576;
+    /** Kinesis UpdateStreamWarmThroughput: an on-demand stream scales to at most 10 GiBps by default. */
+    public static final int MAX_WARM_THROUGHPUT_MIBPS = 10_240;
     /** Kinesis GetRecords: Limit at most 10,000 records. */
     public static final int MAX_GET_RECORDS_LIMIT = 10_000;
     /** Kinesis GetRecords: at most 10 MiB per call. */
@@ -134,19 +148,55 @@ public final class KinesisLimits {
     }
 
     /**
-     * Checks that data plus key fit in one Kinesis record.
+     * Checks that data plus key fit in one Kinesis record of any stream: at most 10 MiB (large records). The
+     * stream's own maximum, 1 MiB unless raised, is checked when the record is put.
      *
      * @param dataBytes data size
      * @param keyBytes  partition key UTF-8 size
-     * @throws StreamException {@link ErrorCode#VALIDATION} naming the 1 MiB limit and the actual size
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the 10 MiB limit and the actual size
      */
     public static void checkRecordSize(int dataBytes, int keyBytes) {
         long total = (long) dataBytes + keyBytes;
-        if (total > MAX_RECORD_BYTES) {
+        if (total > MAX_LARGE_RECORD_BYTES) {
             throw new StreamException(ErrorCode.VALIDATION, "record size (data " + dataBytes + " bytes + partition key "
-                    + keyBytes + " bytes = " + total + " bytes) exceeds the Kinesis limit of " + MAX_RECORD_BYTES
-                    + " bytes (1 MiB) per record");
+                    + keyBytes + " bytes = " + total + " bytes) exceeds the Kinesis limit of " + MAX_LARGE_RECORD_BYTES
+                    + " bytes (10 MiB, the largest MaxRecordSizeInKiB) per record");
         }
+    }
+
+    /**
+     * Checks that data plus key fit the stream's maximum record size.
+     *
+     * @param streamName         the stream, for the message
+     * @param dataBytes          data size
+     * @param keyBytes           partition key UTF-8 size
+     * @param maxRecordSizeInKiB the stream's MaxRecordSizeInKiB
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the stream's limit and the actual size
+     */
+    static void checkRecordSize(String streamName, int dataBytes, int keyBytes, int maxRecordSizeInKiB) {
+        long total = (long) dataBytes + keyBytes;
+        long limit = maxRecordSizeInKiB * 1024L;
+        if (total > limit) {
+            throw new StreamException(ErrorCode.VALIDATION, "record size (data " + dataBytes + " bytes + partition key "
+                    + keyBytes + " bytes = " + total + " bytes) exceeds the maximum record size of stream " + streamName
+                    + ": " + limit + " bytes (MaxRecordSizeInKiB " + maxRecordSizeInKiB + "); UpdateMaxRecordSize raises it"
+                    + " up to " + MAX_MAX_RECORD_SIZE_KIB + " KiB");
+        }
+    }
+
+    /**
+     * Checks a MaxRecordSizeInKiB value.
+     *
+     * @param maxRecordSizeInKiB the value
+     * @return the value
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the range [1024, 10240]
+     */
+    public static int checkMaxRecordSizeInKiB(int maxRecordSizeInKiB) {
+        if (maxRecordSizeInKiB < MIN_MAX_RECORD_SIZE_KIB || maxRecordSizeInKiB > MAX_MAX_RECORD_SIZE_KIB) {
+            throw new StreamException(ErrorCode.VALIDATION, "maxRecordSizeInKiB must be in [" + MIN_MAX_RECORD_SIZE_KIB
+                    + ", " + MAX_MAX_RECORD_SIZE_KIB + "] but was " + maxRecordSizeInKiB);
+        }
+        return maxRecordSizeInKiB;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.sluice.stream.EncryptionType;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.HashKeyRange;
 import dev.sluice.stream.OverflowPolicy;
+import dev.sluice.stream.RecordDistributionStrategy;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.StreamMode;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.Properties;
@@ -50,9 +52,11 @@ import java.util.Properties;
  * @param limits      per-shard limits
  * @param settings    capacity mode, tags, encryption, consumers
  * @param shards      every shard, open and closed, by shard index
+ * @param records     maximum record size, record distribution strategy, warm throughput: keys absent from a manifest
+ *                    written before they existed read as Kinesis's defaults, so no format change was needed
  */
 record StreamManifest(String name, long incarnation, Instant created, Duration retention, ShardLimits limits,
-                      StreamSettings settings, List<ShardEntry> shards) {
+                      StreamSettings settings, List<ShardEntry> shards, RecordSettings records) {
 
     static final String FILE_NAME = "stream.properties";
     private static final int FORMAT = 3;
@@ -90,7 +94,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
         }
         entries.addAll(added);
         return new StreamManifest(stream.name, stream.incarnation, stream.created, stream.retention(), stream.limits,
-                stream.settings(), entries);
+                stream.settings(), entries, stream.records());
     }
 
     /** The stream's byte limit, if it has one (durable storage writes smaller files for it). */
@@ -100,12 +104,17 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
 
     /** The same stream with another retention period. */
     StreamManifest withRetention(Duration newRetention) {
-        return new StreamManifest(name, incarnation, created, newRetention, limits, settings, shards);
+        return new StreamManifest(name, incarnation, created, newRetention, limits, settings, shards, records);
     }
 
     /** The same stream with other settings. */
     StreamManifest withSettings(StreamSettings newSettings) {
-        return new StreamManifest(name, incarnation, created, retention, limits, newSettings, shards);
+        return new StreamManifest(name, incarnation, created, retention, limits, newSettings, shards, records);
+    }
+
+    /** The same stream with other record settings. */
+    StreamManifest withRecords(RecordSettings newRecords) {
+        return new StreamManifest(name, incarnation, created, retention, limits, settings, shards, newRecords);
     }
 
     /** Writes the manifest into {@code directory}, atomically replacing an earlier one. */
@@ -142,6 +151,10 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
             line(text, "consumer." + c + ".name", encode(settings.consumers().get(c).name()));
             line(text, "consumer." + c + ".created", settings.consumers().get(c).created());
         }
+        // Record settings (large records, distribution, warm throughput): optional keys, see the records component.
+        line(text, "maxRecordSizeInKiB", records.maxRecordSizeInKiB());
+        line(text, "recordDistributionStrategy", records.recordDistributionStrategy());
+        records.warmThroughputMiBps().ifPresent(mibps -> line(text, "warmThroughputMiBps", mibps));
         line(text, "shardCount", shards.size());
         for (int i = 0; i < shards.size(); i++) {
             ShardEntry shard = shards.get(i);
@@ -216,9 +229,15 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                         EncryptionType.valueOf(required(p, "encryptionType")), optional(p, "keyId").map(StreamManifest::decode),
                         consumers, retentionBytes, overflowPolicy, readers);
             }
+            Optional<String> warm = optional(p, "warmThroughputMiBps");
+            RecordSettings records = new RecordSettings(KinesisLimits.checkMaxRecordSizeInKiB(Integer.parseInt(
+                    p.getProperty("maxRecordSizeInKiB", String.valueOf(KinesisLimits.MIN_MAX_RECORD_SIZE_KIB)).trim())),
+                    RecordDistributionStrategy.valueOf(p.getProperty("recordDistributionStrategy",
+                            RecordDistributionStrategy.USER_PARTITION_KEY.name()).trim()),
+                    warm.isPresent() ? OptionalInt.of(Integer.parseInt(warm.get())) : OptionalInt.empty());
             return new StreamManifest(KinesisLimits.checkStreamName(required(p, "streamName")),
                     Long.parseLong(required(p, "incarnation")), Instant.parse(required(p, "created")),
-                    Duration.parse(required(p, "retention")), limits, settings, shards);
+                    Duration.parse(required(p, "retention")), limits, settings, shards, records);
         } catch (RuntimeException e) {
             throw new StreamException(ErrorCode.INTERNAL_FAILURE, "the stream manifest " + file + " is malformed ("
                     + e.getMessage() + "); restore it from a backup or delete its directory to drop the stream", e);

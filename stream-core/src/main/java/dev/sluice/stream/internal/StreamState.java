@@ -4,15 +4,23 @@ import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamDescriptionSummary;
 import dev.sluice.stream.StreamException;
+import dev.sluice.stream.StreamMode;
 import dev.sluice.stream.StreamStatus;
+import dev.sluice.stream.WarmThroughput;
 
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One stream: its configuration, its shards and its meters.
@@ -38,6 +46,16 @@ final class StreamState {
     final ConcurrentHashMap<String, ReadLimiter> fanOutBudgets = new ConcurrentHashMap<>();
     /** Ticker time at which this engine opened the stream (created or recovered); set before it is published. */
     long openedNanos;
+    /** Kinesis StreamId, derived from the name and incarnation (which the manifest keeps), see {@link #streamId}. */
+    final String streamId;
+    /**
+     * Records routed by {@code AUTO} so far: the next one goes to open shard {@code count mod open}. One atomic add
+     * per put call (a batch takes a range), no lock; under contention only the add is shared.
+     */
+    final AtomicLong autoRouted = new AtomicLong();
+    /** Whether a warm throughput update is scaling the stream (status UPDATING); see {@link WarmThroughputScaler}. */
+    volatile boolean warmScaling;
+    private volatile RecordSettings records = RecordSettings.DEFAULTS;
     private volatile StreamSettings settings;
     private volatile Topology topology;
     private volatile Duration retention;
@@ -58,6 +76,35 @@ final class StreamState {
         byteRetention.configure(settings);
         byteRetention.readers().restore(settings.readers());
         byteRetention.seed();
+        this.streamId = streamId(name, incarnation);
+    }
+
+    /**
+     * Kinesis StreamId ({@code [a-z0-9]{20}-[a-z0-9]{3}}): the SHA-256 of the name and incarnation in base 36. The
+     * incarnation is random per creation and kept in the manifest, so the id is stable across restarts and differs
+     * between a stream and a later one of the same name.
+     */
+    static String streamId(String name, long incarnation) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        byte[] digest = sha.digest((name + '\n' + incarnation).getBytes(StandardCharsets.UTF_8));
+        String base36 = new BigInteger(1, digest).toString(36); // 256 bits: up to 50 digits
+        String padded = "0".repeat(Math.max(0, 23 - base36.length())) + base36;
+        return padded.substring(0, 20) + '-' + padded.substring(20, 23);
+    }
+
+    /** The record settings; read by every put. */
+    RecordSettings records() {
+        return records;
+    }
+
+    /** Replaces the record settings; only under the control plane's lock, after the manifest holds them. */
+    void records(RecordSettings records) {
+        this.records = records;
     }
 
     /**
@@ -176,9 +223,14 @@ final class StreamState {
 
     StreamDescriptionSummary describe() {
         StreamSettings current = settings;
-        return new StreamDescriptionSummary(name, arn, StreamStatus.ACTIVE, current.mode(), retention, created,
-                topology.open().length, current.consumers().size(), current.encryption(), current.keyId(), limits,
-                current.retentionBytes(), current.overflowPolicy());
+        RecordSettings record = records;
+        int open = topology.open().length;
+        Optional<WarmThroughput> warm = current.mode() != StreamMode.ON_DEMAND ? Optional.empty()
+                : Optional.of(new WarmThroughput(record.warmThroughputMiBps(), WarmThroughputScaler.currentMiBps(this, open)));
+        return new StreamDescriptionSummary(name, arn, warmScaling ? StreamStatus.UPDATING : StreamStatus.ACTIVE,
+                current.mode(), retention, created, open, current.consumers().size(), current.encryption(),
+                current.keyId(), limits, current.retentionBytes(), current.overflowPolicy(), streamId,
+                record.maxRecordSizeInKiB(), record.recordDistributionStrategy(), warm);
     }
 
     /** The shards whose parent or adjacent parent is {@code parent}, by index. */

@@ -94,6 +94,9 @@ final class Streams {
                     manifest.incarnation(), manifest.created(), manifest.retention(), manifest.limits(),
                     manifest.settings(), shards, metrics, engineRetention);
             stream.openedNanos = now;
+            stream.records(manifest.records());
+            // A warm throughput update the last engine did not finish scaling up for is resumed.
+            stream.warmScaling = WarmThroughputScaler.unfinished(stream);
             streams.put(manifest.name(), stream);
         }
     }
@@ -114,6 +117,11 @@ final class Streams {
                     + KinesisLimits.ACCOUNT_ID + " already exists.");
         }
         int count = request.shardCount();
+        if (request.warmThroughputMiBps().isPresent()) { // pre-scaled at creation: Kinesis CreateStream WarmThroughputMiBps
+            int mibps = request.warmThroughputMiBps().getAsInt();
+            WarmThroughputScaler.checkTarget(name, mibps);
+            count = Math.max(count, WarmThroughputScaler.shardsFor(mibps, request.shardLimits()));
+        }
         if ((long) openShards + count > shardQuota) {
             throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
                     + KinesisLimits.ACCOUNT_ID + ". Current limit: " + shardQuota + ". Number of open shards: " + openShards
@@ -138,6 +146,8 @@ final class Streams {
                     request.retention(), request.shardLimits(), StreamSettings.of(request.streamMode(),
                     request.retentionBytes(), request.overflowPolicy()), shards, metrics, engineRetention);
             stream.openedNanos = now;
+            stream.records(new RecordSettings(request.maxRecordSizeInKiB(), request.recordDistributionStrategy(),
+                    request.warmThroughputMiBps()));
             store.save(StreamManifest.of(stream));
             streams.put(name, stream);
             openShards += count;
@@ -417,6 +427,49 @@ final class Streams {
             stream.settings(updated);
         }
         return updated;
+    }
+
+    /**
+     * Replaces a stream's record settings: saved to the manifest first, so a failed write changes nothing. Refused
+     * while a warm throughput update scales the stream (Kinesis: the stream is UPDATING, ResourceInUseException).
+     */
+    synchronized RecordSettings updateRecords(String name, UnaryOperator<RecordSettings> change) {
+        StreamState stream = require(name);
+        if (stream.warmScaling) {
+            throw new StreamException(ErrorCode.RESOURCE_IN_USE, "Stream " + name + " under account "
+                    + KinesisLimits.ACCOUNT_ID + " is in UPDATING state (a warm throughput update is scaling it); retry"
+                    + " once it is ACTIVE");
+        }
+        RecordSettings updated = change.apply(stream.records());
+        if (!updated.equals(stream.records())) {
+            store.save(StreamManifest.of(stream).withRecords(updated));
+            stream.records(updated);
+        }
+        return updated;
+    }
+
+    /**
+     * Kinesis UpdateStreamWarmThroughput: records the target and, if the open shard count differs from what it needs,
+     * marks the stream UPDATING for the {@link WarmThroughputScaler} to reach it.
+     */
+    synchronized void updateWarmThroughput(String name, int mibps) {
+        StreamState stream = require(name);
+        if (stream.settings().mode() != StreamMode.ON_DEMAND) {
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Stream " + name + " under account "
+                    + KinesisLimits.ACCOUNT_ID + " is in PROVISIONED capacity mode; warm throughput is only for ON_DEMAND"
+                    + " streams (UpdateStreamMode first)");
+        }
+        WarmThroughputScaler.checkTarget(name, mibps);
+        int open = stream.openShards().length;
+        int desired = WarmThroughputScaler.desiredShards(stream, mibps);
+        if (desired > open && (long) openShards + desired - open > shardQuota) {
+            throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
+                    + KinesisLimits.ACCOUNT_ID + ". Current limit: " + shardQuota + ". Number of open shards: " + openShards
+                    + ". Shards requested: " + (desired - open) + " (warm throughput " + mibps + " MiBps for stream "
+                    + name + ").");
+        }
+        updateRecords(name, records -> records.withWarmThroughputMiBps(mibps));
+        stream.warmScaling = desired != open;
     }
 
     String region() {

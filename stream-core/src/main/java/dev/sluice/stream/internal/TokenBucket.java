@@ -62,6 +62,15 @@ final class TokenBucket {
         return units >= tokens * UNITS_PER_TOKEN;
     }
 
+    /**
+     * Tells whether {@code tokens} are available now, or, for more tokens than the bucket holds, whether it is full
+     * (then {@link #consume} takes them all and leaves a debt: a burst, see {@link ShardWriter#tryAcquire}).
+     */
+    boolean hasTokensOrIsFull(long tokens, long nowNanos) {
+        refill(nowNanos);
+        return units >= Math.min(tokens * UNITS_PER_TOKEN, capacityUnits);
+    }
+
     /** Tells whether the balance is positive now (for charge-after-the-fact buckets). */
     boolean hasAny(long nowNanos) {
         refill(nowNanos);

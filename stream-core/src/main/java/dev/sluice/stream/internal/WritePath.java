@@ -5,7 +5,9 @@ import dev.sluice.stream.OverflowPolicy;
 import dev.sluice.stream.PutRecordResult;
 import dev.sluice.stream.PutRecordsResult;
 import dev.sluice.stream.PutRecordsResultEntry;
+import dev.sluice.stream.RecordDistributionStrategy;
 import dev.sluice.stream.StreamException;
+import dev.sluice.stream.StreamMode;
 import dev.sluice.stream.ThrottleMode;
 import dev.sluice.stream.Ticker;
 
@@ -73,41 +75,113 @@ final class WritePath {
                 : SequenceNumbers.counter("sequenceNumberForOrdering", sequenceNumberForOrdering);
         long[] hash = new long[2];
         byte[] utf8Key = key.getBytes(StandardCharsets.UTF_8);
-        ShardState shard = route(stream.openShards(), utf8Key, explicitHashKey, hash);
+        checkSize(stream, utf8Key, data);
+        ShardState[] open = stream.openShards();
+        ShardState shard = auto(stream) ? autoRoute(open, stream.autoRouted.getAndIncrement(), hash)
+                : route(open, utf8Key, explicitHashKey, hash);
         PutOperation op = new PutOperation(stream, new byte[][] {utf8Key}, new byte[][] {data}, new ShardState[] {shard},
                 hash, floor);
         return submit(op);
     }
 
+    /**
+     * Kinesis PutRecord with DryRun: every check of {@link #putRecord} (stream, size against the stream's maximum,
+     * explicit hash key, SequenceNumberForOrdering), nothing written, no routing counter moved.
+     */
+    void dryRunPutRecord(String streamName, String key, byte[] data, String explicitHashKey,
+                         String sequenceNumberForOrdering) {
+        StreamState stream = streams.require(streamName);
+        if (sequenceNumberForOrdering != null) {
+            SequenceNumbers.counter("sequenceNumberForOrdering", sequenceNumberForOrdering);
+        }
+        checkSize(stream, key.getBytes(StandardCharsets.UTF_8), data);
+        if (explicitHashKey != null) {
+            KinesisLimits.parseExplicitHashKey(explicitHashKey);
+        }
+    }
+
     /** Validates the batch as a whole, routes each entry and submits them as one operation. */
     CompletableFuture<PutOperation> putRecords(String streamName, String[] keys, byte[][] data, String[] explicitHashKeys) {
+        StreamState stream = streams.require(checkBatch(streamName, keys));
+        byte[][] utf8Keys = encodeAndCheck(stream, keys, data);
+        int n = keys.length;
+        ShardState[] shards = new ShardState[n];
+        long[] hashes = new long[2 * n];
+        long[] hash = new long[2];
+        ShardState[] open = stream.openShards(); // one snapshot for the whole call, see StreamState#route
+        long autoBase = auto(stream) ? stream.autoRouted.getAndAdd(n) : -1;
+        for (int i = 0; i < n; i++) {
+            shards[i] = autoBase >= 0 ? autoRoute(open, autoBase + i, hash)
+                    : route(open, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+            hashes[2 * i] = hash[0];
+            hashes[2 * i + 1] = hash[1];
+        }
+        return submit(new PutOperation(stream, utf8Keys, data, shards, hashes, -1));
+    }
+
+    /** Kinesis PutRecords with DryRun: every check of {@link #putRecords}, nothing written. */
+    void dryRunPutRecords(String streamName, String[] keys, byte[][] data, String[] explicitHashKeys) {
+        StreamState stream = streams.require(checkBatch(streamName, keys));
+        encodeAndCheck(stream, keys, data);
+        if (explicitHashKeys != null) {
+            for (String explicitHashKey : explicitHashKeys) {
+                if (explicitHashKey != null) {
+                    KinesisLimits.parseExplicitHashKey(explicitHashKey);
+                }
+            }
+        }
+    }
+
+    private static String checkBatch(String streamName, String[] keys) {
         int n = keys.length;
         if (n < 1 || n > KinesisLimits.MAX_PUT_RECORDS_ENTRIES) {
             throw new StreamException(ErrorCode.VALIDATION, "records must have 1-" + KinesisLimits.MAX_PUT_RECORDS_ENTRIES
                     + " entries but had " + n + " (Kinesis PutRecords limit)");
         }
-        StreamState stream = streams.require(streamName);
+        return streamName;
+    }
+
+    /** The entries' UTF-8 keys, after checking each against the stream's maximum and the whole against 10 MiB. */
+    private static byte[][] encodeAndCheck(StreamState stream, String[] keys, byte[][] data) {
+        int n = keys.length;
         byte[][] utf8Keys = new byte[n][];
         long total = 0;
         for (int i = 0; i < n; i++) {
             utf8Keys[i] = keys[i].getBytes(StandardCharsets.UTF_8);
+            checkSize(stream, utf8Keys[i], data[i]);
             total += utf8Keys[i].length + data[i].length;
         }
         if (total > KinesisLimits.MAX_PUT_RECORDS_BYTES) {
-            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Records size exceeds 5 MB limit: the request holds "
+            throw new StreamException(ErrorCode.INVALID_ARGUMENT, "Records size exceeds 10 MB limit: the request holds "
                     + total + " bytes (data and partition keys) but PutRecords accepts at most "
                     + KinesisLimits.MAX_PUT_RECORDS_BYTES + " bytes");
         }
-        ShardState[] shards = new ShardState[n];
-        long[] hashes = new long[2 * n];
-        long[] hash = new long[2];
-        ShardState[] open = stream.openShards(); // one snapshot for the whole call, see StreamState#route
-        for (int i = 0; i < n; i++) {
-            shards[i] = route(open, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
-            hashes[2 * i] = hash[0];
-            hashes[2 * i + 1] = hash[1];
+        return utf8Keys;
+    }
+
+    /** A record over 1 MiB is checked against the stream's MaxRecordSizeInKiB (records up to 1 MiB always fit). */
+    private static void checkSize(StreamState stream, byte[] utf8Key, byte[] data) {
+        if (utf8Key.length + data.length > KinesisLimits.MAX_RECORD_BYTES) {
+            KinesisLimits.checkRecordSize(stream.name, data.length, utf8Key.length, stream.records().maxRecordSizeInKiB());
         }
-        return submit(new PutOperation(stream, utf8Keys, data, shards, hashes, -1));
+    }
+
+    /** Whether new records of the stream are spread by {@code AUTO} (on-demand streams only). */
+    private static boolean auto(StreamState stream) {
+        return stream.records().recordDistributionStrategy() == RecordDistributionStrategy.AUTO
+                && stream.settings().mode() == StreamMode.ON_DEMAND;
+    }
+
+    /**
+     * {@code AUTO}: the {@code n}-th record goes to open shard {@code n mod open}, whatever its keys. Its hash is its
+     * shard's starting hash key, so if resharding closes the shard before the write, the record is re-routed to the
+     * child that took that key ({@link #retryWhenDue}).
+     */
+    private static ShardState autoRoute(ShardState[] open, long n, long[] hash) {
+        ShardState shard = open[(int) Long.remainderUnsigned(n, open.length)];
+        hash[0] = shard.startHigh;
+        hash[1] = shard.startLow;
+        return shard;
     }
 
     /** Builds a PutRecord result, or throws the entry's error. */
