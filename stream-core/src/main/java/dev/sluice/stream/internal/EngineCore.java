@@ -1,6 +1,9 @@
 package dev.sluice.stream.internal;
 
+import dev.sluice.stream.AccountLimits;
 import dev.sluice.stream.CreateStreamRequest;
+import dev.sluice.stream.EnhancedMonitoringUpdate;
+import dev.sluice.stream.ShardLevelMetric;
 import dev.sluice.stream.EncryptionType;
 import dev.sluice.stream.StreamConsumer;
 import dev.sluice.stream.StreamMode;
@@ -27,11 +30,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Flow;
@@ -191,11 +196,137 @@ public final class EngineCore {
         streams.updateShardCount(streamName, targetShardCount, writes::closeShard);
     }
 
-    /** Switches the capacity mode. */
+    /** Switches the capacity mode; refuses an on-demand stream beyond the account's on-demand quota. */
     public void updateStreamMode(String streamName, StreamMode mode) {
         ensureOpen();
         Objects.requireNonNull(mode, "streamMode");
-        streams.updateSettings(streamName, settings -> settings.withMode(mode));
+        streams.updateSettings(streamName, settings -> {
+            if (mode == StreamMode.ON_DEMAND && settings.mode() != StreamMode.ON_DEMAND) {
+                ResourceAdmin.checkOnDemandQuota(streams.onDemandStreamCount(), streamName);
+            }
+            return settings.withMode(mode);
+        });
+    }
+
+    // Resource-level operations of the 2026 API: enhanced monitoring, TagResource, resource policies, limits.
+
+    /** Enables shard-level metrics; returns the set before and after. */
+    public EnhancedMonitoringUpdate enableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
+        return changeMonitoring(streamName, metrics, true);
+    }
+
+    /** Disables shard-level metrics; returns the set before and after. */
+    public EnhancedMonitoringUpdate disableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
+        return changeMonitoring(streamName, metrics, false);
+    }
+
+    private EnhancedMonitoringUpdate changeMonitoring(String streamName, Set<ShardLevelMetric> metrics, boolean enable) {
+        ensureOpen();
+        if (metrics == null || metrics.isEmpty()) {
+            throw new StreamException(ErrorCode.VALIDATION, "shardLevelMetrics must name at least one metric");
+        }
+        Set<ShardLevelMetric> before = EnumSet.noneOf(ShardLevelMetric.class);
+        StreamSettings updated = streams.updateSettings(streamName, settings -> {
+            Set<ShardLevelMetric> current = settings.resources().shardLevelMetrics();
+            before.addAll(current);
+            Set<ShardLevelMetric> next = EnumSet.noneOf(ShardLevelMetric.class);
+            next.addAll(current);
+            if (enable) {
+                next.addAll(metrics);
+            } else {
+                next.removeAll(metrics);
+            }
+            return settings.withResources(settings.resources().withShardLevelMetrics(next));
+        });
+        return new EnhancedMonitoringUpdate(streamName, streams.require(streamName).arn, before,
+                updated.resources().shardLevelMetrics());
+    }
+
+    /** The enabled shard-level metrics. */
+    public Set<ShardLevelMetric> enhancedMonitoring(String streamName) {
+        ensureOpen();
+        return streams.require(streamName).settings().resources().shardLevelMetrics();
+    }
+
+    /** TagResource on a stream or consumer ARN. */
+    public void tagResource(String resourceArn, Map<String, String> tags) {
+        ensureOpen();
+        ResourceAdmin.checkTagsToAdd(tags);
+        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
+        streams.updateSettings(target.stream().name, settings -> {
+            ResourceAdmin.Resource now = ResourceAdmin.resolve(streams, resourceArn);
+            Map<String, String> merged = new TreeMap<>(now.consumer() == null ? settings.tags()
+                    : settings.resources().consumerTags(now.consumer().name()));
+            merged.putAll(tags);
+            ResourceAdmin.checkTagCount(now, merged.size());
+            return now.consumer() == null ? settings.withTags(merged)
+                    : settings.withResources(settings.resources().withConsumerTags(now.consumer().name(), merged));
+        });
+    }
+
+    /** UntagResource on a stream or consumer ARN; absent keys are ignored. */
+    public void untagResource(String resourceArn, Collection<String> tagKeys) {
+        ensureOpen();
+        ResourceAdmin.checkTagKeysToRemove(tagKeys);
+        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
+        streams.updateSettings(target.stream().name, settings -> {
+            ResourceAdmin.Resource now = ResourceAdmin.resolve(streams, resourceArn);
+            Map<String, String> remaining = new TreeMap<>(now.consumer() == null ? settings.tags()
+                    : settings.resources().consumerTags(now.consumer().name()));
+            tagKeys.forEach(remaining::remove);
+            return now.consumer() == null ? settings.withTags(remaining)
+                    : settings.withResources(settings.resources().withConsumerTags(now.consumer().name(), remaining));
+        });
+    }
+
+    /** ListTagsForResource on a stream or consumer ARN. */
+    public SortedMap<String, String> listTagsForResource(String resourceArn) {
+        ensureOpen();
+        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
+        return target.consumer() == null ? target.stream().settings().tags()
+                : target.stream().settings().resources().consumerTags(target.consumer().name());
+    }
+
+    /** PutResourcePolicy on a stream or consumer ARN: stored verbatim. */
+    public void putResourcePolicy(String resourceArn, String policy) {
+        ensureOpen();
+        ResourceAdmin.checkPolicy(policy);
+        changePolicy(resourceArn, Optional.of(policy));
+    }
+
+    /** GetResourcePolicy on a stream or consumer ARN. */
+    public Optional<String> getResourcePolicy(String resourceArn) {
+        ensureOpen();
+        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
+        ResourceSettings resources = target.stream().settings().resources();
+        return target.consumer() == null ? resources.policy()
+                : Optional.ofNullable(resources.consumerPolicies().get(target.consumer().name()));
+    }
+
+    /** DeleteResourcePolicy on a stream or consumer ARN; RESOURCE_NOT_FOUND if it has none. */
+    public void deleteResourcePolicy(String resourceArn) {
+        ensureOpen();
+        if (getResourcePolicy(resourceArn).isEmpty()) {
+            throw new StreamException(ErrorCode.RESOURCE_NOT_FOUND, "No resource policy is attached to "
+                    + ResourceAdmin.resolve(streams, resourceArn).describe() + " under account " + KinesisLimits.ACCOUNT_ID);
+        }
+        changePolicy(resourceArn, Optional.empty());
+    }
+
+    private void changePolicy(String resourceArn, Optional<String> policy) {
+        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
+        streams.updateSettings(target.stream().name, settings -> {
+            ResourceAdmin.Resource now = ResourceAdmin.resolve(streams, resourceArn);
+            return settings.withResources(now.consumer() == null ? settings.resources().withPolicy(policy)
+                    : settings.resources().withConsumerPolicy(now.consumer().name(), policy));
+        });
+    }
+
+    /** DescribeLimits. */
+    public AccountLimits describeLimits() {
+        ensureOpen();
+        return new AccountLimits(streams.shardQuota(), streams.openShardCount(), streams.onDemandStreamCount(),
+                ResourceAdmin.ON_DEMAND_STREAM_LIMIT);
     }
 
     /** Adds or overwrites tags. */
