@@ -163,6 +163,9 @@ public final class ServerRuntime {
         new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
+        new KinesisResourceOperations(engine, arns, ChannelResources.none()).register(kinesisOps);
+        new KinesisAccountOperations(engine, ChannelResources.none(), new BillingCommitment(config.clock(),
+                config.dataDirectory().map(d -> d.resolve("kinesis-account.properties")))).register(kinesisOps);
         firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
                 engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
         Map<String, Operation> firehoseOps = new HashMap<>();
