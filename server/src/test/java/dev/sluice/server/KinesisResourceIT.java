@@ -301,6 +301,34 @@ class KinesisResourceIT {
     }
 
     @Test
+    void subscribeToShard_sdkAsyncClientOverHttp1_receivesRecordsThenIdleEvents() throws Exception {
+        String arn = stream(cbor, "sdk-http1");
+        String consumerArn = cbor.registerStreamConsumer(b -> b.streamARN(arn).consumerName("c")).consumer()
+                .consumerARN();
+        cbor.putRecord(b -> b.streamName("sdk-http1").partitionKey("k").data(SdkBytes.fromUtf8String("x")));
+        List<SubscribeToShardEvent> events = new CopyOnWriteArrayList<>();
+        try (KinesisAsyncClient async = Clients.kinesisAsync(server.endpoint(), Protocol.HTTP1_1)) {
+            CompletableFuture<Void> done = async.subscribeToShard(b -> b.consumerARN(consumerArn)
+                            .shardId("shardId-000000000000").startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON)),
+                    SubscribeToShardResponseHandler.builder().subscriber((SubscribeToShardEventStream e) -> {
+                        if (e instanceof SubscribeToShardEvent event) {
+                            events.add(event);
+                        }
+                    }).build());
+            await().atMost(Duration.ofSeconds(20)).until(() -> !events.isEmpty() || done.isDone());
+            assertEquals(1, events.get(0).records().size(), "the record, over a chunked HTTP/1.1 event stream");
+            // Then the shard is idle: the next event has no records.
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                time.advance(Duration.ofSeconds(1));
+                return events.size() > 1;
+            });
+            assertTrue(events.get(1).records().isEmpty());
+            assertEquals(events.get(0).continuationSequenceNumber(), events.get(1).continuationSequenceNumber());
+            done.cancel(true);
+        }
+    }
+
+    @Test
     void subscribeToShard_overHttp1_isAnsweredWithAnEventStream() throws Exception {
         String arn = stream(json, "http1");
         String consumerArn = json.registerStreamConsumer(b -> b.streamARN(arn).consumerName("c")).consumer()
