@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -208,38 +207,19 @@ public final class EngineCore {
         });
     }
 
-    // Resource-level operations of the 2026 API: enhanced monitoring, TagResource, resource policies, limits.
+    // Resource-level operations of the 2026 API: enhanced monitoring, TagResource, resource policies, limits
+    // (the rules and the work are in ResourceAdmin).
 
     /** Enables shard-level metrics; returns the set before and after. */
     public EnhancedMonitoringUpdate enableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
-        return changeMonitoring(streamName, metrics, true);
+        ensureOpen();
+        return ResourceAdmin.changeMonitoring(streams, streamName, metrics, true);
     }
 
     /** Disables shard-level metrics; returns the set before and after. */
     public EnhancedMonitoringUpdate disableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
-        return changeMonitoring(streamName, metrics, false);
-    }
-
-    private EnhancedMonitoringUpdate changeMonitoring(String streamName, Set<ShardLevelMetric> metrics, boolean enable) {
         ensureOpen();
-        if (metrics == null || metrics.isEmpty()) {
-            throw new StreamException(ErrorCode.VALIDATION, "shardLevelMetrics must name at least one metric");
-        }
-        Set<ShardLevelMetric> before = EnumSet.noneOf(ShardLevelMetric.class);
-        StreamSettings updated = streams.updateSettings(streamName, settings -> {
-            Set<ShardLevelMetric> current = settings.resources().shardLevelMetrics();
-            before.addAll(current);
-            Set<ShardLevelMetric> next = EnumSet.noneOf(ShardLevelMetric.class);
-            next.addAll(current);
-            if (enable) {
-                next.addAll(metrics);
-            } else {
-                next.removeAll(metrics);
-            }
-            return settings.withResources(settings.resources().withShardLevelMetrics(next));
-        });
-        return new EnhancedMonitoringUpdate(streamName, streams.require(streamName).arn, before,
-                updated.resources().shardLevelMetrics());
+        return ResourceAdmin.changeMonitoring(streams, streamName, metrics, false);
     }
 
     /** The enabled shard-level metrics. */
@@ -251,75 +231,38 @@ public final class EngineCore {
     /** TagResource on a stream or consumer ARN. */
     public void tagResource(String resourceArn, Map<String, String> tags) {
         ensureOpen();
-        ResourceAdmin.checkTagsToAdd(tags);
-        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
-        streams.updateSettings(target.stream().name, settings -> {
-            ResourceAdmin.Resource now = ResourceAdmin.resolve(streams, resourceArn);
-            Map<String, String> merged = new TreeMap<>(now.consumer() == null ? settings.tags()
-                    : settings.resources().consumerTags(now.consumer().name()));
-            merged.putAll(tags);
-            ResourceAdmin.checkTagCount(now, merged.size());
-            return now.consumer() == null ? settings.withTags(merged)
-                    : settings.withResources(settings.resources().withConsumerTags(now.consumer().name(), merged));
-        });
+        ResourceAdmin.tag(streams, resourceArn, tags);
     }
 
     /** UntagResource on a stream or consumer ARN; absent keys are ignored. */
     public void untagResource(String resourceArn, Collection<String> tagKeys) {
         ensureOpen();
-        ResourceAdmin.checkTagKeysToRemove(tagKeys);
-        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
-        streams.updateSettings(target.stream().name, settings -> {
-            ResourceAdmin.Resource now = ResourceAdmin.resolve(streams, resourceArn);
-            Map<String, String> remaining = new TreeMap<>(now.consumer() == null ? settings.tags()
-                    : settings.resources().consumerTags(now.consumer().name()));
-            tagKeys.forEach(remaining::remove);
-            return now.consumer() == null ? settings.withTags(remaining)
-                    : settings.withResources(settings.resources().withConsumerTags(now.consumer().name(), remaining));
-        });
+        ResourceAdmin.untag(streams, resourceArn, tagKeys);
     }
 
     /** ListTagsForResource on a stream or consumer ARN. */
     public SortedMap<String, String> listTagsForResource(String resourceArn) {
         ensureOpen();
-        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
-        return target.consumer() == null ? target.stream().settings().tags()
-                : target.stream().settings().resources().consumerTags(target.consumer().name());
+        return ResourceAdmin.tags(streams, resourceArn);
     }
 
     /** PutResourcePolicy on a stream or consumer ARN: stored verbatim. */
     public void putResourcePolicy(String resourceArn, String policy) {
         ensureOpen();
         ResourceAdmin.checkPolicy(policy);
-        changePolicy(resourceArn, Optional.of(policy));
+        ResourceAdmin.changePolicy(streams, resourceArn, Optional.of(policy));
     }
 
     /** GetResourcePolicy on a stream or consumer ARN. */
     public Optional<String> getResourcePolicy(String resourceArn) {
         ensureOpen();
-        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
-        ResourceSettings resources = target.stream().settings().resources();
-        return target.consumer() == null ? resources.policy()
-                : Optional.ofNullable(resources.consumerPolicies().get(target.consumer().name()));
+        return ResourceAdmin.policy(streams, resourceArn);
     }
 
     /** DeleteResourcePolicy on a stream or consumer ARN; RESOURCE_NOT_FOUND if it has none. */
     public void deleteResourcePolicy(String resourceArn) {
         ensureOpen();
-        if (getResourcePolicy(resourceArn).isEmpty()) {
-            throw new StreamException(ErrorCode.RESOURCE_NOT_FOUND, "No resource policy is attached to "
-                    + ResourceAdmin.resolve(streams, resourceArn).describe() + " under account " + KinesisLimits.ACCOUNT_ID);
-        }
-        changePolicy(resourceArn, Optional.empty());
-    }
-
-    private void changePolicy(String resourceArn, Optional<String> policy) {
-        ResourceAdmin.Resource target = ResourceAdmin.resolve(streams, resourceArn);
-        streams.updateSettings(target.stream().name, settings -> {
-            ResourceAdmin.Resource now = ResourceAdmin.resolve(streams, resourceArn);
-            return settings.withResources(now.consumer() == null ? settings.resources().withPolicy(policy)
-                    : settings.resources().withConsumerPolicy(now.consumer().name(), policy));
-        });
+        ResourceAdmin.deletePolicy(streams, resourceArn);
     }
 
     /** DescribeLimits. */

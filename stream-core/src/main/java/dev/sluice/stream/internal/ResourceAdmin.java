@@ -1,15 +1,25 @@
 package dev.sluice.stream.internal;
 
+import dev.sluice.stream.EnhancedMonitoringUpdate;
 import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.ShardLevelMetric;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.StreamMode;
 
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
- * Kinesis's rules for the resource-level operations (TagResource, UntagResource, resource policies) and the
- * on-demand stream quota, and how a resource ARN resolves to a stream or a registered consumer.
+ * The resource-level operations (enhanced monitoring, TagResource, UntagResource, resource policies): Kinesis's rules
+ * for them and the on-demand stream quota, how a resource ARN resolves to a stream or a registered consumer, and the
+ * changes, each made through {@link Streams#updateSettings} (under the control plane's lock, saved to the manifest
+ * first). The ARN is resolved again inside the change, so a consumer deregistered meanwhile is not found rather than
+ * silently re-tagged.
  */
 final class ResourceAdmin {
 
@@ -66,6 +76,92 @@ final class ResourceAdmin {
                     + " not found: this engine's stream of that name is " + stream.arn);
         }
         return new Resource(stream, null);
+    }
+
+    static EnhancedMonitoringUpdate changeMonitoring(Streams streams, String streamName, Set<ShardLevelMetric> metrics,
+                                                     boolean enable) {
+        if (metrics == null || metrics.isEmpty()) {
+            throw new StreamException(ErrorCode.VALIDATION, "shardLevelMetrics must name at least one metric");
+        }
+        Set<ShardLevelMetric> before = EnumSet.noneOf(ShardLevelMetric.class);
+        StreamSettings updated = streams.updateSettings(streamName, settings -> {
+            Set<ShardLevelMetric> current = settings.resources().shardLevelMetrics();
+            before.addAll(current);
+            Set<ShardLevelMetric> next = EnumSet.noneOf(ShardLevelMetric.class);
+            next.addAll(current);
+            if (enable) {
+                next.addAll(metrics);
+            } else {
+                next.removeAll(metrics);
+            }
+            return settings.withResources(settings.resources().withShardLevelMetrics(next));
+        });
+        return new EnhancedMonitoringUpdate(streamName, streams.require(streamName).arn, before,
+                updated.resources().shardLevelMetrics());
+    }
+
+    static void tag(Streams streams, String resourceArn, Map<String, String> tags) {
+        checkTagsToAdd(tags);
+        streams.updateSettings(resolve(streams, resourceArn).stream().name, settings -> {
+            Resource now = resolve(streams, resourceArn);
+            Map<String, String> merged = new TreeMap<>(tags(now, settings));
+            merged.putAll(tags);
+            checkTagCount(now, merged.size());
+            return withTags(now, settings, merged);
+        });
+    }
+
+    static void untag(Streams streams, String resourceArn, Collection<String> tagKeys) {
+        checkTagKeysToRemove(tagKeys);
+        streams.updateSettings(resolve(streams, resourceArn).stream().name, settings -> {
+            Resource now = resolve(streams, resourceArn);
+            Map<String, String> remaining = new TreeMap<>(tags(now, settings));
+            tagKeys.forEach(remaining::remove);
+            return withTags(now, settings, remaining);
+        });
+    }
+
+    static SortedMap<String, String> tags(Streams streams, String resourceArn) {
+        Resource target = resolve(streams, resourceArn);
+        return tags(target, target.stream().settings());
+    }
+
+    private static SortedMap<String, String> tags(Resource resource, StreamSettings settings) {
+        return resource.consumer() == null ? settings.tags() : settings.resources().consumerTags(resource.consumer().name());
+    }
+
+    private static StreamSettings withTags(Resource resource, StreamSettings settings, Map<String, String> tags) {
+        return resource.consumer() == null ? settings.withTags(tags)
+                : settings.withResources(settings.resources().withConsumerTags(resource.consumer().name(), tags));
+    }
+
+    static Optional<String> policy(Streams streams, String resourceArn) {
+        Resource target = resolve(streams, resourceArn);
+        ResourceSettings resources = target.stream().settings().resources();
+        return target.consumer() == null ? resources.policy()
+                : Optional.ofNullable(resources.consumerPolicies().get(target.consumer().name()));
+    }
+
+    static void changePolicy(Streams streams, String resourceArn, Optional<String> policy) {
+        streams.updateSettings(resolve(streams, resourceArn).stream().name, settings -> {
+            Resource now = resolve(streams, resourceArn);
+            return settings.withResources(now.consumer() == null ? settings.resources().withPolicy(policy)
+                    : settings.resources().withConsumerPolicy(now.consumer().name(), policy));
+        });
+    }
+
+    static void deletePolicy(Streams streams, String resourceArn) {
+        streams.updateSettings(resolve(streams, resourceArn).stream().name, settings -> {
+            Resource now = resolve(streams, resourceArn);
+            boolean has = now.consumer() == null ? settings.resources().policy().isPresent()
+                    : settings.resources().consumerPolicies().containsKey(now.consumer().name());
+            if (!has) {
+                throw new StreamException(ErrorCode.RESOURCE_NOT_FOUND, "No resource policy is attached to "
+                        + now.describe() + " under account " + KinesisLimits.ACCOUNT_ID);
+            }
+            return settings.withResources(now.consumer() == null ? settings.resources().withPolicy(Optional.empty())
+                    : settings.resources().withConsumerPolicy(now.consumer().name(), Optional.empty()));
+        });
     }
 
     static void checkTagsToAdd(Map<String, String> tags) {
