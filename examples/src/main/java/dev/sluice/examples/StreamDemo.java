@@ -6,6 +6,7 @@ import dev.sluice.stream.PutRecordsResult;
 import dev.sluice.stream.PutRecordsResultEntry;
 import dev.sluice.stream.Shard;
 import dev.sluice.stream.ShardIteratorType;
+import dev.sluice.stream.ShardLevelMetric;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.StreamRecord;
@@ -77,6 +78,8 @@ public final class StreamDemo {
         MeterRegistry registry = new SimpleMeterRegistry();
         try (StreamEngine engine = StreamEngine.builder().meterRegistry(registry).build()) {
             engine.createStream(STREAM, SHARDS);
+            // Per-shard meters exist for the shard-level metrics enhanced monitoring enables, as in CloudWatch.
+            engine.enableEnhancedMonitoring(STREAM, Set.of(ShardLevelMetric.WRITE_PROVISIONED_THROUGHPUT_EXCEEDED));
             System.out.printf("Created stream %s with %d shards (Kinesis limits: 1,000 records/s and 1 MiB/s per shard, throttle mode REJECT).%n",
                     STREAM, SHARDS);
             System.out.printf("Producing for %d s%s from %d threads at %,d records/s in total (the stream's limit);"

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -47,6 +49,9 @@ public final class StreamEngine implements AutoCloseable {
 
     /** Shards of a new on-demand stream ({@link CreateStreamRequest#onDemand}): 4 MiB/s and 4,000 records/s. */
     public static final int ON_DEMAND_INITIAL_SHARDS = 4;
+
+    /** Kinesis's default quota of on-demand streams per account; more are refused with {@link ErrorCode#LIMIT_EXCEEDED}. */
+    public static final int ON_DEMAND_STREAM_COUNT_LIMIT = 50;
 
     /** Default {@link #close()} drain deadline. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -88,7 +93,8 @@ public final class StreamEngine implements AutoCloseable {
      *
      * @param request name, shard count, retention, shard limits
      * @throws StreamException {@link ErrorCode#RESOURCE_IN_USE} if it exists, {@link ErrorCode#LIMIT_EXCEEDED} over
-     *                         the engine's shard quota
+     *                         the engine's shard quota or, for an on-demand stream, beyond
+     *                         {@link #ON_DEMAND_STREAM_COUNT_LIMIT} on-demand streams
      */
     public void createStream(CreateStreamRequest request) {
         core.createStream(Objects.requireNonNull(request, "request"));
@@ -199,7 +205,9 @@ public final class StreamEngine implements AutoCloseable {
      *
      * @param streamName the stream
      * @param streamMode the new mode
-     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream,
+     *                         {@link ErrorCode#LIMIT_EXCEEDED} for a switch to on-demand beyond
+     *                         {@link #ON_DEMAND_STREAM_COUNT_LIMIT} on-demand streams
      */
     public void updateStreamMode(String streamName, StreamMode streamMode) {
         core.updateStreamMode(streamName, streamMode);
@@ -342,6 +350,137 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /**
+     * Kinesis EnableEnhancedMonitoring: enables shard-level metrics on every shard of the stream, present and future.
+     * Each enabled metric gets one Micrometer meter per shard, named {@link ShardLevelMetric#metricName()} and tagged
+     * {@code stream} and {@code shard}; the setting survives a restart with durable storage. Enabling one already
+     * enabled changes nothing.
+     *
+     * @param streamName the stream
+     * @param metrics    at least one metric ({@link ShardLevelMetric#all()} for Kinesis {@code ALL})
+     * @return the metrics enabled before and after the call
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream, {@link ErrorCode#VALIDATION}
+     *                         for an empty set
+     */
+    public EnhancedMonitoringUpdate enableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
+        return core.enableEnhancedMonitoring(streamName, metrics);
+    }
+
+    /**
+     * Kinesis DisableEnhancedMonitoring: disables shard-level metrics; their per-shard meters are removed from the
+     * registry. The stream-level meters of the same names keep counting.
+     *
+     * @param streamName the stream
+     * @param metrics    at least one metric ({@link ShardLevelMetric#all()} for Kinesis {@code ALL})
+     * @return the metrics enabled before and after the call
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream, {@link ErrorCode#VALIDATION}
+     *                         for an empty set
+     */
+    public EnhancedMonitoringUpdate disableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
+        return core.disableEnhancedMonitoring(streamName, metrics);
+    }
+
+    /**
+     * The stream's enabled shard-level metrics (Kinesis DescribeStream {@code EnhancedMonitoring}).
+     *
+     * @param streamName the stream
+     * @return the enabled metrics, in declaration order (read-only)
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown stream
+     */
+    public Set<ShardLevelMetric> enhancedMonitoring(String streamName) {
+        return core.enhancedMonitoring(streamName);
+    }
+
+    /**
+     * Kinesis TagResource: adds tags to a stream or a registered consumer, or overwrites their values. A stream's
+     * tags are the ones {@link #addTagsToStream} sets; a consumer's are its own, kept with the stream (durable storage:
+     * in its manifest) and dropped when it is deregistered.
+     *
+     * @param resourceArn a stream ARN or a consumer ARN ({@code <stream ARN>/consumer/<name>:<epoch seconds>})
+     * @param tags        1-200 tags: keys of 1-128 characters not starting with {@code aws:}, values of 0-256
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad tag or count, {@link ErrorCode#LIMIT_EXCEEDED}
+     *                         beyond 50 tags on the resource (nothing changes), {@link ErrorCode#RESOURCE_NOT_FOUND}
+     *                         for an unknown stream or consumer, {@link ErrorCode#INVALID_ARGUMENT} for a malformed ARN
+     *                         or a reserved key
+     */
+    public void tagResource(String resourceArn, Map<String, String> tags) {
+        core.tagResource(resourceArn, tags);
+    }
+
+    /**
+     * Kinesis UntagResource; keys the resource does not have are ignored.
+     *
+     * @param resourceArn a stream or consumer ARN
+     * @param tagKeys     1-50 keys
+     * @throws StreamException {@link ErrorCode#VALIDATION} for a bad key or count, {@link ErrorCode#RESOURCE_NOT_FOUND}
+     *                         for an unknown resource, {@link ErrorCode#INVALID_ARGUMENT} for a malformed ARN
+     */
+    public void untagResource(String resourceArn, Collection<String> tagKeys) {
+        core.untagResource(resourceArn, tagKeys);
+    }
+
+    /**
+     * Kinesis ListTagsForResource.
+     *
+     * @param resourceArn a stream or consumer ARN
+     * @return its tags, sorted by key (read-only)
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown resource,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a malformed ARN
+     */
+    public SortedMap<String, String> listTagsForResource(String resourceArn) {
+        return core.listTagsForResource(resourceArn);
+    }
+
+    /**
+     * Kinesis PutResourcePolicy: stores (replaces) the resource policy of a stream or consumer, verbatim, and keeps it
+     * with the stream (durable storage: in its manifest). <strong>Sluice does not enforce resource policies</strong>:
+     * every caller may do everything. The engine checks only that the document is not blank and at most 20,480
+     * characters (a Sluice limit); the server checks that it is a JSON policy document.
+     *
+     * @param resourceArn a stream or consumer ARN
+     * @param policy      the policy document
+     * @throws StreamException {@link ErrorCode#INVALID_ARGUMENT} for a blank document or malformed ARN,
+     *                         {@link ErrorCode#LIMIT_EXCEEDED} for a document that is too long,
+     *                         {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown resource
+     */
+    public void putResourcePolicy(String resourceArn, String policy) {
+        core.putResourcePolicy(resourceArn, policy);
+    }
+
+    /**
+     * Kinesis GetResourcePolicy.
+     *
+     * @param resourceArn a stream or consumer ARN
+     * @return the stored policy document as given, or empty if the resource has none
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown resource,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a malformed ARN
+     */
+    public Optional<String> getResourcePolicy(String resourceArn) {
+        return core.getResourcePolicy(resourceArn);
+    }
+
+    /**
+     * Kinesis DeleteResourcePolicy.
+     *
+     * @param resourceArn a stream or consumer ARN
+     * @throws StreamException {@link ErrorCode#RESOURCE_NOT_FOUND} for an unknown resource or one without a policy,
+     *                         {@link ErrorCode#INVALID_ARGUMENT} for a malformed ARN
+     */
+    public void deleteResourcePolicy(String resourceArn) {
+        core.deleteResourcePolicy(resourceArn);
+    }
+
+    /**
+     * Kinesis DescribeLimits: the shard quota, open shards, and on-demand streams against their quota of
+     * {@value #ON_DEMAND_STREAM_COUNT_LIMIT} (enforced by {@link #createStream(CreateStreamRequest)} and
+     * {@link #updateStreamMode}).
+     *
+     * @return a snapshot of the limits and usage
+     */
+    public AccountLimits describeLimits() {
+        return core.describeLimits();
+    }
+
+    /**
      * Kinesis RegisterStreamConsumer: an enhanced fan-out consumer, which reads each shard with its own 2 MiB/s
      * (by {@link #subscribeToShard}, or by a {@link ConsumerApplication} built with {@code enhancedFanOut}).
      * It is {@link ConsumerStatus#ACTIVE} at once and survives a restart with durable storage.
@@ -404,8 +543,11 @@ public final class StreamEngine implements AutoCloseable {
     /**
      * Kinesis SubscribeToShard: pushes a shard's records to a registered consumer at up to its own 2 MiB/s, as
      * {@link Flow} signals on the engine's {@code sluice-stream-fanout} thread (keep {@code onNext} short). The
-     * publisher takes one subscriber and sends events as it requests them; an event carries records (never
-     * empty except the last one of a closed shard) and a {@code continuationSequenceNumber}. The subscription
+     * publisher takes one subscriber and sends events as it requests them; an event carries records and a
+     * {@code continuationSequenceNumber}. Events without records are the last one of a closed shard and, while the
+     * shard has nothing new, one every 5 seconds of the engine's clock (as Kinesis sends them, for checkpointing an
+     * idle shard; none while a new shard that never had a record is read from its start, since no sequence number
+     * lies before its first record). The subscription
      * completes after 5 minutes of the engine's clock (re-subscribe with
      * {@code afterSequenceNumber(continuationSequenceNumber)}), or after the event naming a closed shard's
      * children; it fails with {@link StreamException} if the consumer is deregistered, the stream deleted, a

@@ -46,6 +46,7 @@ class ThrottleTest {
     void putRecord_1001stRecordInOneSecond_throwsProvisionedThroughputExceeded() {
         start(ThrottleMode.REJECT);
         engine.createStream("s", 1);
+        engine.enableEnhancedMonitoring("s", java.util.Set.of(ShardLevelMetric.WRITE_PROVISIONED_THROUGHPUT_EXCEEDED));
         // The bucket holds one second of capacity and refills continuously: 1,000 puts at one instant pass.
         for (int i = 0; i < 1_000; i++) {
             engine.putRecord("s", "k", new byte[10]);

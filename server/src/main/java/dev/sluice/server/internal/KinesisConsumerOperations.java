@@ -39,8 +39,14 @@ final class KinesisConsumerOperations {
 
     void register(Map<String, Operation> operations) {
         operations.put("RegisterStreamConsumer", r -> {
+            JsonNode tagsNode = r.node("Tags");
+            Map<String, String> tags = tagsNode == null ? Map.of() : KinesisSettingsOperations.tags(tagsNode);
+            KinesisResourceOperations.checkCreateTags(tags); // before registering: a bad tag registers nothing
             StreamConsumer c = engine.registerStreamConsumer(arns.nameFromArn(r.requiredString("StreamARN")),
                     r.requiredString("ConsumerName"));
+            if (!tags.isEmpty()) {
+                engine.tagResource(c.consumerArn(), tags);
+            }
             return CompletableFuture.completedFuture(Map.of("Consumer", consumer(c, false)));
         });
         operations.put("DescribeStreamConsumer", r -> CompletableFuture.completedFuture(

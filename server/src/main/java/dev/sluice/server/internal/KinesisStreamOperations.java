@@ -88,10 +88,13 @@ final class KinesisStreamOperations {
         if (shards < 1) {
             throw ApiRequest.outOfRange("ShardCount", shards, 1, Integer.MAX_VALUE);
         }
-        engine.createStream(recordSettings(r, CreateStreamRequest.of(name, shards).withStreamMode(StreamMode.valueOf(mode))));
-        JsonNode tags = r.node("Tags");
-        if (tags != null && tags.size() > 0) {
-            engine.addTagsToStream(name, KinesisSettingsOperations.tags(tags));
+        JsonNode tagsNode = r.node("Tags");
+        Map<String, String> tags = tagsNode == null ? Map.of() : KinesisSettingsOperations.tags(tagsNode);
+        KinesisResourceOperations.checkCreateTags(tags); // before creating: a bad tag creates no stream
+        engine.createStream(recordSettings(r, CreateStreamRequest.of(name, shards)
+                .withStreamMode(StreamMode.valueOf(mode))));
+        if (!tags.isEmpty()) {
+            engine.tagResource(arns.streamArn(name), tags);
         }
         return CompletableFuture.completedFuture(Map.of());
     }
@@ -156,7 +159,8 @@ final class KinesisStreamOperations {
         m.put("StreamModeDetails", Map.of("StreamMode", s.streamMode().name()));
         m.put("RetentionPeriodHours", (int) s.retentionPeriod().toHours());
         m.put("StreamCreationTimestamp", s.streamCreationTimestamp());
-        m.put("EnhancedMonitoring", List.of(Map.of("ShardLevelMetrics", List.of())));
+        m.put("EnhancedMonitoring", List.of(Map.of("ShardLevelMetrics",
+                KinesisResourceOperations.metricNames(engine.enhancedMonitoring(s.streamName())))));
         m.put("EncryptionType", s.encryptionType().name());
         s.keyId().ifPresent(k -> m.put("KeyId", k));
         return m;

@@ -175,6 +175,9 @@ public final class ServerRuntime {
                 config.clock(), ticker, config.closeTimeout());
         new KinesisChannelOperations(channels, engine, arns, tokens, config.clock(), config.region(),
                 config.accountId()).register(kinesisOps);
+        new KinesisResourceOperations(engine, arns, channels).register(kinesisOps);
+        new KinesisAccountOperations(engine, channels, new BillingCommitment(config.clock(),
+                config.dataDirectory().map(d -> d.resolve("kinesis-account.properties")))).register(kinesisOps);
         new KinesisRecordSettingsOperations(engine, arns).register(kinesisOps); // last: checks StreamId of the others
         Map<String, Operation> firehoseOps = new HashMap<>();
         firehose.register(firehoseOps);

@@ -1,6 +1,9 @@
 package dev.sluice.stream.internal;
 
+import dev.sluice.stream.AccountLimits;
 import dev.sluice.stream.CreateStreamRequest;
+import dev.sluice.stream.EnhancedMonitoringUpdate;
+import dev.sluice.stream.ShardLevelMetric;
 import dev.sluice.stream.EncryptionType;
 import dev.sluice.stream.StreamConsumer;
 import dev.sluice.stream.StreamMode;
@@ -34,6 +37,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Flow;
@@ -195,11 +199,81 @@ public final class EngineCore {
         streams.updateShardCount(streamName, targetShardCount, writes::closeShard);
     }
 
-    /** Switches the capacity mode. */
+    /** Switches the capacity mode; refuses an on-demand stream beyond the account's on-demand quota. */
     public void updateStreamMode(String streamName, StreamMode mode) {
         ensureOpen();
         Objects.requireNonNull(mode, "streamMode");
-        streams.updateSettings(streamName, settings -> settings.withMode(mode));
+        streams.updateSettings(streamName, settings -> {
+            if (mode == StreamMode.ON_DEMAND && settings.mode() != StreamMode.ON_DEMAND) {
+                ResourceAdmin.checkOnDemandQuota(streams.onDemandStreamCount(), streamName);
+            }
+            return settings.withMode(mode);
+        });
+    }
+
+    // Resource-level operations of the 2026 API: enhanced monitoring, TagResource, resource policies, limits
+    // (the rules and the work are in ResourceAdmin).
+
+    /** Enables shard-level metrics; returns the set before and after. */
+    public EnhancedMonitoringUpdate enableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
+        ensureOpen();
+        return ResourceAdmin.changeMonitoring(streams, streamName, metrics, true);
+    }
+
+    /** Disables shard-level metrics; returns the set before and after. */
+    public EnhancedMonitoringUpdate disableEnhancedMonitoring(String streamName, Set<ShardLevelMetric> metrics) {
+        ensureOpen();
+        return ResourceAdmin.changeMonitoring(streams, streamName, metrics, false);
+    }
+
+    /** The enabled shard-level metrics. */
+    public Set<ShardLevelMetric> enhancedMonitoring(String streamName) {
+        ensureOpen();
+        return streams.require(streamName).settings().resources().shardLevelMetrics();
+    }
+
+    /** TagResource on a stream or consumer ARN. */
+    public void tagResource(String resourceArn, Map<String, String> tags) {
+        ensureOpen();
+        ResourceAdmin.tag(streams, resourceArn, tags);
+    }
+
+    /** UntagResource on a stream or consumer ARN; absent keys are ignored. */
+    public void untagResource(String resourceArn, Collection<String> tagKeys) {
+        ensureOpen();
+        ResourceAdmin.untag(streams, resourceArn, tagKeys);
+    }
+
+    /** ListTagsForResource on a stream or consumer ARN. */
+    public SortedMap<String, String> listTagsForResource(String resourceArn) {
+        ensureOpen();
+        return ResourceAdmin.tags(streams, resourceArn);
+    }
+
+    /** PutResourcePolicy on a stream or consumer ARN: stored verbatim. */
+    public void putResourcePolicy(String resourceArn, String policy) {
+        ensureOpen();
+        ResourceAdmin.checkPolicy(policy);
+        ResourceAdmin.changePolicy(streams, resourceArn, Optional.of(policy));
+    }
+
+    /** GetResourcePolicy on a stream or consumer ARN. */
+    public Optional<String> getResourcePolicy(String resourceArn) {
+        ensureOpen();
+        return ResourceAdmin.policy(streams, resourceArn);
+    }
+
+    /** DeleteResourcePolicy on a stream or consumer ARN; RESOURCE_NOT_FOUND if it has none. */
+    public void deleteResourcePolicy(String resourceArn) {
+        ensureOpen();
+        ResourceAdmin.deletePolicy(streams, resourceArn);
+    }
+
+    /** DescribeLimits. */
+    public AccountLimits describeLimits() {
+        ensureOpen();
+        return new AccountLimits(streams.shardQuota(), streams.openShardCount(), streams.onDemandStreamCount(),
+                ResourceAdmin.ON_DEMAND_STREAM_LIMIT);
     }
 
     /** Kinesis UpdateMaxRecordSize. */

@@ -33,7 +33,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * re-subscribes after its last {@code continuationSequenceNumber}); a second subscription of the same consumer
  * to the same shard within {@link #TAKEOVER_GUARD} of the first is refused with
  * {@code ResourceInUseException}, a later one takes over and the earlier one fails with that exception; a
- * closed shard read to its end sends one event naming its children and completes.
+ * closed shard read to its end sends one event naming its children and completes. While a shard has nothing new, a
+ * subscription with demand gets an event without records every {@link #IDLE_EVENT_PERIOD} of the engine's clock,
+ * carrying its {@code continuationSequenceNumber} and {@code millisBehindLatest} (0 when caught up), as Kinesis sends
+ * them, so a consumer can checkpoint an idle shard. The idle event needs a position to report: a subscription that
+ * has not passed any record of a shard that never had one (a new shard read from its start) sends none, since the
+ * shard's starting sequence number is the first record's and resuming after it would skip that record.
  *
  * <p>Byte retention: a subscription claims its shard for its consumer in the stream's {@link Readers} from its start
  * position, and each event delivered moves the claim past the records it carried (the shard-end event releases the
@@ -43,6 +48,11 @@ final class FanOut {
 
     static final Duration SUBSCRIPTION_LIFETIME = Duration.ofMinutes(5);
     static final Duration TAKEOVER_GUARD = Duration.ofSeconds(5);
+    /**
+     * How often an idle subscription gets an event without records. The Kinesis API reference does not give the
+     * cadence; Kinesis is observed to send one about every 5 seconds.
+     */
+    static final Duration IDLE_EVENT_PERIOD = Duration.ofSeconds(5);
     private static final long PUSH_PERIOD_MILLIS = 5;
     /** Most records in one event. */
     private static final int EVENT_RECORDS = 10_000;
@@ -171,6 +181,8 @@ final class FanOut {
         final long fromArrivalMillis;
         /** The last sequence number delivered, or reached by the start position; null until known. */
         String continuation;
+        /** Engine clock time of the last event sent (or of the start): idle events follow it by the idle period. */
+        long lastEventMillis;
 
         Subscription(String key, StreamState stream, ShardState shard, StreamSettings.RegisteredConsumer consumer,
                      IteratorToken position, long startedMillis) {
@@ -181,6 +193,7 @@ final class FanOut {
             this.fromSequence = position.fromSequence();
             this.fromArrivalMillis = position.fromArrivalMillis();
             this.startedMillis = startedMillis;
+            this.lastEventMillis = startedMillis;
             if (fromSequence > shard.firstCounter) {
                 continuation = shard.sequenceNumber(fromSequence - 1);
             }
@@ -281,11 +294,19 @@ final class FanOut {
                 done.set(true);
             } else if (!records.isEmpty()) {
                 emit(s, new SubscribeToShardEvent(records, continuation, batch.behind(), List.of()), false);
+            } else if (nowMillis - lastEventMillis >= IDLE_EVENT_PERIOD.toMillis()) {
+                if (continuation == null && fromSequence > shard.firstCounter) {
+                    continuation = shard.sequenceNumber(fromSequence - 1);
+                }
+                if (continuation != null) {
+                    emit(s, new SubscribeToShardEvent(List.of(), continuation, batch.behind(), List.of()), false);
+                }
             }
         }
 
         private void emit(Flow.Subscriber<? super SubscribeToShardEvent> s, SubscribeToShardEvent event, boolean shardEnd) {
             demand.decrementAndGet();
+            lastEventMillis = clock.millis();
             stream.metrics.fanOutBehindLatest.record(event.behindLatest().toMillis());
             s.onNext(event);
             claim(shardEnd ? Readers.ALL : fromSequence - 1);

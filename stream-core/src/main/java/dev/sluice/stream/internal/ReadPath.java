@@ -107,8 +107,10 @@ final class ReadPath {
         if (count > 0) {
             long lastArrival = batch.read().records().get(count - 1).approximateArrivalTimestamp().toEpochMilli();
             metrics.iteratorAge.record(Math.max(0, now - lastArrival));
+            shard.metrics.iteratorAge.record(Math.max(0, now - lastArrival));
         } else {
             metrics.iteratorAge.record(0);
+            shard.metrics.iteratorAge.record(0);
         }
         metrics.getRecordsLatency.record(ticker.read() - start, TimeUnit.NANOSECONDS);
         return new GetRecordsResult(batch.read().records(), next, batch.behind(), batch.children());

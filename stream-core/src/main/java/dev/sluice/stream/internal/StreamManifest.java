@@ -37,7 +37,8 @@ import java.util.Properties;
  * replaced atomically: written to a temporary file, forced, renamed over the old one, and the directory
  * forced, so after a crash at any point the file holds either the old or the new content, never a mix.
  * {@code format} names the layout version: formats 1 (no settings, no lineage) and 2 (no byte retention, no
- * registered readers) are still read. Free text (tag
+ * registered readers) are still read, and so is a format 3 manifest without the optional {@code resources.*} lines
+ * ({@link ResourceSettings}). Free text (tag
  * keys and values, consumer names) is URL-encoded so no character can break the syntax.
  *
  * <p>Design note on resharding: the manifest is the commit point. It is saved with the parents marked closed and
@@ -155,6 +156,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
         line(text, "maxRecordSizeInKiB", records.maxRecordSizeInKiB());
         line(text, "recordDistributionStrategy", records.recordDistributionStrategy());
         records.warmThroughputMiBps().ifPresent(mibps -> line(text, "warmThroughputMiBps", mibps));
+        settings.resources().write((key, value) -> line(text, key, value));
         line(text, "shardCount", shards.size());
         for (int i = 0; i < shards.size(); i++) {
             ShardEntry shard = shards.get(i);
@@ -227,7 +229,7 @@ record StreamManifest(String name, long incarnation, Instant created, Duration r
                 }
                 settings = new StreamSettings(StreamMode.valueOf(required(p, "streamMode")), tags,
                         EncryptionType.valueOf(required(p, "encryptionType")), optional(p, "keyId").map(StreamManifest::decode),
-                        consumers, retentionBytes, overflowPolicy, readers);
+                        consumers, retentionBytes, overflowPolicy, readers, ResourceSettings.read(p));
             }
             Optional<String> warm = optional(p, "warmThroughputMiBps");
             RecordSettings records = new RecordSettings(KinesisLimits.checkMaxRecordSizeInKiB(Integer.parseInt(

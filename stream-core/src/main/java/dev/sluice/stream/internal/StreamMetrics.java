@@ -1,5 +1,6 @@
 package dev.sluice.stream.internal;
 
+import dev.sluice.stream.ShardLevelMetric;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -9,20 +10,30 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A stream's Micrometer meters, named as Kinesis names its CloudWatch metrics and tagged {@code stream}.
- * Shard-level meters ({@link ShardMetrics}) add a {@code shard} tag; stream totals are their sum.
+ * {@code IncomingBytes}, {@code IncomingRecords}, {@code WriteProvisionedThroughputExceeded} and
+ * {@code ReadProvisionedThroughputExceeded} always exist at stream level. Shard-level meters ({@link ShardMetrics})
+ * add a {@code shard} tag and exist only for the metrics enhanced monitoring enables
+ * ({@link #enhancedMonitoring(Set)}), as in CloudWatch; the Sluice-specific retained/disk gauges always exist.
  *
- * <p>Thread-safety: Micrometer meters are thread-safe. Meters are removed from the registry when the
- * stream is deleted.
+ * <p>Thread-safety: Micrometer meters are thread-safe. A shard-level meter is published through a volatile field,
+ * so a writer counting while monitoring changes either counts into it or not; enabling and disabling run under
+ * the control plane's lock. Meters are removed from the registry when the stream is deleted.
  */
 final class StreamMetrics {
 
     private final MeterRegistry registry;
     private final Tags tags;
     private final List<Meter> meters = new ArrayList<>();
+    private final List<ShardMetrics> shards = new ArrayList<>();
+    private Set<ShardLevelMetric> enabled = EnumSet.noneOf(ShardLevelMetric.class);
 
     final Counter putRecordSuccess;
     final Counter putRecordBytes;
@@ -40,6 +51,10 @@ final class StreamMetrics {
     final DistributionSummary iteratorAge;
     final DistributionSummary fanOutBehindLatest;
     final Counter subscribeRateExceeded;
+    private final Counter incomingRecords;
+    private final Counter incomingBytes;
+    private final Counter writeThrottled;
+    private final Counter readThrottled;
 
     StreamMetrics(MeterRegistry registry, String streamName) {
         this.registry = registry;
@@ -65,17 +80,47 @@ final class StreamMetrics {
                 .tags(tags).register(registry));
         subscribeRateExceeded = counter("SubscribeToShard.RateExceeded",
                 "SubscribeToShard calls refused because the consumer already had an active subscription to the shard");
+        incomingRecords = counter("IncomingRecords", "records accepted by the stream's shards");
+        incomingBytes = counter("IncomingBytes", "bytes accepted by the stream's shards, partition keys included");
+        writeThrottled = counter("WriteProvisionedThroughputExceeded", "records refused by the shards' write limits");
+        readThrottled = counter("ReadProvisionedThroughputExceeded", "reads refused by the shards' read limits");
     }
 
     ShardMetrics shard(String shardId, ShardLog log) {
-        return new ShardMetrics(shardId, log);
+        ShardMetrics shard = new ShardMetrics(shardId, log);
+        synchronized (meters) {
+            shards.add(shard);
+            shard.apply(enabled);
+        }
+        return shard;
+    }
+
+    /**
+     * Makes the per-shard meters of exactly these metrics exist on every shard (and on shards made later): enabled
+     * ones are registered, disabled ones removed from the registry.
+     */
+    void enhancedMonitoring(Set<ShardLevelMetric> metrics) {
+        synchronized (meters) {
+            enabled = metrics.isEmpty() ? EnumSet.noneOf(ShardLevelMetric.class) : EnumSet.copyOf(metrics);
+            for (ShardMetrics shard : shards) {
+                shard.apply(enabled);
+            }
+        }
     }
 
     void remove() {
         synchronized (meters) {
             meters.forEach(registry::remove);
             meters.clear();
+            shards.clear();
         }
+    }
+
+    private void unregister(Meter meter) {
+        synchronized (meters) {
+            meters.remove(meter);
+        }
+        registry.remove(meter);
     }
 
     private Counter counter(String name, String description) {
@@ -104,23 +149,63 @@ final class StreamMetrics {
         return meter;
     }
 
-    /** Kinesis enhanced shard-level metrics, tagged {@code stream} and {@code shard}. */
+    /**
+     * A count kept at stream level and, while its metric is enabled, on the shard's own meter as well.
+     * Callers use it as they would a {@link Counter}.
+     */
+    static final class Tally {
+        private final Counter stream;
+        private volatile Counter shard;
+
+        private Tally(Counter stream) {
+            this.stream = stream;
+        }
+
+        void increment() {
+            increment(1);
+        }
+
+        void increment(double amount) {
+            if (stream != null) {
+                stream.increment(amount);
+            }
+            Counter own = shard;
+            if (own != null) {
+                own.increment(amount);
+            }
+        }
+    }
+
+    /** The shard-level {@code IteratorAgeMilliseconds}, recorded while enabled. */
+    static final class AgeTally {
+        private volatile DistributionSummary shard;
+
+        void record(long millis) {
+            DistributionSummary own = shard;
+            if (own != null) {
+                own.record(millis);
+            }
+        }
+    }
+
+    /**
+     * A shard's meters: Kinesis enhanced shard-level metrics, tagged {@code stream} and {@code shard}, which exist only
+     * while enabled (their counts always reach the stream-level meters), and the Sluice-specific gauges.
+     */
     final class ShardMetrics {
-        final Counter incomingRecords;
-        final Counter incomingBytes;
-        final Counter writeThrottled;
-        final Counter readThrottled;
-        final Counter outgoingRecords;
-        final Counter outgoingBytes;
+        final Tally incomingRecords = new Tally(StreamMetrics.this.incomingRecords);
+        final Tally incomingBytes = new Tally(StreamMetrics.this.incomingBytes);
+        final Tally writeThrottled = new Tally(StreamMetrics.this.writeThrottled);
+        final Tally readThrottled = new Tally(StreamMetrics.this.readThrottled);
+        /** No stream-level meter: GetRecords.Records and GetRecords.Bytes count reads at stream level. */
+        final Tally outgoingRecords = new Tally(null);
+        final Tally outgoingBytes = new Tally(null);
+        final AgeTally iteratorAge = new AgeTally();
+        private final Tags shardTags;
+        private final Map<ShardLevelMetric, Meter> registered = new EnumMap<>(ShardLevelMetric.class);
 
         private ShardMetrics(String shardId, ShardLog log) {
-            Tags shardTags = tags.and("shard", shardId);
-            incomingRecords = shardCounter("IncomingRecords", "records accepted by the shard", shardTags);
-            incomingBytes = shardCounter("IncomingBytes", "bytes accepted by the shard, partition keys included", shardTags);
-            writeThrottled = shardCounter("WriteProvisionedThroughputExceeded", "records refused by the shard's write limits", shardTags);
-            readThrottled = shardCounter("ReadProvisionedThroughputExceeded", "GetRecords calls refused by the shard's read limits", shardTags);
-            outgoingRecords = shardCounter("OutgoingRecords", "records returned by GetRecords from the shard", shardTags);
-            outgoingBytes = shardCounter("OutgoingBytes", "bytes returned by GetRecords from the shard", shardTags);
+            shardTags = tags.and("shard", shardId);
             register(Gauge.builder("RetainedBytes", log, ShardLog::retainedBytes)
                     .description("bytes the shard holds for retained records (Sluice-specific)").baseUnit("bytes")
                     .tags(shardTags).register(registry));
@@ -131,8 +216,65 @@ final class StreamMetrics {
                     .tags(shardTags).register(registry));
         }
 
-        private Counter shardCounter(String name, String description, Tags shardTags) {
-            return register(Counter.builder(name).description(description).tags(shardTags).register(registry));
+        /** Registers the enabled metrics' meters and removes the others'; under the stream metrics' lock. */
+        private void apply(Set<ShardLevelMetric> enabledMetrics) {
+            for (ShardLevelMetric metric : ShardLevelMetric.values()) {
+                boolean on = enabledMetrics.contains(metric);
+                Meter meter = registered.get(metric);
+                if (on && meter == null) {
+                    registered.put(metric, create(metric));
+                } else if (!on && meter != null) {
+                    registered.remove(metric);
+                    detach(metric);
+                    unregister(meter);
+                }
+            }
+        }
+
+        private Meter create(ShardLevelMetric metric) {
+            if (metric == ShardLevelMetric.ITERATOR_AGE_MILLISECONDS) {
+                DistributionSummary summary = register(DistributionSummary.builder(metric.metricName())
+                        .description("age of the last record returned by each GetRecords call on the shard")
+                        .baseUnit("milliseconds").tags(shardTags).register(registry));
+                iteratorAge.shard = summary;
+                return summary;
+            }
+            Counter counter = register(Counter.builder(metric.metricName()).description(description(metric))
+                    .tags(shardTags).register(registry));
+            tally(metric).shard = counter;
+            return counter;
+        }
+
+        private void detach(ShardLevelMetric metric) {
+            if (metric == ShardLevelMetric.ITERATOR_AGE_MILLISECONDS) {
+                iteratorAge.shard = null;
+            } else {
+                tally(metric).shard = null;
+            }
+        }
+
+        private Tally tally(ShardLevelMetric metric) {
+            return switch (metric) {
+                case INCOMING_BYTES -> incomingBytes;
+                case INCOMING_RECORDS -> incomingRecords;
+                case OUTGOING_BYTES -> outgoingBytes;
+                case OUTGOING_RECORDS -> outgoingRecords;
+                case WRITE_PROVISIONED_THROUGHPUT_EXCEEDED -> writeThrottled;
+                case READ_PROVISIONED_THROUGHPUT_EXCEEDED -> readThrottled;
+                case ITERATOR_AGE_MILLISECONDS -> throw new IllegalArgumentException(metric.name());
+            };
+        }
+
+        private String description(ShardLevelMetric metric) {
+            return switch (metric) {
+                case INCOMING_BYTES -> "bytes accepted by the shard, partition keys included";
+                case INCOMING_RECORDS -> "records accepted by the shard";
+                case OUTGOING_BYTES -> "bytes read from the shard";
+                case OUTGOING_RECORDS -> "records read from the shard";
+                case WRITE_PROVISIONED_THROUGHPUT_EXCEEDED -> "records refused by the shard's write limits";
+                case READ_PROVISIONED_THROUGHPUT_EXCEEDED -> "reads refused by the shard's read limits";
+                case ITERATOR_AGE_MILLISECONDS -> "age of the last record returned by each GetRecords call";
+            };
         }
     }
 }

@@ -28,10 +28,11 @@ import java.util.TreeMap;
  * @param retentionBytes the stream's byte limit, if it has one
  * @param overflowPolicy what happens at a byte limit
  * @param readers        names of the registered readers ({@link Readers}), in registration order
+ * @param resources      enhanced monitoring, resource policy, consumer tags and policies
  */
 record StreamSettings(StreamMode mode, SortedMap<String, String> tags, EncryptionType encryption,
                       Optional<String> keyId, List<RegisteredConsumer> consumers, OptionalLong retentionBytes,
-                      OverflowPolicy overflowPolicy, List<String> readers) {
+                      OverflowPolicy overflowPolicy, List<String> readers, ResourceSettings resources) {
 
     StreamSettings {
         tags = Collections.unmodifiableSortedMap(new TreeMap<>(tags));
@@ -41,7 +42,7 @@ record StreamSettings(StreamMode mode, SortedMap<String, String> tags, Encryptio
 
     static StreamSettings of(StreamMode mode) {
         return new StreamSettings(mode, new TreeMap<>(), EncryptionType.NONE, Optional.empty(), List.of(),
-                OptionalLong.empty(), OverflowPolicy.REJECT, List.of());
+                OptionalLong.empty(), OverflowPolicy.REJECT, List.of(), ResourceSettings.NONE);
     }
 
     static StreamSettings of(StreamMode mode, OptionalLong retentionBytes, OverflowPolicy overflowPolicy) {
@@ -49,32 +50,33 @@ record StreamSettings(StreamMode mode, SortedMap<String, String> tags, Encryptio
     }
 
     StreamSettings withMode(StreamMode newMode) {
-        return new StreamSettings(newMode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, readers);
+        return new StreamSettings(newMode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, readers, resources);
     }
 
     StreamSettings withTags(Map<String, String> newTags) {
         return new StreamSettings(mode, new TreeMap<>(newTags), encryption, keyId, consumers, retentionBytes,
-                overflowPolicy, readers);
+                overflowPolicy, readers, resources);
     }
 
     StreamSettings withEncryption(EncryptionType type, Optional<String> key) {
-        return new StreamSettings(mode, tags, type, key, consumers, retentionBytes, overflowPolicy, readers);
+        return new StreamSettings(mode, tags, type, key, consumers, retentionBytes, overflowPolicy, readers, resources);
     }
 
     StreamSettings withConsumer(RegisteredConsumer consumer) {
         List<RegisteredConsumer> list = new ArrayList<>(consumers);
         list.add(consumer);
-        return new StreamSettings(mode, tags, encryption, keyId, list, retentionBytes, overflowPolicy, readers);
+        return new StreamSettings(mode, tags, encryption, keyId, list, retentionBytes, overflowPolicy, readers, resources);
     }
 
     StreamSettings withoutConsumer(String name) {
         List<RegisteredConsumer> list = new ArrayList<>(consumers);
         list.removeIf(c -> c.name().equals(name));
-        return new StreamSettings(mode, tags, encryption, keyId, list, retentionBytes, overflowPolicy, readers);
+        return new StreamSettings(mode, tags, encryption, keyId, list, retentionBytes, overflowPolicy, readers,
+                resources.withoutConsumer(name));
     }
 
     StreamSettings withByteRetention(OptionalLong bytes, OverflowPolicy policy) {
-        return new StreamSettings(mode, tags, encryption, keyId, consumers, bytes, policy, readers);
+        return new StreamSettings(mode, tags, encryption, keyId, consumers, bytes, policy, readers, resources);
     }
 
     StreamSettings withReader(String name) {
@@ -83,13 +85,18 @@ record StreamSettings(StreamMode mode, SortedMap<String, String> tags, Encryptio
         }
         List<String> list = new ArrayList<>(readers);
         list.add(name);
-        return new StreamSettings(mode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, list);
+        return new StreamSettings(mode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, list, resources);
     }
 
     StreamSettings withoutReader(String name) {
         List<String> list = new ArrayList<>(readers);
         list.remove(name);
-        return new StreamSettings(mode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, list);
+        return new StreamSettings(mode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, list, resources);
+    }
+
+    StreamSettings withResources(ResourceSettings newResources) {
+        return new StreamSettings(mode, tags, encryption, keyId, consumers, retentionBytes, overflowPolicy, readers,
+                newResources);
     }
 
     Optional<RegisteredConsumer> consumer(String name) {

@@ -72,6 +72,7 @@ final class StreamState {
         this.limits = limits;
         this.topology = Topology.of(shards, List.of());
         this.metrics = metrics;
+        metrics.enhancedMonitoring(settings.resources().shardLevelMetrics());
         this.byteRetention = new StreamRetention(this, engineRetention, metrics);
         byteRetention.configure(settings);
         byteRetention.readers().restore(settings.readers());
@@ -202,6 +203,7 @@ final class StreamState {
     void settings(StreamSettings settings) {
         this.settings = settings;
         byteRetention.configure(settings);
+        metrics.enhancedMonitoring(settings.resources().shardLevelMetrics());
     }
 
     Duration retention() {

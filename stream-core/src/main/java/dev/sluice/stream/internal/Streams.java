@@ -116,6 +116,9 @@ final class Streams {
             throw new StreamException(ErrorCode.RESOURCE_IN_USE, "Stream " + name + " under account "
                     + KinesisLimits.ACCOUNT_ID + " already exists.");
         }
+        if (request.streamMode() == StreamMode.ON_DEMAND) {
+            ResourceAdmin.checkOnDemandQuota(onDemandStreamCount(), name);
+        }
         int count = request.shardCount();
         if (request.warmThroughputMiBps().isPresent()) { // pre-scaled at creation: Kinesis CreateStream WarmThroughputMiBps
             int mibps = request.warmThroughputMiBps().getAsInt();
@@ -474,6 +477,27 @@ final class Streams {
 
     String region() {
         return region;
+    }
+
+    /** Open shards over all streams. */
+    synchronized int openShardCount() {
+        return openShards;
+    }
+
+    /** Most open shards over all streams. */
+    int shardQuota() {
+        return shardQuota;
+    }
+
+    /** Streams in on-demand mode now. */
+    synchronized int onDemandStreamCount() {
+        int count = 0;
+        for (StreamState stream : streams.values()) {
+            if (stream.settings().mode() == StreamMode.ON_DEMAND) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Every stream now registered. */
