@@ -163,11 +163,16 @@ public final class ServerRuntime {
         new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
+        GlueCatalog glue = new GlueCatalog(config.dataDirectory().map(d -> d.resolve("glue-catalog")), config.clock(),
+                config.accountId());
         firehose = new FirehoseOperations(new FirehoseDestinations(buckets, config.s3Endpoint(), config.region()),
-                engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
+                glue, engine, arns, config.clock(), firehoseState, config.region(), config.accountId());
         Map<String, Operation> firehoseOps = new HashMap<>();
         firehose.register(firehoseOps);
-        ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, config.accessKeyIds(), workers);
+        Map<String, Operation> glueOps = new HashMap<>();
+        new GlueOperations(glue).register(glueOps);
+        ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, glueOps, config.accessKeyIds(),
+                workers);
         SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
                 : null;
         bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-server-accept", true));
