@@ -59,12 +59,6 @@ final class FirehoseOperations {
     private final FirehoseFormatConversion formatConversion;
     private final FirehoseStreamSettings settings;
 
-    FirehoseOperations(FirehoseDestinations destinations, StreamEngine engine, StreamArns streamArns, Clock clock,
-                       Path stateDirectory, String region, String accountId) {
-        this(destinations, new GlueCatalog(java.util.Optional.empty(), clock, accountId), engine, streamArns, clock,
-                stateDirectory, region, accountId);
-    }
-
     FirehoseOperations(FirehoseDestinations destinations, GlueCatalog catalog, StreamEngine engine,
                        StreamArns streamArns, Clock clock, Path stateDirectory, String region, String accountId) {
         this.formatConversion = new FirehoseFormatConversion(catalog, region);
