@@ -1,11 +1,14 @@
 package dev.sluice.delivery;
 
 import dev.sluice.delivery.internal.encode.JsonToAvro;
+import dev.sluice.delivery.internal.encode.TimestampFormats;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,8 +23,23 @@ import java.util.Objects;
  * {@code "null"}) or takes its default; a value of the wrong type, a missing non-nullable field without default, or
  * malformed JSON fails <em>that record</em>, which goes to the {@code format-conversion-failed} error output, never
  * the batch. Supported Avro types: record (nested), array, map, union with null, string, enum, boolean, int, long,
- * float, double, bytes (base64 text), and the logical types {@code timestamp-millis}/{@code timestamp-micros}
- * (epoch numbers or ISO-8601 strings), {@code date} (days or {@code yyyy-MM-dd}) and {@code decimal} on bytes.
+ * float, double, bytes (base64 text), and the logical types {@code timestamp-millis}/{@code timestamp-micros},
+ * {@code date} (days or {@code yyyy-MM-dd}) and {@code decimal} on bytes.
+ *
+ * <p>Deserializers (Firehose's {@code InputFormatConfiguration}):
+ * <ul>
+ *   <li>{@link JsonDeserializer#OPENX} (the default, Firehose's {@code OpenXJsonSerDe}): keys match columns ignoring
+ *       case unless {@code caseInsensitive} is off; {@code columnToJsonKeyMappings} maps a top-level column to a JSON
+ *       key of another name; {@code convertDotsInJsonKeysToUnderscores} reads key {@code a.b} as column
+ *       {@code a_b}; numbers given as JSON strings ({@code "42"}) are accepted for numeric columns. Timestamps:
+ *       ISO-8601 text ({@code 2017-02-07T15:13:01.39256Z}, an offset, or none for UTC), {@code yyyy-[M]M-[d]d
+ *       HH:mm:ss[.S...]}, or an epoch number: a fractional number is seconds, an integer of at most 10 digits is
+ *       seconds, up to 13 digits milliseconds, longer ones are in the column's unit.</li>
+ *   <li>{@link JsonDeserializer#HIVE} (Firehose's {@code HiveJsonSerDe}): keys match ignoring case; numeric columns
+ *       need JSON numbers; timestamps are text parsed with {@code timestampFormats} in order (Joda-Time
+ *       {@code DateTimeFormat} patterns, or {@code millis} for epoch milliseconds as a number or digits), and with
+ *       no formats as {@code java.sql.Timestamp.valueOf} does ({@code yyyy-[M]M-[d]d HH:mm:ss[.f...]}), in UTC.</li>
+ * </ul>
  *
  * @param schema the Avro schema as JSON ({@code .avsc} text) whose top level is a record; for a schema built in
  *        code pass {@code schema.toString()}
@@ -31,10 +49,22 @@ import java.util.Objects;
  * @param enableDictionary whether to dictionary-encode columns (Firehose's {@code EnableDictionaryCompression},
  *        default {@code false})
  * @param caseInsensitive whether JSON keys match schema fields ignoring case (the OpenX JSON SerDe default,
- *        {@code true})
+ *        {@code true}; always {@code true} for {@link JsonDeserializer#HIVE})
+ * @param deserializer how JSON is read; default {@link JsonDeserializer#OPENX}
+ * @param columnToJsonKeyMappings top-level column name to the JSON key that fills it (OpenX only); empty by default
+ * @param convertDotsInJsonKeysToUnderscores whether key {@code a.b} fills column {@code a_b} (OpenX only); default
+ *        {@code false}
+ * @param timestampFormats Joda-Time patterns or {@code millis}, tried in order (Hive only); empty for
+ *        {@code java.sql.Timestamp.valueOf}'s format
+ * @param maxPaddingBytes the most padding written to align row groups (Firehose's {@code MaxPaddingBytes},
+ *        default 0), at least 0
+ * @param writerVersion the Parquet format version of data pages; Firehose's default {@link WriterVersion#V1}
  */
 public record ParquetConversion(String schema, Codec compression, long blockSizeBytes, int pageSizeBytes,
-                                boolean enableDictionary, boolean caseInsensitive) {
+                                boolean enableDictionary, boolean caseInsensitive, JsonDeserializer deserializer,
+                                Map<String, String> columnToJsonKeyMappings,
+                                boolean convertDotsInJsonKeysToUnderscores, List<String> timestampFormats,
+                                int maxPaddingBytes, WriterVersion writerVersion) {
 
     /** Firehose's default Parquet block size (256 MiB). */
     public static final long DEFAULT_BLOCK_SIZE_BYTES = 256L << 20;
@@ -44,6 +74,8 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
     public static final int DEFAULT_PAGE_SIZE_BYTES = 1 << 20;
     /** Smallest page size (Firehose's minimum, 64 KiB). */
     public static final int MIN_PAGE_SIZE_BYTES = 64 << 10;
+    /** The special Hive timestamp format that reads epoch milliseconds (Firehose's {@code HiveJsonSerDe}). */
+    public static final String MILLIS = "millis";
 
     /**
      * Parquet page compression, Firehose's {@code ParquetCompression} plus ZSTD.
@@ -62,6 +94,30 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
     }
 
     /**
+     * The JSON deserializer, Firehose's {@code InputFormatConfiguration.Deserializer}.
+     *
+     * <p>Thread-safety: immutable.
+     */
+    public enum JsonDeserializer {
+        /** The OpenX JSON SerDe (Firehose's recommended default). */
+        OPENX,
+        /** The Apache Hive / HCatalog JSON SerDe. */
+        HIVE
+    }
+
+    /**
+     * The Parquet writer version, Firehose's {@code ParquetWriterVersion}.
+     *
+     * <p>Thread-safety: immutable.
+     */
+    public enum WriterVersion {
+        /** Parquet format 1.0 data pages (Firehose's default). */
+        V1,
+        /** Parquet format 2.0 data pages. */
+        V2
+    }
+
+    /**
      * Validates; the schema is parsed once here so a bad schema fails at configuration time.
      *
      * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} naming the field, its range and the value, or
@@ -70,6 +126,10 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
     public ParquetConversion {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(deserializer, "deserializer");
+        Objects.requireNonNull(writerVersion, "writerVersion");
+        columnToJsonKeyMappings = Map.copyOf(columnToJsonKeyMappings);
+        timestampFormats = List.copyOf(timestampFormats);
         if (blockSizeBytes < MIN_BLOCK_SIZE_BYTES) {
             throw DeliveryException.invalidArgument("parquet blockSizeBytes must be >= " + MIN_BLOCK_SIZE_BYTES
                     + " but was " + blockSizeBytes);
@@ -78,11 +138,51 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
             throw DeliveryException.invalidArgument("parquet pageSizeBytes must be >= " + MIN_PAGE_SIZE_BYTES
                     + " but was " + pageSizeBytes);
         }
+        if (maxPaddingBytes < 0) {
+            throw DeliveryException.invalidArgument("parquet maxPaddingBytes must be >= 0 but was " + maxPaddingBytes);
+        }
+        if (deserializer == JsonDeserializer.HIVE) {
+            if (!caseInsensitive) {
+                throw DeliveryException.invalidArgument("caseInsensitive is always true with the HIVE deserializer");
+            }
+            if (!columnToJsonKeyMappings.isEmpty() || convertDotsInJsonKeysToUnderscores) {
+                throw DeliveryException.invalidArgument("columnToJsonKeyMappings and"
+                        + " convertDotsInJsonKeysToUnderscores are options of the OPENX deserializer, not HIVE");
+            }
+        } else if (!timestampFormats.isEmpty()) {
+            throw DeliveryException.invalidArgument("timestampFormats is an option of the HIVE deserializer, not"
+                    + " OPENX (which reads ISO-8601, 'yyyy-MM-dd HH:mm:ss' and epoch numbers)");
+        }
+        for (Map.Entry<String, String> mapping : columnToJsonKeyMappings.entrySet()) {
+            if (mapping.getKey().isBlank() || mapping.getValue().isBlank()) {
+                throw DeliveryException.invalidArgument("columnToJsonKeyMappings must map non-blank column names to"
+                        + " non-blank JSON keys but had '" + mapping.getKey() + "' -> '" + mapping.getValue() + "'");
+            }
+        }
+        TimestampFormats.check(timestampFormats);
         JsonToAvro.checkSchema(schema);
     }
 
     /**
-     * A conversion with Firehose's defaults (SNAPPY, 256 MiB blocks, 1 MiB pages, no dictionary, case-insensitive).
+     * The conversion as before deserializer and writer options existed: OpenX with no mappings, no padding, V1.
+     *
+     * @param schema the Avro schema as JSON
+     * @param compression the page codec
+     * @param blockSizeBytes the row-group size
+     * @param pageSizeBytes the page size
+     * @param enableDictionary whether to dictionary-encode
+     * @param caseInsensitive whether keys match ignoring case
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} as the canonical constructor
+     */
+    public ParquetConversion(String schema, Codec compression, long blockSizeBytes, int pageSizeBytes,
+                             boolean enableDictionary, boolean caseInsensitive) {
+        this(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary, caseInsensitive,
+                JsonDeserializer.OPENX, Map.of(), false, List.of(), 0, WriterVersion.V1);
+    }
+
+    /**
+     * A conversion with Firehose's defaults (SNAPPY, 256 MiB blocks, 1 MiB pages, no dictionary, OpenX
+     * case-insensitive, no padding, writer V1).
      *
      * @param avroSchemaJson the schema as JSON
      * @return the conversion
@@ -110,13 +210,28 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
     }
 
     /**
+     * Returns a copy with another schema and the same options.
+     *
+     * @param avroSchemaJson the schema as JSON
+     * @return the copy
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} if the schema does not parse or is not a record
+     */
+    public ParquetConversion withSchema(String avroSchemaJson) {
+        return new ParquetConversion(avroSchemaJson, compression, blockSizeBytes, pageSizeBytes, enableDictionary,
+                caseInsensitive, deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores,
+                timestampFormats, maxPaddingBytes, writerVersion);
+    }
+
+    /**
      * Returns a copy with another codec.
      *
      * @param codec the codec
      * @return the copy
      */
     public ParquetConversion withCompression(Codec codec) {
-        return new ParquetConversion(schema, codec, blockSizeBytes, pageSizeBytes, enableDictionary, caseInsensitive);
+        return new ParquetConversion(schema, codec, blockSizeBytes, pageSizeBytes, enableDictionary, caseInsensitive,
+                deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores, timestampFormats,
+                maxPaddingBytes, writerVersion);
     }
 
     /**
@@ -126,7 +241,9 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
      * @return the copy
      */
     public ParquetConversion withBlockSizeBytes(long bytes) {
-        return new ParquetConversion(schema, compression, bytes, pageSizeBytes, enableDictionary, caseInsensitive);
+        return new ParquetConversion(schema, compression, bytes, pageSizeBytes, enableDictionary, caseInsensitive,
+                deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores, timestampFormats,
+                maxPaddingBytes, writerVersion);
     }
 
     /**
@@ -136,7 +253,9 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
      * @return the copy
      */
     public ParquetConversion withPageSizeBytes(int bytes) {
-        return new ParquetConversion(schema, compression, blockSizeBytes, bytes, enableDictionary, caseInsensitive);
+        return new ParquetConversion(schema, compression, blockSizeBytes, bytes, enableDictionary, caseInsensitive,
+                deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores, timestampFormats,
+                maxPaddingBytes, writerVersion);
     }
 
     /**
@@ -146,7 +265,9 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
      * @return the copy
      */
     public ParquetConversion withDictionary(boolean enabled) {
-        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enabled, caseInsensitive);
+        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enabled, caseInsensitive,
+                deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores, timestampFormats,
+                maxPaddingBytes, writerVersion);
     }
 
     /**
@@ -154,8 +275,64 @@ public record ParquetConversion(String schema, Codec compression, long blockSize
      *
      * @param enabled {@code true} to ignore case
      * @return the copy
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} turning it off for {@link JsonDeserializer#HIVE}
      */
     public ParquetConversion withCaseInsensitive(boolean enabled) {
-        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary, enabled);
+        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary, enabled,
+                deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores, timestampFormats,
+                maxPaddingBytes, writerVersion);
+    }
+
+    /**
+     * Returns a copy reading JSON with the OpenX JSON SerDe and these options (Firehose's {@code OpenXJsonSerDe}).
+     *
+     * @param caseInsensitive whether keys match ignoring case (Firehose's default {@code true})
+     * @param columnToJsonKeyMappings top-level column name to JSON key
+     * @param convertDotsInJsonKeysToUnderscores whether key {@code a.b} fills column {@code a_b}
+     * @return the copy
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} for a blank column or key
+     */
+    public ParquetConversion withOpenXJsonSerDe(boolean caseInsensitive, Map<String, String> columnToJsonKeyMappings,
+                                                boolean convertDotsInJsonKeysToUnderscores) {
+        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary,
+                caseInsensitive, JsonDeserializer.OPENX, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores,
+                List.of(), maxPaddingBytes, writerVersion);
+    }
+
+    /**
+     * Returns a copy reading JSON with the Hive JSON SerDe (Firehose's {@code HiveJsonSerDe}).
+     *
+     * @param timestampFormats Joda-Time {@code DateTimeFormat} patterns or {@link #MILLIS}, tried in order; empty
+     *        for {@code java.sql.Timestamp.valueOf}'s format
+     * @return the copy
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} for a pattern that does not compile
+     */
+    public ParquetConversion withHiveJsonSerDe(List<String> timestampFormats) {
+        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary, true,
+                JsonDeserializer.HIVE, Map.of(), false, timestampFormats, maxPaddingBytes, writerVersion);
+    }
+
+    /**
+     * Returns a copy with another row-group alignment padding.
+     *
+     * @param bytes at least 0
+     * @return the copy
+     */
+    public ParquetConversion withMaxPaddingBytes(int bytes) {
+        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary,
+                caseInsensitive, deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores,
+                timestampFormats, bytes, writerVersion);
+    }
+
+    /**
+     * Returns a copy with another writer version.
+     *
+     * @param version the data page version
+     * @return the copy
+     */
+    public ParquetConversion withWriterVersion(WriterVersion version) {
+        return new ParquetConversion(schema, compression, blockSizeBytes, pageSizeBytes, enableDictionary,
+                caseInsensitive, deserializer, columnToJsonKeyMappings, convertDotsInJsonKeysToUnderscores,
+                timestampFormats, maxPaddingBytes, version);
     }
 }

@@ -236,7 +236,7 @@ class KinesisResourceIT {
         assertTrue(limits.onDemandStreamCount() >= 1);
         assertEquals(50, limits.onDemandStreamCountLimit());
         assertEquals(0, limits.channelCount());
-        assertEquals(0, limits.channelCountLimit());
+        assertEquals(50, limits.channelCountLimit()); // the channel registry's limit
     }
 
     @Test

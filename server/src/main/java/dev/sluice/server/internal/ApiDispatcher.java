@@ -11,7 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Routes a decoded HTTP request to its operation: checks the credentials, resolves {@code X-Amz-Target}
- * ({@code Kinesis_20131202.<Action>} or {@code Firehose_20150804.<Action>}), decodes the body in the encoding its
+ * ({@code Kinesis_20131202.<Action>}, {@code Firehose_20150804.<Action>} or {@code AWSGlue.<Action>}), decodes the body in the encoding its
  * {@code Content-Type} names, runs the operation on a worker thread and encodes the result or the AWS error.
  *
  * <p>Failure modes: every failure becomes an {@link ApiResponse} (a 4xx for the client's mistakes, 500 for ours,
@@ -23,16 +23,24 @@ final class ApiDispatcher {
 
     static final String KINESIS_PREFIX = "Kinesis_20131202.";
     static final String FIREHOSE_PREFIX = "Firehose_20150804.";
+    static final String GLUE_PREFIX = "AWSGlue.";
 
     private final Map<String, Operation> kinesis;
     private final Map<String, Operation> firehose;
+    private final Map<String, Operation> glue;
     private final Set<String> accessKeyIds;
     private final Executor workers;
 
     ApiDispatcher(Map<String, Operation> kinesis, Map<String, Operation> firehose, Set<String> accessKeyIds,
                   Executor workers) {
+        this(kinesis, firehose, Map.of(), accessKeyIds, workers);
+    }
+
+    ApiDispatcher(Map<String, Operation> kinesis, Map<String, Operation> firehose, Map<String, Operation> glue,
+                  Set<String> accessKeyIds, Executor workers) {
         this.kinesis = Map.copyOf(kinesis);
         this.firehose = Map.copyOf(firehose);
+        this.glue = Map.copyOf(glue);
         this.accessKeyIds = Set.copyOf(accessKeyIds);
         this.workers = workers;
     }
@@ -98,6 +106,8 @@ final class ApiDispatcher {
             operation = kinesis.get(target.substring(KINESIS_PREFIX.length()));
         } else if (target.startsWith(FIREHOSE_PREFIX)) {
             operation = firehose.get(target.substring(FIREHOSE_PREFIX.length()));
+        } else if (target.startsWith(GLUE_PREFIX)) {
+            operation = glue.get(target.substring(GLUE_PREFIX.length()));
         }
         if (operation == null) {
             throw ApiException.unknownOperation(WireFormat.abbreviate(target));

@@ -29,9 +29,9 @@ import java.util.regex.Pattern;
  * path-style). Supported: {@code ExtendedS3DestinationConfiguration} (and the older {@code S3DestinationConfiguration})
  * with Prefix, ErrorOutputPrefix, BufferingHints, CompressionFormat, FileExtension, S3BackupMode +
  * S3BackupConfiguration, ProcessingConfiguration (built-in processor types), and
- * {@code HttpEndpointDestinationConfiguration}. Refused with {@code InvalidArgumentException}, naming why:
- * Lambda processors (there is no Lambda to call) and DataFormatConversionConfiguration (its schema lives in AWS
- * Glue, which the server cannot read).
+ * {@code HttpEndpointDestinationConfiguration}. DataFormatConversionConfiguration is applied on top by
+ * {@link FirehoseFormatConversion}. Refused with {@code InvalidArgumentException}, naming why: Lambda processors
+ * (there is no Lambda to call).
  */
 final class FirehoseDestinations {
 
@@ -79,12 +79,7 @@ final class FirehoseDestinations {
         builder.compression(compression(ApiRequest.string(config, "CompressionFormat")));
         Optional.ofNullable(ApiRequest.string(config, "FileExtension")).ifPresent(builder::fileExtension);
         applyProcessing(builder, config.get("ProcessingConfiguration"));
-        JsonNode conversion = config.get("DataFormatConversionConfiguration");
-        if (conversion != null && conversion.path("Enabled").asBoolean(true)) {
-            throw ApiException.invalidArgument("DataFormatConversionConfiguration is not supported by the Sluice"
-                    + " server: its schema is an AWS Glue table, which the server cannot read. Use DeliveryStream with"
-                    + " OutputFormat.parquet in process instead.");
-        }
+        // DataFormatConversionConfiguration is applied by FirehoseFormatConversion (schema from the Glue catalog).
         if ("Enabled".equals(ApiRequest.string(config, "S3BackupMode"))) {
             JsonNode backup = config.get("S3BackupConfiguration");
             if (backup == null) {

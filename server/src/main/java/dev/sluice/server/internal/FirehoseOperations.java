@@ -24,16 +24,25 @@ import java.util.regex.Pattern;
 
 /**
  * Firehose actions over {@link DeliveryStream}s the server hosts: Create/Describe/List/DeleteDeliveryStream,
- * PutRecord, PutRecordBatch, UpdateDestination.
+ * PutRecord, PutRecordBatch, UpdateDestination; the tag and encryption actions are in {@link FirehoseStreamSettings}
+ * and the description shapes in {@link FirehoseDescriptions}.
  *
  * <p>Versions: each delivery stream has a version id starting at 1. UpdateDestination merges the update into the
  * destination configuration, closes the running {@link DeliveryStream} (which delivers what it buffers) and builds
  * a new one with version + 1, which is the {@code <version>} in the names of the objects written from then on (as
  * Firehose's {@code DeliveryStreamVersion}). Puts hold a read lock and the swap a write lock, so no put is lost in
  * between. Delivery stream definitions live in memory: they are not kept across server restarts.
+ *
+ * <p>Format conversion: the schema is resolved from the {@link GlueCatalog} when the stream is created or its
+ * destination updated. When a table a stream follows ({@code VersionId} LATEST) is created, updated or deleted, the
+ * server re-resolves it and, if the schema changed, swaps the running {@link DeliveryStream} as UpdateDestination
+ * does but keeping the version: what was buffered is delivered with the old schema, objects created afterwards have
+ * the new one. If the new table cannot be converted (an unsupported type, the table deleted), the stream keeps the
+ * schema it has and a warning is logged.
  */
 final class FirehoseOperations {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FirehoseOperations.class);
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
     /** Firehose: ListDeliveryStreams Limit in [1, 10,000], default 10. */
     static final int LIST_DEFAULT_LIMIT = 10;
@@ -46,10 +55,15 @@ final class FirehoseOperations {
     private final Path stateDirectory;
     private final String region;
     private final String accountId;
-    private final ConcurrentSkipListMap<String, Hosted> streams = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, HostedDeliveryStream> streams = new ConcurrentSkipListMap<>();
+    private final FirehoseFormatConversion formatConversion;
+    private final FirehoseStreamSettings settings;
 
-    FirehoseOperations(FirehoseDestinations destinations, StreamEngine engine, StreamArns streamArns, Clock clock,
-                       Path stateDirectory, String region, String accountId) {
+    FirehoseOperations(FirehoseDestinations destinations, GlueCatalog catalog, StreamEngine engine,
+                       StreamArns streamArns, Clock clock, Path stateDirectory, String region, String accountId) {
+        this.formatConversion = new FirehoseFormatConversion(catalog, region);
+        this.settings = new FirehoseStreamSettings(this::hosted, clock, region);
+        catalog.onTableChange(this::tableChanged);
         this.destinations = destinations;
         this.engine = engine;
         this.streamArns = streamArns;
@@ -57,27 +71,6 @@ final class FirehoseOperations {
         this.stateDirectory = stateDirectory;
         this.region = region;
         this.accountId = accountId;
-    }
-
-    /** One hosted delivery stream; {@code stream}, {@code version} and {@code destination} change under the lock. */
-    private static final class Hosted {
-        final String name;
-        final String type;
-        final String sourceStreamArn;
-        final Instant created;
-        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-        String destinationKind;
-        ObjectNode destination;
-        DeliveryStream stream;
-        int version = 1;
-        Instant lastUpdate;
-
-        Hosted(String name, String type, String sourceStreamArn, Instant created) {
-            this.name = name;
-            this.type = type;
-            this.sourceStreamArn = sourceStreamArn;
-            this.created = created;
-        }
     }
 
     void register(Map<String, Operation> operations) {
@@ -88,6 +81,7 @@ final class FirehoseOperations {
         operations.put("PutRecord", this::putRecord);
         operations.put("PutRecordBatch", this::putRecordBatch);
         operations.put("UpdateDestination", this::updateDestination);
+        settings.register(operations);
     }
 
     private String arn(String name) {
@@ -103,6 +97,7 @@ final class FirehoseOperations {
         }
         String type = r.string("DeliveryStreamType").orElse("DirectPut");
         String sourceArn = null;
+        String sourceRole = null;
         if (type.equals("KinesisStreamAsSource")) {
             JsonNode source = r.node("KinesisStreamSourceConfiguration");
             if (source == null) {
@@ -111,11 +106,18 @@ final class FirehoseOperations {
             sourceArn = ApiRequest.required("KinesisStreamSourceConfiguration.KinesisStreamARN",
                     ApiRequest.string(source, "KinesisStreamARN"));
             streamArns.nameFromArn(sourceArn);
+            sourceRole = ApiRequest.string(source, "RoleARN");
         } else if (!type.equals("DirectPut")) {
             throw ApiException.invalidArgument("DeliveryStreamType must be DirectPut or KinesisStreamAsSource but was '"
                     + WireFormat.abbreviate(type) + "'");
         }
-        Hosted hosted = new Hosted(name, type, sourceArn, clock.instant());
+        HostedDeliveryStream hosted = new HostedDeliveryStream(name, type, sourceArn, sourceRole, clock.instant());
+        Map<String, String> tags = FirehoseStreamSettings.tags(r.node("Tags"), "Tags");
+        JsonNode encryption = r.node("DeliveryStreamEncryptionConfigurationInput");
+        if (encryption != null) {
+            FirehoseStreamSettings.Key key = settings.key(encryption, type, name);
+            hosted.enableAtCreation(key.type(), key.arn());
+        }
         String kind = null;
         for (String candidate : List.of("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration",
                 "HttpEndpointDestinationConfiguration")) {
@@ -138,6 +140,8 @@ final class FirehoseOperations {
         }
         hosted.destinationKind = kind;
         hosted.lastUpdate = hosted.created;
+        hosted.conversion = conversion(hosted.destinationKind, hosted.destination);
+        FirehoseStreamSettings.addTags(hosted, tags);
         synchronized (streams) {
             if (streams.containsKey(name)) {
                 throw ApiException.resourceInUse("Firehose " + name + " under account " + accountId
@@ -149,13 +153,30 @@ final class FirehoseOperations {
         return CompletableFuture.completedFuture(Map.of("DeliveryStreamARN", arn(name)));
     }
 
-    private DeliveryStream build(Hosted hosted) {
+    /** The format conversion of an S3 destination, or null; HTTP endpoints have none. */
+    private FirehoseFormatConversion.Resolved conversion(String kind, ObjectNode destination) {
+        if (kind.equals("HttpEndpointDestinationConfiguration")) {
+            return null;
+        }
+        return formatConversion.resolve(destination);
+    }
+
+    private DeliveryStream build(HostedDeliveryStream hosted) {
         DeliveryStream.Builder builder = DeliveryStream.builder().name(hosted.name).version(hosted.version)
                 .clock(clock);
         if (hosted.destinationKind.equals("HttpEndpointDestinationConfiguration")) {
             destinations.applyHttpEndpoint(builder, hosted.destination);
         } else {
             destinations.applyS3(builder, hosted.destination, hosted.destinationKind);
+            String zone = ApiRequest.string(hosted.destination, "CustomTimeZone");
+            if (zone != null && !zone.equals("UTC")) {
+                throw ApiException.invalidArgument(hosted.destinationKind + ".CustomTimeZone must be UTC (Sluice"
+                        + " evaluates prefix timestamps in UTC) but was '" + WireFormat.abbreviate(zone) + "'");
+            }
+            if (hosted.conversion != null) {
+                FirehoseFormatConversion.apply(builder, hosted.destination, hosted.destinationKind,
+                        hosted.conversion);
+            }
         }
         if (hosted.sourceStreamArn != null) {
             builder.kinesisStreamSource(engine, streamArns.nameFromArn(hosted.sourceStreamArn),
@@ -168,9 +189,9 @@ final class FirehoseOperations {
         }
     }
 
-    private Hosted hosted(ApiRequest r) {
+    private HostedDeliveryStream hosted(ApiRequest r) {
         String name = r.requiredString("DeliveryStreamName");
-        Hosted hosted = streams.get(name);
+        HostedDeliveryStream hosted = streams.get(name);
         if (hosted == null) {
             throw ApiException.resourceNotFound("Firehose " + WireFormat.abbreviate(name) + " under account "
                     + accountId + " not found.");
@@ -179,59 +200,19 @@ final class FirehoseOperations {
     }
 
     private CompletableFuture<Object> describe(ApiRequest r) {
-        Hosted h = hosted(r);
-        Map<String, Object> d = new LinkedHashMap<>();
+        HostedDeliveryStream h = hosted(r);
+        int limit = r.integer("Limit").orElse(LIST_DEFAULT_LIMIT);
+        if (limit < 1 || limit > 10_000) {
+            throw ApiException.invalidArgument("Limit must be between 1 and 10000 but was " + limit);
+        }
+        String after = r.string("ExclusiveStartDestinationId").orElse(null);
         h.lock.readLock().lock();
         try {
-            d.put("DeliveryStreamName", h.name);
-            d.put("DeliveryStreamARN", arn(h.name));
-            d.put("DeliveryStreamStatus", "ACTIVE");
-            d.put("DeliveryStreamEncryptionConfiguration", Map.of("Status", "DISABLED"));
-            d.put("DeliveryStreamType", h.type);
-            d.put("VersionId", Integer.toString(h.version));
-            d.put("CreateTimestamp", h.created);
-            d.put("LastUpdateTimestamp", h.lastUpdate);
-            if (h.sourceStreamArn != null) {
-                d.put("Source", Map.of("KinesisStreamSourceDescription", Map.of("KinesisStreamARN", h.sourceStreamArn,
-                        "DeliveryStartTimestamp", h.created)));
-            }
-            Map<String, Object> destination = new LinkedHashMap<>();
-            destination.put("DestinationId", DESTINATION_ID);
-            destination.put(h.destinationKind.replace("Configuration", "Description"), description(h));
-            d.put("Destinations", List.of(destination));
-            d.put("HasMoreDestinations", false);
+            return CompletableFuture.completedFuture(Map.of("DeliveryStreamDescription", FirehoseDescriptions.describe(
+                    h, arn(h.name), clock.instant(), region, accountId, limit, after)));
         } finally {
             h.lock.readLock().unlock();
         }
-        return CompletableFuture.completedFuture(Map.of("DeliveryStreamDescription", d));
-    }
-
-    /** The configuration as given, with Firehose's defaults filled in and secrets left out. */
-    private static ObjectNode description(Hosted h) {
-        ObjectNode d = h.destination.deepCopy();
-        if (h.destinationKind.equals("HttpEndpointDestinationConfiguration")) {
-            JsonNode endpoint = d.get("EndpointConfiguration");
-            if (endpoint instanceof ObjectNode e) {
-                e.remove("AccessKey");
-            }
-        } else {
-            if (!d.has("BufferingHints")) {
-                d.putObject("BufferingHints").put("SizeInMBs", 5).put("IntervalInSeconds", 300);
-            }
-            if (!d.has("CompressionFormat")) {
-                d.put("CompressionFormat", "UNCOMPRESSED");
-            }
-            if (!d.has("EncryptionConfiguration")) {
-                d.putObject("EncryptionConfiguration").put("NoEncryptionConfig", "NoEncryption");
-            }
-            if (!d.has("S3BackupMode") && h.destinationKind.equals("ExtendedS3DestinationConfiguration")) {
-                d.put("S3BackupMode", "Disabled");
-            }
-            if (d.get("S3BackupConfiguration") != null) {
-                d.set("S3BackupDescription", d.remove("S3BackupConfiguration"));
-            }
-        }
-        return d;
     }
 
     private CompletableFuture<Object> list(ApiRequest r) {
@@ -243,9 +224,9 @@ final class FirehoseOperations {
         String after = r.string("ExclusiveStartDeliveryStreamName").orElse(null);
         List<String> names = new ArrayList<>();
         boolean more = false;
-        Iterator<Hosted> it = (after == null ? streams : streams.tailMap(after, false)).values().iterator();
+        Iterator<HostedDeliveryStream> it = (after == null ? streams : streams.tailMap(after, false)).values().iterator();
         while (it.hasNext()) {
-            Hosted h = it.next();
+            HostedDeliveryStream h = it.next();
             if (type != null && !type.equals(h.type)) {
                 continue;
             }
@@ -262,7 +243,7 @@ final class FirehoseOperations {
     }
 
     private CompletableFuture<Object> delete(ApiRequest r) {
-        Hosted h = hosted(r);
+        HostedDeliveryStream h = hosted(r);
         synchronized (streams) {
             if (!streams.remove(h.name, h)) {
                 throw ApiException.resourceNotFound("Firehose " + h.name + " under account " + accountId
@@ -287,7 +268,7 @@ final class FirehoseOperations {
     }
 
     private CompletableFuture<Object> putRecord(ApiRequest r) {
-        Hosted h = hosted(r);
+        HostedDeliveryStream h = hosted(r);
         JsonNode record = r.node("Record");
         if (record == null) {
             throw ApiRequest.missing("Record");
@@ -302,12 +283,12 @@ final class FirehoseOperations {
         }
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("RecordId", id);
-        response.put("Encrypted", false);
+        response.put("Encrypted", h.encrypted(clock.instant()));
         return CompletableFuture.completedFuture(response);
     }
 
     private CompletableFuture<Object> putRecordBatch(ApiRequest r) {
-        Hosted h = hosted(r);
+        HostedDeliveryStream h = hosted(r);
         JsonNode records = r.node("Records");
         if (records == null) {
             throw ApiRequest.missing("Records");
@@ -338,13 +319,13 @@ final class FirehoseOperations {
         }
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("FailedPutCount", result.failedPutCount());
-        response.put("Encrypted", false);
+        response.put("Encrypted", h.encrypted(clock.instant()));
         response.put("RequestResponses", entries);
         return CompletableFuture.completedFuture(response);
     }
 
     private CompletableFuture<Object> updateDestination(ApiRequest r) {
-        Hosted h = hosted(r);
+        HostedDeliveryStream h = hosted(r);
         String expectedVersion = r.requiredString("CurrentDeliveryStreamVersionId");
         String destinationId = r.requiredString("DestinationId");
         if (!destinationId.equals(DESTINATION_ID)) {
@@ -353,6 +334,12 @@ final class FirehoseOperations {
         }
         String updateField = h.destinationKind.replace("Configuration", "Update");
         JsonNode update = r.node(updateField);
+        if (update == null && !h.destinationKind.equals("HttpEndpointDestinationConfiguration")) {
+            // Either S3 update shape applies to either S3 destination, as on Firehose.
+            updateField = h.destinationKind.startsWith("Extended") ? "S3DestinationUpdate"
+                    : "ExtendedS3DestinationUpdate";
+            update = r.node(updateField);
+        }
         if (update == null || !update.isObject()) {
             throw ApiException.invalidArgument("UpdateDestination of " + h.name + " needs " + updateField
                     + " (changing the destination type is not supported)");
@@ -365,9 +352,12 @@ final class FirehoseOperations {
                         + " of " + h.name);
             }
             ObjectNode previous = h.destination;
+            FirehoseFormatConversion.Resolved previousConversion = h.conversion;
             ObjectNode merged = previous.deepCopy();
             merged.setAll((ObjectNode) update);
+            FirehoseFormatConversion.Resolved conversion = conversion(h.destinationKind, merged);
             h.destination = merged;
+            h.conversion = conversion;
             h.version++;
             DeliveryStream next;
             try {
@@ -375,6 +365,7 @@ final class FirehoseOperations {
                 next = build(h);
             } catch (RuntimeException e) {
                 h.destination = previous;
+                h.conversion = previousConversion;
                 h.version--;
                 h.stream = build(h);
                 throw e;
@@ -387,14 +378,49 @@ final class FirehoseOperations {
         return CompletableFuture.completedFuture(Map.of());
     }
 
+    /** A Glue table changed: streams following it take the new schema for the objects they create from now on. */
+    private void tableChanged(String database, String table) {
+        for (HostedDeliveryStream h : streams.values()) {
+            h.lock.writeLock().lock();
+            try {
+                FirehoseFormatConversion.Resolved previous = h.conversion;
+                if (previous == null || !previous.table().follows(database, table) || streams.get(h.name) != h) {
+                    continue;
+                }
+                FirehoseFormatConversion.Resolved next;
+                try {
+                    next = conversion(h.destinationKind, h.destination);
+                } catch (ApiException e) {
+                    LOG.warn("delivery stream {} keeps its Parquet schema: Glue table {}.{} changed but {}", h.name,
+                            database, table, e.getMessage());
+                    continue;
+                }
+                if (next == null || next.conversion().equals(previous.conversion())) {
+                    continue;
+                }
+                h.stream.close();
+                h.conversion = next;
+                try {
+                    h.stream = build(h);
+                } catch (RuntimeException e) {
+                    LOG.warn("delivery stream {} keeps its Parquet schema: the schema of Glue table {}.{} cannot be"
+                            + " applied: {}", h.name, database, table, e.toString());
+                    h.conversion = previous;
+                    h.stream = build(h);
+                }
+            } finally {
+                h.lock.writeLock().unlock();
+            }
+        }
+    }
+
     void close(Duration timeout) {
-        for (Hosted h : streams.values()) {
+        for (HostedDeliveryStream h : streams.values()) {
             h.lock.writeLock().lock();
             try {
                 h.stream.close(timeout);
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(FirehoseOperations.class).warn("closing delivery stream {}: {}",
-                        h.name, e.toString());
+                LOG.warn("closing delivery stream {}: {}", h.name, e.toString());
             } finally {
                 h.lock.writeLock().unlock();
             }

@@ -165,9 +165,11 @@ public final class ServerRuntime {
         new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
-        FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region());
-        firehose = new FirehoseOperations(destinations, engine, arns, config.clock(), firehoseState, config.region(),
+        GlueCatalog glue = new GlueCatalog(config.dataDirectory().map(d -> d.resolve("glue-catalog")), config.clock(),
                 config.accountId());
+        FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region());
+        firehose = new FirehoseOperations(destinations, glue, engine, arns, config.clock(), firehoseState,
+                config.region(), config.accountId());
         // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
         Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
         channels = new Channels(new ChannelDeliveries(destinations, engine, config.clock(), ticker), engine,
@@ -181,7 +183,10 @@ public final class ServerRuntime {
         new KinesisRecordSettingsOperations(engine, arns).register(kinesisOps); // last: checks StreamId of the others
         Map<String, Operation> firehoseOps = new HashMap<>();
         firehose.register(firehoseOps);
-        ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, config.accessKeyIds(), workers);
+        Map<String, Operation> glueOps = new HashMap<>();
+        new GlueOperations(glue).register(glueOps);
+        ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, glueOps, config.accessKeyIds(),
+                workers);
         SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
                 : null;
         bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-server-accept", true));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;
+import dev.sluice.delivery.ParquetConversion;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -18,7 +19,6 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -40,6 +40,11 @@ import java.util.Map;
  * {@link ErrorCode#CONVERSION_SCHEMA_MISMATCH} (wrong type, missing non-nullable field), naming the field path; the
  * caller fails that one record. A record may hold several concatenated objects (Firehose accepts
  * {@code {"a":1}{"a":2}}): each becomes a row.
+ *
+ * <p>The deserializer options of {@link ParquetConversion} apply here: column-to-key mappings are extra entries in
+ * the top-level name map; a key with dots that matches nothing is retried with underscores when
+ * {@code convertDotsInJsonKeysToUnderscores}; OpenX reads numbers given as strings; timestamps are read by
+ * {@link TimestampFormats} for the chosen deserializer.
  */
 public final class JsonToAvro {
 
@@ -48,12 +53,32 @@ public final class JsonToAvro {
 
     private final Schema schema;
     private final boolean caseInsensitive;
+    private final boolean openX;
+    private final boolean dotsToUnderscores;
+    private final TimestampFormats hiveTimestamps;
     private final Map<Schema, Map<String, Schema.Field>> fieldsByName = new HashMap<>();
 
-    JsonToAvro(Schema schema, boolean caseInsensitive) {
+    JsonToAvro(Schema schema, ParquetConversion conversion) {
         this.schema = schema;
-        this.caseInsensitive = caseInsensitive;
+        this.caseInsensitive = conversion.caseInsensitive();
+        this.openX = conversion.deserializer() == ParquetConversion.JsonDeserializer.OPENX;
+        this.dotsToUnderscores = conversion.convertDotsInJsonKeysToUnderscores();
+        this.hiveTimestamps = new TimestampFormats(conversion.timestampFormats());
         index(schema);
+        Map<String, Schema.Field> top = fieldsByName.get(schema);
+        for (Map.Entry<String, String> mapping : conversion.columnToJsonKeyMappings().entrySet()) {
+            // A mapping for a column the schema does not have is ignored, as OpenX does: a later schema may add it.
+            Schema.Field field = schema.getField(mapping.getKey());
+            if (field == null && caseInsensitive) {
+                field = top.get(mapping.getKey().toLowerCase(Locale.ROOT));
+            }
+            if (field != null) {
+                top.put(mapping.getValue(), field);
+                if (caseInsensitive) {
+                    top.put(mapping.getValue().toLowerCase(Locale.ROOT), field);
+                }
+            }
+        }
     }
 
     /**
@@ -126,9 +151,9 @@ public final class JsonToAvro {
         boolean[] seen = new boolean[recordSchema.getFields().size()];
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
-            Schema.Field field = names.get(name);
-            if (field == null && caseInsensitive) {
-                field = names.get(name.toLowerCase(Locale.ROOT));
+            Schema.Field field = lookup(names, name);
+            if (field == null && dotsToUnderscores && name.indexOf('.') >= 0) {
+                field = lookup(names, name.replace('.', '_'));
             }
             JsonToken value = parser.nextToken();
             if (field == null) {
@@ -153,6 +178,14 @@ public final class JsonToAvro {
             }
         }
         return record;
+    }
+
+    private Schema.Field lookup(Map<String, Schema.Field> names, String name) {
+        Schema.Field field = names.get(name);
+        if (field == null && caseInsensitive) {
+            field = names.get(name.toLowerCase(Locale.ROOT));
+        }
+        return field;
     }
 
     private Object read(JsonParser parser, JsonToken token, Schema type, String path) throws IOException {
@@ -205,11 +238,9 @@ public final class JsonToAvro {
             case LONG:
                 return readLong(parser, token, type, path);
             case FLOAT:
-                require(token.isNumeric(), path, "a number", token);
-                return parser.getFloatValue();
+                return (float) readDouble(parser, token, path);
             case DOUBLE:
-                require(token.isNumeric(), path, "a number", token);
-                return parser.getDoubleValue();
+                return readDouble(parser, token, path);
             case BYTES:
                 return readBytes(parser, token, type, path);
             default:
@@ -243,7 +274,35 @@ public final class JsonToAvro {
         throw last != null ? last : mismatch(path, "is " + describe(token) + " which matches no branch of " + union);
     }
 
-    private static Object readInt(JsonParser parser, JsonToken token, Schema type, String path) throws IOException {
+    private double readDouble(JsonParser parser, JsonToken token, String path) throws IOException {
+        if (openX && token == JsonToken.VALUE_STRING) {
+            try {
+                return Double.parseDouble(parser.getText().trim());
+            } catch (NumberFormatException e) {
+                throw mismatch(path, "must be a number but is a string ('" + parser.getText() + "')");
+            }
+        }
+        require(token.isNumeric(), path, "a number", token);
+        return parser.getDoubleValue();
+    }
+
+    /** OpenX reads a number given as a JSON string ({@code "42"}); Hive refuses it. */
+    private long integral(JsonParser parser, JsonToken token, String path, String expected) throws IOException {
+        if (openX && token == JsonToken.VALUE_STRING) {
+            try {
+                return Long.parseLong(parser.getText().trim());
+            } catch (NumberFormatException e) {
+                throw mismatch(path, "must be " + expected + " but is a string ('" + parser.getText() + "')");
+            }
+        }
+        require(token == JsonToken.VALUE_NUMBER_INT, path, expected, token);
+        if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw mismatch(path, "is " + parser.getText() + " which does not fit a long");
+        }
+        return parser.getLongValue();
+    }
+
+    private Object readInt(JsonParser parser, JsonToken token, Schema type, String path) throws IOException {
         LogicalType logical = type.getLogicalType();
         if (logical instanceof LogicalTypes.Date && token == JsonToken.VALUE_STRING) {
             try {
@@ -252,37 +311,34 @@ public final class JsonToAvro {
                 throw mismatch(path, "is '" + parser.getText() + "' which is not a yyyy-MM-dd date");
             }
         }
-        require(token == JsonToken.VALUE_NUMBER_INT, path, "an integer", token);
-        long value = parser.getLongValue();
+        long value = integral(parser, token, path, "an integer");
         if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
             throw mismatch(path, "is " + value + " which does not fit an int");
         }
         return (int) value;
     }
 
-    private static Object readLong(JsonParser parser, JsonToken token, Schema type, String path) throws IOException {
+    private Object readLong(JsonParser parser, JsonToken token, Schema type, String path) throws IOException {
         LogicalType logical = type.getLogicalType();
         boolean millis = logical instanceof LogicalTypes.TimestampMillis;
         boolean micros = logical instanceof LogicalTypes.TimestampMicros;
-        if ((millis || micros) && token == JsonToken.VALUE_STRING) {
-            Instant instant;
-            try {
-                instant = OffsetDateTime.parse(parser.getText()).toInstant();
-            } catch (DateTimeParseException e) {
-                try {
-                    instant = java.time.LocalDateTime.parse(parser.getText()).toInstant(java.time.ZoneOffset.UTC);
-                } catch (DateTimeParseException e2) {
-                    throw mismatch(path, "is '" + parser.getText() + "' which is not an ISO-8601 timestamp");
-                }
+        if (millis || micros) {
+            require(token == JsonToken.VALUE_STRING || token.isNumeric(), path, "a timestamp", token);
+            String text = parser.getText().trim();
+            Instant instant = openX ? TimestampFormats.openX(text, micros) : hiveTimestamps.hive(text, token.isNumeric());
+            if (instant == null) {
+                throw mismatch(path, "is '" + text + "' which is not a timestamp the " + (openX ? "OpenX" : "Hive")
+                        + " JSON deserializer reads" + (openX ? " (ISO-8601, yyyy-MM-dd HH:mm:ss[.S] or epoch"
+                        + " seconds/milliseconds)" : ""));
             }
-            return millis ? instant.toEpochMilli()
-                    : Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+            try {
+                return millis ? instant.toEpochMilli() : Math.addExact(
+                        Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+            } catch (ArithmeticException e) {
+                throw mismatch(path, "is '" + text + "' which is out of the timestamp range");
+            }
         }
-        require(token == JsonToken.VALUE_NUMBER_INT, path, "an integer", token);
-        if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            throw mismatch(path, "is " + parser.getText() + " which does not fit a long");
-        }
-        return parser.getLongValue();
+        return integral(parser, token, path, "an integer");
     }
 
     private static Object readBytes(JsonParser parser, JsonToken token, Schema type, String path) throws IOException {

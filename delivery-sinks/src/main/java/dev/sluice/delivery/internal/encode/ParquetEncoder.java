@@ -6,6 +6,7 @@ import dev.sluice.delivery.ParquetConversion;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -34,7 +35,7 @@ public final class ParquetEncoder implements ObjectEncoder {
 
     public ParquetEncoder(ParquetConversion conversion) {
         Schema schema = JsonToAvro.checkSchema(conversion.schema());
-        this.converter = new JsonToAvro(schema, conversion.caseInsensitive());
+        this.converter = new JsonToAvro(schema, conversion);
         this.conversion = conversion;
         this.codec = CompressionCodecName.valueOf(conversion.compression().name());
     }
@@ -67,6 +68,9 @@ public final class ParquetEncoder implements ObjectEncoder {
                 .withRowGroupSize(conversion.blockSizeBytes())
                 .withPageSize(conversion.pageSizeBytes())
                 .withDictionaryEncoding(conversion.enableDictionary())
+                .withMaxPaddingSize(conversion.maxPaddingBytes())
+                .withWriterVersion(conversion.writerVersion() == ParquetConversion.WriterVersion.V2
+                        ? ParquetProperties.WriterVersion.PARQUET_2_0 : ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .build()) {
             for (GenericData.Record row : rows) {
