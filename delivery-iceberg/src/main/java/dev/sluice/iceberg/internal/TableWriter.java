@@ -123,8 +123,10 @@ public final class TableWriter {
 
     private static PartitionSpec spec(org.apache.iceberg.Schema schema, DestinationTableConfiguration config) {
         PartitionSpec.Builder spec = PartitionSpec.builderFor(schema);
-        for (PartitionField field : config.partitioning()) {
-            try {
+        PartitionField current = null;
+        try {
+            for (PartitionField field : config.partitioning()) {
+                current = field;
                 if (field instanceof PartitionField.Identity) {
                     spec.identity(field.column());
                 } else if (field instanceof PartitionField.Day) {
@@ -138,12 +140,13 @@ public final class TableWriter {
                 } else {
                     spec.bucket(field.column(), ((PartitionField.Bucket) field).buckets());
                 }
-            } catch (RuntimeException e) {
-                throw Problems.invalidArgument("partition field " + field + " of table "
-                        + config.qualifiedName() + " is not valid for the schema: " + e.getMessage());
             }
+            return spec.build();
+        } catch (RuntimeException e) {
+            throw Problems.invalidArgument("partition spec " + config.partitioning() + " of table "
+                    + config.qualifiedName() + " is not valid for its schema"
+                    + (current == null ? "" : " (at " + current + ")") + ": " + e.getMessage());
         }
-        return spec.build();
     }
 
     /** The conversion of this table's records. */
