@@ -81,6 +81,7 @@ public final class IcebergCatalog implements Closeable {
         props.put(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
         if (jdbcUrl.startsWith("jdbc:sqlite:")) {
             props.put("jdbc.busy_timeout", Integer.toString(SQLITE_BUSY_TIMEOUT_MILLIS));
+            registerSqliteDriver();
         }
         props.putAll(Objects.requireNonNull(properties, "properties"));
         props.put(CatalogProperties.URI, jdbcUrl);
@@ -95,6 +96,19 @@ public final class IcebergCatalog implements Closeable {
                     + jdbcUrl + ": " + e.getMessage(), e);
         }
         return new IcebergCatalog(catalog, "jdbc catalog " + jdbcUrl);
+    }
+
+    /**
+     * Loads SQLite's driver through this class's loader, so DriverManager offers it even when this library was
+     * loaded by a loader other than the one DriverManager scanned at start-up (plugins, child-first loaders).
+     */
+    private static void registerSqliteDriver() {
+        try {
+            Class.forName("org.sqlite.JDBC", true, IcebergCatalog.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "the embedded Iceberg catalog needs"
+                    + " org.xerial:sqlite-jdbc on the class path", e);
+        }
     }
 
     /**
