@@ -54,6 +54,8 @@ public final class TableWriter {
     /** Snapshot summary property: the delivery object's request id (stable across retries). */
     public static final String REQUEST_ID = "sluice.request-id";
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TableWriter.class);
+
     private final DestinationTableConfiguration config;
     private final ParquetWriting writing;
     private final ParquetRows rows;
@@ -173,6 +175,8 @@ public final class TableWriter {
      */
     public boolean append(String objectKey, String requestId, List<GenericData.Record> batch) throws IOException {
         if (committed(objectKey)) {
+            LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
+                    config.qualifiedName(), objectKey);
             return false;
         }
         List<DataFile> files = write(requestId, batch);
