@@ -133,33 +133,70 @@ public final class LocalFileIO implements FileIO {
         }
     }
 
+    /** Buffered: Avro and Parquet readers ask for a few bytes at a time, and each channel read is a system call. */
     private static final class Reader extends SeekableInputStream {
+        private static final int BUFFER_BYTES = 64 * 1024;
         private final FileChannel channel;
-        private final byte[] one = new byte[1];
+        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+        /** The file position of {@code buffer}'s first byte. */
+        private long bufferStart;
 
         Reader(FileChannel channel) {
             this.channel = channel;
+            buffer.limit(0);
         }
 
         @Override
-        public long getPos() throws IOException {
-            return channel.position();
+        public long getPos() {
+            return bufferStart + buffer.position();
         }
 
         @Override
-        public void seek(long position) throws IOException {
-            channel.position(position);
+        public void seek(long position) {
+            if (position >= bufferStart && position <= bufferStart + buffer.limit()) {
+                buffer.position((int) (position - bufferStart));
+            } else {
+                bufferStart = position;
+                buffer.limit(0);
+            }
+        }
+
+        private boolean fill() throws IOException {
+            bufferStart += buffer.limit();
+            buffer.clear();
+            int n = channel.read(buffer, bufferStart);
+            buffer.flip();
+            return n > 0;
         }
 
         @Override
         public int read() throws IOException {
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
+            if (!buffer.hasRemaining() && !fill()) {
+                return -1;
+            }
+            return buffer.get() & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            return channel.read(ByteBuffer.wrap(b, off, len));
+            if (len == 0) {
+                return 0;
+            }
+            if (!buffer.hasRemaining()) {
+                if (len >= BUFFER_BYTES) {
+                    int n = channel.read(ByteBuffer.wrap(b, off, len), getPos());
+                    if (n > 0) {
+                        bufferStart += n;
+                    }
+                    return n;
+                }
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, buffer.remaining());
+            buffer.get(b, off, n);
+            return n;
         }
 
         @Override
@@ -168,8 +205,11 @@ public final class LocalFileIO implements FileIO {
         }
     }
 
+    /** Buffers small writes (manifests and metadata JSON arrive in small pieces); large ones go straight through. */
     private static final class Writer extends PositionOutputStream {
+        private static final int BUFFER_BYTES = 64 * 1024;
         private final FileChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
         private long position;
         private boolean closed;
 
@@ -184,16 +224,40 @@ public final class LocalFileIO implements FileIO {
 
         @Override
         public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
+            if (!buffer.hasRemaining()) {
+                drain();
+            }
+            buffer.put((byte) b);
+            position++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+            if (len > buffer.remaining()) {
+                drain();
+            }
+            if (len >= BUFFER_BYTES) {
+                ByteBuffer direct = ByteBuffer.wrap(b, off, len);
+                while (direct.hasRemaining()) {
+                    channel.write(direct);
+                }
+            } else {
+                buffer.put(b, off, len);
+            }
+            position += len;
+        }
+
+        private void drain() throws IOException {
+            buffer.flip();
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            position += len;
+            buffer.clear();
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain();
         }
 
         @Override
@@ -201,6 +265,7 @@ public final class LocalFileIO implements FileIO {
             if (!closed) {
                 closed = true;
                 try {
+                    drain();
                     channel.force(true);
                 } finally {
                     channel.close();
