@@ -196,7 +196,8 @@ public final class TableWriter {
                 }
                 return false;
             }
-            AppendFiles append = table.newAppend().scanManifestsWith(SAME_THREAD);
+            AppendFiles append = table.newAppend().scanManifestsWith(SAME_THREAD)
+                    .writeManifestsWith(SAME_THREAD, 1);
             for (DataFile file : files) {
                 append.appendFile(file);
             }
