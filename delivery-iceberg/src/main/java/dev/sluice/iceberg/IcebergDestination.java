@@ -1,0 +1,402 @@
+package dev.sluice.iceberg;
+
+import dev.sluice.iceberg.internal.Problems;
+import dev.sluice.delivery.DeliveryException;
+import dev.sluice.delivery.ErrorCode;
+import dev.sluice.delivery.ParquetConversion;
+import dev.sluice.delivery.Sink;
+import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkResult;
+import dev.sluice.iceberg.internal.FailedRecords;
+import dev.sluice.iceberg.internal.Router;
+import dev.sluice.iceberg.internal.TableWriter;
+import org.apache.avro.generic.GenericData;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Firehose's Apache Iceberg destination as a {@link Sink}: each delivery object becomes one Iceberg append (one
+ * snapshot) per table it has records for, with data files in Parquet whose columns carry the table's field ids.
+ *
+ * <p>Thread-safety: thread-safe; the delivery stream calls {@link #write} from its delivery threads.
+ *
+ * <pre>{@code
+ * IcebergCatalog catalog = IcebergCatalog.embedded(Path.of("/data/warehouse"));
+ * Sink errors = Sink.localBucket(Path.of("/data/errors"));
+ * try (DeliveryStream clicks = DeliveryStream.builder().name("clicks")
+ *         .sink(IcebergDestination.builder().catalog(catalog)
+ *                 .table(DestinationTableConfiguration.of("web", "clicks", avsc)
+ *                         .withPartitioning(PartitionField.day("ts")))
+ *                 .errorOutputSink(errors).build())
+ *         .errorOutputSink(errors)
+ *         .kinesisStreamSource(engine, "clicks", Path.of("/data/state"))
+ *         .build()) { ... }
+ * }</pre>
+ *
+ * <p><b>Records.</b> The destination reads the delivery object's processed records (one JSON object each, or
+ * several concatenated), not its encoded bytes, so the stream's output format and compression do not matter (leave
+ * the default raw format). Each record is routed (by the routing query when several tables are configured), then
+ * converted with its table's schema under Firehose's conversion rules. A record that cannot be routed or converted
+ * goes, as a Firehose error line, to the error-output sink under the table's error prefix (or the destination's),
+ * in an object whose key is derived from the delivery object's key; the other records of the object are committed.
+ *
+ * <p><b>Exactly once.</b> The append's snapshot summary carries the delivery object's key
+ * ({@code sluice.object-key}). Before writing, the destination looks for that key in the table's snapshots and, if
+ * an earlier attempt (before a crash, or a retry whose reply was lost) committed it, answers
+ * {@link SinkResult#ALREADY_EXISTS}. With a stream source, whose object keys are made of the shard and sequence
+ * numbers, records are therefore appended exactly once across retries and kill -9 restarts; with direct put they are
+ * appended at least once across restarts (as Firehose does) and exactly once across retries.
+ *
+ * <p><b>Tables.</b> Created from the configuration when absent (format version 2), else loaded and evolved: fields
+ * added to the delivery's schema become optional columns. Commits to one table from this process are serialized;
+ * other processes may commit to the same table (Iceberg's optimistic concurrency, retried).
+ *
+ * <p>It does not store objects ({@link #storesObjects()} is {@code false}), so the delivery stream needs its own
+ * error-output sink, as Firehose needs an S3 bucket for an Iceberg destination. Meters {@code DeliveryToIceberg.*},
+ * error output type {@code iceberg-failed}, default retry duration 300 s.
+ */
+public final class IcebergDestination implements Sink {
+
+    /** Default error prefix of records that do not fit a table, in the error-output sink. */
+    public static final String DEFAULT_ERROR_OUTPUT_PREFIX = "iceberg-failed/";
+    /** Firehose's default retry duration for Iceberg destinations (300 s). */
+    public static final Duration DEFAULT_RETRY_DURATION = Duration.ofSeconds(300);
+
+    private final Map<String, TableWriter> tables;
+    private final Optional<Router> router;
+    private final Sink errorOutput;
+    private final String errorOutputPrefix;
+    private final Clock clock;
+
+    private IcebergDestination(Map<String, TableWriter> tables, Optional<Router> router, Sink errorOutput,
+                               String errorOutputPrefix, Clock clock) {
+        this.tables = tables;
+        this.router = router;
+        this.errorOutput = errorOutput;
+        this.errorOutputPrefix = errorOutputPrefix;
+        this.clock = clock;
+    }
+
+    /**
+     * Returns a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Appends the object's records to their tables, once.
+     *
+     * @param object the delivery object; its {@link SinkObject#records()} are read
+     * @return {@link SinkResult#ALREADY_EXISTS} when every table the object has records for already holds it;
+     *         {@link SinkResult#CREATED} otherwise
+     * @throws Exception a failure writing files, committing, or writing failed records; retried by the stream
+     */
+    @Override
+    public SinkResult write(SinkObject object) throws Exception {
+        Map<TableWriter, List<GenericData.Record>> rows = new LinkedHashMap<>();
+        Map<String, FailedRecords> failed = new LinkedHashMap<>();
+        TableWriter only = router.isEmpty() ? tables.values().iterator().next() : null;
+        for (ByteBuffer view : object.records()) {
+            byte[] raw = new byte[view.remaining()];
+            view.duplicate().get(raw);
+            TableWriter table = only;
+            if (table == null) {
+                String name;
+                try {
+                    name = router.get().route(raw);
+                } catch (Router.Unroutable e) {
+                    fail(failed, errorOutputPrefix, raw, null, FailedRecords.UNROUTABLE, e.getMessage(), object);
+                    continue;
+                }
+                table = tables.get(name);
+                if (table == null) {
+                    fail(failed, errorOutputPrefix, raw, name, FailedRecords.NO_SUCH_TABLE, "records were routed to "
+                            + name + " but the destination configures only " + tables.keySet(), object);
+                    continue;
+                }
+            }
+            List<GenericData.Record> tableRows = rows.computeIfAbsent(table, t -> new ArrayList<>());
+            try {
+                table.rows().convert(raw, tableRows);
+            } catch (DeliveryException e) {
+                String prefix = table.config().errorOutputPrefix().isEmpty() ? errorOutputPrefix
+                        : table.config().errorOutputPrefix();
+                fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
+                        object);
+            }
+        }
+        for (Map.Entry<String, FailedRecords> errors : failed.entrySet()) {
+            errorOutput.write(new SinkObject(errors.getKey() + object.key(), errors.getValue().content(),
+                    "application/x-ndjson", errors.getValue().records(), object.requestId() + "-iceberg-failed",
+                    true, object.oldestArrival()));
+        }
+        boolean created = false;
+        for (Map.Entry<TableWriter, List<GenericData.Record>> table : rows.entrySet()) {
+            if (!table.getValue().isEmpty()) {
+                created |= table.getKey().append(object.key(), object.requestId(), table.getValue());
+            }
+        }
+        return created || rows.values().stream().allMatch(List::isEmpty) ? SinkResult.CREATED
+                : SinkResult.ALREADY_EXISTS;
+    }
+
+    private void fail(Map<String, FailedRecords> failed, String prefix, byte[] raw, String table, String code,
+                      String message, SinkObject object) {
+        failed.computeIfAbsent(prefix, p -> new FailedRecords()).add(raw, table, code, message,
+                object.oldestArrival(), clock.instant());
+    }
+
+    /**
+     * Records go into tables, not objects.
+     *
+     * @return {@code false}
+     */
+    @Override
+    public boolean storesObjects() {
+        return false;
+    }
+
+    /**
+     * Firehose's error output type for Iceberg destinations.
+     *
+     * @return {@code iceberg-failed}
+     */
+    @Override
+    public String errorOutputType() {
+        return "iceberg-failed";
+    }
+
+    /**
+     * Firehose's meter prefix for Iceberg destinations.
+     *
+     * @return {@code DeliveryToIceberg}
+     */
+    @Override
+    public String metricsPrefix() {
+        return "DeliveryToIceberg";
+    }
+
+    /**
+     * Firehose's default retry duration for Iceberg destinations.
+     *
+     * @return {@link #DEFAULT_RETRY_DURATION}
+     */
+    @Override
+    public Duration defaultRetryDuration() {
+        return DEFAULT_RETRY_DURATION;
+    }
+
+    /** Closes the error-output sink; the catalog stays open (it may be shared). */
+    @Override
+    public void close() {
+        errorOutput.close();
+    }
+
+    /**
+     * Configures an {@link IcebergDestination}; {@link #build()} validates and opens (creates, evolves) every table.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+
+        private IcebergCatalog catalog;
+        private final List<DestinationTableConfiguration> tables = new ArrayList<>();
+        private String routingQuery;
+        private Sink errorOutputSink;
+        private String errorOutputPrefix = DEFAULT_ERROR_OUTPUT_PREFIX;
+        private ParquetConversion.Codec compression = ParquetConversion.Codec.SNAPPY;
+        private long blockSizeBytes = ParquetConversion.DEFAULT_BLOCK_SIZE_BYTES;
+        private int pageSizeBytes = ParquetConversion.DEFAULT_PAGE_SIZE_BYTES;
+        private boolean enableDictionary;
+        private boolean caseInsensitive = true;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the catalog (required).
+         *
+         * @param catalog the catalog; the destination does not close it
+         * @return this builder
+         */
+        public Builder catalog(IcebergCatalog catalog) {
+            this.catalog = catalog;
+            return this;
+        }
+
+        /**
+         * Adds a destination table (at least one; several need a {@link #routingQuery}).
+         *
+         * @param table the table configuration
+         * @return this builder
+         */
+        public Builder table(DestinationTableConfiguration table) {
+            tables.add(Objects.requireNonNull(table, "table"));
+            return this;
+        }
+
+        /**
+         * Sets the JQ expression that routes each record to a table: it returns an object with
+         * {@code destinationDatabaseName} and {@code destinationTableName}, as Firehose's metadata extraction query
+         * for Iceberg does, for example {@code {destinationDatabaseName: "web", destinationTableName: .type}}.
+         * Required with several tables; optional with one (then every record goes to it).
+         *
+         * @param jq the expression
+         * @return this builder
+         */
+        public Builder routingQuery(String jq) {
+            this.routingQuery = jq;
+            return this;
+        }
+
+        /**
+         * Sets where records that cannot be routed or converted go (required): a bucket sink, usually the delivery
+         * stream's error-output sink.
+         *
+         * @param sink the sink; the destination closes it
+         * @return this builder
+         */
+        public Builder errorOutputSink(Sink sink) {
+            this.errorOutputSink = sink;
+            return this;
+        }
+
+        /**
+         * Sets the default error-output prefix (a table's own prefix wins). Default
+         * {@link #DEFAULT_ERROR_OUTPUT_PREFIX}.
+         *
+         * @param prefix a key prefix, for example {@code errors/}
+         * @return this builder
+         */
+        public Builder errorOutputPrefix(String prefix) {
+            this.errorOutputPrefix = prefix;
+            return this;
+        }
+
+        /**
+         * Sets the Parquet page codec of data files. Default {@link ParquetConversion.Codec#SNAPPY}.
+         *
+         * @param codec the codec
+         * @return this builder
+         */
+        public Builder compression(ParquetConversion.Codec codec) {
+            this.compression = codec;
+            return this;
+        }
+
+        /**
+         * Sets the Parquet row-group size. Default {@link ParquetConversion#DEFAULT_BLOCK_SIZE_BYTES}.
+         *
+         * @param bytes at least {@link ParquetConversion#MIN_BLOCK_SIZE_BYTES}
+         * @return this builder
+         */
+        public Builder blockSizeBytes(long bytes) {
+            this.blockSizeBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Sets the Parquet page size. Default {@link ParquetConversion#DEFAULT_PAGE_SIZE_BYTES}.
+         *
+         * @param bytes at least {@link ParquetConversion#MIN_PAGE_SIZE_BYTES}
+         * @return this builder
+         */
+        public Builder pageSizeBytes(int bytes) {
+            this.pageSizeBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Turns dictionary encoding on or off. Default off (Firehose's default).
+         *
+         * @param enabled whether to dictionary-encode
+         * @return this builder
+         */
+        public Builder enableDictionary(boolean enabled) {
+            this.enableDictionary = enabled;
+            return this;
+        }
+
+        /**
+         * Sets whether JSON keys match schema fields ignoring case. Default {@code true} (Firehose's OpenX SerDe).
+         *
+         * @param enabled {@code true} to ignore case
+         * @return this builder
+         */
+        public Builder caseInsensitive(boolean enabled) {
+            this.caseInsensitive = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the clock of error-output timestamps. Default UTC system clock.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Validates, then opens every table: creates namespaces and tables that are absent and evolves the schemas
+         * of those that exist.
+         *
+         * @return the destination; pass it to {@code DeliveryStream.Builder.sink}
+         * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} naming the first invalid setting, or the
+         *         table that cannot be opened and why
+         */
+        public IcebergDestination build() {
+            if (catalog == null) {
+                throw Problems.invalidArgument("catalog must be set but was null");
+            }
+            if (tables.isEmpty()) {
+                throw Problems.invalidArgument("at least one destination table must be configured");
+            }
+            if (tables.size() > 1 && routingQuery == null) {
+                throw Problems.invalidArgument("routingQuery must be set when " + tables.size()
+                        + " tables are configured");
+            }
+            if (errorOutputSink == null) {
+                throw Problems.invalidArgument("errorOutputSink must be set but was null; Firehose also"
+                        + " requires an S3 bucket for an Iceberg destination's failed records");
+            }
+            Objects.requireNonNull(errorOutputPrefix, "errorOutputPrefix");
+            Objects.requireNonNull(compression, "compression");
+            Objects.requireNonNull(clock, "clock");
+            if (blockSizeBytes < ParquetConversion.MIN_BLOCK_SIZE_BYTES) {
+                throw Problems.invalidArgument("blockSizeBytes must be >= "
+                        + ParquetConversion.MIN_BLOCK_SIZE_BYTES + " but was " + blockSizeBytes);
+            }
+            if (pageSizeBytes < ParquetConversion.MIN_PAGE_SIZE_BYTES) {
+                throw Problems.invalidArgument("pageSizeBytes must be >= "
+                        + ParquetConversion.MIN_PAGE_SIZE_BYTES + " but was " + pageSizeBytes);
+            }
+            Optional<Router> router = routingQuery == null ? Optional.empty() : Optional.of(new Router(routingQuery));
+            TableWriter.ParquetWriting writing = new TableWriter.ParquetWriting(compression, blockSizeBytes,
+                    pageSizeBytes, enableDictionary, caseInsensitive);
+            Map<String, TableWriter> writers = new LinkedHashMap<>();
+            for (DestinationTableConfiguration table : tables) {
+                if (writers.containsKey(table.qualifiedName())) {
+                    throw Problems.invalidArgument("table " + table.qualifiedName()
+                            + " is configured twice");
+                }
+                writers.put(table.qualifiedName(), TableWriter.open(catalog.catalog(), table, writing));
+            }
+            return new IcebergDestination(Map.copyOf(writers), router, errorOutputSink, errorOutputPrefix, clock);
+        }
+    }
+}

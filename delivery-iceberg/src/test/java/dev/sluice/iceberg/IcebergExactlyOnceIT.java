@@ -1,0 +1,168 @@
+package dev.sluice.iceberg;
+
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Exactly-once into an Iceberg table across crashes: a child JVM delivers a 4-shard stream into a partitioned table
+ * and is killed with SIGKILL at random moments, several times; a last run finishes. The table, read by the
+ * independent metadata walk with DuckDB and by Iceberg's reader, must then hold every record exactly once, with
+ * every snapshot carrying a distinct delivery object key.
+ */
+// Rounds of child JVMs killed mid-commit: minutes on a loaded 2-core machine, beyond the 2-minute default.
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class IcebergExactlyOnceIT {
+
+    private static final int RECORDS = 20_000;
+    private static final int KILLS = 4;
+    private static final int HALTS = 2;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void streamSource_killedRepeatedlyMidCommit_tableHoldsEveryRecordExactlyOnce() throws Exception {
+        Path warehouse = work.resolve("warehouse");
+        Path state = work.resolve("state");
+        Random random = new Random(7);
+        int killed = 0;
+        int killedWithOpenIntents = 0;
+        for (int round = 0; round < KILLS; round++) {
+            long target = dataFiles(warehouse) + 30 + random.nextInt(40);
+            Process child = start(warehouse, state, 0);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                boolean exited = false;
+                while (!exited && dataFiles(warehouse) < target && System.nanoTime() < deadline) {
+                    exited = child.waitFor(10, TimeUnit.MILLISECONDS);
+                }
+                if (!exited) {
+                    exited = child.waitFor(random.nextInt(30), TimeUnit.MILLISECONDS);
+                }
+                if (!exited) {
+                    child.destroyForcibly();
+                    assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+                    killed++;
+                    if (openIntents(state)) {
+                        killedWithOpenIntents++;
+                    }
+                } else {
+                    assertEquals(0, child.exitValue(), "child failed in round " + round + "; see child.log");
+                }
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+        assertEquals(KILLS, killed, "rounds killed mid-flight");
+        // Deterministic crashes between an Iceberg commit and the checkpoint that follows it.
+        for (int round = 0; round < HALTS; round++) {
+            Process child = start(warehouse, state, 5 + random.nextInt(20));
+            try {
+                assertTrue(child.waitFor(120, TimeUnit.SECONDS), "halting child did not stop");
+                assertEquals(137, child.exitValue(), "the child should halt after its commits; see child.log");
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+        assertTrue(killedWithOpenIntents >= 1, "no kill landed while a segment was being committed");
+        Process last = start(warehouse, state, 0);
+        try {
+            assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the final run did not finish");
+            assertEquals(0, last.exitValue(), "the final run failed; see child.log");
+        } finally {
+            last.destroyForcibly();
+        }
+
+        long deduplicated;
+        try (Stream<String> lines = Files.lines(work.resolve("child.log"))) {
+            deduplicated = lines.filter(l -> l.contains("is already committed")).count();
+        }
+        assertTrue(deduplicated >= HALTS, "each halt after a commit must be followed by a restart that finds the"
+                + " object committed, but only " + deduplicated + " were");
+        System.out.println("IcebergExactlyOnceIT: " + killed + " kills (" + killedWithOpenIntents
+                + " with open segments), " + deduplicated + " objects found committed after a restart");
+
+        MetadataWalk walk = MetadataWalk.of(warehouse, "db", "events");
+        List<List<Object>> stats = walk.duckdb("SELECT count(*), count(DISTINCT i), min(i), max(i) FROM FILES");
+        assertEquals(List.of((long) RECORDS, (long) RECORDS, 0L, (long) RECORDS - 1),
+                stats.get(0).stream().map(v -> ((Number) v).longValue()).toList(), "rows, distinct, min, max");
+        assertEquals(RECORDS, walk.totalRecords(), "manifest record counts");
+        Set<String> keys = new HashSet<>();
+        for (Map<String, String> summary : walk.snapshotSummaries()) {
+            assertTrue(keys.add(summary.get("sluice.object-key")), "object committed twice: " + summary);
+        }
+        assertTrue(walk.files.stream().allMatch(f -> f.partition().containsKey("i_bucket")));
+
+        try (IcebergCatalog catalog = IcebergCatalog.embedded(warehouse)) {
+            Table table = catalog.catalog().loadTable(TableIdentifier.of("db", "events"));
+            Map<Long, Integer> seen = new HashMap<>();
+            try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+                for (Record r : records) {
+                    seen.merge((Long) r.getField("i"), 1, Integer::sum);
+                }
+            }
+            assertEquals(RECORDS, seen.size(), "Iceberg reader: distinct records");
+            assertTrue(seen.values().stream().allMatch(n -> n == 1), "Iceberg reader: duplicates");
+        }
+    }
+
+    /** Data files written so far, committed or not: a plain directory walk, safe while the child writes. */
+    private static long dataFiles(Path warehouse) {
+        Path data = warehouse.resolve("db").resolve("events").resolve("data");
+        if (!Files.isDirectory(data)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(data)) {
+            return files.filter(p -> p.toString().endsWith(".parquet")).count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0; // a directory changed under the walk: count again next time
+        }
+    }
+
+    private static boolean openIntents(Path state) throws IOException {
+        if (!Files.exists(state)) {
+            return false;
+        }
+        try (Stream<Path> list = Files.list(state)) {
+            for (Path file : list.filter(f -> f.toString().endsWith(".json")).toList()) {
+                if (Files.readString(file).contains("\"intents\":[[")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private Process start(Path warehouse, Path state, int haltAfterCommits) throws IOException {
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Dorg.slf4j.simpleLogger.log.dev.sluice.iceberg=info", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classPath,
+                IcebergExactlyOnceChild.class.getName(), warehouse.toString(), state.toString(),
+                Integer.toString(RECORDS), Integer.toString(haltAfterCommits))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(work.toFile(), "child.log")))
+                .start();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.sluice.iceberg;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The second reader of the tests, sharing no code with the writer: finds the table's current metadata file in the
+ * catalog's SQLite database with plain JDBC, reads the metadata JSON with Jackson, the manifest list and manifests
+ * as plain Avro files ({@link GenericDatumReader}), and the live data files with DuckDB.
+ */
+final class MetadataWalk {
+
+    /** One live data file as its manifest entry describes it. */
+    record DataFileEntry(String path, long recordCount, Map<String, Object> partition, long snapshotId) {
+    }
+
+    final JsonNode metadata;
+    final List<DataFileEntry> files = new ArrayList<>();
+    final int deletedEntries;
+
+    private MetadataWalk(JsonNode metadata, List<DataFileEntry> files, int deletedEntries) {
+        this.metadata = metadata;
+        this.files.addAll(files);
+        this.deletedEntries = deletedEntries;
+    }
+
+    /** A view of one data file only, to query it alone. */
+    MetadataWalk(DataFileEntry file) {
+        this(null, List.of(file), 0);
+    }
+
+    /** Reads table {@code database.table} of the embedded catalog in {@code warehouse}. */
+    static MetadataWalk of(Path warehouse, String database, String table) throws Exception {
+        String location;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + warehouse.resolve("catalog.db"));
+             PreparedStatement s = c.prepareStatement("SELECT metadata_location FROM iceberg_tables"
+                     + " WHERE table_namespace = ? AND table_name = ?")) {
+            s.setString(1, database);
+            s.setString(2, table);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new AssertionError("no table " + database + "." + table + " in the catalog");
+                }
+                location = r.getString(1);
+            }
+        }
+        return ofMetadata(location);
+    }
+
+    /** Reads a table from its metadata JSON file. */
+    static MetadataWalk ofMetadata(String metadataLocation) throws IOException {
+        JsonNode metadata = new ObjectMapper().readTree(file(metadataLocation));
+        List<DataFileEntry> files = new ArrayList<>();
+        int deleted = 0;
+        long current = metadata.path("current-snapshot-id").asLong(-1);
+        if (current != -1) {
+            JsonNode snapshot = null;
+            for (JsonNode s : metadata.get("snapshots")) {
+                if (s.get("snapshot-id").asLong() == current) {
+                    snapshot = s;
+                }
+            }
+            for (GenericRecord manifest : avro(snapshot.get("manifest-list").asText())) {
+                if (((Number) manifest.get("content")).intValue() != 0) {
+                    throw new AssertionError("unexpected delete manifest " + manifest.get("manifest_path"));
+                }
+                for (GenericRecord entry : avro(manifest.get("manifest_path").toString())) {
+                    int status = (Integer) entry.get("status");
+                    if (status == 2) {
+                        deleted++;
+                        continue;
+                    }
+                    GenericRecord dataFile = (GenericRecord) entry.get("data_file");
+                    Map<String, Object> partition = new LinkedHashMap<>();
+                    GenericRecord p = (GenericRecord) dataFile.get("partition");
+                    for (org.apache.avro.Schema.Field f : p.getSchema().getFields()) {
+                        Object value = p.get(f.name());
+                        partition.put(f.name(), value instanceof CharSequence ? value.toString() : value);
+                    }
+                    Object snapshotId = entry.get("snapshot_id");
+                    files.add(new DataFileEntry(dataFile.get("file_path").toString(),
+                            (Long) dataFile.get("record_count"), partition,
+                            snapshotId == null ? -1 : (Long) snapshotId));
+                }
+            }
+        }
+        return new MetadataWalk(metadata, files, deleted);
+    }
+
+    private static File file(String location) {
+        return new File(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location);
+    }
+
+    private static List<GenericRecord> avro(String location) throws IOException {
+        List<GenericRecord> out = new ArrayList<>();
+        try (DataFileReader<GenericRecord> reader = new DataFileReader<>(file(location),
+                new GenericDatumReader<>())) {
+            for (GenericRecord r : reader) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** The current schema's fields: name to field id (top level). */
+    Map<String, Integer> currentSchemaIds() {
+        int id = metadata.get("current-schema-id").asInt();
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        for (JsonNode schema : metadata.get("schemas")) {
+            if (schema.get("schema-id").asInt() == id) {
+                for (JsonNode field : schema.get("fields")) {
+                    ids.put(field.get("name").asText(), field.get("id").asInt());
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Snapshots' summaries, oldest first. */
+    List<Map<String, String>> snapshotSummaries() {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (JsonNode s : metadata.path("snapshots")) {
+            Map<String, String> summary = new HashMap<>();
+            s.get("summary").fields().forEachRemaining(e -> summary.put(e.getKey(), e.getValue().asText()));
+            out.add(summary);
+        }
+        return out;
+    }
+
+    long totalRecords() {
+        return files.stream().mapToLong(DataFileEntry::recordCount).sum();
+    }
+
+    /** Runs a query over the live data files with DuckDB ({@code FILES} in the SQL is replaced by the file list). */
+    List<List<Object>> duckdb(String sql) throws SQLException {
+        StringBuilder list = new StringBuilder("read_parquet([");
+        for (int i = 0; i < files.size(); i++) {
+            list.append(i == 0 ? "" : ", ").append('\'').append(file(files.get(i).path()).getPath()).append('\'');
+        }
+        list.append("], union_by_name = true)");
+        List<List<Object>> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery(sql.replace("FILES", list))) {
+            int n = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    row.add(r.getObject(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    /** Column name to Parquet field id, as DuckDB reads it from one data file's footer. */
+    static Map<String, Integer> parquetFieldIds(String path) throws SQLException {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT name, field_id FROM parquet_schema('" + file(path).getPath()
+                     + "')")) {
+            while (r.next()) {
+                if (r.getObject(2) != null) {
+                    ids.put(r.getString(1), r.getInt(2));
+                }
+            }
+        }
+        return ids;
+    }
+}

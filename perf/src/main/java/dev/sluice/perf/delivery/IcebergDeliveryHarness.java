@@ -1,0 +1,209 @@
+package dev.sluice.perf.delivery;
+
+import dev.sluice.delivery.BufferingHints;
+import dev.sluice.delivery.DeliveryStream;
+import dev.sluice.delivery.OutputFormat;
+import dev.sluice.delivery.ParquetConversion;
+import dev.sluice.delivery.Sink;
+import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkResult;
+import dev.sluice.iceberg.DestinationTableConfiguration;
+import dev.sluice.iceberg.IcebergCatalog;
+import dev.sluice.iceberg.IcebergDestination;
+import dev.sluice.stream.PutRecordsRequestEntry;
+import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.ThrottleMode;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * JSON to an Iceberg table (Snappy Parquet data files, embedded SQLite catalog, one append per delivery object)
+ * against JSON to plain Snappy Parquet objects in a local bucket, end to end from a 4-shard in-process stream (the
+ * exactly-once stream source), with 1 MiB buffers. Rounds alternate between the two destinations on the same
+ * machine, so noise hits both; it prints each round, then medians: records/s, input MB/s, and the latency of one
+ * destination write (HdrHistogram p50/p99: for Iceberg, writing the data file and committing the snapshot). It ends
+ * with the files and snapshots per hour that Firehose's default buffering (5 MiB or 300 s) gives.
+ *
+ * <pre>
+ * java -cp perf/target/sluice-perf.jar dev.sluice.perf.delivery.IcebergDeliveryHarness [records] [rounds]
+ * </pre>
+ */
+public final class IcebergDeliveryHarness {
+
+    private static final int SHARDS = 4;
+    private static final long BUFFER_BYTES = 1L << 20;
+
+    private IcebergDeliveryHarness() {
+    }
+
+    /** One round's figures. */
+    private record Round(double recordsPerSecond, double megabytesPerSecond, long objects, Histogram writes) {
+    }
+
+    /**
+     * Runs the comparison.
+     *
+     * @param args record count per round (default 400,000) and rounds per destination (default 5)
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        int records = args.length > 0 ? Integer.parseInt(args[0]) : 400_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        List<byte[]> payloads = payloads(10_000);
+        long inputBytes = 0;
+        for (int i = 0; i < records; i++) {
+            inputBytes += payloads.get(i % payloads.size()).length;
+        }
+        once(false, records, payloads, inputBytes);
+        once(true, records, payloads, inputBytes);
+        List<Round> parquet = new ArrayList<>();
+        List<Round> iceberg = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            Round p = once(false, records, payloads, inputBytes);
+            Round i = once(true, records, payloads, inputBytes);
+            parquet.add(p);
+            iceberg.add(i);
+            System.out.printf("round %d: parquet %,.0f records/s (%.1f MB/s, %d objects), iceberg %,.0f records/s"
+                    + " (%.1f MB/s, %d snapshots)%n", r + 1, p.recordsPerSecond, p.megabytesPerSecond, p.objects,
+                    i.recordsPerSecond, i.megabytesPerSecond, i.objects);
+        }
+        System.out.printf("%n%,d records of ~%d B JSON per round, %d shards, 1 MiB buffers, %d rounds each%n",
+                records, inputBytes / records, SHARDS, rounds);
+        report("plain Parquet objects", parquet);
+        report("Iceberg table        ", iceberg);
+        double ratio = median(iceberg, Round::recordsPerSecond) / median(parquet, Round::recordsPerSecond);
+        System.out.printf("Iceberg / Parquet records/s: %.2f%n", ratio);
+        double mbPerHour = median(iceberg, Round::megabytesPerSecond) * 3600;
+        double defaultMiB = BufferingHints.DEFAULT_SIZE_BYTES / (double) (1 << 20);
+        long perBufferFloor = 3600 / BufferingHints.DEFAULT_INTERVAL.toSeconds();
+        System.out.printf("default buffering (%.0f MiB or %d s), unpartitioned table, one snapshot and one data file"
+                + " per object:%n  at the measured rate (%.0f MB/h): %,.0f snapshots/h%n  at low traffic: %d"
+                + " snapshots/h per shard (interval-bound), %d for %d shards%n", defaultMiB,
+                BufferingHints.DEFAULT_INTERVAL.toSeconds(), mbPerHour, mbPerHour * 1e6 / BufferingHints.DEFAULT_SIZE_BYTES,
+                perBufferFloor, perBufferFloor * SHARDS, SHARDS);
+    }
+
+    private static void report(String label, List<Round> rounds) {
+        Histogram all = new Histogram(3);
+        for (Round r : rounds) {
+            all.add(r.writes);
+        }
+        System.out.printf("%s: median %,.0f records/s [%,.0f - %,.0f], %.1f MB/s; write latency p50 %.1f ms,"
+                + " p99 %.1f ms (%d writes)%n", label, median(rounds, Round::recordsPerSecond),
+                rounds.stream().mapToDouble(Round::recordsPerSecond).min().orElse(0),
+                rounds.stream().mapToDouble(Round::recordsPerSecond).max().orElse(0),
+                median(rounds, Round::megabytesPerSecond), all.getValueAtPercentile(50) / 1e3,
+                all.getValueAtPercentile(99) / 1e3, all.getTotalCount());
+    }
+
+    private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> f) {
+        double[] values = rounds.stream().mapToDouble(f).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    private static Round once(boolean iceberg, int records, List<byte[]> payloads, long inputBytes)
+            throws IOException {
+        Path work = Files.createTempDirectory("sluice-iceberg-harness");
+        Histogram writes = new Histogram(60_000_000L, 3);
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build();
+             IcebergCatalog catalog = IcebergCatalog.embedded(work.resolve("warehouse"))) {
+            engine.createStream("clicks", SHARDS);
+            for (int i = 0; i < records; i += 500) {
+                List<PutRecordsRequestEntry> batch = new ArrayList<>(500);
+                for (int j = i; j < Math.min(records, i + 500); j++) {
+                    batch.add(PutRecordsRequestEntry.of("c" + (j % 1_000), payloads.get(j % payloads.size())));
+                }
+                if (engine.putRecords("clicks", batch).failedRecordCount() != 0) {
+                    throw new IllegalStateException("put failed");
+                }
+            }
+            Sink destination = iceberg
+                    ? IcebergDestination.builder().catalog(catalog)
+                            .table(DestinationTableConfiguration.of("web", "clicks", DeliveryBenchmark.SCHEMA))
+                            .errorOutputSink(Sink.localBucket(work.resolve("iceberg-errors"))).build()
+                    : Sink.localBucket(work.resolve("bucket"));
+            Sink timed = timed(destination, writes);
+            long start = System.nanoTime();
+            DeliveryStream.Builder builder = DeliveryStream.builder().name("harness")
+                    .bufferingHints(new BufferingHints(BUFFER_BYTES, Duration.ofSeconds(60)))
+                    .sink(timed).errorOutputSink(Sink.localBucket(work.resolve("errors")))
+                    .kinesisStreamSource(engine, "clicks", work.resolve("checkpoints"));
+            if (!iceberg) {
+                builder.outputFormat(OutputFormat.parquet(ParquetConversion.of(DeliveryBenchmark.SCHEMA)));
+            }
+            try (DeliveryStream delivery = builder.build()) {
+                while (delivery.stats().incomingRecords() < records) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+                delivery.flush(Duration.ofMinutes(10));
+                long elapsed = System.nanoTime() - start;
+                if (delivery.stats().deliveredRecords() != records) {
+                    throw new IllegalStateException("delivered " + delivery.stats());
+                }
+                return new Round(records * 1e9 / elapsed, inputBytes * 1e3 / elapsed, writes.getTotalCount(), writes);
+            }
+        } finally {
+            delete(work);
+        }
+    }
+
+    /** Records the duration of each destination write in microseconds. */
+    private static Sink timed(Sink sink, Histogram writes) {
+        return new Sink() {
+            @Override
+            public SinkResult write(SinkObject object) throws Exception {
+                long start = System.nanoTime();
+                SinkResult result = sink.write(object);
+                synchronized (writes) {
+                    writes.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
+                }
+                return result;
+            }
+
+            @Override
+            public boolean storesObjects() {
+                return sink.storesObjects();
+            }
+
+            @Override
+            public void close() {
+                sink.close();
+            }
+        };
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static List<byte[]> payloads(int n) {
+        SplittableRandom random = new SplittableRandom(5);
+        String[] types = {"page_view", "add_to_cart", "purchase", "search"};
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(("{\"event_id\":\"" + String.format("%012x", random.nextLong(1L << 48)) + "\",\"customer_id\":\""
+                    + String.format("cust-%06d", random.nextInt(1_000_000)) + "\",\"event_type\":\""
+                    + types[random.nextInt(types.length)] + "\",\"level\":\"info\",\"page\":\"/products/item-"
+                    + random.nextInt(10_000) + "\",\"amount\":" + random.nextInt(100_000) / 100.0
+                    + ",\"event_time\":" + (1_767_225_600_000L + random.nextInt(86_400_000)) + "}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return Arrays.asList(out.toArray(byte[][]::new));
+    }
+}
