@@ -37,8 +37,10 @@ public final class ParquetRows {
     private final JsonToAvro converter;
     private final MessageType messageType;
 
-    private ParquetRows(Schema schema, boolean caseInsensitive) {
-        this.converter = new JsonToAvro(schema, caseInsensitive);
+    private ParquetRows(String avroSchemaJson, Schema schema, boolean caseInsensitive) {
+        // Firehose's default (OpenX) deserializer rules, as a delivery stream's ParquetConversion.of(...) uses.
+        this.converter = new JsonToAvro(schema, ParquetConversion.of(avroSchemaJson)
+                .withCaseInsensitive(caseInsensitive));
         this.messageType = new AvroSchemaConverter(configuration()).convert(schema);
     }
 
@@ -51,7 +53,7 @@ public final class ParquetRows {
      * @throws DeliveryException {@code INVALID_ARGUMENT} if the schema does not parse or is not a record
      */
     public static ParquetRows of(String avroSchemaJson, boolean caseInsensitive) {
-        return new ParquetRows(JsonToAvro.checkSchema(avroSchemaJson), caseInsensitive);
+        return new ParquetRows(avroSchemaJson, JsonToAvro.checkSchema(avroSchemaJson), caseInsensitive);
     }
 
     /** The Avro schema rows are built with. */
