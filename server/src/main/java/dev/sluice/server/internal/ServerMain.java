@@ -137,7 +137,7 @@ public final class ServerMain {
             description = "Log level on stderr: error, warn, info, debug or trace. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
-    private ServerMain() {
+    ServerMain() {
     }
 
     /** Parses {@code reject}, {@code block}, {@code off} in any case. */
