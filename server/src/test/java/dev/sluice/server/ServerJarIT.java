@@ -71,6 +71,23 @@ class ServerJarIT {
     }
 
     @Test
+    void logLevelInfo_showsTheLibrariesInfoLinesOnStderr(@TempDir Path cwd) throws Exception {
+        Process process = start(cwd, "--port", "0", "--log-level", "info");
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            Matcher matcher = FIRST_LINE.matcher(String.valueOf(out.readLine()));
+            assertTrue(matcher.matches());
+            try (KinesisClient kinesis = Clients.kinesis(URI.create(matcher.group(1)), true, false)) {
+                kinesis.createStream(b -> b.streamName("logged").shardCount(1));
+            }
+        } finally {
+            process.destroy();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        }
+        String errors = Files.readString(cwd.resolve("stderr.txt"));
+        assertTrue(errors.lines().anyMatch(l -> l.contains(" INFO ") && l.contains("Chronicle")), errors);
+    }
+
+    @Test
     void help_exitsZeroListingTheOptions(@TempDir Path cwd) throws Exception {
         Process process = start(cwd, "--help");
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

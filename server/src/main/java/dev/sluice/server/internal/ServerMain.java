@@ -160,6 +160,8 @@ public final class ServerMain {
      */
     public static void main(String[] args) throws InterruptedException {
         long startNanos = System.nanoTime();
+        // Logging is configured before anything can create a logger, the warm-up's network classes included.
+        configureLogging(logLevelArgument(args));
         Thread warmUp = new Thread(ServerMain::warmUp, "sluice-server-warmup");
         warmUp.setDaemon(true);
         warmUp.start();
@@ -173,7 +175,7 @@ public final class ServerMain {
                 command.usage(System.out);
                 return;
             }
-            options.configureLogging();
+            options.checkLogLevel();
             server = options.builder().build();
             // Joined before the server starts, so no class is initialised by two threads at once.
             warmUp.join(WARM_UP_WAIT.toMillis());
@@ -279,13 +281,31 @@ public final class ServerMain {
         return builder;
     }
 
-    /** slf4j-simple reads these when the first logger is made; a property set with -D wins. */
-    void configureLogging() {
-        String level = logLevel.toLowerCase(Locale.ROOT);
-        if (!List.of("error", "warn", "info", "debug", "trace").contains(level)) {
+    private static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
+
+    void checkLogLevel() {
+        if (!LOG_LEVELS.contains(logLevel.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("--log-level must be error, warn, info, debug or trace but was '"
                     + logLevel + "'");
         }
+    }
+
+    /** The value of {@code --log-level L} or {@code --log-level=L} if valid, else the default; picocli checks later. */
+    static String logLevelArgument(String[] args) {
+        String level = "warn";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--log-level") && i + 1 < args.length) {
+                level = args[i + 1];
+            } else if (args[i].startsWith("--log-level=")) {
+                level = args[i].substring("--log-level=".length());
+            }
+        }
+        level = level.toLowerCase(Locale.ROOT);
+        return LOG_LEVELS.contains(level) ? level : "warn";
+    }
+
+    /** slf4j-simple reads these when the first logger is made; a property set with -D wins. */
+    static void configureLogging(String level) {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");

@@ -57,6 +57,15 @@ class ServerMainTest {
     }
 
     @Test
+    void logLevelArgument_isReadBeforeParsing_andFallsBackToWarnWhenInvalid() {
+        assertEquals("warn", ServerMain.logLevelArgument(new String[]{"--port", "0"}));
+        assertEquals("debug", ServerMain.logLevelArgument(new String[]{"--log-level", "DEBUG"}));
+        assertEquals("error", ServerMain.logLevelArgument(new String[]{"--log-level=error"}));
+        assertEquals("warn", ServerMain.logLevelArgument(new String[]{"--log-level", "loud"}));
+        assertEquals("warn", ServerMain.logLevelArgument(new String[]{"--log-level"}));
+    }
+
+    @Test
     void defaults_areTheDataDirectoryRejectAndWarn() {
         ServerMain options = parse();
         assertEquals(Path.of("sluice-data"), options.dataDirectory());
@@ -136,7 +145,7 @@ class ServerMainTest {
                 () -> parse("--credentials", "KEY:").builder());
         assertTrue(!secretHidden.getMessage().contains("KEY:'"), secretHidden.getMessage());
         IllegalArgumentException level = assertThrows(IllegalArgumentException.class,
-                () -> parse("--log-level", "loud").configureLogging());
+                () -> parse("--log-level", "loud").checkLogLevel());
         assertTrue(level.getMessage().contains("--log-level must be error, warn, info, debug or trace"),
                 level.getMessage());
         StreamException port = assertThrows(StreamException.class, () -> parse("--port", "70000").builder().build());
