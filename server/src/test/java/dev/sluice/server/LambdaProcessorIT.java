@@ -114,12 +114,20 @@ class LambdaProcessorIT {
             return List.of();
         }
         List<String> lines = new ArrayList<>();
+        // Objects are written as hidden temporary files, then renamed: only visible names are objects, and a
+        // walk may see a temporary file that is gone when it is read.
         try (Stream<Path> files = Files.walk(root)) {
-            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+            for (Path file : files.filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList()) {
+                try {
+                    if (Files.isRegularFile(file)) {
+                        lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // renamed away between the walk and the read; the next poll sees the object
+                }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
         }
         return lines.stream().filter(l -> !l.isEmpty()).toList();
     }
