@@ -5,14 +5,13 @@ import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.SluiceException;
 import dev.sluice.stream.ThrottleMode;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -23,122 +22,161 @@ import java.util.concurrent.CountDownLatch;
  * parse it) and where buckets and data are on the next ones, and runs until the JVM is stopped (SIGTERM / Ctrl-C
  * close it cleanly through a shutdown hook). {@code --help} lists every option with its default.
  *
- * <p>Design note: picocli parses; every check of a value stays in {@link SluiceServer.Builder}, so the command line
- * and the builder refuse the same things with the same messages. Logging (slf4j-simple in the jar) is configured
- * through its system properties before anything creates a logger; a {@code -D} the user passed wins.
+ * <p>Design note: picocli parses, from a model built in code ({@link #spec()}) rather than from annotations: the
+ * annotation scan cost about 60 ms of start-to-ready. Every check of a value stays in {@link SluiceServer.Builder},
+ * so the command line and the builder refuse the same things with the same messages. Logging (slf4j-simple in the
+ * jar) is configured through its system properties before anything creates a logger; a {@code -D} the user passed
+ * wins.
  */
-@Command(name = "java -jar sluice-server.jar", sortOptions = false, usageHelpAutoWidth = true,
-        description = "Serves the Amazon Kinesis Data Streams and Amazon Data Firehose wire APIs, so the AWS SDKs and"
-                + " CLI talk to Sluice unchanged. Prints 'Sluice server listening on URL (ready in N ms)' first.",
-        footer = "%nExit status: 0 after a clean stop (SIGTERM, Ctrl-C), 2 for a bad option, 1 if the server cannot"
-                + " start.")
 public final class ServerMain {
 
     static final String DEFAULT_DATA_DIR = "sluice-data";
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
     boolean help;
-
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-            description = "Address to bind; 0.0.0.0 for all interfaces. Default: ${DEFAULT-VALUE} (local clients only).")
     String host;
-
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "4567",
-            description = "Port to bind; 0 picks a free one (read it from the first line). Default: ${DEFAULT-VALUE}.")
     int port;
-
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Where everything persists: streams (durable storage) in DIR/streams, bucket directories"
-                    + " in DIR/buckets, Firehose delivery streams in DIR/firehose-state. Restarting on the same DIR"
-                    + " recovers them. Default: ./" + DEFAULT_DATA_DIR + ".")
     Path dataDir;
-
-    @Option(names = "--in-memory",
-            description = "Keep streams in memory and put buckets and Firehose state in a new temporary directory,"
-                    + " gone with the process (for tests). Not with --data-dir.")
     boolean inMemory;
-
-    @Option(names = "--buckets-dir", paramLabel = "DIR",
-            description = "Where bucket directories of Firehose S3 destinations are (DIR/<bucket>). Default:"
-                    + " <data dir>/buckets.")
     Path bucketsDir;
-
-    @Option(names = "--s3-endpoint", paramLabel = "URL",
-            description = "Send Firehose S3 destinations to this S3-compatible endpoint (path-style) instead of bucket"
-                    + " directories. Needs software.amazon.awssdk:s3 on the class path. Default: none.")
     URI s3Endpoint;
-
-    @Option(names = "--lambda-endpoint", paramLabel = "URL",
-            description = "Run Firehose Lambda processors by calling their LambdaArn through Lambda's Invoke API at"
-                    + " this endpoint (any Lambda-compatible runtime). Default: none, Lambda processors are refused.")
     URI lambdaEndpoint;
-
-    @Option(names = "--region", paramLabel = "REGION", defaultValue = SluiceServer.DEFAULT_REGION,
-            description = "Region in stream and delivery stream ARNs. Default: ${DEFAULT-VALUE}.")
     String region;
-
-    @Option(names = "--throttle", paramLabel = "MODE", defaultValue = "reject",
-            converter = ThrottleConverter.class,
-            description = "Over a shard's limits: reject (as Kinesis: ProvisionedThroughputExceededException, for"
-                    + " resilience tests), block (wait for capacity) or off (no limits, for load tests)."
-                    + " Default: ${DEFAULT-VALUE}.")
     ThrottleMode throttle;
-
-    @Option(names = "--shard-write-bytes-per-second", paramLabel = "N",
-            description = "Bytes per second one shard accepts, at least 1048576. Default: 1048576 (Kinesis).")
     Long writeBytes;
-
-    @Option(names = "--shard-write-records-per-second", paramLabel = "N",
-            description = "Records per second one shard accepts. Default: 1000 (Kinesis).")
     Integer writeRecords;
-
-    @Option(names = "--shard-read-bytes-per-second", paramLabel = "N",
-            description = "Bytes per second GetRecords returns from one shard. Default: 2097152 (Kinesis).")
     Long readBytes;
-
-    @Option(names = "--shard-read-calls-per-second", paramLabel = "N",
-            description = "GetRecords calls per second on one shard. Default: 5 (Kinesis).")
     Integer readCalls;
-
-    @Option(names = "--credentials", paramLabel = "ACCESS_KEY_ID:SECRET",
-            description = "Verify SigV4 signatures of requests signed with this key (repeatable): a wrong signature"
-                    + " gets InvalidSignatureException, a clock more than 5 minutes off too, another key"
-                    + " UnrecognizedClientException, no signature MissingAuthenticationTokenException."
-                    + " Default: none, any or no signature is accepted.")
-    List<String> credentials = new ArrayList<>();
-
-    @Option(names = "--access-key-id", paramLabel = "ID",
-            description = "Accept requests signed with this key id without verifying the signature (repeatable);"
-                    + " others get UnrecognizedClientException. Default: none, any key id is accepted.")
-    List<String> accessKeyIds = new ArrayList<>();
-
-    @Option(names = "--max-request-bytes", paramLabel = "N", defaultValue = "" + SluiceServer.DEFAULT_MAX_REQUEST_BYTES,
-            description = "Largest request body; larger ones get an AWS-shaped 413. Default: ${DEFAULT-VALUE}"
-                    + " (16 MiB).")
+    List<String> credentials;
+    List<String> accessKeyIds;
     int maxRequestBytes;
-
-    @Option(names = "--tls", description = "Serve HTTPS (ALPN h2 and http/1.1) with a self-signed certificate for"
-            + " localhost generated at start. Default: cleartext HTTP/1.1 and HTTP/2.")
     boolean tls;
-
-    @Option(names = "--header-timeout-seconds", paramLabel = "S", defaultValue = "20",
-            description = "Seconds a client has to send a request's headers. Default: ${DEFAULT-VALUE}.")
     long headerTimeoutSeconds;
-
-    @Option(names = "--idle-timeout-seconds", paramLabel = "S", defaultValue = "120",
-            description = "Seconds an idle connection stays open. Default: ${DEFAULT-VALUE}.")
     long idleTimeoutSeconds;
-
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + SluiceServer.DEFAULT_MAX_CONNECTIONS,
-            description = "Connections open at once; more are closed on accept. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
-
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "warn",
-            description = "Log level on stderr: error, warn, info, debug or trace. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
     ServerMain() {
     }
+
+    /** The command line's model: every option, its type, default and help text. */
+    static CommandSpec spec() {
+        CommandSpec spec = CommandSpec.create().name("java -jar sluice-server.jar");
+        spec.usageMessage().sortOptions(false).autoWidth(true)
+                .description("Serves the Amazon Kinesis Data Streams and Amazon Data Firehose wire APIs, so the AWS"
+                        + " SDKs and CLI talk to Sluice unchanged. Prints 'Sluice server listening on URL (ready in N"
+                        + " ms)' first.")
+                .footer("%nExit status: 0 after a clean stop (SIGTERM, Ctrl-C), 2 for a bad option, 1 if the server"
+                        + " cannot start.");
+        spec.addOption(flag("Print this help and exit.", "-h", "--help").usageHelp(true).build());
+        spec.addOption(option("--host", String.class, "HOST", "127.0.0.1",
+                "Address to bind; 0.0.0.0 for all interfaces. Default: ${DEFAULT-VALUE} (local clients only).").build());
+        spec.addOption(option("--port", int.class, "PORT", "4567",
+                "Port to bind; 0 picks a free one (read it from the first line). Default: ${DEFAULT-VALUE}.").build());
+        spec.addOption(option("--data-dir", Path.class, "DIR", null,
+                "Where everything persists: streams (durable storage) in DIR/streams, bucket directories in"
+                        + " DIR/buckets, Firehose delivery streams in DIR/firehose-state. Restarting on the same DIR"
+                        + " recovers them. Default: ./" + DEFAULT_DATA_DIR + ".").build());
+        spec.addOption(flag("Keep streams in memory and put buckets and Firehose state in a new temporary directory, gone"
+                + " with the process (for tests). Not with --data-dir.", "--in-memory").build());
+        spec.addOption(option("--buckets-dir", Path.class, "DIR", null,
+                "Where bucket directories of Firehose S3 destinations are (DIR/<bucket>). Default: <data dir>/buckets.").build());
+        spec.addOption(option("--s3-endpoint", URI.class, "URL", null,
+                "Send Firehose S3 destinations to this S3-compatible endpoint (path-style) instead of bucket"
+                        + " directories. Needs software.amazon.awssdk:s3 on the class path. Default: none.").build());
+        spec.addOption(option("--lambda-endpoint", URI.class, "URL", null,
+                "Run Firehose Lambda processors by calling their LambdaArn through Lambda's Invoke API at this"
+                        + " endpoint (any Lambda-compatible runtime). Default: none, Lambda processors are refused.").build());
+        spec.addOption(option("--region", String.class, "REGION", SluiceServer.DEFAULT_REGION,
+                "Region in stream and delivery stream ARNs. Default: ${DEFAULT-VALUE}.").build());
+        spec.addOption(option("--throttle", ThrottleMode.class, "MODE", "reject",
+                "Over a shard's limits: reject (as Kinesis: ProvisionedThroughputExceededException, for resilience"
+                        + " tests), block (wait for capacity) or off (no limits, for load tests)."
+                        + " Default: ${DEFAULT-VALUE}.").converters(new ThrottleConverter()).build());
+        spec.addOption(option("--shard-write-bytes-per-second", Long.class, "N", null,
+                "Bytes per second one shard accepts, at least 1048576. Default: 1048576 (Kinesis).").build());
+        spec.addOption(option("--shard-write-records-per-second", Integer.class, "N", null,
+                "Records per second one shard accepts. Default: 1000 (Kinesis).").build());
+        spec.addOption(option("--shard-read-bytes-per-second", Long.class, "N", null,
+                "Bytes per second GetRecords returns from one shard. Default: 2097152 (Kinesis).").build());
+        spec.addOption(option("--shard-read-calls-per-second", Integer.class, "N", null,
+                "GetRecords calls per second on one shard. Default: 5 (Kinesis).").build());
+        spec.addOption(option("--credentials", List.class, "ACCESS_KEY_ID:SECRET", null,
+                "Verify SigV4 signatures of requests signed with this key (repeatable): a wrong signature gets"
+                        + " InvalidSignatureException, a clock more than 5 minutes off too, another key"
+                        + " UnrecognizedClientException, no signature MissingAuthenticationTokenException."
+                        + " Default: none, any or no signature is accepted.").auxiliaryTypes(String.class).build());
+        spec.addOption(option("--access-key-id", List.class, "ID", null,
+                "Accept requests signed with this key id without verifying the signature (repeatable); others get"
+                        + " UnrecognizedClientException. Default: none, any key id is accepted.")
+                .auxiliaryTypes(String.class).build());
+        spec.addOption(option("--max-request-bytes", int.class, "N", Integer.toString(SluiceServer.DEFAULT_MAX_REQUEST_BYTES),
+                "Largest request body; larger ones get an AWS-shaped 413. Default: ${DEFAULT-VALUE} (16 MiB).").build());
+        spec.addOption(flag("Serve HTTPS (ALPN h2 and http/1.1) with a self-signed certificate for localhost generated at"
+                + " start. Default: cleartext HTTP/1.1 and HTTP/2.", "--tls").build());
+        spec.addOption(option("--header-timeout-seconds", long.class, "S", "20",
+                "Seconds a client has to send a request's headers. Default: ${DEFAULT-VALUE}.").build());
+        spec.addOption(option("--idle-timeout-seconds", long.class, "S", "120",
+                "Seconds an idle connection stays open. Default: ${DEFAULT-VALUE}.").build());
+        spec.addOption(option("--max-connections", int.class, "N", Integer.toString(SluiceServer.DEFAULT_MAX_CONNECTIONS),
+                "Connections open at once; more are closed on accept. Default: ${DEFAULT-VALUE}.").build());
+        spec.addOption(option("--log-level", String.class, "LEVEL", "warn",
+                "Log level on stderr: error, warn, info, debug or trace. Default: ${DEFAULT-VALUE}.").build());
+        return spec;
+    }
+
+    /** An option taking a value, with its default if it has one. */
+    private static OptionSpec.Builder option(String name, Class<?> type, String label,
+                                             String defaultValue, String description) {
+        OptionSpec.Builder option = OptionSpec.builder(name).type(type).paramLabel(label).description(description);
+        if (defaultValue != null) {
+            option.defaultValue(defaultValue);
+        }
+        return option;
+    }
+
+    /** An option without a value, false unless given. */
+    private static OptionSpec.Builder flag(String description, String... names) {
+        return OptionSpec.builder(names).type(boolean.class).arity("0").defaultValue("false").description(description);
+    }
+
+    /**
+     * Parses a command line into options.
+     *
+     * @throws CommandLine.ParameterException naming the bad option or value
+     */
+    static ServerMain parse(String... args) {
+        CommandSpec spec = spec();
+        new CommandLine(spec).parseArgs(args);
+        ServerMain options = new ServerMain();
+        options.help = spec.findOption("--help").getValue();
+        options.host = spec.findOption("--host").getValue();
+        options.port = spec.findOption("--port").getValue();
+        options.dataDir = spec.findOption("--data-dir").getValue();
+        options.inMemory = spec.findOption("--in-memory").getValue();
+        options.bucketsDir = spec.findOption("--buckets-dir").getValue();
+        options.s3Endpoint = spec.findOption("--s3-endpoint").getValue();
+        options.lambdaEndpoint = spec.findOption("--lambda-endpoint").getValue();
+        options.region = spec.findOption("--region").getValue();
+        options.throttle = spec.findOption("--throttle").getValue();
+        options.writeBytes = spec.findOption("--shard-write-bytes-per-second").getValue();
+        options.writeRecords = spec.findOption("--shard-write-records-per-second").getValue();
+        options.readBytes = spec.findOption("--shard-read-bytes-per-second").getValue();
+        options.readCalls = spec.findOption("--shard-read-calls-per-second").getValue();
+        options.credentials = valueOrEmpty(spec.findOption("--credentials").getValue());
+        options.accessKeyIds = valueOrEmpty(spec.findOption("--access-key-id").getValue());
+        options.maxRequestBytes = spec.findOption("--max-request-bytes").getValue();
+        options.tls = spec.findOption("--tls").getValue();
+        options.headerTimeoutSeconds = spec.findOption("--header-timeout-seconds").getValue();
+        options.idleTimeoutSeconds = spec.findOption("--idle-timeout-seconds").getValue();
+        options.maxConnections = spec.findOption("--max-connections").getValue();
+        options.logLevel = spec.findOption("--log-level").getValue();
+        return options;
+    }
+
+    private static List<String> valueOrEmpty(List<String> values) {
+        return values == null ? List.of() : values;
+    }
+
 
     /** Parses {@code reject}, {@code block}, {@code off} in any case. */
     static final class ThrottleConverter implements CommandLine.ITypeConverter<ThrottleMode> {
@@ -160,25 +198,19 @@ public final class ServerMain {
      */
     public static void main(String[] args) throws InterruptedException {
         long startNanos = System.nanoTime();
-        // Logging is configured before anything can create a logger, the warm-up's network classes included.
+        // Logging is configured before anything can create a logger.
         configureLogging(logLevelArgument(args));
-        Thread warmUp = new Thread(ServerMain::warmUp, "sluice-server-warmup");
-        warmUp.setDaemon(true);
-        warmUp.start();
-        ServerMain options = new ServerMain();
-        CommandLine command = new CommandLine(options);
         PrintWriter err = new PrintWriter(System.err, true);
         SluiceServer server;
+        ServerMain options;
         try {
-            command.parseArgs(args);
-            if (command.isUsageHelpRequested()) {
-                command.usage(System.out);
+            options = parse(args);
+            if (options.help) {
+                new CommandLine(spec()).usage(System.out);
                 return;
             }
             options.checkLogLevel();
             server = options.builder().build();
-            // Joined before the server starts, so no class is initialised by two threads at once.
-            warmUp.join(WARM_UP_WAIT.toMillis());
         } catch (CommandLine.ParameterException | IllegalArgumentException | SluiceException e) {
             err.println("error: " + e.getMessage());
             err.println("Run with --help for the options and their defaults.");
@@ -206,31 +238,6 @@ public final class ServerMain {
                 : "Data: " + options.dataDirectory().toAbsolutePath().normalize() + " (streams, Firehose state)");
         System.out.flush();
         stopped.await();
-    }
-
-    /** How long start waits for the warm-up; it takes a fraction of a second. */
-    private static final Duration WARM_UP_WAIT = Duration.ofSeconds(5);
-
-    /**
-     * Classes every start initialises (the network layer, the engine's ring buffer and meters), initialised on a
-     * second thread while picocli parses the command line, which halves what picocli adds to start-to-ready on two
-     * cores. A class that fails here fails the same way in the start that follows.
-     */
-    private static final List<String> WARM_CLASSES = List.of(
-            "io.netty.util.internal.PlatformDependent", "io.netty.channel.nio.NioEventLoopGroup",
-            "io.netty.bootstrap.ServerBootstrap", "io.netty.channel.socket.nio.NioServerSocketChannel",
-            "io.netty.buffer.PooledByteBufAllocator", "com.lmax.disruptor.dsl.Disruptor",
-            "io.micrometer.core.instrument.simple.SimpleMeterRegistry");
-
-    private static void warmUp() {
-        ClassLoader loader = ServerMain.class.getClassLoader();
-        for (String name : WARM_CLASSES) {
-            try {
-                Class.forName(name, true, loader);
-            } catch (ClassNotFoundException | LinkageError e) {
-                return;
-            }
-        }
     }
 
     Path dataDirectory() {

@@ -27,14 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerMainTest {
 
     private static ServerMain parse(String... args) {
-        ServerMain options = new ServerMain();
-        new CommandLine(options).parseArgs(args);
-        return options;
+        return ServerMain.parse(args);
     }
 
     @Test
     void help_describesEveryOptionWithItsDefault() {
-        CommandLine command = new CommandLine(new ServerMain());
+        CommandLine command = new CommandLine(ServerMain.spec());
         for (CommandLine.Model.OptionSpec option : command.getCommandSpec().options()) {
             if (option.usageHelp()) {
                 continue;
@@ -68,6 +66,10 @@ class ServerMainTest {
     @Test
     void defaults_areTheDataDirectoryRejectAndWarn() {
         ServerMain options = parse();
+        assertEquals(false, options.inMemory);
+        assertEquals(false, options.help);
+        assertEquals(List.of(), options.credentials);
+        assertEquals(SluiceServer.DEFAULT_MAX_REQUEST_BYTES, options.maxRequestBytes);
         assertEquals(Path.of("sluice-data"), options.dataDirectory());
         assertEquals(ThrottleMode.REJECT, options.throttle);
         assertEquals("warn", options.logLevel);
