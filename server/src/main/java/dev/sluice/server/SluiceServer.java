@@ -183,9 +183,11 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
-         * Keeps streams durably in {@code <dir>/streams} ({@code Storage.durable}) and bucket directories in
-         * {@code <dir>/buckets}. Needs Chronicle Queue's JVM flags (the server jar's manifest carries them). Not
-         * with {@link #engine}.
+         * Keeps bucket directories in {@code <dir>/buckets}, Firehose state (delivery checkpoints of stream
+         * sources) in {@code <dir>/firehose-state}, and, for an engine the server builds, streams durably in
+         * {@code <dir>/streams} ({@code Storage.durable}; needs Chronicle Queue's JVM flags, which the server jar's
+         * manifest carries). With {@link #engine} the engine keeps its own streams; the data directory still keeps
+         * buckets and state across restarts. Default: none; buckets and state go to a new temporary directory.
          *
          * @param dataDirectory the directory; created if absent
          * @return this builder
@@ -454,10 +456,6 @@ public final class SluiceServer implements AutoCloseable {
             }
             if (workerThreads < 1 || workerThreads > 256) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "workerThreads must be in [1, 256] but was " + workerThreads);
-            }
-            if (engine != null && dataDirectory != null) {
-                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and dataDirectory are exclusive: the data directory is"
-                        + " the storage of an engine the server builds");
             }
             if (closeTimeout.isNegative()) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "closeTimeout must be >= PT0S but was " + closeTimeout);
