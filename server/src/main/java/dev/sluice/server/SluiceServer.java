@@ -2,14 +2,18 @@ package dev.sluice.server;
 
 import dev.sluice.server.internal.ServerRuntime;
 import dev.sluice.stream.ErrorCode;
+import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamException;
+import dev.sluice.stream.ThrottleMode;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -118,6 +122,17 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
+     * Returns the directory that holds the bucket directories ({@link Builder#bucketsDirectory}, or
+     * {@code <data directory>/buckets}, or {@code buckets} in a new temporary directory).
+     *
+     * @return the absolute directory (it may not exist yet)
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public Path bucketsDirectory() {
+        return runtime.bucketsDirectory();
+    }
+
+    /**
      * Stops accepting connections, closes the delivery streams (delivering what they buffer, up to a deadline), and
      * closes the engine if the server built it. Idempotent.
      */
@@ -150,6 +165,10 @@ public final class SluiceServer implements AutoCloseable {
         private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private URI lambdaEndpoint;
+        private ThrottleMode throttleMode;
+        private ShardLimits shardLimits = ShardLimits.KINESIS;
+        private final Map<String, String> secrets = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -167,9 +186,11 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
-         * Keeps streams durably in {@code <dir>/streams} ({@code Storage.durable}) and bucket directories in
-         * {@code <dir>/buckets}. Needs Chronicle Queue's JVM flags (the server jar's manifest carries them). Not
-         * with {@link #engine}.
+         * Keeps bucket directories in {@code <dir>/buckets}, Firehose state (delivery checkpoints of stream
+         * sources) in {@code <dir>/firehose-state}, and, for an engine the server builds, streams durably in
+         * {@code <dir>/streams} ({@code Storage.durable}; needs Chronicle Queue's JVM flags, which the server jar's
+         * manifest carries). With {@link #engine} the engine keeps its own streams; the data directory still keeps
+         * buckets and state across restarts. Default: none; buckets and state go to a new temporary directory.
          *
          * @param dataDirectory the directory; created if absent
          * @return this builder
@@ -240,8 +261,8 @@ public final class SluiceServer implements AutoCloseable {
 
         /**
          * Accepts only requests signed with one of these access key ids (the {@code Credential=} of the SigV4
-         * {@code Authorization} header); others get {@code UnrecognizedClientException}. Signatures are not
-         * verified. Default: empty, any or no signature accepted.
+         * {@code Authorization} header); others get {@code UnrecognizedClientException}. Signatures of these keys are
+         * not verified (see {@link #credentials} for that). Default: empty, any or no signature accepted.
          *
          * @param accessKeyIds the allowed key ids
          * @return this builder
@@ -362,6 +383,67 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
+         * Lets Firehose {@code Lambda} processors call their function ({@code LambdaArn}) through Lambda's Invoke API
+         * at this endpoint ({@code POST /2015-03-31/functions/{name}/invocations}, the AWS SDK's Lambda client), so
+         * any Lambda-compatible runtime transforms records; see {@link dev.sluice.transform.LambdaInvoker}. Default:
+         * none, and CreateDeliveryStream refuses Lambda processors with {@code InvalidArgumentException}.
+         *
+         * @param lambdaEndpoint for example {@code http://127.0.0.1:9001}
+         * @return this builder
+         */
+        public Builder lambdaEndpoint(URI lambdaEndpoint) {
+            this.lambdaEndpoint = Objects.requireNonNull(lambdaEndpoint, "lambdaEndpoint");
+            return this;
+        }
+
+        /**
+         * What the engine the server builds does over a shard's limits: {@link ThrottleMode#REJECT} (the default, as
+         * Kinesis: {@code ProvisionedThroughputExceededException}), {@link ThrottleMode#BLOCK} (wait for capacity) or
+         * {@link ThrottleMode#OFF} (no limits, for load tests). Not with {@link #engine}: set it on that engine.
+         *
+         * @param throttleMode the mode
+         * @return this builder
+         */
+        public Builder throttleMode(ThrottleMode throttleMode) {
+            this.throttleMode = Objects.requireNonNull(throttleMode, "throttleMode");
+            return this;
+        }
+
+        /**
+         * Per-shard limits of the streams {@code CreateStream} makes. Default {@link ShardLimits#KINESIS}.
+         *
+         * @param shardLimits the limits
+         * @return this builder
+         */
+        public Builder shardLimits(ShardLimits shardLimits) {
+            this.shardLimits = Objects.requireNonNull(shardLimits, "shardLimits");
+            return this;
+        }
+
+        /**
+         * Verifies the SigV4 signature of requests signed with this access key id against this secret: a wrong
+         * signature gets {@code InvalidSignatureException}, a request time more than 5 minutes from the server's clock
+         * too ("Signature expired"), an unknown key id {@code UnrecognizedClientException} and an unsigned request
+         * {@code MissingAuthenticationTokenException} (all 400, as Kinesis and Firehose answer). Repeat for more keys.
+         * Default: none, and any or no signature is accepted.
+         *
+         * @param accessKeyId     the access key id ({@code Credential=<id>/...})
+         * @param secretAccessKey its secret
+         * @return this builder
+         */
+        public Builder credentials(String accessKeyId, String secretAccessKey) {
+            Objects.requireNonNull(accessKeyId, "accessKeyId");
+            Objects.requireNonNull(secretAccessKey, "secretAccessKey");
+            if (accessKeyId.isEmpty() || secretAccessKey.isEmpty()) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "credentials need a non-empty access key id and"
+                        + " secret but got '" + accessKeyId + "' and a secret of " + secretAccessKey.length()
+                        + " characters");
+            }
+            secrets.put(accessKeyId, secretAccessKey);
+            return this;
+        }
+
+        /**
          * Validates the options. Does not bind: call {@link SluiceServer#start()}.
          *
          * @return the server, not yet started
@@ -378,10 +460,6 @@ public final class SluiceServer implements AutoCloseable {
             if (workerThreads < 1 || workerThreads > 256) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "workerThreads must be in [1, 256] but was " + workerThreads);
             }
-            if (engine != null && dataDirectory != null) {
-                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and dataDirectory are exclusive: the data directory is"
-                        + " the storage of an engine the server builds");
-            }
             if (closeTimeout.isNegative()) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "closeTimeout must be >= PT0S but was " + closeTimeout);
             }
@@ -390,11 +468,22 @@ public final class SluiceServer implements AutoCloseable {
             if (maxConnections < 1 || maxConnections > 1_000_000) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "maxConnections must be in [1, 1000000] but was " + maxConnections);
             }
+            if (engine != null && throttleMode != null) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and throttleMode are exclusive: the"
+                        + " throttle mode belongs to the engine; set it on the engine you pass");
+            }
+            if (lambdaEndpoint != null && (lambdaEndpoint.getHost() == null || !("http".equals(lambdaEndpoint.getScheme())
+                    || "https".equals(lambdaEndpoint.getScheme())))) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "lambdaEndpoint must be an http or https URL but"
+                        + " was '" + lambdaEndpoint + "'");
+            }
             return new SluiceServer(new ServerRuntime(new ServerRuntime.Config(Optional.ofNullable(engine),
                     Optional.ofNullable(dataDirectory), Optional.ofNullable(bucketsDirectory),
                     Optional.ofNullable(s3Endpoint), host, port, maxRequestBytes, accessKeyIds, region, DEFAULT_ACCOUNT_ID,
                     clock, tls, Optional.ofNullable(tlsCertificateChain), Optional.ofNullable(tlsPrivateKey),
-                    workerThreads, closeTimeout, requestHeaderTimeout, idleTimeout, maxConnections)));
+                    workerThreads, closeTimeout, requestHeaderTimeout, idleTimeout, maxConnections,
+                    Optional.ofNullable(lambdaEndpoint), throttleMode == null ? ThrottleMode.REJECT : throttleMode,
+                    shardLimits, secrets)));
         }
 
         private static void requireIn(String field, Duration value, Duration min, Duration max) {

@@ -70,7 +70,7 @@ abstract class KinesisChannelsContract {
     private void startServer() {
         engine = StreamEngine.builder().time(time).throttleMode(ThrottleMode.OFF)
                 .storage(Storage.durable(data.resolve("streams"))).build();
-        server = SluiceServer.builder().engine(engine).clock(time).bucketsDirectory(data.resolve("buckets")).port(0)
+        server = SluiceServer.builder().engine(engine).clock(time).dataDirectory(data).port(0)
                 .build().start();
         kinesis = Clients.kinesis(server.endpoint(), cbor(), false);
     }

@@ -30,6 +30,8 @@ final class ApiDispatcher {
     private final Map<String, Operation> glue;
     private final Set<String> accessKeyIds;
     private final Executor workers;
+    /** Verifies SigV4 signatures of the key ids that have a configured secret; null when none has. */
+    private volatile SignatureV4 signatures;
 
     ApiDispatcher(Map<String, Operation> kinesis, Map<String, Operation> firehose, Set<String> accessKeyIds,
                   Executor workers) {
@@ -45,19 +47,32 @@ final class ApiDispatcher {
         this.workers = workers;
     }
 
-    /** What the HTTP layer extracted from a request. */
-    record Call(String target, String contentType, String authorization, byte[] body) {
+    /** Verifies signatures of these key ids (id to secret access key); call before serving. */
+    ApiDispatcher verifySignatures(SignatureV4 verifier) {
+        this.signatures = verifier;
+        return this;
+    }
+
+    /**
+     * What the HTTP layer extracted from a request; method, URI (raw path and query) and header lookup (lower-case
+     * name to values) are what a signature covers.
+     */
+    record Call(String target, String contentType, String authorization, byte[] body, String method, String uri,
+                java.util.function.Function<String, java.util.List<String>> headers) {
+        Call(String target, String contentType, String authorization, byte[] body) {
+            this(target, contentType, authorization, body, "POST", "/", name -> java.util.List.of());
+        }
     }
 
     CompletableFuture<Object> dispatch(Call call) {
         WireFormat format = WireFormat.JSON;
         try {
             format = WireFormat.fromContentType(call.contentType());
-            checkCredentials(call.authorization());
+            SignatureV4.Authorization signed = checkCredentials(call.authorization());
             Operation operation = resolve(call.target());
             WireFormat chosen = format;
             CompletableFuture<Object> result = new CompletableFuture<>();
-            workers.execute(() -> invoke(operation, chosen, call, result));
+            workers.execute(() -> invoke(operation, chosen, call, signed, result));
             return result;
         } catch (RejectedExecutionException e) {
             return CompletableFuture.completedFuture(ApiResponse.error(format, new ApiException(503,
@@ -67,8 +82,16 @@ final class ApiDispatcher {
         }
     }
 
-    private void invoke(Operation operation, WireFormat format, Call call, CompletableFuture<Object> result) {
+    private void invoke(Operation operation, WireFormat format, Call call, SignatureV4.Authorization signed,
+                        CompletableFuture<Object> result) {
         try {
+            if (signed != null) {
+                // Hashing the body is not for the event loop: signatures are verified on the worker.
+                int query = call.uri().indexOf('?');
+                signatures.verify(signed, new SignatureV4.Request(call.method(),
+                        query < 0 ? call.uri() : call.uri().substring(0, query),
+                        query < 0 ? "" : call.uri().substring(query + 1), call.headers(), call.body()));
+            }
             String action = call.target().substring(call.target().indexOf('.') + 1);
             ApiRequest request = new ApiRequest(action, format, format.read(call.body()));
             operation.invoke(request).whenComplete((value, error) -> {
@@ -116,21 +139,27 @@ final class ApiDispatcher {
     }
 
     /**
-     * With no access key ids configured, any signature (or none) is accepted. Otherwise the SigV4 {@code Credential=}
-     * key id must be one of them. Signatures are never verified: the server has no secrets.
+     * With no access key ids and no secrets configured, any signature (or none) is accepted. Otherwise the SigV4
+     * {@code Credential=} key id must be a configured one; a key id with a secret must also carry a valid signature,
+     * which is verified on the worker ({@link SignatureV4}).
+     *
+     * @return the parsed header when its signature is to be verified, otherwise null
      */
-    private void checkCredentials(String authorization) {
-        if (accessKeyIds.isEmpty()) {
-            return;
+    private SignatureV4.Authorization checkCredentials(String authorization) {
+        if (accessKeyIds.isEmpty() && signatures == null) {
+            return null;
         }
         if (authorization == null || authorization.isBlank()) {
-            throw new ApiException(400, "MissingAuthenticationTokenException", "Missing Authentication Token");
+            throw SignatureV4.missingToken();
         }
         String keyId = accessKeyId(authorization);
-        if (keyId == null || !accessKeyIds.contains(keyId)) {
-            throw new ApiException(400, "UnrecognizedClientException",
-                    "The security token included in the request is invalid.");
+        if (keyId != null && signatures != null && signatures.knows(keyId)) {
+            return SignatureV4.parse(authorization);
         }
+        if (keyId == null || !accessKeyIds.contains(keyId)) {
+            throw SignatureV4.unrecognizedClient();
+        }
+        return null;
     }
 
     static String accessKeyId(String authorization) {

@@ -59,7 +59,8 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } else {
             result = dispatcher.dispatch(new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
                     request.headers().get(HttpHeaderNames.CONTENT_TYPE),
-                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content())));
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content()),
+                    request.method().name(), request.uri(), request.headers()::getAll));
         }
         // Requests already decoded from the same read may follow before reading pauses: each response waits for
         // the previous one, so a pipelining HTTP/1.1 client gets them in request order.

@@ -7,6 +7,7 @@ import dev.sluice.delivery.DeliveryStream;
 import dev.sluice.delivery.HttpEndpointConfiguration;
 import dev.sluice.delivery.S3Destination;
 import dev.sluice.delivery.Sink;
+import dev.sluice.transform.LambdaInvoker;
 import dev.sluice.transform.Processor;
 
 import java.net.URI;
@@ -30,8 +31,8 @@ import java.util.regex.Pattern;
  * with Prefix, ErrorOutputPrefix, BufferingHints, CompressionFormat, FileExtension, S3BackupMode +
  * S3BackupConfiguration, ProcessingConfiguration (built-in processor types), and
  * {@code HttpEndpointDestinationConfiguration}. DataFormatConversionConfiguration is applied on top by
- * {@link FirehoseFormatConversion}. Refused with {@code InvalidArgumentException}, naming why: Lambda processors
- * (there is no Lambda to call).
+ * {@link FirehoseFormatConversion}. Lambda processors call their function through the server's Lambda Invoke endpoint
+ * ({@code --lambda-endpoint}) and are refused with {@code InvalidArgumentException} naming that option without one.
  */
 final class FirehoseDestinations {
 
@@ -41,11 +42,18 @@ final class FirehoseDestinations {
     private final Path buckets;
     private final Optional<URI> s3Endpoint;
     private final String region;
+    /** Calls Lambda processors' functions; empty without a Lambda endpoint (--lambda-endpoint). */
+    private final Optional<LambdaInvoker> lambda;
 
     FirehoseDestinations(Path buckets, Optional<URI> s3Endpoint, String region) {
+        this(buckets, s3Endpoint, region, Optional.empty());
+    }
+
+    FirehoseDestinations(Path buckets, Optional<URI> s3Endpoint, String region, Optional<LambdaInvoker> lambda) {
         this.buckets = buckets;
         this.s3Endpoint = s3Endpoint;
         this.region = region;
+        this.lambda = lambda;
     }
 
     static Path bucketDirectory(Path buckets, String bucketName) {
@@ -166,7 +174,7 @@ final class FirehoseDestinations {
         };
     }
 
-    static void applyProcessing(DeliveryStream.Builder builder, JsonNode processing) {
+    void applyProcessing(DeliveryStream.Builder builder, JsonNode processing) {
         if (processing == null || !processing.path("Enabled").asBoolean(false)) {
             return;
         }
@@ -178,14 +186,14 @@ final class FirehoseDestinations {
                 parameters.put(ApiRequest.string(parameter, "ParameterName"),
                         ApiRequest.string(parameter, "ParameterValue"));
             }
-            chain.add(processor(type, parameters));
+            chain.add(processor(builder, type, parameters));
         }
         if (!chain.isEmpty()) {
             builder.processor(chain.size() == 1 ? chain.get(0) : Processor.chain(chain));
         }
     }
 
-    private static Processor processor(String type, Map<String, String> parameters) {
+    private Processor processor(DeliveryStream.Builder builder, String type, Map<String, String> parameters) {
         return switch (type) {
             case "RecordDeAggregation" -> {
                 String subRecordType = parameters.getOrDefault("SubRecordType", "JSON");
@@ -204,11 +212,75 @@ final class FirehoseDestinations {
             case "AppendDelimiterToRecord" -> Processor.appendNewline();
             case "MetadataExtraction" -> Processor.metadataExtraction(ApiRequest.required(
                     "MetadataExtraction.MetadataExtractionQuery", parameters.get("MetadataExtractionQuery")));
-            case "Lambda" -> throw ApiException.invalidArgument("Lambda processors are not supported by the Sluice"
-                    + " server (there is no AWS Lambda to invoke); use Processor.lambda in process instead");
+            case "Lambda" -> lambdaProcessor(builder, parameters);
             default -> throw ApiException.invalidArgument("unknown processor type '" + WireFormat.abbreviate(type)
                     + "'");
         };
+    }
+
+    /**
+     * Firehose's {@code Lambda} processor through the server's Lambda endpoint. Parameters: {@code LambdaArn}
+     * (required), {@code NumberOfRetries} (0-300, default 3: the delivery stream's processing retries),
+     * {@code BufferSizeInMBs} (0.2-3, default 1: most record data per invocation), {@code BufferIntervalInSeconds}
+     * (60-900, default 60: validated; Sluice invokes for each put, never later than Firehose would) and
+     * {@code RoleArn} (accepted, not used: the endpoint has no IAM).
+     */
+    private Processor lambdaProcessor(DeliveryStream.Builder builder, Map<String, String> parameters) {
+        if (lambda.isEmpty()) {
+            throw ApiException.invalidArgument("Lambda processors need a Lambda Invoke endpoint: start the server with"
+                    + " --lambda-endpoint URL (SluiceServer.Builder.lambdaEndpoint), or use Processor.lambda in"
+                    + " process");
+        }
+        for (String name : parameters.keySet()) {
+            if (!LAMBDA_PARAMETERS.contains(name)) {
+                throw ApiException.invalidArgument("Lambda processor parameter '" + WireFormat.abbreviate(String.valueOf(name))
+                        + "' is not one of " + LAMBDA_PARAMETERS);
+            }
+        }
+        String arn = parameters.get("LambdaArn");
+        if (arn == null || arn.isEmpty()) {
+            throw ApiException.invalidArgument("Lambda processor needs the parameter LambdaArn, the ARN of the function"
+                    + " to invoke, but has none");
+        }
+        double megabytes = number(parameters, "BufferSizeInMBs", 1, 0.2, 3);
+        number(parameters, "BufferIntervalInSeconds", 60, 60, 900);
+        double retries = number(parameters, "NumberOfRetries", 3, 0, 300);
+        if (retries != Math.rint(retries)) {
+            throw ApiException.invalidArgument("Lambda.NumberOfRetries must be a whole number but was '"
+                    + parameters.get("NumberOfRetries") + "'");
+        }
+        builder.processingRetries((int) retries);
+        try {
+            return lambda.get().processor(arn, Math.round(megabytes * (1 << 20)));
+        } catch (dev.sluice.transform.TransformException e) {
+            throw ApiException.invalidArgument("Lambda.LambdaArn: " + e.getMessage());
+        }
+    }
+
+    private static final List<String> LAMBDA_PARAMETERS = List.of("LambdaArn", "NumberOfRetries", "RoleArn",
+            "BufferSizeInMBs", "BufferIntervalInSeconds");
+
+    private static double number(Map<String, String> parameters, String name, double fallback, double min, double max) {
+        String text = parameters.get(name);
+        if (text == null) {
+            return fallback;
+        }
+        double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.invalidArgument("Lambda." + name + " must be a number in [" + trim(min) + ", "
+                    + trim(max) + "] but was '" + WireFormat.abbreviate(text) + "'");
+        }
+        if (!(value >= min && value <= max)) {
+            throw ApiException.invalidArgument("Lambda." + name + " must be in [" + trim(min) + ", " + trim(max)
+                    + "] but was " + WireFormat.abbreviate(text));
+        }
+        return value;
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
     private static byte[] base64(String value) {

@@ -3,6 +3,7 @@ package dev.sluice.server.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.stream.CreateStreamRequest;
 import dev.sluice.stream.Shard;
+import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamDescriptionSummary;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamMode;
@@ -34,11 +35,19 @@ final class KinesisStreamOperations {
     private final StreamEngine engine;
     private final StreamArns arns;
     private final PageTokens tokens;
+    /** Per-shard limits of the streams CreateStream makes (the server's --write-bytes-per-shard and friends). */
+    private ShardLimits shardLimits = ShardLimits.KINESIS;
 
     KinesisStreamOperations(StreamEngine engine, StreamArns arns, PageTokens tokens) {
         this.engine = engine;
         this.arns = arns;
         this.tokens = tokens;
+    }
+
+    /** Sets the per-shard limits of new streams; call before {@link #register}. */
+    KinesisStreamOperations shardLimits(ShardLimits limits) {
+        this.shardLimits = limits;
+        return this;
     }
 
     void register(Map<String, Operation> operations) {
@@ -92,7 +101,7 @@ final class KinesisStreamOperations {
         Map<String, String> tags = tagsNode == null ? Map.of() : KinesisSettingsOperations.tags(tagsNode);
         KinesisResourceOperations.checkCreateTags(tags); // before creating: a bad tag creates no stream
         engine.createStream(recordSettings(r, CreateStreamRequest.of(name, shards)
-                .withStreamMode(StreamMode.valueOf(mode))));
+                .withStreamMode(StreamMode.valueOf(mode)).withShardLimits(shardLimits)));
         if (!tags.isEmpty()) {
             engine.tagResource(arns.streamArn(name), tags);
         }

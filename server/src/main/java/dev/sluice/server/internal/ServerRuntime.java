@@ -1,8 +1,11 @@
 package dev.sluice.server.internal;
 
+import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.Storage;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.Ticker;
+import dev.sluice.stream.ThrottleMode;
+import dev.sluice.transform.LambdaInvoker;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -65,13 +68,19 @@ public final class ServerRuntime {
      * @param requestHeaderTimeout deadline for a request's headers
      * @param idleTimeout         idle connections are closed after it
      * @param maxConnections      connections beyond it are closed on accept
+     * @param lambdaEndpoint      Lambda Invoke endpoint for Firehose Lambda processors
+     * @param throttleMode        what the engine the server builds does over a shard's limits
+     * @param shardLimits         per-shard limits of the streams CreateStream makes
+     * @param secrets             access key id to secret access key: SigV4 signatures of these keys are verified
      */
     public record Config(Optional<StreamEngine> engine, Optional<Path> dataDirectory, Optional<Path> bucketsDirectory,
                          Optional<URI> s3Endpoint, String host, int port, int maxRequestBytes, Set<String> accessKeyIds,
                          String region, String accountId, Clock clock, boolean tls,
                          Optional<Path> tlsCertificateChain, Optional<Path> tlsPrivateKey, int workerThreads,
                          Duration closeTimeout, Duration requestHeaderTimeout, Duration idleTimeout,
-                         int maxConnections) {
+                         int maxConnections,
+                         Optional<URI> lambdaEndpoint, ThrottleMode throttleMode, ShardLimits shardLimits,
+                         Map<String, String> secrets) {
         /** Checks presence. */
         public Config {
             Objects.requireNonNull(engine, "engine");
@@ -84,6 +93,10 @@ public final class ServerRuntime {
             Objects.requireNonNull(closeTimeout, "closeTimeout");
             Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(lambdaEndpoint, "lambdaEndpoint");
+            Objects.requireNonNull(throttleMode, "throttleMode");
+            Objects.requireNonNull(shardLimits, "shardLimits");
+            secrets = Map.copyOf(secrets);
         }
     }
 
@@ -92,6 +105,7 @@ public final class ServerRuntime {
     private StreamEngine engine;
     private boolean ownsEngine;
     private Path buckets;
+    private LambdaInvoker lambda;
     private FirehoseOperations firehose;
     private Channels channels;
     private ThreadPoolExecutor workers;
@@ -134,15 +148,21 @@ public final class ServerRuntime {
         if (config.engine().isPresent()) {
             engine = config.engine().get();
         } else {
-            StreamEngine.Builder builder = StreamEngine.builder().region(config.region());
+            StreamEngine.Builder builder = StreamEngine.builder().region(config.region())
+                    .throttleMode(config.throttleMode());
             config.dataDirectory().ifPresent(dir -> builder.storage(Storage.durable(dir.resolve("streams"))));
             engine = builder.build();
             ownsEngine = true;
         }
-        buckets = config.bucketsDirectory().orElseGet(() -> config.dataDirectory().map(d -> d.resolve("buckets"))
-                .orElseGet(ServerRuntime::temporaryBuckets)).toAbsolutePath();
-        Path firehoseState = config.dataDirectory().map(d -> d.resolve("firehose-state"))
-                .orElse(buckets.resolve(".firehose-state"));
+        // Without a data directory, buckets and Firehose state go to one new temporary directory, as siblings:
+        // state never lives inside a bucket root, where a reader of the bucket would see it.
+        Path temporary = config.dataDirectory().isEmpty() ? temporaryDirectory() : null;
+        buckets = config.bucketsDirectory().orElseGet(() -> config.dataDirectory().orElse(temporary)
+                .resolve("buckets")).toAbsolutePath();
+        Path firehoseState = config.dataDirectory().orElse(temporary).resolve("firehose-state").toAbsolutePath();
+        if (config.lambdaEndpoint().isPresent()) {
+            lambda = LambdaInvoker.builder(config.lambdaEndpoint().get()).region(config.region()).build();
+        }
         AtomicInteger workerIds = new AtomicInteger();
         workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(WORKER_QUEUE), r -> {
@@ -161,19 +181,20 @@ public final class ServerRuntime {
         StreamArns arns = new StreamArns(engine);
         PageTokens tokens = new PageTokens(config.clock());
         Map<String, Operation> kinesisOps = new HashMap<>();
-        new KinesisStreamOperations(engine, arns, tokens).register(kinesisOps);
+        new KinesisStreamOperations(engine, arns, tokens).shardLimits(config.shardLimits()).register(kinesisOps);
         new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
         GlueCatalog glue = new GlueCatalog(config.dataDirectory().map(d -> d.resolve("glue-catalog")), config.clock(),
                 config.accountId());
-        FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region());
+        FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region(),
+                Optional.ofNullable(lambda));
         firehose = new FirehoseOperations(destinations, glue, engine, arns, config.clock(), firehoseState,
                 config.region(), config.accountId());
         // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
         Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
         channels = new Channels(new ChannelDeliveries(destinations, engine, config.clock(), ticker), engine,
-                config.dataDirectory().map(d -> d.resolve("channels")).orElse(buckets.resolve(".channel-state")),
+                config.dataDirectory().orElse(temporary).resolve("channels").toAbsolutePath(),
                 config.clock(), ticker, config.closeTimeout());
         new KinesisChannelOperations(channels, engine, arns, tokens, config.clock(), config.region(),
                 config.accountId()).register(kinesisOps);
@@ -187,6 +208,9 @@ public final class ServerRuntime {
         new GlueOperations(glue).register(glueOps);
         ApiDispatcher dispatcher = new ApiDispatcher(kinesisOps, firehoseOps, glueOps, config.accessKeyIds(),
                 workers);
+        if (!config.secrets().isEmpty()) {
+            dispatcher.verifySignatures(new SignatureV4(config.secrets(), config.clock()));
+        }
         SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
                 : null;
         bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-server-accept", true));
@@ -213,11 +237,11 @@ public final class ServerRuntime {
         endpoint = URI.create((config.tls() ? "https" : "http") + "://" + host + ":" + bound.getPort());
     }
 
-    private static Path temporaryBuckets() {
+    private static Path temporaryDirectory() {
         try {
-            return Files.createTempDirectory("sluice-buckets-");
+            return Files.createTempDirectory("sluice-");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary buckets directory", e);
+            throw new UncheckedIOException("cannot create a temporary directory for buckets and Firehose state", e);
         }
     }
 
@@ -254,6 +278,16 @@ public final class ServerRuntime {
         }
     }
 
+    /** @return the directory bucket directories are in */
+    public Path bucketsDirectory() {
+        synchronized (lock) {
+            if (buckets == null) {
+                throw new IllegalStateException("server not started");
+            }
+            return buckets;
+        }
+    }
+
     /** Stops everything; see {@code SluiceServer#close()}. */
     public void close() {
         synchronized (lock) {
@@ -280,6 +314,9 @@ public final class ServerRuntime {
         }
         if (channels != null) {
             channels.close();
+        }
+        if (lambda != null) {
+            lambda.close();
         }
         if (workers != null) {
             workers.shutdown();
