@@ -2,7 +2,8 @@ package dev.sluice.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.server.FakeLambdaEndpoint.Reply;
+import dev.sluice.transform.FakeLambdaEndpoint;
+import dev.sluice.transform.FakeLambdaEndpoint.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -27,34 +27,35 @@ import java.util.function.UnaryOperator;
 
 /**
  * A small HTTP server speaking Lambda's Invoke API ({@code POST /2015-03-31/functions/{name}/invocations}) whose
- * answers a test scripts; records every invocation (function name, event, payload size).
+ * answers a test scripts; records every invocation (function name, event, payload size). Public in the transforms
+ * test jar: the server's Lambda ITs use it too.
  */
-final class FakeLambdaEndpoint implements AutoCloseable {
+public final class FakeLambdaEndpoint implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** One invocation as received. */
-    record Invocation(String functionName, JsonNode event, int payloadBytes, String authorization) {
+    public record Invocation(String functionName, JsonNode event, int payloadBytes, String authorization) {
     }
 
     /** An HTTP answer. */
-    record Reply(int status, Map<String, String> headers, byte[] body) {
-        static Reply ok(byte[] body) {
+    public record Reply(int status, Map<String, String> headers, byte[] body) {
+        public static Reply ok(byte[] body) {
             return new Reply(200, Map.of(), body);
         }
 
-        static Reply ok(JsonNode body) {
+        public static Reply ok(JsonNode body) {
             return ok(body.toString().getBytes(StandardCharsets.UTF_8));
         }
 
         /** What Lambda answers when the function throws: 200 with X-Amz-Function-Error. */
-        static Reply unhandled(String message) {
+        public static Reply unhandled(String message) {
             return new Reply(200, Map.of("X-Amz-Function-Error", "Unhandled"),
                     ("{\"errorMessage\":\"" + message + "\",\"errorType\":\"Error\"}").getBytes(StandardCharsets.UTF_8));
         }
 
         /** A Lambda service error, as the API reference shapes it. */
-        static Reply serviceError(int status, String type, String message) {
+        public static Reply serviceError(int status, String type, String message) {
             return new Reply(status, Map.of("x-amzn-ErrorType", type, "Content-Type", "application/json"),
                     ("{\"Type\":\"Service\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
         }
@@ -62,18 +63,25 @@ final class FakeLambdaEndpoint implements AutoCloseable {
 
     /** What the function does on its {@code call}-th invocation (1-based). */
     @FunctionalInterface
-    interface Script {
+    public interface Script {
+        /**
+         * @param invocation what was received
+         * @param call 1-based call count
+         * @return the answer
+         * @throws Exception to fail the exchange
+         */
         Reply answer(Invocation invocation, int call) throws Exception;
     }
 
-    final List<Invocation> invocations = new CopyOnWriteArrayList<>();
+    public final List<Invocation> invocations = new CopyOnWriteArrayList<>();
     private final AtomicInteger calls = new AtomicInteger();
     /** Released at close, so a script that hangs ({@link #hang()}) ends with the test. */
     private final CountDownLatch closing = new CountDownLatch(1);
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
 
-    FakeLambdaEndpoint(Script script) {
+    /** @param script the function's behaviour */
+    public FakeLambdaEndpoint(Script script) {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
@@ -84,16 +92,18 @@ final class FakeLambdaEndpoint implements AutoCloseable {
         server.start();
     }
 
-    URI endpoint() {
+    /** @return the endpoint URL */
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    int calls() {
+    /** @return how many invocations arrived */
+    public int calls() {
         return calls.get();
     }
 
     /** Blocks the answering thread until the endpoint closes. */
-    void hang() throws InterruptedException {
+    public void hang() throws InterruptedException {
         closing.await(60, TimeUnit.SECONDS);
     }
 
@@ -128,7 +138,7 @@ final class FakeLambdaEndpoint implements AutoCloseable {
     }
 
     /** A Firehose response answering every record of the event with {@code result}, data transformed. */
-    static JsonNode respond(JsonNode event, String result, UnaryOperator<String> transform) {
+    public static JsonNode respond(JsonNode event, String result, UnaryOperator<String> transform) {
         ObjectNode response = JSON.createObjectNode();
         ArrayNode records = response.putArray("records");
         for (JsonNode record : event.path("records")) {
@@ -141,7 +151,7 @@ final class FakeLambdaEndpoint implements AutoCloseable {
         return response;
     }
 
-    static JsonNode upperCase(JsonNode event) {
+    public static JsonNode upperCase(JsonNode event) {
         return respond(event, "Ok", s -> s.toUpperCase(java.util.Locale.ROOT));
     }
 

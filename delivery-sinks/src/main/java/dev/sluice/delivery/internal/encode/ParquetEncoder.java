@@ -12,7 +12,6 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.PositionOutputStream;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -59,7 +58,7 @@ public final class ParquetEncoder implements ObjectEncoder {
             return new Encoded(java.nio.ByteBuffer.allocate(0).asReadOnlyBuffer(), written, rejected);
         }
         Bytes bytes = new Bytes((int) Math.min(Integer.MAX_VALUE - 16, rawBytes / 3 + 4096));
-        try (ParquetWriter<GenericData.Record> writer = AvroParquetWriter.<GenericData.Record>builder(new MemoryFile(bytes))
+        try (ParquetWriter<GenericData.Record> writer = AvroParquetWriter.<GenericData.Record>builder(new MemoryOutputFile(bytes))
                 .withConf(new PlainParquetConfiguration())
                 .withDataModel(GenericData.get())
                 .withSchema(converter.schema())
@@ -88,51 +87,5 @@ public final class ParquetEncoder implements ObjectEncoder {
     @Override
     public String contentType() {
         return "application/vnd.apache.parquet";
-    }
-
-    /** An {@link OutputFile} over a byte sink: Parquet's output with no file system and no Hadoop. */
-    private static final class MemoryFile implements OutputFile {
-
-        private final Bytes bytes;
-
-        MemoryFile(Bytes bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public PositionOutputStream create(long blockSizeHint) {
-            return createOrOverwrite(blockSizeHint);
-        }
-
-        @Override
-        public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-            bytes.reset();
-            return new PositionOutputStream() {
-                @Override
-                public long getPos() {
-                    return bytes.size();
-                }
-
-                @Override
-                public void write(int b) {
-                    bytes.write(b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    bytes.write(b, off, len);
-                }
-            };
-        }
-
-        @Override
-        public boolean supportsBlockSize() {
-            return false;
-        }
-
-        @Override
-        public long defaultBlockSize() {
-            return 0;
-        }
     }
 }

@@ -13,7 +13,6 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
@@ -92,7 +91,7 @@ public final class ParquetRows {
     public ByteBuffer write(List<GenericData.Record> rows, MessageType fileSchema, ParquetConversion.Codec codec,
                             long rowGroupBytes, int pageBytes, boolean dictionary) throws IOException {
         ObjectEncoder.Bytes bytes = new ObjectEncoder.Bytes(64 * 1024);
-        try (ParquetWriter<GenericData.Record> writer = new Builder(new MemoryOutput(bytes),
+        try (ParquetWriter<GenericData.Record> writer = new Builder(new MemoryOutputFile(bytes),
                 new AvroWriteSupport<>(fileSchema, converter.schema(), GenericData.get()))
                 .withConf(configuration())
                 .withCodecFactory(NoHadoopCodecFactory.INSTANCE)
@@ -140,52 +139,6 @@ public final class ParquetRows {
         @Deprecated
         protected WriteSupport<GenericData.Record> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
             return writeSupport;
-        }
-    }
-
-    /** Parquet's output over a byte sink. */
-    private static final class MemoryOutput implements OutputFile {
-
-        private final ObjectEncoder.Bytes bytes;
-
-        MemoryOutput(ObjectEncoder.Bytes bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public PositionOutputStream create(long blockSizeHint) {
-            return createOrOverwrite(blockSizeHint);
-        }
-
-        @Override
-        public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-            bytes.reset();
-            return new PositionOutputStream() {
-                @Override
-                public long getPos() {
-                    return bytes.size();
-                }
-
-                @Override
-                public void write(int b) {
-                    bytes.write(b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    bytes.write(b, off, len);
-                }
-            };
-        }
-
-        @Override
-        public boolean supportsBlockSize() {
-            return false;
-        }
-
-        @Override
-        public long defaultBlockSize() {
-            return 0;
         }
     }
 }
