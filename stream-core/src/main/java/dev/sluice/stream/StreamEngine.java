@@ -1,5 +1,6 @@
 package dev.sluice.stream;
 
+import dev.sluice.stream.internal.DirectMemory;
 import dev.sluice.stream.internal.EngineCore;
 import dev.sluice.stream.internal.KinesisLimits;
 import dev.sluice.stream.internal.consumer.ConsumerEnvironment;
@@ -76,6 +77,7 @@ public final class StreamEngine implements AutoCloseable {
      * @return a new builder
      */
     public static Builder builder() {
+        DirectMemory.prefetchLimit(); // read while the builder and the engine's threads start, see DirectMemory
         return new Builder();
     }
 
@@ -835,7 +837,8 @@ public final class StreamEngine implements AutoCloseable {
     public static final class Builder {
         private Clock clock;
         private Ticker ticker;
-        private Storage storage = Storage.inMemory();
+        /** {@code null}: {@link Storage#inMemory()}, made at {@link #build()} once the direct-memory limit is read. */
+        private Storage storage;
         private ThrottleMode throttleMode = ThrottleMode.REJECT;
         private MeterRegistry meterRegistry;
         private ThreadFactory threadFactory;
@@ -1040,6 +1043,7 @@ public final class StreamEngine implements AutoCloseable {
                     : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
             MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
+            Storage storage = this.storage != null ? this.storage : Storage.inMemory();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
             return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));
