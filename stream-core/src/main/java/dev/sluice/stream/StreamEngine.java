@@ -1,10 +1,14 @@
 package dev.sluice.stream;
 
+import dev.sluice.stream.internal.DirectMemory;
 import dev.sluice.stream.internal.EngineCore;
 import dev.sluice.stream.internal.KinesisLimits;
 import dev.sluice.stream.internal.consumer.ConsumerEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
+import io.micrometer.core.instrument.config.validate.Validated;
+import io.micrometer.core.instrument.simple.CountingMode;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Clock;
@@ -73,6 +77,7 @@ public final class StreamEngine implements AutoCloseable {
      * @return a new builder
      */
     public static Builder builder() {
+        DirectMemory.prefetchLimit(); // read while the builder and the engine's threads start, see DirectMemory
         return new Builder();
     }
 
@@ -832,7 +837,8 @@ public final class StreamEngine implements AutoCloseable {
     public static final class Builder {
         private Clock clock;
         private Ticker ticker;
-        private Storage storage = Storage.inMemory();
+        /** {@code null}: {@link Storage#inMemory()}, made at {@link #build()} once the direct-memory limit is read. */
+        private Storage storage;
         private ThrottleMode throttleMode = ThrottleMode.REJECT;
         private MeterRegistry meterRegistry;
         private ThreadFactory threadFactory;
@@ -1037,6 +1043,7 @@ public final class StreamEngine implements AutoCloseable {
                     : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
             MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
+            Storage storage = this.storage != null ? this.storage : Storage.inMemory();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
             return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));
@@ -1047,9 +1054,45 @@ public final class StreamEngine implements AutoCloseable {
          * every timer record measured at 40 % of a writer thread's time under load.
          */
         private static MeterRegistry defaultRegistry() {
-            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            SimpleMeterRegistry registry = new SimpleMeterRegistry(DefaultMetricsConfig.INSTANCE, io.micrometer.core.instrument.Clock.SYSTEM);
             registry.config().pauseDetector(NoPauseDetector.INSTANCE);
             return registry;
+        }
+
+        /**
+         * {@link SimpleConfig#DEFAULT}'s values as constants. The default config looks each value up as a property and
+         * validates it (regular expressions, streams) at construction and again for every meter created: about a fifth of
+         * an engine's first start in a fresh JVM, for values that never change.
+         */
+        private enum DefaultMetricsConfig implements SimpleConfig {
+            INSTANCE;
+
+            private static final Duration STEP = Duration.ofMinutes(1); // SimpleConfig's default step
+
+            @Override
+            public String prefix() {
+                return "simple";
+            }
+
+            @Override
+            public String get(String key) {
+                return null;
+            }
+
+            @Override
+            public Duration step() {
+                return STEP;
+            }
+
+            @Override
+            public CountingMode mode() {
+                return CountingMode.CUMULATIVE;
+            }
+
+            @Override
+            public Validated<?> validate() {
+                return Validated.none();
+            }
         }
 
         private static ThreadFactory daemonThreads() {

@@ -4,6 +4,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The JVM's direct (off-heap) memory: its limit and what is in use. In-memory storage keeps records there.
@@ -13,9 +14,16 @@ import java.lang.management.ManagementFactory;
  * this. On a JVM without the bean the same default is used. Usage is the platform's {@code direct} buffer pool: every
  * direct buffer of the JVM, Sluice's pages and anyone else's (Netty, NIO), so it is what approaches the limit.
  *
- * <p>Thread-safety: stateless; safe for concurrent use.
+ * <p>The limit is a start-up option, fixed for the life of the JVM, so it is read once and kept. Reading it starts the
+ * JVM's management classes, which took a fifth of an engine's first start in a fresh JVM; {@link #prefetchLimit()}
+ * reads it on a short-lived daemon thread while the caller goes on building the engine (the JVM's class initialisation
+ * lock makes {@link #limit()} wait for that read if it is not finished, never read twice).
+ *
+ * <p>Thread-safety: safe for concurrent use.
  */
 public final class DirectMemory {
+
+    private static final AtomicBoolean PREFETCHED = new AtomicBoolean();
 
     private DirectMemory() {
     }
@@ -26,6 +34,27 @@ public final class DirectMemory {
      * @return bytes
      */
     public static long limit() {
+        return Limit.VALUE;
+    }
+
+    /**
+     * Starts reading the limit on a daemon thread ({@code sluice-direct-memory-limit}) unless it was read or is being
+     * read, so that a later {@link #limit()} finds it ready.
+     */
+    public static void prefetchLimit() {
+        if (PREFETCHED.compareAndSet(false, true)) {
+            Thread thread = new Thread(DirectMemory::limit, "sluice-direct-memory-limit");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** The limit, read when this class is first initialised (once per JVM). */
+    private static final class Limit {
+        static final long VALUE = read();
+    }
+
+    private static long read() {
         try {
             HotSpotDiagnosticMXBean bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             if (bean != null) {

@@ -3,6 +3,8 @@ package dev.sluice.stream.internal;
 import dev.sluice.stream.ErrorCode;
 import dev.sluice.stream.StreamException;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Sequence numbers: a 27-digit decimal string, a 19-digit per-shard counter followed by the 8-digit shard
  * index.
@@ -48,6 +50,49 @@ public final class SequenceNumbers {
      */
     static String format(long counter, String shardSuffix) {
         return Long.toString(counter).concat(shardSuffix);
+    }
+
+    /**
+     * Formats the sequence numbers of one shard, fastest when counters come in steps of one (as a put's results do).
+     *
+     * <p>Design note: the 27 digits are kept between calls; the next counter increments them in place (a carry
+     * touches on average 1.1 digits) and any other counter is written out in full. Each call makes one string from
+     * the digits: half the allocation and copying of {@link #format(long, String)}. Not thread-safe: one per thread
+     * and call.
+     */
+    static final class Formatter {
+        private final byte[] digits = new byte[LENGTH];
+        private long last = -1;
+
+        Formatter(String shardSuffix) {
+            for (int i = 0; i < SHARD_DIGITS; i++) {
+                digits[LENGTH - SHARD_DIGITS + i] = (byte) shardSuffix.charAt(i);
+            }
+        }
+
+        /**
+         * Formats a counter of this formatter's shard.
+         *
+         * @param counter in [10^18, {@link #MAX_COUNTER}]
+         * @return the 27-digit decimal string, equal to {@link SequenceNumbers#format(long, String)}
+         */
+        String format(long counter) {
+            if (last >= 0 && counter == last + 1) {
+                int i = LENGTH - SHARD_DIGITS - 1;
+                while (digits[i] == '9') { // counters stay below 10^19, so the carry stops at digit 0
+                    digits[i--] = '0';
+                }
+                digits[i]++;
+            } else {
+                long rest = counter;
+                for (int i = LENGTH - SHARD_DIGITS - 1; i >= 0; i--) {
+                    digits[i] = (byte) ('0' + rest % 10);
+                    rest /= 10;
+                }
+            }
+            last = counter;
+            return new String(digits, 0, LENGTH, StandardCharsets.ISO_8859_1);
+        }
     }
 
     /**

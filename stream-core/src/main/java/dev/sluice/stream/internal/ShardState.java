@@ -78,7 +78,10 @@ final class ShardState {
 
     /** Kinesis shard id: {@code shardId-} and the index in 12 digits. */
     static String shardId(int index) {
-        return String.format("shardId-%012d", index);
+        // Not String.format: its first call loads the locale machinery (a tenth of a first start), and %d would use the
+        // default locale's digits.
+        String digits = Integer.toString(index);
+        return "shardId-" + "0".repeat(Math.max(0, 12 - digits.length())) + digits;
     }
 
     String sequenceNumber(long counter) {

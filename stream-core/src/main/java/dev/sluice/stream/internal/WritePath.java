@@ -47,6 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class WritePath {
 
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Shards of one PutRecords call whose sequence numbers are formatted incrementally (beyond them: in full). */
+    private static final int RESULT_FORMATTERS = 16;
 
     private final Streams streams;
     private final WriteRing ring;
@@ -212,11 +214,15 @@ final class WritePath {
         int throttled = 0;
         int full = 0;
         long bytes = 0;
+        // One formatter per shard of the call: a shard's counters in a call mostly go up in steps of one.
+        ShardState[] formatted = new ShardState[RESULT_FORMATTERS];
+        SequenceNumbers.Formatter[] formatters = new SequenceNumbers.Formatter[RESULT_FORMATTERS];
         for (int i = 0; i < n; i++) {
             switch (op.outcomes[i]) {
                 case PutOperation.WRITTEN:
                     ShardState shard = op.shards[i];
-                    entries.add(new PutRecordsResultEntry.Success(shard.shardId, shard.sequenceNumber(op.values[i])));
+                    entries.add(new PutRecordsResultEntry.Success(shard.shardId,
+                            sequenceNumber(shard, op.values[i], formatted, formatters)));
                     bytes += op.data[i].length + op.keys[i].length;
                     break;
                 case PutOperation.THROTTLED:
@@ -245,6 +251,22 @@ final class WritePath {
             op.stream.byteRetention.refusedRecords.increment(full);
         }
         return new PutRecordsResult(failed + throttled, entries);
+    }
+
+    /** The sequence number of a shard's counter, through the call's formatter of that shard if it has one. */
+    private static String sequenceNumber(ShardState shard, long counter, ShardState[] formatted,
+                                         SequenceNumbers.Formatter[] formatters) {
+        for (int f = 0; f < formatted.length; f++) {
+            if (formatted[f] == shard) {
+                return formatters[f].format(counter);
+            }
+            if (formatted[f] == null) {
+                formatted[f] = shard;
+                formatters[f] = new SequenceNumbers.Formatter(shard.sequenceSuffix);
+                return formatters[f].format(counter);
+            }
+        }
+        return shard.sequenceNumber(counter); // more shards in one call than formatters: format in full
     }
 
     /**
