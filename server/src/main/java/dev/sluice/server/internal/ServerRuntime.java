@@ -93,6 +93,7 @@ public final class ServerRuntime {
     private boolean ownsEngine;
     private Path buckets;
     private FirehoseOperations firehose;
+    private IcebergWarehouses icebergWarehouses;
     private Channels channels;
     private ThreadPoolExecutor workers;
     private EventLoopGroup bossGroup;
@@ -168,15 +169,20 @@ public final class ServerRuntime {
         GlueCatalog glue = new GlueCatalog(config.dataDirectory().map(d -> d.resolve("glue-catalog")), config.clock(),
                 config.accountId());
         FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region());
+        // Iceberg tables (Firehose's Iceberg destination, channels to S3 Tables): embedded catalogs under here.
+        icebergWarehouses = new IcebergWarehouses(config.dataDirectory().map(d -> d.resolve("iceberg"))
+                .orElse(buckets.resolve(".iceberg")));
         firehose = new FirehoseOperations(destinations, glue, engine, arns, config.clock(), firehoseState,
-                config.region(), config.accountId());
+                config.region(), config.accountId(), icebergWarehouses);
         // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
         Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
-        channels = new Channels(new ChannelDeliveries(destinations, engine, config.clock(), ticker), engine,
+        ChannelTables channelTables = new ChannelTables(icebergWarehouses, config.region(), config.accountId());
+        channels = new Channels(new ChannelDeliveries(destinations, channelTables, engine, config.clock(), ticker),
+                engine,
                 config.dataDirectory().map(d -> d.resolve("channels")).orElse(buckets.resolve(".channel-state")),
                 config.clock(), ticker, config.closeTimeout());
-        new KinesisChannelOperations(channels, engine, arns, tokens, config.clock(), config.region(),
-                config.accountId()).register(kinesisOps);
+        new KinesisChannelOperations(channels, channelTables, engine, arns, tokens, config.clock(),
+                config.region(), config.accountId()).register(kinesisOps);
         new KinesisResourceOperations(engine, arns, channels).register(kinesisOps);
         new KinesisAccountOperations(engine, channels, new BillingCommitment(config.clock(),
                 config.dataDirectory().map(d -> d.resolve("kinesis-account.properties")))).register(kinesisOps);
@@ -280,6 +286,9 @@ public final class ServerRuntime {
         }
         if (channels != null) {
             channels.close();
+        }
+        if (icebergWarehouses != null) {
+            icebergWarehouses.close();
         }
         if (workers != null) {
             workers.shutdown();
