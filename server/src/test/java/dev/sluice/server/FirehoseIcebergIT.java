@@ -189,6 +189,36 @@ class FirehoseIcebergIT {
                 .collect(Collectors.toSet()), ids(views));
     }
 
+    @Test
+    void updateDestinationReReadsTheGlueTable_andTheIcebergTableGainsItsNewColumn() throws Exception {
+        start();
+        firehose.createDeliveryStream(CreateDeliveryStreamRequest.builder().deliveryStreamName("evolving")
+                .icebergDestinationConfiguration(iceberg(table("web", "clicks").build()).build()).build());
+        put("evolving", IntStream.range(0, 10).mapToObj(FirehoseIcebergIT::click).toList());
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> IcebergTableWalk.of(warehouse(), "web", "clicks"), w -> w.recordCount() == 10);
+
+        glue.updateTable(b -> b.databaseName("web").tableInput(GlueCatalogIT.table("clicks",
+                "id", "bigint", "user", "string", "country", "string", "ts", "timestamp", "referrer", "string")));
+        firehose.updateDestination(b -> b.deliveryStreamName("evolving").currentDeliveryStreamVersionId("1")
+                .destinationId("destinationId-000000000001")
+                .icebergDestinationUpdate(u -> u.bufferingHints(h -> h.sizeInMBs(2).intervalInSeconds(0))));
+        put("evolving", IntStream.range(10, 20).mapToObj(i -> click(i).replace("}", ",\"referrer\":\"r" + i + "\"}"))
+                .toList());
+
+        IcebergTableWalk walk = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> IcebergTableWalk.of(warehouse(), "web", "clicks"), w -> w.recordCount() == 20);
+        assertEquals(List.of("id", "user", "country", "ts", "referrer"), walk.columns());
+        List<Object> counts = walk.query("SELECT count(*), count(referrer), min(referrer) FROM rows").get(0);
+        assertEquals(20L, ((Number) counts.get(0)).longValue());
+        assertEquals(10L, ((Number) counts.get(1)).longValue(), "old files have no referrer, new files carry it");
+        assertEquals("r10", counts.get(2));
+        IcebergDestinationDescription described = firehose.describeDeliveryStream(b -> b.deliveryStreamName("evolving"))
+                .deliveryStreamDescription().destinations().get(0).icebergDestinationDescription();
+        assertEquals(2, described.bufferingHints().sizeInMBs());
+        assertEquals(CATALOG, described.catalogConfiguration().catalogARN(), "the rest of the destination is kept");
+    }
+
     private InvalidArgumentException refused(IcebergDestinationConfiguration config) {
         return assertThrows(InvalidArgumentException.class, () -> firehose.createDeliveryStream(
                 CreateDeliveryStreamRequest.builder().deliveryStreamName("bad").icebergDestinationConfiguration(config)

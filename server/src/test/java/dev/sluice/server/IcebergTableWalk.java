@@ -119,7 +119,10 @@ final class IcebergTableWalk {
         return files.stream().mapToLong(DataFile::recordCount).sum();
     }
 
-    /** Runs {@code select} over every live data file with DuckDB ({@code rows} is the union of the files). */
+    /**
+     * Runs {@code select} over every live data file with DuckDB: {@code rows} is the union of the files by column
+     * name (files written before a column was added lack it and read it as null).
+     */
     List<List<Object>> query(String select) throws SQLException {
         List<List<Object>> rows = new ArrayList<>();
         if (files.isEmpty()) {
@@ -131,7 +134,7 @@ final class IcebergTableWalk {
         }
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
              Statement s = c.createStatement()) {
-            s.execute("CREATE VIEW rows AS SELECT * FROM read_parquet([" + list + "])");
+            s.execute("CREATE VIEW rows AS SELECT * FROM read_parquet([" + list + "], union_by_name = true)");
             try (ResultSet r = s.executeQuery(select)) {
                 int columns = r.getMetaData().getColumnCount();
                 while (r.next()) {

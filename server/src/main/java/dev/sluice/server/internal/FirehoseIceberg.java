@@ -148,10 +148,8 @@ final class FirehoseIceberg {
         for (int i = 0; i < list.size(); i++) {
             JsonNode entry = list.get(i);
             String at = field + "[" + i + "]";
-            String database = GlueCatalog.name(at + ".DestinationDatabaseName",
-                    ApiRequest.string(entry, "DestinationDatabaseName"));
-            String table = GlueCatalog.name(at + ".DestinationTableName",
-                    ApiRequest.string(entry, "DestinationTableName"));
+            String database = glueName(at + ".DestinationDatabaseName", entry, "DestinationDatabaseName");
+            String table = glueName(at + ".DestinationTableName", entry, "DestinationTableName");
             JsonNode keys = entry.get("UniqueKeys");
             if (keys != null && keys.isArray() && !keys.isEmpty()) {
                 throw ApiException.invalidArgument(at + ".UniqueKeys " + keys + " are not supported: the Sluice"
@@ -180,6 +178,16 @@ final class FirehoseIceberg {
             }
         }
         return tables;
+    }
+
+    /** A Glue name (lower-cased as Glue stores it); a bad one is Firehose's InvalidArgumentException. */
+    private static String glueName(String field, JsonNode entry, String member) {
+        String value = ApiRequest.required(field, ApiRequest.string(entry, member));
+        try {
+            return GlueCatalog.name(field, value);
+        } catch (ApiException e) {
+            throw ApiException.invalidArgument(e.getMessage());
+        }
     }
 
     /** The MetadataExtraction query, which routes records to tables. */
