@@ -212,6 +212,28 @@ abstract class KinesisChannelsS3TablesContract {
     }
 
     @Test
+    void updateChannelTakesTheS3TablesFreshness_andRefusesTheS3Shape() {
+        String stream = start();
+        createTable();
+        time.advance(Duration.ofSeconds(1));
+        String arn = kinesis.createChannel(channel(stream, table("NONE").build())).channelDescription().channelARN();
+        time.advance(Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> kinesis.describeChannel(b -> b.channelARN(arn))
+                .channelDescription().channelStatus() == ChannelStatus.ACTIVE);
+
+        InvalidArgumentException wrongShape = assertThrows(InvalidArgumentException.class, () -> kinesis.updateChannel(
+                b -> b.channelARN(arn).s3DestinationConfiguration(d -> d.dataFreshnessInSeconds(600))));
+        assertTrue(wrongShape.awsErrorDetails().errorMessage().contains("S3TablesDestinationConfiguration"),
+                wrongShape.getMessage());
+        kinesis.updateChannel(b -> b.channelARN(arn).s3TablesDestinationConfiguration(d -> d.dataFreshnessInSeconds(600)));
+        time.advance(Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> kinesis.describeChannel(b -> b.channelARN(arn))
+                .channelDescription().channelStatus() == ChannelStatus.ACTIVE);
+        assertEquals(600, kinesis.describeChannel(b -> b.channelARN(arn)).channelDescription()
+                .s3TablesDestinationConfiguration().dataFreshnessInSeconds());
+    }
+
+    @Test
     void aBadTableBucketArnIsAValidationError() {
         String stream = start();
         ValidationException e = assertThrows(ValidationException.class, () -> kinesis.createChannel(channel(stream,
