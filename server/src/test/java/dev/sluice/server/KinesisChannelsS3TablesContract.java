@@ -95,7 +95,48 @@ abstract class KinesisChannelsS3TablesContract {
             kinesis.close();
             server.close();
             engine.close();
+            kinesis = null;
         }
+    }
+
+    /** Stops the server and its engine, then starts them again on the same directories. */
+    private void restart() {
+        stop();
+        engine = StreamEngine.builder().time(time).throttleMode(ThrottleMode.OFF)
+                .storage(Storage.durable(data.resolve("streams"))).build();
+        server = SluiceServer.builder().engine(engine).clock(time).bucketsDirectory(data.resolve("buckets")).port(0)
+                .build().start();
+        kinesis = Clients.kinesis(server.endpoint(), cbor(), false);
+    }
+
+    private void putEvents(int from, int to) {
+        List<PutRecordsRequestEntry> entries = IntStream.range(from, to).mapToObj(i -> PutRecordsRequestEntry.builder()
+                .partitionKey("k" + (i % 7)).data(SdkBytes.fromUtf8String("{\"id\":" + i + ",\"ts\":\""
+                        + T0.plusSeconds(60L * i) + "\"}")).build()).toList();
+        assertEquals(0, kinesis.putRecords(b -> b.streamName("events").records(entries)).failedRecordCount());
+    }
+
+    @Test
+    void aChannelComesBackAfterARestart_andAppendsEachRecordOnce() throws Exception {
+        String stream = start();
+        createTable();
+        time.advance(Duration.ofSeconds(1));
+        String arn = kinesis.createChannel(channel(stream, table("SNAPPY").build())).channelDescription().channelARN();
+        time.advance(Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> kinesis.describeChannel(b -> b.channelARN(arn))
+                .channelDescription().channelStatus() == ChannelStatus.ACTIVE);
+        putEvents(0, 50);
+        advanceUntil(Duration.ofSeconds(30), () -> committed() == 50);
+
+        restart();
+        await().atMost(Duration.ofSeconds(20)).until(() -> kinesis.describeChannel(b -> b.channelARN(arn))
+                .channelDescription().channelStatus() == ChannelStatus.ACTIVE);
+        putEvents(50, 100);
+        advanceUntil(Duration.ofSeconds(30), () -> committed() == 100);
+
+        List<Object> counts = IcebergTableWalk.of(tableBucket(), "ns", "events")
+                .query("SELECT count(*), count(DISTINCT id) FROM rows").get(0);
+        assertEquals(List.of(100L, 100L), counts.stream().map(v -> ((Number) v).longValue()).toList());
     }
 
     /** Creates {@code ns.events} partitioned by the hour of {@code ts}, as a client of the table bucket would. */
