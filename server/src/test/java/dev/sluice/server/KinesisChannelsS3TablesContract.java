@@ -47,7 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kinesis channels to S3 Tables through the SDK's {@link KinesisClient}: the Iceberg table is created by the test
- * with the delivery-iceberg library in the table bucket's warehouse ({@code <buckets>/.iceberg/s3tables/<bucket>}),
+ * with the delivery-iceberg library in the table bucket's warehouse (the directory the server's missing-table
+ * refusal names: {@code <iceberg-root>/s3tables/<bucket>}),
  * records are put to the stream, the clock is moved until the channel commits, and the table is read back with
  * {@link IcebergTableWalk} (metadata → manifest list → manifests as plain Avro → DuckDB). Run in CBOR and JSON.
  */
@@ -74,10 +75,11 @@ abstract class KinesisChannelsS3TablesContract {
     /** @return whether the client speaks CBOR */
     abstract boolean cbor();
 
+    /** The table bucket's warehouse, as the server's missing-table message names it. */
+    private Path tableBucket;
+
     private Path tableBucket() {
-        // With an engine of its own and no data directory, the server keeps Iceberg warehouses under
-        // <buckets>/.iceberg (with a data directory: <data>/iceberg).
-        return data.resolve("buckets").resolve(".iceberg").resolve("s3tables").resolve("lake");
+        return tableBucket;
     }
 
     private String start() {
@@ -119,7 +121,7 @@ abstract class KinesisChannelsS3TablesContract {
     @Test
     void aChannelComesBackAfterARestart_andAppendsEachRecordOnce() throws Exception {
         String stream = start();
-        createTable();
+        createTable(stream);
         time.advance(Duration.ofSeconds(1));
         String arn = kinesis.createChannel(channel(stream, table("SNAPPY").build())).channelDescription().channelARN();
         time.advance(Duration.ofSeconds(1));
@@ -139,8 +141,19 @@ abstract class KinesisChannelsS3TablesContract {
         assertEquals(List.of(100L, 100L), counts.stream().map(v -> ((Number) v).longValue()).toList());
     }
 
-    /** Creates {@code ns.events} partitioned by the hour of {@code ts}, as a client of the table bucket would. */
-    private void createTable() {
+    /**
+     * Creates {@code ns.events} partitioned by the hour of {@code ts}, as a client of the table bucket would, in the
+     * directory the server's refusal of a channel to the missing table names.
+     */
+    private void createTable(String stream) {
+        InvalidArgumentException missing = assertThrows(InvalidArgumentException.class, () -> kinesis.createChannel(
+                channel(stream, table("NONE").build())));
+        String message = missing.awsErrorDetails().errorMessage();
+        int at = message.indexOf("Path.of(\"") + "Path.of(\"".length();
+        tableBucket = Path.of(message.substring(at, message.indexOf('"', at)));
+        assertTrue(tableBucket.endsWith(Path.of("iceberg", "s3tables", "lake"))
+                || tableBucket.endsWith(Path.of(".iceberg", "s3tables", "lake")), tableBucket.toString());
+        time.advance(Duration.ofSeconds(1));
         try (IcebergCatalog catalog = IcebergCatalog.embedded(tableBucket())) {
             IcebergDestination.builder().catalog(catalog)
                     .table(DestinationTableConfiguration.of("ns", "events", EVENTS)
@@ -205,7 +218,7 @@ abstract class KinesisChannelsS3TablesContract {
     @Test
     void jsonRecordsLandInTheTable_onceEach_partitionedByHour() throws Exception {
         String stream = start();
-        createTable();
+        createTable(stream);
         time.advance(Duration.ofSeconds(1));
         String arn = kinesis.createChannel(channel(stream, table("ZSTD").build())).channelDescription().channelARN();
         time.advance(Duration.ofSeconds(1));
@@ -255,7 +268,7 @@ abstract class KinesisChannelsS3TablesContract {
     @Test
     void updateChannelTakesTheS3TablesFreshness_andRefusesTheS3Shape() {
         String stream = start();
-        createTable();
+        createTable(stream);
         time.advance(Duration.ofSeconds(1));
         String arn = kinesis.createChannel(channel(stream, table("NONE").build())).channelDescription().channelARN();
         time.advance(Duration.ofSeconds(1));
@@ -300,7 +313,7 @@ abstract class KinesisChannelsS3TablesContract {
     @Test
     void aCompressionS3TablesDoNotHaveIsAValidationError() {
         String stream = start();
-        createTable();
+        createTable(stream);
         ValidationException e = assertThrows(ValidationException.class, () -> kinesis.createChannel(channel(stream,
                 table("GZIP").build())));
         assertTrue(e.awsErrorDetails().errorMessage().contains("[NONE, SNAPPY, ZSTD]"), e.getMessage());
@@ -309,7 +322,7 @@ abstract class KinesisChannelsS3TablesContract {
     @Test
     void aPartitionColumnTheTableLacksIsRefused() {
         String stream = start();
-        createTable();
+        createTable(stream);
         InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> kinesis.createChannel(
                 channel(stream, table("NONE").partitionSpec(p -> p.partitionFields(f -> f
                         .transform(PartitionTransform.TIME_HOUR).sourceName("event_time"))).build())));

@@ -166,7 +166,7 @@ final class FirehoseDestinations {
         };
     }
 
-    static void applyProcessing(DeliveryStream.Builder builder, JsonNode processing) {
+    void applyProcessing(DeliveryStream.Builder builder, JsonNode processing) {
         if (processing == null || !processing.path("Enabled").asBoolean(false)) {
             return;
         }

@@ -101,7 +101,7 @@ final class FirehoseIceberg {
             }
             builder.retryDuration(Duration.ofSeconds(seconds));
         }
-        FirehoseDestinations.applyProcessing(builder, withoutRouting(config.get("ProcessingConfiguration")));
+        destinations.applyProcessing(builder, withoutRouting(config.get("ProcessingConfiguration")));
         String backup = Optional.ofNullable(ApiRequest.string(config, "S3BackupMode")).orElse("FailedDataOnly");
         switch (backup) {
             case "FailedDataOnly" -> { }
