@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where Iceberg tables are registered: an embedded catalog that needs no server (Iceberg's JDBC catalog on a SQLite
@@ -170,6 +171,43 @@ public final class IcebergCatalog implements Closeable {
             props.put("s3.endpoint", endpoint.toString());
         }
         return Map.copyOf(props);
+    }
+
+    /**
+     * The current schema of an existing table as an Avro record schema (JSON), in the form
+     * {@link DestinationTableConfiguration} takes: Iceberg's own conversion ({@code AvroSchemaUtil}), so optional
+     * columns are unions with {@code null}, {@code timestamptz} is a {@code timestamp-micros} long, and every field
+     * carries its Iceberg {@code field-id}. For writers that must follow a table created elsewhere (Kinesis channels
+     * to S3 Tables, which never create tables).
+     *
+     * @param namespace the table's namespace (database)
+     * @param table the table's name
+     * @return the schema, or empty when the namespace or the table does not exist
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} if a name is not a valid identifier, or the
+     *         catalog cannot be read, with the cause
+     */
+    public Optional<String> tableSchema(String namespace, String table) {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(table, "table");
+        org.apache.iceberg.catalog.TableIdentifier id;
+        try {
+            id = org.apache.iceberg.catalog.TableIdentifier.of(namespace, table);
+        } catch (IllegalArgumentException e) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "not a table name: " + namespace + "." + table
+                    + ": " + e.getMessage(), e);
+        }
+        org.apache.iceberg.Table loaded;
+        try {
+            loaded = catalog.loadTable(id);
+        } catch (org.apache.iceberg.exceptions.NoSuchTableException
+                 | org.apache.iceberg.exceptions.NoSuchNamespaceException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "cannot load table " + id + " from " + description
+                    + ": " + e.getMessage(), e);
+        }
+        return Optional.of(org.apache.iceberg.avro.AvroSchemaUtil.convert(loaded.schema(),
+                table.replaceAll("[^A-Za-z0-9_]", "_")).toString());
     }
 
     /** The Iceberg catalog; internal. */

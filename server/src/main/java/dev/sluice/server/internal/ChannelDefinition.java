@@ -35,7 +35,7 @@ import java.util.TreeMap;
  * @param version     the delivery version, part of object names; bumped by each UpdateChannel that restarts delivery
  * @param roleArn     ServiceExecutionRoleARN (stored, not used: the server has no IAM)
  * @param streams     the source streams
- * @param s3          the S3DestinationConfiguration with defaults filled in
+ * @param s3          the S3DestinationConfiguration, or the S3TablesDestinationConfiguration, with defaults filled in
  * @param encryption  EncryptionConfiguration, stored and reported, not enforced
  * @param logging     LoggingConfiguration, stored and reported; nothing is sent to CloudWatch Logs
  * @param tags        the channel's tags
@@ -70,6 +70,11 @@ record ChannelDefinition(String name, String arn, String id, Instant created, Op
     @Override
     public SortedMap<String, String> tags() {
         return new TreeMap<>(tags);
+    }
+
+    /** @return whether the destination is S3 Tables ({@code s3} then holds the S3TablesDestinationConfiguration) */
+    boolean s3Tables() {
+        return s3.has("S3TablesConfigurationList");
     }
 
     int dataFreshnessSeconds() {

@@ -52,12 +52,15 @@ final class ChannelDeliveries {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final FirehoseDestinations destinations;
+    private final ChannelTables tables;
     private final StreamEngine engine;
     private final Clock clock;
     private final Ticker ticker;
 
-    ChannelDeliveries(FirehoseDestinations destinations, StreamEngine engine, Clock clock, Ticker ticker) {
+    ChannelDeliveries(FirehoseDestinations destinations, ChannelTables tables, StreamEngine engine, Clock clock,
+                      Ticker ticker) {
         this.destinations = destinations;
+        this.tables = tables;
         this.engine = engine;
         this.clock = clock;
         this.ticker = ticker;
@@ -90,6 +93,9 @@ final class ChannelDeliveries {
     }
 
     private DeliveryStream build(ChannelDefinition channel, int index, Path checkpoints) {
+        if (channel.s3Tables()) {
+            return buildTables(channel, index, checkpoints);
+        }
         ChannelDefinition.Source source = channel.streams().get(index);
         ObjectNode s3 = channel.s3();
         JsonNode storage = s3.get("StorageConfiguration");
@@ -119,6 +125,35 @@ final class ChannelDeliveries {
                     request -> validate(request.records(), ChannelDeliveries::utf8)));
             default -> builder.outputFormat(OutputFormat.raw());
         }
+        builder.kinesisStreamSource(engine, source.name(), checkpoints,
+                channel.startAt().orElseThrow(() -> new IllegalStateException("channel " + channel.name()
+                        + " has no start instant")));
+        return builder.build();
+    }
+
+    /**
+     * Source {@code index} into its S3 Tables table: entry {@code index} of S3TablesConfigurationList, or its only
+     * entry. Records are JSON (checked as for S3), converted with the table's schema; records that do not fit go to
+     * the dead-letter bucket.
+     */
+    private DeliveryStream buildTables(ChannelDefinition channel, int index, Path checkpoints) {
+        ChannelDefinition.Source source = channel.streams().get(index);
+        JsonNode list = channel.s3().get("S3TablesConfigurationList");
+        JsonNode table = list.size() == 1 ? list.get(0) : list.get(index);
+        JsonNode deadLetter = channel.s3().get("DeadLetterQueueS3Configuration");
+        String errorPrefix = ApiRequest.string(deadLetter, "ErrorOutputPrefix");
+        DeliveryStream.Builder builder = DeliveryStream.builder()
+                .name(deliveryName(channel, index))
+                .version(channel.version())
+                .clock(clock)
+                .ticker(ticker)
+                .sink(tables.destination(table, destinations.bucketSink(bucketNode(deadLetter),
+                        "DeadLetterQueueS3Configuration"), errorPrefix))
+                .errorOutputSink(destinations.bucketSink(bucketNode(deadLetter), "DeadLetterQueueS3Configuration"))
+                .errorOutputPrefix(errorPrefix)
+                .bufferingHints(new BufferingHints(BUFFER_BYTES,
+                        Duration.ofSeconds(channel.dataFreshnessSeconds())))
+                .processor(Processor.lambda(request -> validate(request.records(), ChannelDeliveries::json)));
         builder.kinesisStreamSource(engine, source.name(), checkpoints,
                 channel.startAt().orElseThrow(() -> new IllegalStateException("channel " + channel.name()
                         + " has no start instant")));

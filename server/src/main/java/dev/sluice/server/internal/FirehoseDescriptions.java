@@ -57,6 +57,8 @@ final class FirehoseDescriptions {
             destination.put("DestinationId", DESTINATION_ID);
             if (h.destinationKind.equals("HttpEndpointDestinationConfiguration")) {
                 destination.put("HttpEndpointDestinationDescription", http(h.destination));
+            } else if (h.destinationKind.equals(FirehoseIceberg.KIND)) {
+                destination.put("IcebergDestinationDescription", FirehoseIceberg.describe(h.destination));
             } else {
                 ObjectNode extended = extendedS3(h, region, accountId);
                 ObjectNode legacy = NODES.objectNode();

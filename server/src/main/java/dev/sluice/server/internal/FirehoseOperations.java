@@ -58,9 +58,12 @@ final class FirehoseOperations {
     private final ConcurrentSkipListMap<String, HostedDeliveryStream> streams = new ConcurrentSkipListMap<>();
     private final FirehoseFormatConversion formatConversion;
     private final FirehoseStreamSettings settings;
+    private final FirehoseIceberg iceberg;
 
     FirehoseOperations(FirehoseDestinations destinations, GlueCatalog catalog, StreamEngine engine,
-                       StreamArns streamArns, Clock clock, Path stateDirectory, String region, String accountId) {
+                       StreamArns streamArns, Clock clock, Path stateDirectory, String region, String accountId,
+                       IcebergWarehouses warehouses) {
+        this.iceberg = new FirehoseIceberg(catalog, destinations, warehouses, region);
         this.formatConversion = new FirehoseFormatConversion(catalog, region);
         this.settings = new FirehoseStreamSettings(this::hosted, clock, region);
         catalog.onTableChange(this::tableChanged);
@@ -120,7 +123,7 @@ final class FirehoseOperations {
         }
         String kind = null;
         for (String candidate : List.of("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration",
-                "HttpEndpointDestinationConfiguration")) {
+                "HttpEndpointDestinationConfiguration", FirehoseIceberg.KIND)) {
             JsonNode node = r.node(candidate);
             if (node != null) {
                 if (kind != null) {
@@ -135,8 +138,8 @@ final class FirehoseOperations {
             }
         }
         if (kind == null) {
-            throw ApiException.invalidArgument("a destination configuration is required: ExtendedS3DestinationConfiguration"
-                    + " or HttpEndpointDestinationConfiguration (others are not supported by the Sluice server)");
+            throw ApiException.invalidArgument("a destination configuration is required: ExtendedS3DestinationConfiguration,"
+                    + " HttpEndpointDestinationConfiguration or IcebergDestinationConfiguration (others are not supported by the Sluice server)");
         }
         hosted.destinationKind = kind;
         hosted.lastUpdate = hosted.created;
@@ -155,7 +158,7 @@ final class FirehoseOperations {
 
     /** The format conversion of an S3 destination, or null; HTTP endpoints have none. */
     private FirehoseFormatConversion.Resolved conversion(String kind, ObjectNode destination) {
-        if (kind.equals("HttpEndpointDestinationConfiguration")) {
+        if (kind.equals("HttpEndpointDestinationConfiguration") || kind.equals(FirehoseIceberg.KIND)) {
             return null;
         }
         return formatConversion.resolve(destination);
@@ -166,6 +169,8 @@ final class FirehoseOperations {
                 .clock(clock);
         if (hosted.destinationKind.equals("HttpEndpointDestinationConfiguration")) {
             destinations.applyHttpEndpoint(builder, hosted.destination);
+        } else if (hosted.destinationKind.equals(FirehoseIceberg.KIND)) {
+            iceberg.apply(builder, hosted.destination);
         } else {
             destinations.applyS3(builder, hosted.destination, hosted.destinationKind);
             String zone = ApiRequest.string(hosted.destination, "CustomTimeZone");
@@ -334,7 +339,8 @@ final class FirehoseOperations {
         }
         String updateField = h.destinationKind.replace("Configuration", "Update");
         JsonNode update = r.node(updateField);
-        if (update == null && !h.destinationKind.equals("HttpEndpointDestinationConfiguration")) {
+        if (update == null && !h.destinationKind.equals("HttpEndpointDestinationConfiguration")
+                && !h.destinationKind.equals(FirehoseIceberg.KIND)) {
             // Either S3 update shape applies to either S3 destination, as on Firehose.
             updateField = h.destinationKind.startsWith("Extended") ? "S3DestinationUpdate"
                     : "ExtendedS3DestinationUpdate";

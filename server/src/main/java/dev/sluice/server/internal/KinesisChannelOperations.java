@@ -22,12 +22,13 @@ import java.util.regex.Pattern;
 
 /**
  * The Kinesis channel actions: CreateChannel, DescribeChannel, UpdateChannel, DeleteChannel, ListChannels, with the
- * general purpose S3 destination, over the {@link Channels} registry.
+ * general purpose S3 destination or the S3 Tables destination ({@link ChannelTables}: a table bucket is a local
+ * Iceberg warehouse, the table must exist), over the {@link Channels} registry.
  *
  * <p>Errors, as AWS names them: a field that breaks the API model (a pattern, a length, an enum, a missing required
  * member) is a {@code ValidationException}; a well-formed request Kinesis cannot serve is an
- * {@code InvalidArgumentException} (a provisioned stream, no or two destinations, S3 Tables (not supported yet),
- * {@code GSR_JSON} (needs an AWS Glue Schema Registry, which the server does not have), DataFreshnessInSeconds
+ * {@code InvalidArgumentException} (a provisioned stream, no or two destinations, an S3 Tables table that does not
+ * exist or a source that is not JSON for S3 Tables, {@code GSR_JSON} (needs an AWS Glue Schema Registry, which the server does not have), DataFreshnessInSeconds
  * outside [300, 900], an OutputKeyTemplate with an unknown variable); an unknown stream or channel is
  * {@code ResourceNotFoundException}; a taken name or a channel that is not ACTIVE is {@code ResourceInUseException};
  * more than 5 CreateChannel calls per second, or more than {@link Channels#CHANNEL_COUNT_LIMIT} channels, is
@@ -61,10 +62,16 @@ final class KinesisChannelOperations {
 
     private static final Set<String> FORMATS = Set.of("GSR_JSON", "JSON", "STRING", "BYTE_ARRAY");
     private static final Set<String> COMPRESSIONS = Set.of("NONE", "GZIP", "ZSTD");
+    private static final Set<String> TABLE_COMPRESSIONS = Set.of("NONE", "ZSTD", "SNAPPY");
+    static final Pattern TABLE_NAME = Pattern.compile("[0-9a-z_]{1,255}");
+    static final Pattern SOURCE_NAME = Pattern.compile("[a-zA-Z0-9._]{1,255}");
+    /** API model: PartitionFields holds 1 to 10 entries. */
+    static final int MAX_PARTITION_FIELDS = 10;
     private static final Set<String> STORAGE_CLASSES = Set.of("STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Channels channels;
+    private final ChannelTables tables;
     private final StreamEngine engine;
     private final StreamArns streamArns;
     private final PageTokens tokens;
@@ -72,9 +79,10 @@ final class KinesisChannelOperations {
     private final String region;
     private final String accountId;
 
-    KinesisChannelOperations(Channels channels, StreamEngine engine, StreamArns streamArns, PageTokens tokens,
-                             java.time.Clock clock, String region, String accountId) {
+    KinesisChannelOperations(Channels channels, ChannelTables tables, StreamEngine engine, StreamArns streamArns,
+                             PageTokens tokens, java.time.Clock clock, String region, String accountId) {
         this.channels = channels;
+        this.tables = tables;
         this.engine = engine;
         this.streamArns = streamArns;
         this.tokens = tokens;
@@ -113,12 +121,9 @@ final class KinesisChannelOperations {
             throw ApiException.invalidArgument("Specify exactly one of S3DestinationConfiguration and"
                     + " S3TablesDestinationConfiguration, not both");
         }
-        if (tables != null) {
-            throw ApiException.invalidArgument("S3 Tables destinations are not supported yet: the Sluice server"
-                    + " delivers channels to general purpose buckets (S3DestinationConfiguration)");
-        }
-        if (s3 == null) {
-            throw ApiException.invalidArgument("A destination is required: S3DestinationConfiguration");
+        if (s3 == null && tables == null) {
+            throw ApiException.invalidArgument("A destination is required: S3DestinationConfiguration or"
+                    + " S3TablesDestinationConfiguration");
         }
         Optional<ObjectNode> encryption = encryption(r.node("EncryptionConfiguration"));
         ObjectNode logging = logging(r.node("LoggingConfiguration"))
@@ -129,7 +134,7 @@ final class KinesisChannelOperations {
                 });
         SortedMap<String, String> tags = tags(r.node("Tags"));
         String id = UUID.randomUUID().toString();
-        ObjectNode destination = s3Destination(s3, name, id);
+        ObjectNode destination = s3 != null ? s3Destination(s3, name, id) : tablesDestination(tables);
         List<ChannelDefinition.Source> sources = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
         for (JsonNode entry : streamList) {
@@ -138,6 +143,9 @@ final class KinesisChannelOperations {
                 throw ApiException.invalidArgument("StreamConfigurationList names stream "
                         + sources.get(sources.size() - 1).arn() + " twice");
             }
+        }
+        if (tables != null) {
+            checkTables(destination, sources);
         }
         String arn = "arn:aws:kinesis:" + region + ":" + accountId + ":channel/" + name;
         ChannelDefinition definition = new ChannelDefinition(name, arn, id, clock.instant(), Optional.empty(), 1,
@@ -218,22 +226,119 @@ final class KinesisChannelOperations {
             deadLetterOut.put("ExpectedBucketOwner", storageOut.get("ExpectedBucketOwner").asText());
             deadLetterOut.put("ErrorOutputPrefix", "kinesis-channel-errors/" + channelName + "/");
         } else {
-            String field = "s3DestinationConfiguration.deadLetterQueueS3Configuration";
-            deadLetterOut.put("BucketARN", bucketArn(deadLetter, field));
-            deadLetterOut.put("ExpectedBucketOwner", owner(deadLetter, field));
-            String prefix = ApiRequest.string(deadLetter, "ErrorOutputPrefix");
-            if (prefix != null) {
-                match(field + ".errorOutputPrefix", prefix, ERROR_PREFIX, "[0-9A-Za-z!\\-_'.*()\\/]+", 1, 512);
-                if (prefix.startsWith("/") || prefix.contains("//") || prefix.contains("..")) {
-                    throw ApiException.invalidArgument("ErrorOutputPrefix '" + prefix + "' must not start with '/'"
-                            + " nor contain '//' or '..'");
-                }
-            }
-            deadLetterOut.put("ErrorOutputPrefix", prefix == null ? "" : prefix);
+            deadLetterOut = deadLetter(deadLetter, "s3DestinationConfiguration.deadLetterQueueS3Configuration");
         }
         out.set("DeadLetterQueueS3Configuration", deadLetterOut);
         out.set("StorageConfiguration", storageOut);
         return out;
+    }
+
+    private static ObjectNode deadLetter(JsonNode deadLetter, String field) {
+        ObjectNode deadLetterOut = JSON.createObjectNode();
+        deadLetterOut.put("BucketARN", bucketArn(deadLetter, field));
+        deadLetterOut.put("ExpectedBucketOwner", owner(deadLetter, field));
+        String prefix = ApiRequest.string(deadLetter, "ErrorOutputPrefix");
+        if (prefix != null) {
+            match(field + ".errorOutputPrefix", prefix, ERROR_PREFIX, "[0-9A-Za-z!\\-_'.*()\\/]+", 1, 512);
+            if (prefix.startsWith("/") || prefix.contains("//") || prefix.contains("..")) {
+                throw ApiException.invalidArgument("ErrorOutputPrefix '" + prefix + "' must not start with '/'"
+                        + " nor contain '//' or '..'");
+            }
+        }
+        deadLetterOut.put("ErrorOutputPrefix", prefix == null ? "" : prefix);
+        return deadLetterOut;
+    }
+
+    /** The S3TablesDestinationConfiguration, validated against the API model and normalised. */
+    private ObjectNode tablesDestination(JsonNode config) {
+        if (!config.isObject()) {
+            throw ApiException.serialization("S3TablesDestinationConfiguration must be a structure");
+        }
+        String field = "s3TablesDestinationConfiguration";
+        Integer freshness = ApiRequest.integer(config, "DataFreshnessInSeconds");
+        ObjectNode out = JSON.createObjectNode();
+        out.put("DataFreshnessInSeconds", freshness == null ? DEFAULT_FRESHNESS : checkFreshness(freshness));
+        JsonNode deadLetter = config.get("DeadLetterQueueS3Configuration");
+        if (deadLetter == null || deadLetter.isNull()) {
+            throw ApiRequest.missing("S3TablesDestinationConfiguration.DeadLetterQueueS3Configuration");
+        }
+        out.set("DeadLetterQueueS3Configuration", deadLetter(deadLetter, field + ".deadLetterQueueS3Configuration"));
+        JsonNode list = config.get("S3TablesConfigurationList");
+        if (list == null || list.isNull()) {
+            throw ApiRequest.missing("S3TablesDestinationConfiguration.S3TablesConfigurationList");
+        }
+        if (!list.isArray() || list.isEmpty() || list.size() > MAX_STREAMS) {
+            throw ApiException.validation("1 validation error detected: Value at '" + field
+                    + ".s3TablesConfigurationList' failed to satisfy constraint: Member must have length between 1"
+                    + " and " + MAX_STREAMS);
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode listOut = out.putArray("S3TablesConfigurationList");
+        String member = field + ".s3TablesConfigurationList.member";
+        for (JsonNode table : list) {
+            ObjectNode tableOut = listOut.addObject();
+            String arn = ApiRequest.required("S3TablesConfiguration.TableBucketARN",
+                    ApiRequest.string(table, "TableBucketARN"));
+            match(member + ".tableBucketARN", arn, ChannelTables.TABLE_BUCKET_ARN,
+                    "arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:\\d{12}:bucket/[a-z0-9_-]{3,63}", 1, 2048);
+            tables.warehouse(arn);
+            tableOut.put("TableBucketARN", arn);
+            String namespace = ApiRequest.required("S3TablesConfiguration.Namespace",
+                    ApiRequest.string(table, "Namespace"));
+            match(member + ".namespace", namespace, TABLE_NAME, "[0-9a-z_]+", 1, 255);
+            tableOut.put("Namespace", namespace);
+            String name = ApiRequest.required("S3TablesConfiguration.TableName", ApiRequest.string(table, "TableName"));
+            match(member + ".tableName", name, TABLE_NAME, "[0-9a-z_]+", 1, 255);
+            tableOut.put("TableName", name);
+            String compression = ApiRequest.required("S3TablesConfiguration.CompressionType",
+                    ApiRequest.string(table, "CompressionType"));
+            oneOf(member + ".compressionType", compression, TABLE_COMPRESSIONS);
+            tableOut.put("CompressionType", compression);
+            JsonNode spec = table.get("PartitionSpec");
+            if (spec != null && !spec.isNull()) {
+                JsonNode fields = spec.get("PartitionFields");
+                if (fields == null || fields.isNull()) {
+                    throw ApiRequest.missing("S3TablesConfiguration.PartitionSpec.PartitionFields");
+                }
+                if (!fields.isArray() || fields.isEmpty() || fields.size() > MAX_PARTITION_FIELDS) {
+                    throw ApiException.validation("1 validation error detected: Value at '" + member
+                            + ".partitionSpec.partitionFields' failed to satisfy constraint: Member must have length"
+                            + " between 1 and " + MAX_PARTITION_FIELDS);
+                }
+                com.fasterxml.jackson.databind.node.ArrayNode fieldsOut = tableOut.putObject("PartitionSpec")
+                        .putArray("PartitionFields");
+                for (JsonNode partition : fields) {
+                    String transform = ApiRequest.required("PartitionField.Transform",
+                            ApiRequest.string(partition, "Transform"));
+                    oneOf(member + ".partitionSpec.partitionFields.member.transform", transform, Set.of("TIME_HOUR"));
+                    String source = ApiRequest.required("PartitionField.SourceName",
+                            ApiRequest.string(partition, "SourceName"));
+                    match(member + ".partitionSpec.partitionFields.member.sourceName", source, SOURCE_NAME,
+                            "[a-zA-Z0-9\\.\\_]+", 1, 255);
+                    fieldsOut.addObject().put("Transform", transform).put("SourceName", source);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What the API model cannot say: one table per source (or one for all), JSON records, existing tables. */
+    private void checkTables(ObjectNode destination, List<ChannelDefinition.Source> sources) {
+        JsonNode list = destination.get("S3TablesConfigurationList");
+        if (list.size() != 1 && list.size() != sources.size()) {
+            throw ApiException.invalidArgument("S3TablesConfigurationList has " + list.size() + " tables for "
+                    + sources.size() + " streams: give one table for every stream (in StreamConfigurationList's"
+                    + " order) or one table for all");
+        }
+        for (ChannelDefinition.Source source : sources) {
+            if (!source.format().equals("JSON")) {
+                throw ApiException.invalidArgument("Stream " + source.name() + " has RecordFormatType "
+                        + source.format() + " but S3 Tables destinations take JSON records (GSR_JSON needs a Glue"
+                        + " Schema Registry, which the Sluice server does not have)");
+            }
+        }
+        for (JsonNode table : list) {
+            tables.schema(table);
+        }
     }
 
     private static int checkFreshness(int seconds) {
@@ -350,21 +455,22 @@ final class KinesisChannelOperations {
 
     private CompletableFuture<Object> update(ApiRequest r) {
         String arn = channelArn(r);
-        JsonNode s3 = r.node("S3DestinationConfiguration");
-        if (r.node("S3TablesDestinationConfiguration") != null) {
-            throw ApiException.invalidArgument("S3TablesDestinationConfiguration does not apply: S3 Tables"
-                    + " destinations are not supported yet, and this channel delivers to S3");
+        boolean toTables = channels.describe(arn).definition().s3Tables();
+        String member = toTables ? "S3TablesDestinationConfiguration" : "S3DestinationConfiguration";
+        String other = toTables ? "S3DestinationConfiguration" : "S3TablesDestinationConfiguration";
+        if (r.node(other) != null) {
+            throw ApiException.invalidArgument(other + " does not apply: this channel delivers to "
+                    + (toTables ? "S3 Tables" : "S3") + "; update " + member);
         }
+        JsonNode s3 = r.node(member);
         Optional<Integer> freshness = Optional.empty();
         if (s3 != null) {
-            freshness = Optional.of(checkFreshness(ApiRequest.required(
-                    "S3DestinationConfiguration.DataFreshnessInSeconds",
+            freshness = Optional.of(checkFreshness(ApiRequest.required(member + ".DataFreshnessInSeconds",
                     ApiRequest.integer(s3, "DataFreshnessInSeconds"))));
         }
         Optional<ObjectNode> logging = logging(r.node("LoggingConfiguration"));
         if (freshness.isEmpty() && logging.isEmpty()) {
-            throw ApiException.invalidArgument("UpdateChannel needs S3DestinationConfiguration or"
-                    + " LoggingConfiguration");
+            throw ApiException.invalidArgument("UpdateChannel needs " + member + " or LoggingConfiguration");
         }
         return CompletableFuture.completedFuture(Map.of("ChannelDescription",
                 description(channels.update(arn, freshness, logging))));
@@ -439,7 +545,7 @@ final class KinesisChannelOperations {
         s.put("ChannelStatus", channel.status().name());
         channel.reason().ifPresent(reason -> s.put("ChannelStatusReason", reason));
         s.put("ChannelCreationTimestamp", d.created());
-        s.put("ChannelDestinationType", "S3");
+        s.put("ChannelDestinationType", d.s3Tables() ? "S3_TABLES" : "S3");
         List<Object> streams = new ArrayList<>();
         for (ChannelDefinition.Source source : d.streams()) {
             streams.add(Map.of("StreamARN", source.arn(), "StreamCreationTimestamp", source.created()));
@@ -467,7 +573,7 @@ final class KinesisChannelOperations {
             streams.add(stream);
         }
         out.put("StreamConfigurationList", streams);
-        out.put("S3DestinationConfiguration", d.s3());
+        out.put(d.s3Tables() ? "S3TablesDestinationConfiguration" : "S3DestinationConfiguration", d.s3());
         d.encryption().ifPresent(e -> out.put("EncryptionConfiguration", e));
         out.put("LoggingConfiguration", d.logging());
         return out;

@@ -107,6 +107,7 @@ public final class ServerRuntime {
     private Path buckets;
     private LambdaInvoker lambda;
     private FirehoseOperations firehose;
+    private IcebergWarehouses icebergWarehouses;
     private Channels channels;
     private ThreadPoolExecutor workers;
     private EventLoopGroup bossGroup;
@@ -189,15 +190,20 @@ public final class ServerRuntime {
                 config.accountId());
         FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region(),
                 Optional.ofNullable(lambda));
+        // Iceberg tables (Firehose's Iceberg destination, channels to S3 Tables): embedded catalogs under here,
+        // beside the other state and outside bucket roots.
+        icebergWarehouses = new IcebergWarehouses(config.dataDirectory().orElse(temporary).resolve("iceberg")
+                .toAbsolutePath());
         firehose = new FirehoseOperations(destinations, glue, engine, arns, config.clock(), firehoseState,
-                config.region(), config.accountId());
+                config.region(), config.accountId(), icebergWarehouses);
         // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
         Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
-        channels = new Channels(new ChannelDeliveries(destinations, engine, config.clock(), ticker), engine,
-                config.dataDirectory().orElse(temporary).resolve("channels").toAbsolutePath(),
+        ChannelTables channelTables = new ChannelTables(icebergWarehouses, config.region(), config.accountId());
+        channels = new Channels(new ChannelDeliveries(destinations, channelTables, engine, config.clock(), ticker),
+                engine, config.dataDirectory().orElse(temporary).resolve("channels").toAbsolutePath(),
                 config.clock(), ticker, config.closeTimeout());
-        new KinesisChannelOperations(channels, engine, arns, tokens, config.clock(), config.region(),
-                config.accountId()).register(kinesisOps);
+        new KinesisChannelOperations(channels, channelTables, engine, arns, tokens, config.clock(),
+                config.region(), config.accountId()).register(kinesisOps);
         new KinesisResourceOperations(engine, arns, channels).register(kinesisOps);
         new KinesisAccountOperations(engine, channels, new BillingCommitment(config.clock(),
                 config.dataDirectory().map(d -> d.resolve("kinesis-account.properties")))).register(kinesisOps);
@@ -317,6 +323,9 @@ public final class ServerRuntime {
         }
         if (lambda != null) {
             lambda.close();
+        }
+        if (icebergWarehouses != null) {
+            icebergWarehouses.close();
         }
         if (workers != null) {
             workers.shutdown();

@@ -1,0 +1,257 @@
+package dev.sluice.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.delivery.DeliveryException;
+import dev.sluice.delivery.DeliveryStream;
+import dev.sluice.iceberg.DestinationTableConfiguration;
+import dev.sluice.iceberg.IcebergDestination;
+import dev.sluice.iceberg.PartitionField;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Firehose's {@code IcebergDestinationConfiguration} mapped onto an {@link IcebergDestination}, with each table's
+ * schema read from the server's {@link GlueCatalog}.
+ *
+ * <p>Mapping. CatalogConfiguration.CatalogARN must be this server's Glue Data Catalog,
+ * {@code arn:aws:glue:<region>:<account>:catalog}; its Iceberg tables live in the embedded catalog of
+ * {@link IcebergWarehouses#glueWarehouse()} ({@code <data-dir>/iceberg/glue-catalog/<database>/<table>});
+ * WarehouseLocation ({@code s3://...}) is validated, stored and reported, not used. Each
+ * DestinationTableConfiguration names a Glue table that must exist: its columns ({@link GlueSchemas}) are the
+ * Iceberg table's schema, read when the stream is created or its destination updated. The Iceberg table is created
+ * from it when absent (so TableCreationConfiguration is stored and reported only), and evolved (added optional
+ * columns) when the Glue table gained columns by the next UpdateDestination. PartitionSpec.Identity columns are the
+ * partition spec of a table the server creates; S3ErrorOutputPrefix is the table's error prefix; UniqueKeys are
+ * refused (no upserts yet). Routing: with one table every record goes to it; with several, ProcessingConfiguration
+ * must hold a MetadataExtraction processor whose query returns {@code destinationDatabaseName} and
+ * {@code destinationTableName}; that processor routes and is not run as a processor (other processors are).
+ * S3Configuration (required) is the bucket of failed records (under its ErrorOutputPrefix, default
+ * {@code iceberg-failed/}); S3BackupMode AllData also backs every source record up there under its Prefix.
+ * BufferingHints, RetryOptions (0 to 7,200 s, default 300) apply; RoleARN, AppendOnly, SchemaEvolutionConfiguration
+ * and CloudWatchLoggingOptions are stored and reported.
+ *
+ * <p>Stateless apart from its collaborators.
+ */
+final class FirehoseIceberg {
+
+    static final String KIND = "IcebergDestinationConfiguration";
+    private static final Pattern CATALOG_ARN = Pattern.compile("arn:aws[-a-z0-9]*:glue:([-a-z0-9]+):(\\d{12}):catalog");
+    private static final int MAX_RETRY_SECONDS = 7_200;
+
+    private final GlueCatalog glue;
+    private final FirehoseDestinations destinations;
+    private final IcebergWarehouses warehouses;
+    private final String region;
+
+    FirehoseIceberg(GlueCatalog glue, FirehoseDestinations destinations, IcebergWarehouses warehouses,
+                    String region) {
+        this.glue = glue;
+        this.destinations = destinations;
+        this.warehouses = warehouses;
+        this.region = region;
+    }
+
+    /**
+     * Configures the builder: sink, error output, buffering, retries, processing and backup.
+     *
+     * @throws ApiException {@code InvalidArgumentException} naming the member that is wrong
+     */
+    void apply(DeliveryStream.Builder builder, JsonNode config) {
+        checkCatalog(config.get("CatalogConfiguration"));
+        JsonNode s3 = config.get("S3Configuration");
+        if (s3 == null || !s3.isObject()) {
+            throw ApiRequest.missing(KIND + ".S3Configuration");
+        }
+        Optional<String> route = routingQuery(config.get("ProcessingConfiguration"));
+        List<DestinationTableConfiguration> tables = tables(config.get("DestinationTableConfigurationList"));
+        if (tables.size() > 1 && route.isEmpty()) {
+            throw ApiException.invalidArgument(KIND + ".DestinationTableConfigurationList has " + tables.size()
+                    + " tables but nothing routes records to them: add a MetadataExtraction processor whose"
+                    + " MetadataExtractionQuery returns {destinationDatabaseName, destinationTableName}");
+        }
+        String errorPrefix = Optional.ofNullable(ApiRequest.string(s3, "ErrorOutputPrefix"))
+                .filter(p -> !p.isEmpty()).orElse(IcebergDestination.DEFAULT_ERROR_OUTPUT_PREFIX);
+        IcebergDestination.Builder sink = IcebergDestination.builder()
+                .catalog(warehouses.catalog(warehouses.glueWarehouse()))
+                .errorOutputSink(destinations.bucketSink(s3, KIND + ".S3Configuration"))
+                .errorOutputPrefix(errorPrefix);
+        tables.forEach(sink::table);
+        route.ifPresent(sink::routingQuery);
+        try {
+            builder.sink(sink.build());
+        } catch (DeliveryException e) {
+            throw ApiException.invalidArgument(KIND + ": " + e.getMessage());
+        }
+        builder.errorOutputSink(destinations.bucketSink(s3, KIND + ".S3Configuration"));
+        builder.errorOutputPrefix(errorPrefix);
+        builder.bufferingHints(FirehoseDestinations.bufferingHints(config.get("BufferingHints"), KIND));
+        JsonNode retry = config.get("RetryOptions");
+        Integer seconds = retry == null ? null : ApiRequest.integer(retry, "DurationInSeconds");
+        if (seconds != null) {
+            if (seconds < 0 || seconds > MAX_RETRY_SECONDS) {
+                throw ApiRequest.outOfRange(KIND + ".RetryOptions.DurationInSeconds", seconds, 0,
+                        MAX_RETRY_SECONDS);
+            }
+            builder.retryDuration(Duration.ofSeconds(seconds));
+        }
+        destinations.applyProcessing(builder, withoutRouting(config.get("ProcessingConfiguration")));
+        String backup = Optional.ofNullable(ApiRequest.string(config, "S3BackupMode")).orElse("FailedDataOnly");
+        switch (backup) {
+            case "FailedDataOnly" -> { }
+            case "AllData" -> {
+                builder.sourceRecordBackup(Optional.ofNullable(ApiRequest.string(s3, "Prefix")).orElse(""));
+                builder.backupSink(destinations.bucketSink(s3, KIND + ".S3Configuration"));
+            }
+            default -> throw ApiException.validation("1 validation error detected: Value '"
+                    + WireFormat.abbreviate(backup) + "' at 'icebergDestinationConfiguration.s3BackupMode' failed"
+                    + " to satisfy constraint: Member must satisfy enum value set: [FailedDataOnly, AllData]");
+        }
+    }
+
+    private void checkCatalog(JsonNode catalog) {
+        if (catalog == null || !catalog.isObject()) {
+            throw ApiRequest.missing(KIND + ".CatalogConfiguration");
+        }
+        String arn = ApiRequest.required(KIND + ".CatalogConfiguration.CatalogARN",
+                ApiRequest.string(catalog, "CatalogARN"));
+        Matcher m = CATALOG_ARN.matcher(arn);
+        if (!m.matches()) {
+            throw ApiException.invalidArgument(KIND + ".CatalogConfiguration.CatalogARN must be the Glue Data"
+                    + " Catalog arn:aws:glue:" + region + ":" + glue.accountId() + ":catalog but was '"
+                    + WireFormat.abbreviate(arn) + "' (S3 Tables catalogs are served as Kinesis channel"
+                    + " destinations, not through Firehose)");
+        }
+        if (!m.group(1).equals(region) || !m.group(2).equals(glue.accountId())) {
+            throw ApiException.invalidArgument(KIND + ".CatalogConfiguration.CatalogARN must name this server's"
+                    + " catalog arn:aws:glue:" + region + ":" + glue.accountId() + ":catalog but was '" + arn + "'");
+        }
+        String warehouse = ApiRequest.string(catalog, "WarehouseLocation");
+        if (warehouse != null && !warehouse.startsWith("s3://")) {
+            throw ApiException.invalidArgument(KIND + ".CatalogConfiguration.WarehouseLocation must be an"
+                    + " s3://bucket/prefix location but was '" + WireFormat.abbreviate(warehouse) + "'");
+        }
+    }
+
+    private List<DestinationTableConfiguration> tables(JsonNode list) {
+        String field = KIND + ".DestinationTableConfigurationList";
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw ApiException.invalidArgument(field + " must name at least one table");
+        }
+        List<DestinationTableConfiguration> tables = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            String at = field + "[" + i + "]";
+            String database = glueName(at + ".DestinationDatabaseName", entry, "DestinationDatabaseName");
+            String table = glueName(at + ".DestinationTableName", entry, "DestinationTableName");
+            JsonNode keys = entry.get("UniqueKeys");
+            if (keys != null && keys.isArray() && !keys.isEmpty()) {
+                throw ApiException.invalidArgument(at + ".UniqueKeys " + keys + " are not supported: the Sluice"
+                        + " server appends only (upserts and deletes through equality deletes are not built yet);"
+                        + " leave UniqueKeys out");
+            }
+            JsonNode glueTable;
+            try {
+                glueTable = glue.getTable(database, table, null);
+            } catch (ApiException e) {
+                throw ApiException.invalidArgument(at + " names Glue table " + database + "." + table
+                        + ", which does not exist in the server's Glue Data Catalog (" + e.getMessage() + "); create"
+                        + " it with Glue CreateTable first: its columns are the Iceberg table's schema");
+            }
+            String schema = GlueSchemas.avroSchema(glueTable);
+            List<PartitionField> partitioning = new ArrayList<>();
+            for (JsonNode identity : entry.path("PartitionSpec").path("Identity")) {
+                partitioning.add(PartitionField.identity(ApiRequest.required(at + ".PartitionSpec.Identity.SourceName",
+                        ApiRequest.string(identity, "SourceName"))));
+            }
+            try {
+                tables.add(new DestinationTableConfiguration(database, table, schema, partitioning, List.of(),
+                        Optional.ofNullable(ApiRequest.string(entry, "S3ErrorOutputPrefix")).orElse("")));
+            } catch (DeliveryException e) {
+                throw ApiException.invalidArgument(at + ": " + e.getMessage());
+            }
+        }
+        return tables;
+    }
+
+    /** A Glue name (lower-cased as Glue stores it); a bad one is Firehose's InvalidArgumentException. */
+    private static String glueName(String field, JsonNode entry, String member) {
+        String value = ApiRequest.required(field, ApiRequest.string(entry, member));
+        try {
+            return GlueCatalog.name(field, value);
+        } catch (ApiException e) {
+            throw ApiException.invalidArgument(e.getMessage());
+        }
+    }
+
+    /** The MetadataExtraction query, which routes records to tables. */
+    private static Optional<String> routingQuery(JsonNode processing) {
+        if (processing == null || !processing.path("Enabled").asBoolean(false)) {
+            return Optional.empty();
+        }
+        for (JsonNode processor : processing.path("Processors")) {
+            if ("MetadataExtraction".equals(ApiRequest.string(processor, "Type"))) {
+                for (JsonNode parameter : processor.path("Parameters")) {
+                    if ("MetadataExtractionQuery".equals(ApiRequest.string(parameter, "ParameterName"))) {
+                        return Optional.of(ApiRequest.string(parameter, "ParameterValue"));
+                    }
+                }
+                throw ApiRequest.missing("MetadataExtraction.MetadataExtractionQuery");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The processing configuration without the routing processor. */
+    private static JsonNode withoutRouting(JsonNode processing) {
+        if (!(processing instanceof ObjectNode object)) {
+            return processing;
+        }
+        ObjectNode copy = object.deepCopy();
+        ArrayNode kept = copy.putArray("Processors");
+        for (JsonNode processor : object.path("Processors")) {
+            if (!"MetadataExtraction".equals(ApiRequest.string(processor, "Type"))) {
+                kept.add(processor);
+            }
+        }
+        return copy;
+    }
+
+    /** The IcebergDestinationDescription: the configuration with Firehose's defaults, S3Configuration renamed. */
+    static ObjectNode describe(ObjectNode config) {
+        ObjectNode d = config.deepCopy();
+        ObjectNode hints = d.get("BufferingHints") instanceof ObjectNode h ? h : d.putObject("BufferingHints");
+        if (!hints.has("SizeInMBs")) {
+            hints.put("SizeInMBs", 5);
+        }
+        if (!hints.has("IntervalInSeconds")) {
+            hints.put("IntervalInSeconds", 300);
+        }
+        if (!d.has("S3BackupMode")) {
+            d.put("S3BackupMode", "FailedDataOnly");
+        }
+        if (!d.has("RetryOptions")) {
+            d.putObject("RetryOptions").put("DurationInSeconds",
+                    IcebergDestination.DEFAULT_RETRY_DURATION.toSeconds());
+        }
+        if (!d.has("ProcessingConfiguration")) {
+            d.putObject("ProcessingConfiguration").put("Enabled", false).putArray("Processors");
+        }
+        if (!d.has("CloudWatchLoggingOptions")) {
+            d.putObject("CloudWatchLoggingOptions").put("Enabled", false);
+        }
+        if (!d.has("AppendOnly")) {
+            d.put("AppendOnly", false);
+        }
+        if (d.get("S3Configuration") != null) {
+            d.set("S3DestinationDescription", d.remove("S3Configuration"));
+        }
+        return d;
+    }
+}
