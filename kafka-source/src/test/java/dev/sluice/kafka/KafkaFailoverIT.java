@@ -104,8 +104,7 @@ class KafkaFailoverIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> c.delivered() >= cBefore + 2_000);
             producing.set(false);
             records = produced.get(60, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(90)).until(() -> TestRecords.delivered(admin, group.id,
-                    List.of(group.topic)));
+            TestRecords.awaitDelivered(admin, group.id, List.of(group.topic), Duration.ofSeconds(90));
             c.stop();
             System.out.printf("failover: %,d records; a killed with a pending segment in %s, b in %s%n", records,
                     aPending, bPending);
@@ -142,8 +141,7 @@ class KafkaFailoverIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> zombie.delivered() >= zombieBefore + 1_000);
             producing.set(false);
             records = produced.get(60, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(90)).until(() -> TestRecords.delivered(admin, group.id,
-                    List.of(group.topic)));
+            TestRecords.awaitDelivered(admin, group.id, List.of(group.topic), Duration.ofSeconds(90));
             zombie.stop();
             live.stop();
             System.out.printf("zombie: %,d records; frozen with a pending segment in %s%n", records, frozenWith);

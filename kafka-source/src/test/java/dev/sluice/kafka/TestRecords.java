@@ -135,6 +135,31 @@ final class TestRecords {
         }
     }
 
+    /**
+     * Waits until {@link #delivered} holds; on timeout fails with each partition's committed offset and metadata
+     * against its end offset, so a failure says which partition stopped where.
+     */
+    static void awaitDelivered(Admin admin, String group, Collection<String> topics, java.time.Duration timeout)
+            throws Exception {
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).until(() -> delivered(admin, group, topics));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .values()) {
+                description.partitions().forEach(p -> latest.put(new TopicPartition(description.name(),
+                        p.partition()), OffsetSpec.latest()));
+            }
+            Map<String, String> state = new TreeMap<>();
+            Map<String, OffsetAndMetadata> committed = committed(admin, group);
+            admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).forEach((tp, end) -> state.put(
+                    tp.topic() + "-" + tp.partition(), "end " + end.offset() + ", committed "
+                            + committed.get(tp.topic() + "-" + tp.partition())));
+            throw new AssertionError("group " + group + " not committed to the end within " + timeout + ": "
+                    + state, e);
+        }
+    }
+
     /** The group's committed offsets, by partition name. */
     static Map<String, OffsetAndMetadata> committed(Admin admin, String group) throws Exception {
         Map<String, OffsetAndMetadata> out = new TreeMap<>();
