@@ -85,7 +85,7 @@ abstract class KinesisChannelsS3TablesContract {
     private String start() {
         engine = StreamEngine.builder().time(time).throttleMode(ThrottleMode.OFF)
                 .storage(Storage.durable(data.resolve("streams"))).build();
-        server = SluiceServer.builder().engine(engine).clock(time).bucketsDirectory(data.resolve("buckets")).port(0).build().start();
+        server = SluiceServer.builder().engine(engine).clock(time).dataDirectory(data).port(0).build().start();
         kinesis = Clients.kinesis(server.endpoint(), cbor(), false);
         kinesis.createStream(b -> b.streamName("events").streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
         return kinesis.describeStreamSummary(b -> b.streamName("events")).streamDescriptionSummary().streamARN();
@@ -106,7 +106,7 @@ abstract class KinesisChannelsS3TablesContract {
         stop();
         engine = StreamEngine.builder().time(time).throttleMode(ThrottleMode.OFF)
                 .storage(Storage.durable(data.resolve("streams"))).build();
-        server = SluiceServer.builder().engine(engine).clock(time).bucketsDirectory(data.resolve("buckets")).port(0)
+        server = SluiceServer.builder().engine(engine).clock(time).dataDirectory(data).port(0)
                 .build().start();
         kinesis = Clients.kinesis(server.endpoint(), cbor(), false);
     }
