@@ -33,11 +33,6 @@ final class ApiDispatcher {
     /** Verifies SigV4 signatures of the key ids that have a configured secret; null when none has. */
     private volatile SignatureV4 signatures;
 
-    ApiDispatcher(Map<String, Operation> kinesis, Map<String, Operation> firehose, Set<String> accessKeyIds,
-                  Executor workers) {
-        this(kinesis, firehose, Map.of(), accessKeyIds, workers);
-    }
-
     ApiDispatcher(Map<String, Operation> kinesis, Map<String, Operation> firehose, Map<String, Operation> glue,
                   Set<String> accessKeyIds, Executor workers) {
         this.kinesis = Map.copyOf(kinesis);
@@ -59,9 +54,6 @@ final class ApiDispatcher {
      */
     record Call(String target, String contentType, String authorization, byte[] body, String method, String uri,
                 java.util.function.Function<String, java.util.List<String>> headers) {
-        Call(String target, String contentType, String authorization, byte[] body) {
-            this(target, contentType, authorization, body, "POST", "/", name -> java.util.List.of());
-        }
     }
 
     CompletableFuture<Object> dispatch(Call call) {

@@ -45,10 +45,6 @@ final class FirehoseDestinations {
     /** Calls Lambda processors' functions; empty without a Lambda endpoint (--lambda-endpoint). */
     private final Optional<LambdaInvoker> lambda;
 
-    FirehoseDestinations(Path buckets, Optional<URI> s3Endpoint, String region) {
-        this(buckets, s3Endpoint, region, Optional.empty());
-    }
-
     FirehoseDestinations(Path buckets, Optional<URI> s3Endpoint, String region, Optional<LambdaInvoker> lambda) {
         this.buckets = buckets;
         this.s3Endpoint = s3Endpoint;
