@@ -23,8 +23,10 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,6 +56,8 @@ public final class Coordinator {
 
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Ticker time between retries of a refused checkpoint store (see {@link #checkpointUnstored}). */
+    static final long CHECKPOINT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final PrefixTemplate FALLBACK_ERROR_PREFIX = PrefixTemplate.errorPrefix("errorOutputPrefix", "");
     private static final PrefixTemplate FALLBACK_BACKUP_PREFIX = PrefixTemplate.backupPrefix("");
@@ -73,6 +77,9 @@ public final class Coordinator {
     private final Thread thread;
     private int dataPartitions;
     private volatile boolean stopping;
+    /** Source partitions whose moved checkpoint the store refused; coordinator thread only. */
+    private final Set<SourcePartition> unstoredCheckpoints = new LinkedHashSet<>();
+    private long nextCheckpointRetry;
 
     private final RecordLedger ledger = new RecordLedger();
     private final ObjectWrites writes;
@@ -525,6 +532,30 @@ public final class Coordinator {
     // ----- source partitions
 
     /**
+     * Coordinator thread: a partition's checkpoint moved but its store was refused (a Kafka commit during a group
+     * rebalance, a full disk). Its objects are committed under deterministic names, so nothing is lost, but if no
+     * later segment moves the checkpoint again, the store would stay behind the delivered records until the next
+     * owner rebuilds them; so the store is retried every {@link #CHECKPOINT_RETRY_NANOS} of ticker time until it is
+     * accepted or the partition is released, and a drain waits for it.
+     *
+     * @param partition the partition with a refused store
+     */
+    public void checkpointUnstored(SourcePartition partition) {
+        if (unstoredCheckpoints.isEmpty()) {
+            nextCheckpointRetry = settings.ticker().read() + CHECKPOINT_RETRY_NANOS;
+        }
+        unstoredCheckpoints.add(partition);
+    }
+
+    private void retryCheckpoints(long now) {
+        if (unstoredCheckpoints.isEmpty() || now - nextCheckpointRetry < 0) {
+            return;
+        }
+        unstoredCheckpoints.removeIf(SourcePartition::retryStore);
+        nextCheckpointRetry = now + CHECKPOINT_RETRY_NANOS;
+    }
+
+    /**
      * Gives a source partition up: its segments that are not sealed are discarded with their records (the next
      * owner reads them again); sealed ones finish, and the retired ledger ignores them.
      */
@@ -608,7 +639,7 @@ public final class Coordinator {
     private void loop() {
         try {
             while (true) {
-                boolean timed = !open.isEmpty() || writes.hasRetries();
+                boolean timed = !open.isEmpty() || writes.hasRetries() || !unstoredCheckpoints.isEmpty();
                 Runnable event = events.poll(timed ? TICK_NANOS : IDLE_NANOS, TimeUnit.NANOSECONDS);
                 int handled = 0;
                 while (event != null) {
@@ -625,6 +656,7 @@ public final class Coordinator {
                 long now = settings.ticker().read();
                 checkIntervals(now);
                 writes.runDue(now);
+                retryCheckpoints(now);
                 checkPressure();
                 completeWaiters();
                 checkDrains();

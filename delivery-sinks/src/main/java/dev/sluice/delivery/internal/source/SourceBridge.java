@@ -64,7 +64,7 @@ public final class SourceBridge implements SourceContext {
         }
         // Loaded on the caller's thread: a source whose store needs its own thread (Kafka's consumer) can open
         // partitions without waiting for the coordinator, which may itself be waiting for that store.
-        SourcePartition state = new SourcePartition(partition, store);
+        SourcePartition state = new SourcePartition(partition, store, core.coordinator()::checkpointUnstored);
         open.put(partition, state);
         return state.checkpoint();
     }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The exactly-once ledger of one source partition owned by this delivery stream: its checkpoint, its pending
@@ -38,12 +39,21 @@ public final class SourcePartition implements Segment.Listener {
     private final ArrayDeque<String> replayEnds = new ArrayDeque<>();
     private final ArrayDeque<Segment> sealedSegments = new ArrayDeque<>();
     private final Set<Segment> committedSegments = new HashSet<>();
+    private final Consumer<SourcePartition> unstoredListener;
+    /** Whether the last store of a moved checkpoint was refused; coordinator thread only. */
+    private boolean unstored;
     public volatile boolean released;
 
-    /** Loads the partition's state; runs on the source thread that opens the partition. */
-    SourcePartition(String partition, CheckpointStore store) {
+    /**
+     * Loads the partition's state; runs on the source thread that opens the partition.
+     *
+     * @param unstoredListener told, on the coordinator thread, when a moved checkpoint could not be stored, so that
+     *                         the store is retried ({@link #retryStore}) even if no later segment moves it again
+     */
+    SourcePartition(String partition, CheckpointStore store, Consumer<SourcePartition> unstoredListener) {
         this.partition = partition;
         this.store = store;
+        this.unstoredListener = unstoredListener;
         CheckpointStore.Checkpoint state = store.load(partition);
         this.checkpoint = state.position();
         this.pending = new ArrayList<>(state.pending());
@@ -57,9 +67,36 @@ public final class SourcePartition implements Segment.Listener {
         return checkpoint;
     }
 
-    /** Whether every sealed segment is committed. */
+    /** Whether every sealed segment is committed and the checkpoint past them stored. */
     public boolean settled() {
-        return sealedSegments.isEmpty();
+        return sealedSegments.isEmpty() && !unstored;
+    }
+
+    /** Whether the checkpoint has moved since the last store the store accepted. */
+    public boolean unstored() {
+        return unstored;
+    }
+
+    /**
+     * Stores the current checkpoint again after a refused store; coordinator thread.
+     *
+     * @return {@code true} when nothing is left to store (stored now, or the partition was released)
+     */
+    public boolean retryStore() {
+        if (released || !unstored) {
+            unstored = false;
+            return true;
+        }
+        try {
+            store.store(partition, new CheckpointStore.Checkpoint(checkpoint, pending));
+            unstored = false;
+            LOG.info("partition {}: checkpoint {} stored on retry", partition, checkpoint.orElse("-"));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.debug("partition {}: checkpoint {} still not stored ({})", partition, checkpoint.orElse("-"),
+                    e.toString());
+            return false;
+        }
     }
 
     @Override
@@ -78,6 +115,7 @@ public final class SourcePartition implements Segment.Listener {
             pending.add(range);
             try {
                 store.store(partition, new CheckpointStore.Checkpoint(checkpoint, pending));
+                unstored = false;
             } catch (RuntimeException e) {
                 pending.remove(pending.size() - 1);
                 throw e;
@@ -103,11 +141,17 @@ public final class SourcePartition implements Segment.Listener {
         if (advanced) {
             try {
                 store.store(partition, new CheckpointStore.Checkpoint(checkpoint, pending));
+                unstored = false;
             } catch (RuntimeException e) {
-                // The objects are committed under deterministic names: a later store, or the next owner's rebuild
-                // of the still-pending segments, covers them without writing anything twice.
-                LOG.warn("partition {}: checkpoint {} not stored ({}); the next store or owner covers it",
+                // The objects are committed under deterministic names: the retry, a later store, or the next
+                // owner's rebuild of the still-pending segments covers them without writing anything twice. The
+                // retry matters when this was the partition's last segment: nothing else would move it.
+                LOG.warn("partition {}: checkpoint {} not stored ({}); retried until stored or released",
                         partition, checkpoint.orElse("-"), e.toString());
+                if (!unstored) {
+                    unstored = true;
+                    unstoredListener.accept(this);
+                }
             }
         }
     }
