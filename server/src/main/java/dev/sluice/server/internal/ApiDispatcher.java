@@ -1,5 +1,8 @@
 package dev.sluice.server.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,10 +53,17 @@ final class ApiDispatcher {
 
     /**
      * What the HTTP layer extracted from a request; method, URI (raw path and query) and header lookup (lower-case
-     * name to values) are what a signature covers.
+     * name to values) are what a signature covers. The body is the request's own buffer, read in place (a PutRecords
+     * body of 500 KiB is not copied into one large array first): the HTTP layer keeps it until the call's response
+     * future completes, and a worker reads it without moving its reader index.
      */
-    record Call(String target, String contentType, String authorization, byte[] body, String method, String uri,
+    record Call(String target, String contentType, String authorization, ByteBuf body, String method, String uri,
                 java.util.function.Function<String, java.util.List<String>> headers) {
+
+        /** @return a copy of the body, for what needs it whole (a signature's payload hash) */
+        byte[] bodyBytes() {
+            return ByteBufUtil.getBytes(body, body.readerIndex(), body.readableBytes(), false);
+        }
     }
 
     /**
@@ -91,10 +101,11 @@ final class ApiDispatcher {
                 int query = call.uri().indexOf('?');
                 signatures.verify(signed, new SignatureV4.Request(call.method(),
                         query < 0 ? call.uri() : call.uri().substring(0, query),
-                        query < 0 ? "" : call.uri().substring(query + 1), call.headers(), call.body()));
+                        query < 0 ? "" : call.uri().substring(query + 1), call.headers(), call.bodyBytes()));
             }
             String action = call.target().substring(call.target().indexOf('.') + 1);
-            ApiRequest request = new ApiRequest(action, format, format.read(call.body()));
+            ApiRequest request = new ApiRequest(action, format, format.read(
+                    new ByteBufInputStream(call.body().duplicate()), call.body().readableBytes()));
             CompletableFuture<Object> outcome = operation.invoke(request);
             if (outcome.isDone()) {
                 outcome.whenComplete((value, error) -> respond(format, call.target(), value, error, result));

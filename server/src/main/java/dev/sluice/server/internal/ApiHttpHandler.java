@@ -1,6 +1,6 @@
 package dev.sluice.server.internal;
 
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -58,10 +58,14 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             result = CompletableFuture.completedFuture(plain(HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "only POST / is served"));
         } else {
+            // The body is read in place on a worker: held here (the request itself is released when this method
+            // returns) until the response future completes, which is after the worker has read it.
+            ByteBuf body = request.content().retain();
             result = dispatcher.dispatch(new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
                     request.headers().get(HttpHeaderNames.CONTENT_TYPE),
-                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content()),
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION), body,
                     request.method().name(), request.uri(), request.headers()::getAll), ctx.executor());
+            result.whenComplete((ignored, failure) -> body.release());
         }
         // Requests already decoded from the same read may follow before reading pauses: each response waits for
         // the previous one, so a pipelining HTTP/1.1 client gets them in request order.
