@@ -162,12 +162,15 @@ public final class ServerThroughputHarness {
                 return null;
             }));
         }
-        for (Future<?> f : futures) {
-            f.get();
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown(); // a failed call must not leave the JVM running on the pool's threads
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         double cpuMicrosPerRecord = (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, records.get());
-        pool.shutdown();
         java.util.Map<String, Long> threadsAfter = threadCpu();
         if (!label.equals("warm-up")) {
             StringBuilder split = new StringBuilder();
