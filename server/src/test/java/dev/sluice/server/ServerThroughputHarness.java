@@ -12,7 +12,15 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,16 +31,21 @@ import java.util.stream.IntStream;
 /**
  * Throughput and latency of the server through the real AWS SDK v2 (sync client, Apache HTTP, CBOR), in one JVM:
  * start-to-ready, PutRecords of 500 x 100 B and 500 x 1 KiB from several client threads, a GetRecords drain of
- * everything written, and PutRecord latency percentiles. Streams are created on the engine with shard limits high
- * enough not to throttle: this measures the wire path, not Kinesis quotas.
+ * everything written, and PutRecord latency percentiles (SDK v2, and a bare HTTP/1.1 client on one kept-alive socket
+ * sending a prepared JSON request, which separates the SDK's own cost from the server's). Streams are created on the
+ * engine with shard limits high enough not to throttle: this measures the wire path, not Kinesis quotas.
  *
  * <p>Run:
  * <pre>
  * mvn -B -q -o -pl server -am test-compile dependency:build-classpath \
  *     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
  * java -cp "server/target/test-classes:server/target/classes:$(cat server/target/cp.txt)" \
- *     dev.sluice.server.ServerThroughputHarness [seconds-per-case] [client-threads]
+ *     dev.sluice.server.ServerThroughputHarness [seconds-per-case] [client-threads] [--wire] [--json] [--endpoint URL]
  * </pre>
+ * {@code --wire} runs only the two wire figures (PutRecords 500 x 1 KiB, PutRecord latency). {@code --endpoint URL}
+ * measures another Kinesis-compatible server that is already running (kinesalite, for one) instead of an in-process
+ * Sluice server: streams are created through the API and waited for; implies {@code --wire}. {@code --json} makes the
+ * SDK clients speak JSON instead of CBOR.
  */
 public final class ServerThroughputHarness {
 
@@ -40,37 +53,87 @@ public final class ServerThroughputHarness {
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        List<String> positional = new ArrayList<>();
+        boolean wireOnly = false;
+        boolean cbor = true;
+        URI endpoint = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--wire" -> wireOnly = true;
+                case "--json" -> cbor = false;
+                case "--endpoint" -> endpoint = URI.create(args[++i]);
+                default -> positional.add(args[i]);
+            }
+        }
+        int seconds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 5;
+        int threads = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 4;
+        boolean sdkCbor = cbor;
+        if (endpoint != null) {
+            measureWire(endpoint, null, cbor, seconds, threads);
+            return;
+        }
+        if (!wireOnly) {
+            long t0 = System.nanoTime();
+            SluiceServer probe = SluiceServer.builder().port(0).build().start();
+            long readyNanos = System.nanoTime() - t0;
+            probe.close();
+            long t1 = System.nanoTime();
+            SluiceServer warm = SluiceServer.builder().port(0).build().start();
+            long warmReadyNanos = System.nanoTime() - t1;
+            warm.close();
+            System.out.printf("start-to-ready (in process): first %.1f ms, second %.1f ms%n", readyNanos / 1e6,
+                    warmReadyNanos / 1e6);
+        }
 
-        long t0 = System.nanoTime();
-        SluiceServer probe = SluiceServer.builder().port(0).build().start();
-        long readyNanos = System.nanoTime() - t0;
-        probe.close();
-        long t1 = System.nanoTime();
-        SluiceServer warm = SluiceServer.builder().port(0).build().start();
-        long warmReadyNanos = System.nanoTime() - t1;
-        warm.close();
-        System.out.printf("start-to-ready (in process): first %.1f ms, second %.1f ms%n", readyNanos / 1e6,
-                warmReadyNanos / 1e6);
-
-        ShardLimits unthrottled = new ShardLimits(ShardLimits.MAX_BYTES_PER_SECOND, Integer.MAX_VALUE,
-                ShardLimits.MAX_BYTES_PER_SECOND, Integer.MAX_VALUE);
         try (StreamEngine engine = StreamEngine.builder().build();
              SluiceServer server = SluiceServer.builder().engine(engine).port(0).build().start()) {
+            if (wireOnly) {
+                measureWire(server.endpoint(), engine, cbor, seconds, threads);
+                return;
+            }
             List<KinesisClient> clients = IntStream.range(0, threads)
-                    .mapToObj(i -> Clients.kinesis(server.endpoint(), true, false)).toList();
+                    .mapToObj(i -> Clients.kinesis(server.endpoint(), sdkCbor, false)).toList();
             for (int size : new int[]{100, 1024}) {
                 String stream = "bench-" + size;
-                engine.createStream(CreateStreamRequest.of(stream, 8).withShardLimits(unthrottled));
+                createStream(clients.get(0), engine, stream, 8);
                 putRecords(clients, stream, size, 1, "warm-up");
                 long written = putRecords(clients, stream, size, seconds, "PutRecords 500 x " + size + " B");
                 drain(clients.get(0), stream, written);
             }
-            engine.createStream(CreateStreamRequest.of("latency", 1).withShardLimits(unthrottled));
-            putRecordLatency(clients.get(0), seconds);
+            createStream(clients.get(0), engine, "latency", 1);
+            putRecordLatency(clients.get(0), "latency", seconds);
+            bareLatency(server.endpoint(), "latency", seconds);
             clients.forEach(KinesisClient::close);
         }
+    }
+
+    /** The two wire figures of issue 15 against {@code endpoint}: PutRecords 500 x 1 KiB, PutRecord latency. */
+    private static void measureWire(URI endpoint, StreamEngine engine, boolean cbor, int seconds, int threads)
+            throws Exception {
+        List<KinesisClient> clients = IntStream.range(0, threads)
+                .mapToObj(i -> Clients.kinesis(endpoint, cbor, false)).toList();
+        String suffix = Long.toString(System.nanoTime() % 1_000_000);
+        String bench = "bench-1024-" + suffix;
+        createStream(clients.get(0), engine, bench, 8);
+        putRecords(clients, bench, 1024, 1, "warm-up");
+        putRecords(clients, bench, 1024, seconds, "PutRecords 500 x 1024 B");
+        String latency = "latency-" + suffix;
+        createStream(clients.get(0), engine, latency, 1);
+        putRecordLatency(clients.get(0), latency, seconds);
+        bareLatency(endpoint, latency, seconds);
+        clients.forEach(KinesisClient::close);
+    }
+
+    /** On the engine when there is one (unthrottled shard limits), otherwise through the API, waiting for ACTIVE. */
+    private static void createStream(KinesisClient client, StreamEngine engine, String stream, int shards) {
+        if (engine != null) {
+            ShardLimits unthrottled = new ShardLimits(ShardLimits.MAX_BYTES_PER_SECOND, Integer.MAX_VALUE,
+                    ShardLimits.MAX_BYTES_PER_SECOND, Integer.MAX_VALUE);
+            engine.createStream(CreateStreamRequest.of(stream, shards).withShardLimits(unthrottled));
+            return;
+        }
+        client.createStream(b -> b.streamName(stream).shardCount(shards));
+        client.waiter().waitUntilStreamExists(b -> b.streamName(stream));
     }
 
     private static long putRecords(List<KinesisClient> clients, String stream, int size, int seconds, String label)
@@ -99,12 +162,15 @@ public final class ServerThroughputHarness {
                 return null;
             }));
         }
-        for (Future<?> f : futures) {
-            f.get();
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown(); // a failed call must not leave the JVM running on the pool's threads
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         double cpuMicrosPerRecord = (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, records.get());
-        pool.shutdown();
         java.util.Map<String, Long> threadsAfter = threadCpu();
         if (!label.equals("warm-up")) {
             StringBuilder split = new StringBuilder();
@@ -161,20 +227,92 @@ public final class ServerThroughputHarness {
                 stream, read, elapsed, read / elapsed, read >= atLeast ? "" : " (FEWER THAN WRITTEN: " + atLeast + ")");
     }
 
-    private static void putRecordLatency(KinesisClient client, int seconds) {
+    private static void putRecordLatency(KinesisClient client, String stream, int seconds) {
         SdkBytes data = SdkBytes.fromByteArray(new byte[100]);
         for (int i = 0; i < 2_000; i++) {
-            client.putRecord(b -> b.streamName("latency").partitionKey("k").data(data));
+            client.putRecord(b -> b.streamName(stream).partitionKey("k").data(data));
         }
-        Histogram histogram = new Histogram(3_600_000_000L, 3);
+        Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
             long t = System.nanoTime();
-            client.putRecord(b -> b.streamName("latency").partitionKey("k").data(data));
-            histogram.recordValue((System.nanoTime() - t) / 1_000);
+            client.putRecord(b -> b.streamName(stream).partitionKey("k").data(data));
+            histogram.recordValue(System.nanoTime() - t);
         }
-        System.out.printf("PutRecord latency (100 B, 1 client thread, sequential, %,d calls): p50 %d us, p99 %d us,"
-                        + " p99.9 %d us, max %d us%n", histogram.getTotalCount(), histogram.getValueAtPercentile(50),
-                histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), histogram.getMaxValue());
+        print("PutRecord latency (SDK v2, 100 B, 1 client thread, sequential", histogram);
+    }
+
+    /**
+     * PutRecord latency from a bare HTTP/1.1 client: one kept-alive socket with TCP_NODELAY, one prepared JSON request
+     * (no signing, no SDK marshalling; a well-formed but unverified SigV4 header), the response read by its
+     * Content-Length. What remains is the server's own time plus the loopback.
+     */
+    private static void bareLatency(URI endpoint, String stream, int seconds) throws IOException {
+        byte[] body = ("{\"StreamName\":\"" + stream + "\",\"PartitionKey\":\"k\",\"Data\":\""
+                + Base64.getEncoder().encodeToString(new byte[100]) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST / HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + endpoint.getPort() + "\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.PutRecord\r\n"
+                + "X-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDSLUICETEST/20260101/"
+                + "us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = new byte[head.length + body.length];
+        System.arraycopy(head, 0, request, 0, head.length);
+        System.arraycopy(body, 0, request, head.length, body.length);
+        try (Socket socket = new Socket(endpoint.getHost(), endpoint.getPort())) {
+            socket.setTcpNoDelay(true);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 65_536);
+            for (int i = 0; i < 2_000; i++) {
+                exchange(out, in, request);
+            }
+            Histogram histogram = new Histogram(3_600_000_000_000L, 3);
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                long t = System.nanoTime();
+                exchange(out, in, request);
+                histogram.recordValue(System.nanoTime() - t);
+            }
+            print("PutRecord latency (bare HTTP/1.1 JSON, 100 B, 1 client thread, sequential", histogram);
+        }
+    }
+
+    private static void exchange(OutputStream out, InputStream in, byte[] request) throws IOException {
+        out.write(request);
+        out.flush();
+        StringBuilder line = new StringBuilder();
+        String status = null;
+        int length = -1;
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("connection closed before a full response");
+            }
+            if (c != '\n') {
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+                continue;
+            }
+            String header = line.toString();
+            line.setLength(0);
+            if (header.isEmpty()) {
+                break;
+            }
+            if (status == null) {
+                status = header;
+            } else if (header.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(header.substring(15).trim());
+            }
+        }
+        if (status == null || !status.startsWith("HTTP/1.1 200") || length < 0) {
+            throw new IOException("unexpected response: " + status + ", Content-Length " + length);
+        }
+        in.readNBytes(length);
+    }
+
+    private static void print(String label, Histogram ns) {
+        System.out.printf("%s, %,d calls): p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n", label,
+                ns.getTotalCount(), ns.getValueAtPercentile(50) / 1e6, ns.getValueAtPercentile(90) / 1e6,
+                ns.getValueAtPercentile(99) / 1e6, ns.getValueAtPercentile(99.9) / 1e6, ns.getMaxValue() / 1e6);
     }
 }

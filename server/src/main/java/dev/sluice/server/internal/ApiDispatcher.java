@@ -1,5 +1,8 @@
 package dev.sluice.server.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,13 +53,29 @@ final class ApiDispatcher {
 
     /**
      * What the HTTP layer extracted from a request; method, URI (raw path and query) and header lookup (lower-case
-     * name to values) are what a signature covers.
+     * name to values) are what a signature covers. The body is the request's own buffer, read in place (a PutRecords
+     * body of 500 KiB is not copied into one large array first): the HTTP layer keeps it until the call's response
+     * future completes, and a worker reads it without moving its reader index.
      */
-    record Call(String target, String contentType, String authorization, byte[] body, String method, String uri,
+    record Call(String target, String contentType, String authorization, ByteBuf body, String method, String uri,
                 java.util.function.Function<String, java.util.List<String>> headers) {
+
+        /** @return a copy of the body, for what needs it whole (a signature's payload hash) */
+        byte[] bodyBytes() {
+            return ByteBufUtil.getBytes(body, body.readerIndex(), body.readableBytes(), false);
+        }
     }
 
-    CompletableFuture<Object> dispatch(Call call) {
+    /**
+     * Runs a call on a worker.
+     *
+     * @param call      the request
+     * @param responder where an outcome that arrives after the worker is done (an asynchronous put) is encoded: the
+     *                  connection's event loop, which then writes it without another hand-off; if it refuses the task
+     *                  (shut down), the completing thread encodes
+     * @return the response, never completing exceptionally
+     */
+    CompletableFuture<Object> dispatch(Call call, Executor responder) {
         WireFormat format = WireFormat.JSON;
         try {
             format = WireFormat.fromContentType(call.contentType());
@@ -64,7 +83,7 @@ final class ApiDispatcher {
             Operation operation = resolve(call.target());
             WireFormat chosen = format;
             CompletableFuture<Object> result = new CompletableFuture<>();
-            workers.execute(() -> invoke(operation, chosen, call, signed, result));
+            workers.execute(() -> invoke(operation, chosen, call, signed, result, responder));
             return result;
         } catch (RejectedExecutionException e) {
             return CompletableFuture.completedFuture(ApiResponse.error(format, new ApiException(503,
@@ -75,32 +94,51 @@ final class ApiDispatcher {
     }
 
     private void invoke(Operation operation, WireFormat format, Call call, SignatureV4.Authorization signed,
-                        CompletableFuture<Object> result) {
+                        CompletableFuture<Object> result, Executor responder) {
         try {
             if (signed != null) {
                 // Hashing the body is not for the event loop: signatures are verified on the worker.
                 int query = call.uri().indexOf('?');
                 signatures.verify(signed, new SignatureV4.Request(call.method(),
                         query < 0 ? call.uri() : call.uri().substring(0, query),
-                        query < 0 ? "" : call.uri().substring(query + 1), call.headers(), call.body()));
+                        query < 0 ? "" : call.uri().substring(query + 1), call.headers(), call.bodyBytes()));
             }
             String action = call.target().substring(call.target().indexOf('.') + 1);
-            ApiRequest request = new ApiRequest(action, format, format.read(call.body()));
-            operation.invoke(request).whenComplete((value, error) -> {
-                if (error != null) {
-                    result.complete(failure(format, call.target(), error));
-                } else if (value instanceof EventStreamResponse stream) {
-                    result.complete(stream);
-                } else {
+            ApiRequest request = new ApiRequest(action, format, format.read(
+                    new ByteBufInputStream(call.body().duplicate()), call.body().readableBytes()));
+            CompletableFuture<Object> outcome = operation.invoke(request);
+            if (outcome.isDone()) {
+                outcome.whenComplete((value, error) -> respond(format, call.target(), value, error, result));
+            } else {
+                // Completes on another thread (an engine's completer): the response is built and encoded where it is
+                // written, not on that shared thread and not after one more hop through the workers.
+                outcome.whenComplete((value, error) -> {
+                    Runnable respond = () -> respond(format, call.target(), value, error, result);
                     try {
-                        result.complete(new ApiResponse(200, format.contentType(), format.write(value), null));
-                    } catch (RuntimeException e) {
-                        result.complete(failure(format, call.target(), e));
+                        responder.execute(respond);
+                    } catch (RejectedExecutionException e) {
+                        respond.run();
                     }
-                }
-            });
+                });
+            }
         } catch (Exception | StackOverflowError e) {
             result.complete(failure(format, call.target(), e));
+        }
+    }
+
+    private static void respond(WireFormat format, String target, Object value, Throwable error,
+                                CompletableFuture<Object> result) {
+        if (error != null) {
+            result.complete(failure(format, target, error));
+        } else if (value instanceof EventStreamResponse stream) {
+            result.complete(stream);
+        } else {
+            try {
+                Object tree = value instanceof Operation.Deferred deferred ? deferred.build() : value;
+                result.complete(new ApiResponse(200, format.contentType(), format.write(tree), null));
+            } catch (RuntimeException e) {
+                result.complete(failure(format, target, e));
+            }
         }
     }
 

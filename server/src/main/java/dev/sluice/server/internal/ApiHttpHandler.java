@@ -1,6 +1,6 @@
 package dev.sluice.server.internal;
 
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The last handler of every HTTP/1.1 connection and every HTTP/2 stream: turns an aggregated request into a
@@ -57,10 +58,14 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             result = CompletableFuture.completedFuture(plain(HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "only POST / is served"));
         } else {
+            // The body is read in place on a worker: held here (the request itself is released when this method
+            // returns) until the response future completes, which is after the worker has read it.
+            ByteBuf body = request.content().retain();
             result = dispatcher.dispatch(new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
                     request.headers().get(HttpHeaderNames.CONTENT_TYPE),
-                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content()),
-                    request.method().name(), request.uri(), request.headers()::getAll));
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION), body,
+                    request.method().name(), request.uri(), request.headers()::getAll), ctx.executor());
+            result.whenComplete((ignored, failure) -> body.release());
         }
         // Requests already decoded from the same read may follow before reading pauses: each response waits for
         // the previous one, so a pipelining HTTP/1.1 client gets them in request order.
@@ -95,7 +100,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive,
                        CompletableFuture<Void> written) {
-        response.headers().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        response.headers().set("x-amzn-RequestId", requestId());
         if (!http2) {
             if (keepAlive) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -111,6 +116,18 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 resume(ctx);
             }
         });
+    }
+
+    /**
+     * A random (version 4) UUID for {@code x-amzn-RequestId}. An id names a request in logs and needs no secrecy:
+     * {@link UUID#randomUUID()} draws from the JVM's shared {@code SecureRandom}, which every I/O thread would contend
+     * for on every response.
+     */
+    static String requestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & ~(0xC000_0000_0000_0000L)) | 0x8000_0000_0000_0000L;
+        return new UUID(high, low).toString();
     }
 
     private static void resume(ChannelHandlerContext ctx) {

@@ -18,11 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * Kinesis data-plane actions: PutRecord, PutRecords, GetShardIterator, GetRecords. Puts use the engine's
  * asynchronous forms so no server thread waits for a writer; the response is written when the future completes.
+ * Their futures complete on the engine's single completer thread, which every put of the engine shares: they complete
+ * with an {@link Operation.Deferred}, so the response tree is built on the connection's event loop, which encodes and
+ * writes it without another thread hand-off.
  */
 final class KinesisRecordOperations {
 
@@ -31,16 +33,10 @@ final class KinesisRecordOperations {
 
     private final StreamEngine engine;
     private final StreamArns arns;
-    private final Executor responses;
 
-    /**
-     * @param responses where put results are turned into responses: not the engine's single completer thread,
-     *                  which every put of the engine shares
-     */
-    KinesisRecordOperations(StreamEngine engine, StreamArns arns, Executor responses) {
+    KinesisRecordOperations(StreamEngine engine, StreamArns arns) {
         this.engine = engine;
         this.arns = arns;
-        this.responses = responses;
     }
 
     void register(Map<String, Operation> operations) {
@@ -58,13 +54,13 @@ final class KinesisRecordOperations {
             engine.dryRunPutRecord(request);
             throw dryRunSucceeded();
         }
-        return engine.putRecordAsync(request).thenApplyAsync(put -> {
+        return engine.putRecordAsync(request).thenApply(put -> (Operation.Deferred) () -> {
             Map<String, Object> response = new LinkedHashMap<>();
             response.put("ShardId", put.shardId());
             response.put("SequenceNumber", put.sequenceNumber());
             response.put("EncryptionType", encryptionType(stream));
             return response;
-        }, responses);
+        });
     }
 
     private CompletableFuture<Object> putRecords(ApiRequest r) {
@@ -90,7 +86,7 @@ final class KinesisRecordOperations {
             engine.dryRunPutRecords(stream, entries);
             throw dryRunSucceeded();
         }
-        return engine.putRecordsAsync(stream, entries).thenApplyAsync(result -> {
+        return engine.putRecordsAsync(stream, entries).thenApply(result -> (Operation.Deferred) () -> {
             List<Object> out = new ArrayList<>(result.records().size());
             for (PutRecordsResultEntry entry : result.records()) {
                 Map<String, Object> e = new LinkedHashMap<>(4);
@@ -112,7 +108,7 @@ final class KinesisRecordOperations {
             response.put("Records", out);
             response.put("EncryptionType", encryptionType(stream));
             return response;
-        }, responses);
+        });
     }
 
     /**

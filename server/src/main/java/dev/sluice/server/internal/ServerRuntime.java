@@ -171,19 +171,11 @@ public final class ServerRuntime {
                     t.setDaemon(true);
                     return t;
                 });
-        // On rejection (queue full, or closing) the completing thread does the work rather than dropping it.
-        java.util.concurrent.Executor responses = task -> {
-            try {
-                workers.execute(task);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                task.run();
-            }
-        };
         StreamArns arns = new StreamArns(engine);
         PageTokens tokens = new PageTokens(config.clock());
         Map<String, Operation> kinesisOps = new HashMap<>();
         new KinesisStreamOperations(engine, arns, tokens).shardLimits(config.shardLimits()).register(kinesisOps);
-        new KinesisRecordOperations(engine, arns, responses).register(kinesisOps);
+        new KinesisRecordOperations(engine, arns).register(kinesisOps);
         new KinesisSettingsOperations(engine, arns).register(kinesisOps);
         new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
         GlueCatalog glue = new GlueCatalog(config.dataDirectory().map(d -> d.resolve("glue-catalog")), config.clock(),

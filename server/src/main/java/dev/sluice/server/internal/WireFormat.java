@@ -52,12 +52,14 @@ enum WireFormat {
     }
 
     /**
-     * Reads a request body.
+     * Reads a request body from a stream (the request's buffer in place, without a copy into one array first).
      *
+     * @param body   the body
+     * @param length its length in bytes
      * @throws ApiException {@code SerializationException} for a body that is not one well-formed value
      */
-    JsonNode read(byte[] body) {
-        if (body.length == 0) {
+    JsonNode read(java.io.InputStream body, int length) {
+        if (length == 0) {
             return mapper.createObjectNode();
         }
         try {
