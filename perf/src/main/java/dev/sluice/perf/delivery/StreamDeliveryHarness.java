@@ -13,6 +13,7 @@ import dev.sluice.stream.ThrottleMode;
 import org.apache.avro.generic.GenericData;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -27,13 +28,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Delivery from Sluice's in-process stream, end to end: a 4-shard in-memory stream pre-filled with ~200-byte JSON
+ * Delivery from Sluice's in-process stream, end to end: a 4-shard in-memory stream pre-filled with ~170-byte JSON
  * records, read by a delivery stream (the stream source: lineage, segments, checkpoints), converted to Snappy Parquet
  * and written to a sink that keeps only the byte count. Measures records per second from the delivery stream's build
  * to the flush that makes the last record final. Each round also times the reference, a bare Parquet writer given
  * the same rows already as Avro records ({@link ParquetRows#write}: parquet-avro's writer with the shipped in-memory
  * output file and codec factory, the page, row-group and dictionary settings of {@code ParquetConversion.of}), in
- * objects of the size the delivery stream writes (one per shard), and prints the ratio of the two rates. Uses only
+ * objects of the size the delivery stream writes (one per shard), and prints the ratio of the two rates, and of the
+ * process CPU time each took (every thread, JIT and GC included; the steadier figure on a shared machine). Uses only
  * public types, so the same source compiles against an older build for a side-by-side comparison.
  *
  * <pre>
@@ -66,22 +68,35 @@ public final class StreamDeliveryHarness {
         double[] rates = new double[repeats];
         double[] bareRates = new double[repeats];
         double[] ratios = new double[repeats];
+        double[] cpuRatios = new double[repeats];
         for (int r = -1; r < repeats; r++) {
+            long cpu0 = processCpuNanos();
             double bare = bare(records, conversion, rows);
+            long cpu1 = processCpuNanos();
             double rate = once(records, payloads);
+            long cpu2 = processCpuNanos();
             if (r >= 0) {
                 rates[r] = rate;
                 bareRates[r] = bare;
                 ratios[r] = rate / bare;
-                System.out.printf("run %d: end to end %,.0f records/s (%.1f MB/s of JSON); bare writer %,.0f records/s"
-                        + " (%.1f MB/s); ratio %.3f%n", r + 1, rate, rate * averageBytes / 1e6, bare,
-                        bare * averageBytes / 1e6, rate / bare);
+                cpuRatios[r] = (double) (cpu1 - cpu0) / (cpu2 - cpu1);
+                System.out.printf("run %d: end to end %,.0f records/s (%.1f MB/s of JSON), %.2f us CPU/record; bare"
+                        + " writer %,.0f records/s (%.1f MB/s), %.2f us CPU/record; ratio %.3f, CPU ratio %.3f%n", r + 1,
+                        rate, rate * averageBytes / 1e6, (cpu2 - cpu1) / 1e3 / records, bare,
+                        bare * averageBytes / 1e6, (cpu1 - cpu0) / 1e3 / records, rate / bare, cpuRatios[r]);
             }
         }
         System.out.printf("stream source -> Snappy Parquet, %,d records x %d (%.0f B JSON): median %,.0f records/s"
-                + " %s; bare writer median %,.0f records/s %s; ratio median %.3f %s%n", records, repeats, averageBytes,
-                median(rates), range(rates, "%,.0f"), median(bareRates), range(bareRates, "%,.0f"), median(ratios),
-                range(ratios, "%.3f"));
+                + " %s; bare writer median %,.0f records/s %s; ratio median %.3f %s; CPU ratio median %.3f %s%n",
+                records, repeats, averageBytes, median(rates), range(rates, "%,.0f"), median(bareRates),
+                range(bareRates, "%,.0f"), median(ratios), range(ratios, "%.3f"), median(cpuRatios),
+                range(cpuRatios, "%.3f"));
+    }
+
+    /** CPU time of the whole process (every thread, JIT and GC included): robust where other work shares the cores. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double median(double[] values) {
