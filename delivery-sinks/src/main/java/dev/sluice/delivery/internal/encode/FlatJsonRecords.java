@@ -37,6 +37,10 @@ final class FlatJsonRecords {
     /** Most digits of an integer parsed here: 18 always fit a long. */
     private static final int MAX_LONG_DIGITS = 18;
 
+    /** 10^0 to 10^15, each exact as a double. */
+    private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15};
+
     private enum Kind { STRING, INT, LONG, FLOAT, DOUBLE, BOOLEAN, UNSUPPORTED }
 
     private final Schema schema;
@@ -286,7 +290,7 @@ final class FlatJsonRecords {
                     // As Jackson reads an integer token as a double: through its long value ("-0" is 0.0).
                     value = parseLong(json, i, end);
                 } else {
-                    value = Double.parseDouble(new String(json, i, end - i, StandardCharsets.ISO_8859_1));
+                    value = decimal(json, i, end);
                 }
                 record.put(pos, kinds[pos] == Kind.FLOAT ? (Object) (float) value : (Object) value);
                 return end;
@@ -411,6 +415,34 @@ final class FlatJsonRecords {
         for (int i = negative ? from + 1 : from; i < to; i++) {
             value = value * 10 + (json[i] - '0');
         }
+        return negative ? -value : value;
+    }
+
+    /**
+     * Parses a fractional number already checked by {@link #numberEnd}. A plain decimal with at most 15 digits and
+     * no exponent is its digits as a long (exact below 2^53) divided by a power of ten (exact up to 10^22): one
+     * correctly rounded division, so the same double as {@link Double#parseDouble} and Jackson's parser give.
+     */
+    private static double decimal(byte[] json, int from, int to) {
+        boolean negative = json[from] == '-';
+        long digits = 0;
+        int count = 0;
+        int scale = -1;
+        for (int i = negative ? from + 1 : from; i < to; i++) {
+            byte b = json[i];
+            if (b == '.') {
+                scale = 0;
+            } else if (digit(b) && count < 15) {
+                digits = digits * 10 + (b - '0');
+                count++;
+                if (scale >= 0) {
+                    scale++;
+                }
+            } else {
+                return Double.parseDouble(new String(json, from, to - from, StandardCharsets.ISO_8859_1));
+            }
+        }
+        double value = digits / POWERS_OF_TEN[Math.max(scale, 0)];
         return negative ? -value : value;
     }
 

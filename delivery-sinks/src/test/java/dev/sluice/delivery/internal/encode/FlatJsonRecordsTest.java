@@ -57,6 +57,9 @@ class FlatJsonRecordsTest {
             "{\"s\":\"x\",\"d\":-0.0}",
             "{\"s\":\"x\",\"d\":1e308,\"f\":3.4e39}",
             "{\"s\":\"x\",\"d\":12345678901234567890}",
+            "{\"s\":\"x\",\"d\":0.1,\"f\":0.1}",
+            "{\"s\":\"x\",\"d\":123456789.123456,\"f\":-0.000001}",
+            "{\"s\":\"x\",\"d\":9007199254740993.5}",
             "{\"s\":\"x\",\"d\":0.1000000000000000055511151231257827}",
             "{\"s\":\"x\",\"l\":123456789012345678}",
             "{\"s\":\"x\",\"l\":1234567890123456789}",
@@ -189,6 +192,28 @@ class FlatJsonRecordsTest {
             }
         }
         assertTrue(fast > 1_000, "the fast path read only " + fast + " of the mutated records");
+    }
+
+    @Test
+    void convert_randomDecimals_sameDoublesAsTheParser() {
+        JsonToAvro converter = converter(true, Map.of());
+        SplittableRandom random = new SplittableRandom(16);
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder number = new StringBuilder(random.nextBoolean() ? "-" : "");
+            int digits = 1 + random.nextInt(18);
+            int point = random.nextInt(digits);
+            for (int d = 0; d < digits; d++) {
+                number.append(d == 0 && point > 0 ? 1 + random.nextInt(9) : random.nextInt(10));
+                if (d == point) {
+                    number.append('.');
+                }
+            }
+            if (number.charAt(number.length() - 1) == '.') {
+                number.append(random.nextInt(10));
+            }
+            assertSame(converter, ("{\"s\":\"x\",\"d\":" + number + ",\"f\":" + number + "}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /** Asserts both paths agree on {@code json}; returns whether the fast path read it. */
