@@ -57,7 +57,7 @@ public final class InputRecord {
 
     /**
      * The record's id: unique within the delivery stream, given to direct-put callers and transforms. Built lazily:
-     * records from a source are never asked for theirs unless a transform or an error envelope needs it.
+     * records from a source are never asked for theirs unless a transform or an error message needs it.
      *
      * @return the id
      */
