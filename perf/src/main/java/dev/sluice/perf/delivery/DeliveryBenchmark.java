@@ -7,17 +7,9 @@ import dev.sluice.delivery.OutputFormat;
 import dev.sluice.delivery.ParquetConversion;
 import dev.sluice.delivery.PutRecordBatchResponse;
 import dev.sluice.delivery.SinkResult;
+import dev.sluice.delivery.internal.encode.ParquetRows;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.parquet.avro.AvroParquetWriter;
-import org.apache.parquet.bytes.BytesInput;
-import org.apache.parquet.compression.CompressionCodecFactory;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.PositionOutputStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -28,7 +20,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.xerial.snappy.Snappy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,7 +39,9 @@ import java.util.zip.GZIPOutputStream;
  *   <li>{@code parquetSnappyEndToEnd}: {@code putRecordBatch} (500 per call) of JSON into a delivery stream with
  *       Parquet SNAPPY conversion, then {@code flush()}: admission, coordinator, JSON to Avro, Parquet, one object
  *       to a sink that keeps only the byte count. Versus {@code parquetSnappyBareWriter}: the same rows, already
- *       Avro records, written by a bare {@code AvroParquetWriter} (SNAPPY, in memory). Target: &gt;= 500,000
+ *       Avro records, written by parquet-avro's writer through the shipped in-memory output file and Snappy codec
+ *       ({@link ParquetRows#write}), with the page, row-group and dictionary settings of
+ *       {@code ParquetConversion.of}, so reference and product write through the same code. Target: &gt;= 500,000
  *       records/s and &gt;= 40 % of the bare writer.</li>
  *   <li>{@code jsonLinesGzipEndToEnd}: the same path with JSON lines and GZIP. Versus {@code jsonLinesGzipBare}:
  *       the records and newlines through a bare {@code GZIPOutputStream}. Target: &gt;= 80 % of bare gzip.</li>
@@ -85,12 +78,15 @@ public class DeliveryBenchmark {
     private final List<GenericData.Record> rows = new ArrayList<>(RECORDS);
     private final AtomicLong sunk = new AtomicLong();
     private Schema schema;
+    /** The bare writer: parquet-avro through the shipped in-memory output file and codec factory. */
+    private ParquetRows rowWriter;
     private DeliveryStream parquet;
     private DeliveryStream gzip;
 
     @Setup(Level.Trial)
     public void setUp() {
-        schema = new Schema.Parser().parse(SCHEMA);
+        rowWriter = ParquetRows.of(SCHEMA, true);
+        schema = rowWriter.avroSchema();
         SplittableRandom random = new SplittableRandom(5);
         String[] types = {"page_view", "add_to_cart", "purchase", "search"};
         String[] levels = {"info", "info", "info", "warn"};
@@ -159,21 +155,8 @@ public class DeliveryBenchmark {
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public long parquetSnappyBareWriter() throws IOException {
-        MemoryFile file = new MemoryFile();
-        try (ParquetWriter<GenericData.Record> writer = AvroParquetWriter.<GenericData.Record>builder(file)
-                .withConf(new PlainParquetConfiguration())
-                .withDataModel(GenericData.get())
-                .withSchema(schema)
-                .withCodecFactory(new SnappyOnly())
-                .withCompressionCodec(CompressionCodecName.SNAPPY)
-                .withDictionaryEncoding(false)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .build()) {
-            for (GenericData.Record row : rows) {
-                writer.write(row);
-            }
-        }
-        return file.bytes.size();
+        return rowWriter.write(rows, rowWriter.messageType(), ParquetConversion.Codec.SNAPPY,
+                ParquetConversion.DEFAULT_BLOCK_SIZE_BYTES, ParquetConversion.DEFAULT_PAGE_SIZE_BYTES, false).remaining();
     }
 
     @Benchmark
@@ -194,82 +177,4 @@ public class DeliveryBenchmark {
         }
         return bytes.size();
     }
-
-    /** An in-memory Parquet output, as Sluice uses: no file system, no Hadoop. */
-    private static final class MemoryFile implements OutputFile {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 20);
-
-        @Override
-        public PositionOutputStream create(long blockSizeHint) {
-            return createOrOverwrite(blockSizeHint);
-        }
-
-        @Override
-        public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-            bytes.reset();
-            return new PositionOutputStream() {
-                @Override
-                public long getPos() {
-                    return bytes.size();
-                }
-
-                @Override
-                public void write(int b) {
-                    bytes.write(b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    bytes.write(b, off, len);
-                }
-            };
-        }
-
-        @Override
-        public boolean supportsBlockSize() {
-            return false;
-        }
-
-        @Override
-        public long defaultBlockSize() {
-            return 0;
-        }
-    }
-
-    /** The smallest Hadoop-free SNAPPY codec factory the bare writer needs (parquet's stock one loads Hadoop). */
-    private static final class SnappyOnly implements CompressionCodecFactory {
-        @Override
-        public BytesInputCompressor getCompressor(CompressionCodecName codec) {
-            return new BytesInputCompressor() {
-                @Override
-                public BytesInput compress(BytesInput bytes) throws IOException {
-                    ByteArrayOutputStream in = new ByteArrayOutputStream((int) bytes.size());
-                    bytes.writeAllTo(in);
-                    byte[] input = in.toByteArray();
-                    byte[] out = new byte[Snappy.maxCompressedLength(input.length)];
-                    int n = Snappy.compress(input, 0, input.length, out, 0);
-                    return BytesInput.from(out, 0, n);
-                }
-
-                @Override
-                public CompressionCodecName getCodecName() {
-                    return CompressionCodecName.SNAPPY;
-                }
-
-                @Override
-                public void release() {
-                }
-            };
-        }
-
-        @Override
-        public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
-            throw new UnsupportedOperationException("write-only benchmark");
-        }
-
-        @Override
-        public void release() {
-        }
-    }
-
 }

@@ -178,7 +178,7 @@ public final class Coordinator {
                     boolean rejected = input.rejection != null;
                     toError(new Item(input, input.raw, Map.of()), ErrorEnvelopes.PROCESSING_FAILED, 1,
                             (rejected ? ErrorCode.VALIDATION : ErrorCode.INTERNAL_FAILURE).code(),
-                            rejected ? input.rejection : "processing returned no result for record " + input.recordId,
+                            rejected ? input.rejection : "processing returned no result for record " + input.recordId(),
                             epochs.current(), List.of());
                 }
             }

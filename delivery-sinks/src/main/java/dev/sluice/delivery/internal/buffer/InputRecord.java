@@ -23,7 +23,10 @@ import java.util.Optional;
 public final class InputRecord {
 
     final long seq;
-    final String recordId;
+    /** The delivery stream's id prefix; the id is the prefix and {@code seq} in base 36, built when first asked. */
+    private final String idPrefix;
+    /** Built on first use by any thread; racing builders write equal strings, which are safely published. */
+    private String recordId;
     final Instant arrival;
     /** The ticker reading at admission: buffer intervals count from here. */
     final long arrivalTick;
@@ -41,15 +44,30 @@ public final class InputRecord {
     boolean discarded;
     long budgetBytes;
 
-    public InputRecord(long seq, String recordId, Instant arrival, long arrivalTick, byte[] raw,
+    public InputRecord(long seq, String idPrefix, Instant arrival, long arrivalTick, byte[] raw,
                 Optional<SourceRecord.KinesisRecordMetadata> kinesis) {
         this.arrivalTick = arrivalTick;
         this.seq = seq;
-        this.recordId = recordId;
+        this.idPrefix = idPrefix;
         this.arrival = arrival;
         this.raw = raw;
         this.kinesis = kinesis;
         this.budgetBytes = raw.length;
+    }
+
+    /**
+     * The record's id: unique within the delivery stream, given to direct-put callers and transforms. Built lazily:
+     * records from a source are never asked for theirs unless a transform or an error message needs it.
+     *
+     * @return the id
+     */
+    public String recordId() {
+        String id = recordId;
+        if (id == null) {
+            id = idPrefix + Long.toString(seq, 36);
+            recordId = id;
+        }
+        return id;
     }
 
     /**
@@ -61,7 +79,7 @@ public final class InputRecord {
     static List<InputRecord> owners(List<InputRecord> inputs, ProcessingResponse response) {
         Map<String, InputRecord> byId = new HashMap<>(inputs.size() * 2);
         for (InputRecord input : inputs) {
-            byId.put(input.recordId, input);
+            byId.put(input.recordId(), input);
         }
         List<InputRecord> owners = new ArrayList<>(response.records().size());
         for (ProcessingResult result : response.records()) {
@@ -77,6 +95,6 @@ public final class InputRecord {
     }
 
     public SourceRecord toSourceRecord() {
-        return new SourceRecord(recordId, arrival, java.nio.ByteBuffer.wrap(raw), kinesis);
+        return new SourceRecord(recordId(), arrival, java.nio.ByteBuffer.wrap(raw), kinesis);
     }
 }

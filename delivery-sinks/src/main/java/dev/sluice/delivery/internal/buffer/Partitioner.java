@@ -42,7 +42,7 @@ public final class Partitioner {
         }
         String value = keys.get(EVENT_TIME_KEY);
         if (value == null) {
-            throw new DeliveryException(ErrorCode.PARTITION_KEY_MISSING, "record " + item.input.recordId
+            throw new DeliveryException(ErrorCode.PARTITION_KEY_MISSING, "record " + item.input.recordId()
                     + " has no event time");
         }
         Instant time = Instant.parse(value);

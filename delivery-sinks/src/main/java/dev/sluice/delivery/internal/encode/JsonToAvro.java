@@ -32,10 +32,12 @@ import java.util.Map;
  * Streams JSON text straight into Avro {@link GenericData.Record}s for one schema, with Firehose's (OpenX JSON
  * SerDe's) mismatch rules.
  *
- * <p>Design note: immutable after construction and thread-safe. No JSON tree is built: the parser's tokens are
- * matched to schema fields through a precomputed name map (exact names first, then lower-cased ones when
- * case-insensitive, so the common exact match allocates nothing), unknown fields are
- * skipped with {@code skipChildren}, and each value is converted for its schema type. Failures are thrown as
+ * <p>Design note: immutable after construction and thread-safe. Flat records of plain scalars, the common case, are
+ * read by {@link FlatJsonRecords} straight from their bytes; it declines anything it cannot read exactly as the
+ * general path below would, and that path then reads the record and reports any error. No JSON tree is built: the
+ * parser's tokens are matched to schema fields through a precomputed name map (exact names first, then lower-cased
+ * ones when case-insensitive, so the common exact match allocates nothing), unknown fields are skipped with
+ * {@code skipChildren}, and each value is converted for its schema type. Failures are thrown as
  * {@link DeliveryException} with {@link ErrorCode#CONVERSION_MALFORMED_DATA} (not JSON, not an object) or
  * {@link ErrorCode#CONVERSION_SCHEMA_MISMATCH} (wrong type, missing non-nullable field), naming the field path; the
  * caller fails that one record. A record may hold several concatenated objects (Firehose accepts
@@ -57,8 +59,20 @@ public final class JsonToAvro {
     private final boolean dotsToUnderscores;
     private final TimestampFormats hiveTimestamps;
     private final Map<Schema, Map<String, Schema.Field>> fieldsByName = new HashMap<>();
+    /** The byte-scanning fast path for flat records; declines what it cannot read exactly as this class does. */
+    private final FlatJsonRecords flat;
 
     JsonToAvro(Schema schema, ParquetConversion conversion) {
+        this(schema, conversion, false);
+    }
+
+    /**
+     * Prepares conversion.
+     *
+     * @param utf8Strings whether the fast path gives strings as Avro {@code Utf8} (bytes parquet-avro writes as
+     *        they are) rather than {@link String}; for rows that only a Parquet writer reads
+     */
+    JsonToAvro(Schema schema, ParquetConversion conversion, boolean utf8Strings) {
         this.schema = schema;
         this.caseInsensitive = conversion.caseInsensitive();
         this.openX = conversion.deserializer() == ParquetConversion.JsonDeserializer.OPENX;
@@ -79,6 +93,17 @@ public final class JsonToAvro {
                 }
             }
         }
+        this.flat = new FlatJsonRecords(schema, this::topLevelField, utf8Strings);
+    }
+
+    /** The top-level field a JSON key names, after the case, mapping and dots rules; null for none. */
+    private Schema.Field topLevelField(String name) {
+        Map<String, Schema.Field> names = fieldsByName.get(schema);
+        Schema.Field field = lookup(names, name);
+        if (field == null && dotsToUnderscores && name.indexOf('.') >= 0) {
+            field = lookup(names, name.replace('.', '_'));
+        }
+        return field;
     }
 
     /**
@@ -107,6 +132,11 @@ public final class JsonToAvro {
         return schema;
     }
 
+    /** The fast path, for tests that check it is taken. */
+    FlatJsonRecords fastPath() {
+        return flat;
+    }
+
     /**
      * Converts one record's bytes into one or more rows, appended to {@code rows}; on failure nothing is appended.
      *
@@ -115,6 +145,13 @@ public final class JsonToAvro {
      * @throws DeliveryException for malformed data or a schema mismatch
      */
     void convert(byte[] json, List<GenericData.Record> rows) {
+        if (!flat.read(json, rows)) {
+            convertWithParser(json, rows);
+        }
+    }
+
+    /** The general path: Jackson's parser, every schema type, every error; the fast path's reference in tests. */
+    void convertWithParser(byte[] json, List<GenericData.Record> rows) {
         int before = rows.size();
         try {
             parse(json, rows);

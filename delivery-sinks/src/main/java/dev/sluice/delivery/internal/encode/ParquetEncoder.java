@@ -34,7 +34,8 @@ public final class ParquetEncoder implements ObjectEncoder {
 
     public ParquetEncoder(ParquetConversion conversion) {
         Schema schema = JsonToAvro.checkSchema(conversion.schema());
-        this.converter = new JsonToAvro(schema, conversion);
+        // Rows only the Parquet writer reads: strings as Avro Utf8 bytes, written without a re-encoding.
+        this.converter = new JsonToAvro(schema, conversion, true);
         this.conversion = conversion;
         this.codec = CompressionCodecName.valueOf(conversion.compression().name());
     }
