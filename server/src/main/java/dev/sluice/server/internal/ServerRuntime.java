@@ -195,7 +195,9 @@ public final class ServerRuntime {
         icebergWarehouses = new IcebergWarehouses(config.dataDirectory().orElse(temporary).resolve("iceberg")
                 .toAbsolutePath());
         firehose = new FirehoseOperations(destinations, glue, engine, arns, config.clock(), firehoseState,
-                config.region(), config.accountId(), icebergWarehouses);
+                config.region(), config.accountId(), icebergWarehouses,
+                new FirehoseDefinitions(config.dataDirectory().map(d -> d.resolve("firehose-definitions"))));
+        firehose.restore();
         // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
         Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
         ChannelTables channelTables = new ChannelTables(icebergWarehouses, config.region(), config.accountId());
