@@ -35,7 +35,6 @@ import java.util.Optional;
  */
 final class FirehoseDefinitions {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SUFFIX = ".json";
 
     private final Optional<Path> directory;
@@ -64,7 +63,7 @@ final class FirehoseDefinitions {
             if (h.deleted) {
                 return;
             }
-            ObjectNode root = JSON.createObjectNode();
+            ObjectNode root = PlainJson.MAPPER.createObjectNode();
             root.put("DeliveryStreamName", h.name).put("DeliveryStreamType", h.type)
                     .put("CreateTimestamp", h.created.toString());
             if (h.sourceStreamArn != null) {
@@ -87,7 +86,7 @@ final class FirehoseDefinitions {
             h.writeEncryption(root.putObject("Encryption"));
             Path file = file(h.name);
             try {
-                AtomicFiles.replace(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+                AtomicFiles.replace(file, PlainJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the definition of Firehose " + h.name + " to " + file
                         + ": " + e.getMessage(), e);
@@ -148,7 +147,7 @@ final class FirehoseDefinitions {
 
     private static HostedDeliveryStream read(Path file) {
         try {
-            JsonNode root = JSON.readTree(Files.readAllBytes(file));
+            JsonNode root = PlainJson.MAPPER.readTree(Files.readAllBytes(file));
             String name = text(root, "DeliveryStreamName", file);
             String expected = name + SUFFIX;
             if (!file.getFileName().toString().equals(expected)) {
