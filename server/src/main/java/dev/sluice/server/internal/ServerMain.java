@@ -332,6 +332,7 @@ public final class ServerMain {
         long startNanos = System.nanoTime();
         // Logging is configured before anything can create a logger.
         configureLogging(logLevelArgument(args));
+        warmUpLogTimestamps();
         PrintWriter err = new PrintWriter(System.err, true);
         SluiceServer server;
         ServerMain options;
@@ -441,6 +442,28 @@ public final class ServerMain {
         }
         level = level.toLowerCase(Locale.ROOT);
         return LOG_LEVELS.contains(level) ? level : "warn";
+    }
+
+    /**
+     * Makes the log lines' date format on a short-lived thread while this one parses and builds: its first
+     * {@link java.text.SimpleDateFormat} initialises the JDK's locale data (CLDR), which was a fifth of
+     * start-to-ready when slf4j-simple did it while the server started. The JDK's class initialisation makes the
+     * two safe to overlap; the format made here is dropped.
+     */
+    static void warmUpLogTimestamps() {
+        String pattern = System.getProperty("org.slf4j.simpleLogger.dateTimeFormat");
+        if (pattern == null || !Boolean.parseBoolean(System.getProperty("org.slf4j.simpleLogger.showDateTime"))) {
+            return;
+        }
+        Thread warmUp = new Thread(() -> {
+            try {
+                new java.text.SimpleDateFormat(pattern).format(new java.util.Date(0));
+            } catch (IllegalArgumentException e) {
+                // A -D pattern slf4j-simple will reject in its own words when it reads it.
+            }
+        }, "sluice-server-log-format");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /** slf4j-simple reads these when the first logger is made; a property set with -D wins. */

@@ -155,6 +155,9 @@ public final class ServerRuntime {
         // (Micrometer, the Disruptor, durable storage), the transport (Netty's event loops, binding the port) and the
         // operations. The engine is built and the port bound on two short-lived threads while this one sets up the
         // rest; the operations join the engine, and the bound channel accepts connections only once they exist.
+        // Logging first, on this thread: a logger made on another thread while SLF4J initialises is a substitute
+        // whose events (Netty's debug lines at start) are replayed later with a warning on stderr.
+        org.slf4j.LoggerFactory.getILoggerFactory();
         CompletableFuture<StreamEngine> engineBuild;
         if (config.engine().isPresent()) {
             engineBuild = CompletableFuture.completedFuture(config.engine().get());
