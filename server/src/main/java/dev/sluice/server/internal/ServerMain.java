@@ -79,8 +79,9 @@ public final class ServerMain {
                 "Port to bind; 0 picks a free one (read it from the first line). Default: ${DEFAULT-VALUE}.").build());
         spec.addOption(option("--data-dir", Path.class, "DIR", null,
                 "Where everything persists: streams (durable storage) in DIR/streams, bucket directories in"
-                        + " DIR/buckets, Firehose delivery streams in DIR/firehose-state. Restarting on the same DIR"
-                        + " recovers them. Default: ./" + DEFAULT_DATA_DIR + ".").build());
+                        + " DIR/buckets, Firehose delivery streams in DIR/firehose-definitions and their checkpoints"
+                        + " in DIR/firehose-state. Restarting on the same DIR recovers them. Default: ./"
+                        + DEFAULT_DATA_DIR + ".").build());
         spec.addOption(flag("Keep streams in memory and put buckets and Firehose state in a new temporary directory, gone"
                 + " with the process (for tests). Not with --data-dir.", "--in-memory").build());
         spec.addOption(option("--buckets-dir", Path.class, "DIR", null,
