@@ -45,7 +45,6 @@ record ChannelDefinition(String name, String arn, String id, Instant created, Op
                          String roleArn, List<Source> streams, ObjectNode s3, Optional<ObjectNode> encryption,
                          ObjectNode logging, SortedMap<String, String> tags, Optional<String> policy) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     ChannelDefinition {
         Objects.requireNonNull(name, "name");
@@ -110,7 +109,7 @@ record ChannelDefinition(String name, String arn, String id, Instant created, Op
      * @param file where
      */
     void save(Path file) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = PlainJson.MAPPER.createObjectNode();
         root.put("name", name).put("arn", arn).put("id", id).put("created", created.toString())
                 .put("version", version).put("roleArn", roleArn);
         startAt.ifPresent(s -> root.put("startAt", s.toString()));
@@ -128,7 +127,7 @@ record ChannelDefinition(String name, String arn, String id, Instant created, Op
         try {
             Files.createDirectories(file.getParent());
             Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(temporary, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            Files.write(temporary, PlainJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save channel " + name + " to " + file, e);
@@ -144,7 +143,7 @@ record ChannelDefinition(String name, String arn, String id, Instant created, Op
      */
     static ChannelDefinition load(Path file) {
         try {
-            JsonNode root = JSON.readTree(file.toFile());
+            JsonNode root = PlainJson.MAPPER.readTree(file.toFile());
             List<Source> sources = new ArrayList<>();
             for (JsonNode s : root.path("streams")) {
                 sources.add(new Source(s.path("arn").asText(), s.path("name").asText(),

@@ -47,9 +47,12 @@ final class ChannelDeliveries {
     /** The size hint: channels buffer by time only, so the largest Firehose size hint (128 MiB). */
     static final long BUFFER_BYTES = 128L << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Made when a channel first needs it, not at server start (see {@link PlainJson}). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
 
     private final FirehoseDestinations destinations;
     private final ChannelTables tables;
@@ -163,7 +166,7 @@ final class ChannelDeliveries {
     /** The delivery layer's bucket ARNs are {@code arn:aws:s3:::<bucket>}; a partition's prefix is irrelevant here. */
     private static ObjectNode bucketNode(JsonNode config) {
         String arn = ApiRequest.string(config, "BucketARN");
-        return JSON.createObjectNode().put("BucketARN", "arn:aws:s3:::" + arn.substring(arn.indexOf(":::") + 3));
+        return Json.MAPPER.createObjectNode().put("BucketARN", "arn:aws:s3:::" + arn.substring(arn.indexOf(":::") + 3));
     }
 
     static Compression compression(String type) {
@@ -194,7 +197,7 @@ final class ChannelDeliveries {
     private static ProcessingResult json(String recordId, byte[] data) {
         JsonNode value;
         try {
-            value = JSON.readTree(data);
+            value = Json.MAPPER.readTree(data);
         } catch (IOException e) {
             return new ProcessingResult.ProcessingFailed(recordId, "RecordFormatType is JSON but record " + recordId
                     + " is not valid JSON: " + firstLine(e.getMessage()));
@@ -211,7 +214,7 @@ final class ChannelDeliveries {
         for (int i = 0; i < end; i++) {
             if (data[i] == '\n' || data[i] == '\r') {
                 try {
-                    return new ProcessingResult.Ok(recordId, JSON.writeValueAsBytes(value));
+                    return new ProcessingResult.Ok(recordId, Json.MAPPER.writeValueAsBytes(value));
                 } catch (IOException e) {
                     return new ProcessingResult.ProcessingFailed(recordId, "record " + recordId
                             + " cannot be written on one line: " + e.getMessage());

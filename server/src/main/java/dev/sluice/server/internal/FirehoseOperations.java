@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  * destination configuration, closes the running {@link DeliveryStream} (which delivers what it buffers) and builds
  * a new one with version + 1, which is the {@code <version>} in the names of the objects written from then on (as
  * Firehose's {@code DeliveryStreamVersion}). Puts hold a read lock and the swap a write lock, so no put is lost in
- * between. Delivery stream definitions live in memory: they are not kept across server restarts.
+ * between. Definitions are kept by {@link FirehoseDefinitions} (with a data directory) after every change and
+ * {@link #restore() restored} at start; a stream read from a Kinesis stream resumes from its checkpoints in
+ * {@code firehose-state/<name>}, a DirectPut stream starts with an empty buffer.
  *
  * <p>Format conversion: the schema is resolved from the {@link GlueCatalog} when the stream is created or its
  * destination updated. When a table a stream follows ({@code VersionId} LATEST) is created, updated or deleted, the
@@ -59,13 +61,15 @@ final class FirehoseOperations {
     private final FirehoseFormatConversion formatConversion;
     private final FirehoseStreamSettings settings;
     private final FirehoseIceberg iceberg;
+    private final FirehoseDefinitions definitions;
 
     FirehoseOperations(FirehoseDestinations destinations, GlueCatalog catalog, StreamEngine engine,
                        StreamArns streamArns, Clock clock, Path stateDirectory, String region, String accountId,
-                       IcebergWarehouses warehouses) {
+                       IcebergWarehouses warehouses, FirehoseDefinitions definitions) {
         this.iceberg = new FirehoseIceberg(catalog, destinations, warehouses, region);
         this.formatConversion = new FirehoseFormatConversion(catalog, region);
-        this.settings = new FirehoseStreamSettings(this::hosted, clock, region);
+        this.definitions = definitions;
+        this.settings = new FirehoseStreamSettings(this::hosted, definitions::save, clock, region);
         catalog.onTableChange(this::tableChanged);
         this.destinations = destinations;
         this.engine = engine;
@@ -151,9 +155,37 @@ final class FirehoseOperations {
                         + " already exists.");
             }
             hosted.stream = build(hosted);
+            try {
+                definitions.save(hosted);
+            } catch (RuntimeException e) {
+                hosted.stream.close();
+                throw e;
+            }
             streams.put(name, hosted);
         }
         return CompletableFuture.completedFuture(Map.of("DeliveryStreamARN", arn(name)));
+    }
+
+    /**
+     * Hosts the delivery streams kept by {@link FirehoseDefinitions}, once, before the first request. A definition
+     * whose delivery stream cannot be built again (its source Kinesis stream or Glue table is gone) is logged and
+     * left on disk, not hosted; an unreadable definition fails the start.
+     *
+     * @throws java.io.UncheckedIOException naming the file of a definition that cannot be read
+     */
+    void restore() {
+        for (FirehoseDefinitions.Saved saved : definitions.load()) {
+            HostedDeliveryStream h = saved.stream();
+            try {
+                h.conversion = conversion(h.destinationKind, h.destination);
+                h.stream = build(h);
+            } catch (RuntimeException e) {
+                LOG.warn("Firehose {} (from {}) is not hosted: its delivery stream cannot be built again: {}", h.name,
+                        saved.file(), e.getMessage());
+                continue;
+            }
+            streams.put(h.name, h);
+        }
     }
 
     /** The format conversion of an S3 destination, or null; HTTP endpoints have none. */
@@ -250,10 +282,12 @@ final class FirehoseOperations {
     private CompletableFuture<Object> delete(ApiRequest r) {
         HostedDeliveryStream h = hosted(r);
         synchronized (streams) {
-            if (!streams.remove(h.name, h)) {
+            if (streams.get(h.name) != h) {
                 throw ApiException.resourceNotFound("Firehose " + h.name + " under account " + accountId
                         + " not found.");
             }
+            definitions.delete(h); // first: if the file cannot be removed, the stream stays as it was
+            streams.remove(h.name, h);
         }
         h.lock.writeLock().lock();
         try {
@@ -381,6 +415,7 @@ final class FirehoseOperations {
         } finally {
             h.lock.writeLock().unlock();
         }
+        definitions.save(h); // outside the write lock: saves take the save lock before the read lock
         return CompletableFuture.completedFuture(Map.of());
     }
 

@@ -35,11 +35,20 @@ final class FirehoseStreamSettings {
     private static final Pattern KMS_KEY_ARN = Pattern.compile("arn:aws[a-z-]*:kms:([a-z0-9-]+):(\\d{12}):key/.+");
 
     private final Function<ApiRequest, HostedDeliveryStream> lookup;
+    private final java.util.function.Consumer<HostedDeliveryStream> changed;
     private final Clock clock;
     private final String region;
 
-    FirehoseStreamSettings(Function<ApiRequest, HostedDeliveryStream> lookup, Clock clock, String region) {
+    /**
+     * @param lookup  the stream a request names
+     * @param changed told after a stream's tags or encryption changed (to persist its definition)
+     * @param clock   server time
+     * @param region  region of KMS key ARNs
+     */
+    FirehoseStreamSettings(Function<ApiRequest, HostedDeliveryStream> lookup,
+                           java.util.function.Consumer<HostedDeliveryStream> changed, Clock clock, String region) {
         this.lookup = lookup;
+        this.changed = changed;
         this.clock = clock;
         this.region = region;
     }
@@ -115,6 +124,7 @@ final class FirehoseStreamSettings {
             throw ApiException.invalidArgument("Tags must hold 1 to " + MAX_TAGS + " tags");
         }
         addTags(h, tags(list, "Tags"));
+        changed.accept(h);
         return CompletableFuture.completedFuture(Map.of());
     }
 
@@ -135,6 +145,7 @@ final class FirehoseStreamSettings {
         synchronized (h) {
             remove.forEach(h.tags::remove);
         }
+        changed.accept(h);
         return CompletableFuture.completedFuture(Map.of());
     }
 
@@ -215,12 +226,14 @@ final class FirehoseStreamSettings {
         HostedDeliveryStream h = lookup.apply(r);
         Key key = key(r.node("DeliveryStreamEncryptionConfigurationInput"), h.type, h.name);
         h.changeEncryption(true, key.type(), key.arn(), clock.instant());
+        changed.accept(h);
         return CompletableFuture.completedFuture(Map.of());
     }
 
     private CompletableFuture<Object> stop(ApiRequest r) {
         HostedDeliveryStream h = lookup.apply(r);
         h.changeEncryption(false, null, null, clock.instant());
+        changed.accept(h);
         return CompletableFuture.completedFuture(Map.of());
     }
 }

@@ -43,7 +43,6 @@ final class GlueCatalog {
     /** Glue NameString: 1 to 255 characters on one line. */
     static final int MAX_NAME_LENGTH = 255;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One version of a table: the TableInput as given, with the name lower-cased. */
     record TableVersion(String versionId, ObjectNode input, Instant updated) {
@@ -351,7 +350,7 @@ final class GlueCatalog {
         if (file.isEmpty()) {
             return;
         }
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = PlainJson.MAPPER.createObjectNode();
         ArrayNode dbs = root.putArray("databases");
         for (Database d : databases.values()) {
             ObjectNode dn = dbs.addObject();
@@ -368,7 +367,7 @@ final class GlueCatalog {
             }
         }
         try {
-            AtomicFiles.replace(file.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            AtomicFiles.replace(file.get(), PlainJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the Glue catalog " + file.get(), e);
         }
@@ -377,7 +376,7 @@ final class GlueCatalog {
     private void load(Path path) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(path));
+            root = PlainJson.MAPPER.readTree(Files.readAllBytes(path));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the Glue catalog " + path, e);
         }

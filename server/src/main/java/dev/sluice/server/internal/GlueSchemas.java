@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
  */
 final class GlueSchemas {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Pattern AVRO_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** Hive: decimal precision is 1 to 38; {@code decimal} alone is (10, 0). */
@@ -65,7 +64,7 @@ final class GlueSchemas {
             fields.add(field(name, avro));
         }
         try {
-            return JSON.writeValueAsString(record);
+            return PlainJson.MAPPER.writeValueAsString(record);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -1,5 +1,7 @@
 package dev.sluice.server.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.delivery.DeliveryStream;
 
@@ -41,6 +43,10 @@ final class HostedDeliveryStream {
     DeliveryStream stream;
     int version = 1;
     Instant lastUpdate;
+    /** Serialises {@link FirehoseDefinitions} writes of this stream; taken before {@link #lock} and the monitor. */
+    final Object saveLock = new Object();
+    /** Set (under {@link #saveLock}) once deleted, so a late save cannot bring the definition back. */
+    boolean deleted;
 
     /** Tag key to value, sorted by key (ListTagsForDeliveryStream pages in this order). */
     final TreeMap<String, String> tags = new TreeMap<>();
@@ -124,5 +130,32 @@ final class HostedDeliveryStream {
             keyArn = null;
         }
         transitionEnds = now.plus(ENCRYPTION_TRANSITION);
+    }
+
+    /** Writes the encryption state (setting, transition end, recent calls) into {@code node}, for persistence. */
+    synchronized void writeEncryption(ObjectNode node) {
+        node.put("Enabled", encryptionEnabled);
+        if (keyType != null) {
+            node.put("KeyType", keyType);
+        }
+        if (keyArn != null) {
+            node.put("KeyARN", keyArn);
+        }
+        if (!transitionEnds.equals(Instant.MIN)) {
+            node.put("TransitionEnds", transitionEnds.toString());
+        }
+        ArrayNode calls = node.putArray("Calls");
+        encryptionCalls.forEach(call -> calls.add(call.toString()));
+    }
+
+    /** Restores what {@link #writeEncryption} wrote. */
+    synchronized void readEncryption(JsonNode node) {
+        encryptionEnabled = node.path("Enabled").asBoolean(false);
+        keyType = node.hasNonNull("KeyType") ? node.get("KeyType").asText() : null;
+        keyArn = node.hasNonNull("KeyARN") ? node.get("KeyARN").asText() : null;
+        transitionEnds = node.hasNonNull("TransitionEnds") ? Instant.parse(node.get("TransitionEnds").asText())
+                : Instant.MIN;
+        encryptionCalls.clear();
+        node.path("Calls").forEach(call -> encryptionCalls.addLast(Instant.parse(call.asText())));
     }
 }

@@ -68,7 +68,6 @@ final class KinesisChannelOperations {
     /** API model: PartitionFields holds 1 to 10 entries. */
     static final int MAX_PARTITION_FIELDS = 10;
     private static final Set<String> STORAGE_CLASSES = Set.of("STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Channels channels;
     private final ChannelTables tables;
@@ -128,7 +127,7 @@ final class KinesisChannelOperations {
         Optional<ObjectNode> encryption = encryption(r.node("EncryptionConfiguration"));
         ObjectNode logging = logging(r.node("LoggingConfiguration"))
                 .orElseGet(() -> {
-                    ObjectNode disabled = JSON.createObjectNode();
+                    ObjectNode disabled = PlainJson.MAPPER.createObjectNode();
                     disabled.putObject("CloudWatchLogs").put("Enabled", false);
                     return disabled;
                 });
@@ -196,9 +195,9 @@ final class KinesisChannelOperations {
         if (storage == null || storage.isNull()) {
             throw ApiRequest.missing("S3DestinationConfiguration.StorageConfiguration");
         }
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = PlainJson.MAPPER.createObjectNode();
         out.put("DataFreshnessInSeconds", seconds);
-        ObjectNode storageOut = JSON.createObjectNode();
+        ObjectNode storageOut = PlainJson.MAPPER.createObjectNode();
         String bucket = bucketArn(storage, "s3DestinationConfiguration.storageConfiguration");
         storageOut.put("BucketARN", bucket);
         storageOut.put("ExpectedBucketOwner", owner(storage, "s3DestinationConfiguration.storageConfiguration"));
@@ -218,7 +217,7 @@ final class KinesisChannelOperations {
         oneOf("s3DestinationConfiguration.storageConfiguration.compressionType", compression, COMPRESSIONS);
         storageOut.put("CompressionType", compression);
         JsonNode deadLetter = s3.get("DeadLetterQueueS3Configuration");
-        ObjectNode deadLetterOut = JSON.createObjectNode();
+        ObjectNode deadLetterOut = PlainJson.MAPPER.createObjectNode();
         if (deadLetter == null || deadLetter.isNull()) {
             // AWS: without a dead-letter configuration, failed records go to the destination bucket under an error
             // prefix.
@@ -234,7 +233,7 @@ final class KinesisChannelOperations {
     }
 
     private static ObjectNode deadLetter(JsonNode deadLetter, String field) {
-        ObjectNode deadLetterOut = JSON.createObjectNode();
+        ObjectNode deadLetterOut = PlainJson.MAPPER.createObjectNode();
         deadLetterOut.put("BucketARN", bucketArn(deadLetter, field));
         deadLetterOut.put("ExpectedBucketOwner", owner(deadLetter, field));
         String prefix = ApiRequest.string(deadLetter, "ErrorOutputPrefix");
@@ -256,7 +255,7 @@ final class KinesisChannelOperations {
         }
         String field = "s3TablesDestinationConfiguration";
         Integer freshness = ApiRequest.integer(config, "DataFreshnessInSeconds");
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = PlainJson.MAPPER.createObjectNode();
         out.put("DataFreshnessInSeconds", freshness == null ? DEFAULT_FRESHNESS : checkFreshness(freshness));
         JsonNode deadLetter = config.get("DeadLetterQueueS3Configuration");
         if (deadLetter == null || deadLetter.isNull()) {
@@ -376,7 +375,7 @@ final class KinesisChannelOperations {
         if (key.isEmpty() || key.length() > 2048) {
             throw length("encryptionConfiguration.keyId", key, 1, 2048);
         }
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = PlainJson.MAPPER.createObjectNode();
         out.put("EncryptionType", type).put("KeyId", key);
         return Optional.of(out);
     }
@@ -396,7 +395,7 @@ final class KinesisChannelOperations {
         if (!enabled.isBoolean()) {
             throw ApiException.serialization("Enabled must be a boolean but was " + enabled.getNodeType());
         }
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = PlainJson.MAPPER.createObjectNode();
         ObjectNode logsOut = out.putObject("CloudWatchLogs");
         logsOut.put("Enabled", enabled.booleanValue());
         String group = ApiRequest.string(logs, "LogGroupName");

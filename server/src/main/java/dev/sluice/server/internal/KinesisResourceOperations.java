@@ -47,7 +47,6 @@ final class KinesisResourceOperations {
     private static final int MAX_TAG_VALUE = 256;
     private static final Pattern CHANNEL_ARN = Pattern.compile("arn:aws[^:]*:kinesis:[^:]*:\\d{12}:channel/\\S+");
     private static final Set<String> POLICY_VERSIONS = Set.of("2012-10-17", "2008-10-17");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StreamEngine engine;
     private final StreamArns arns;
@@ -232,7 +231,7 @@ final class KinesisResourceOperations {
     static void checkPolicy(String policy) {
         JsonNode document;
         try {
-            document = JSON.readTree(policy);
+            document = PlainJson.MAPPER.readTree(policy);
         } catch (JsonProcessingException e) {
             throw ApiException.invalidArgument("Policy is not valid JSON: " + e.getOriginalMessage());
         }

@@ -12,8 +12,12 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,8 +26,9 @@ import java.util.concurrent.CountDownLatch;
  * parse it) and where buckets and data are on the next ones, and runs until the JVM is stopped (SIGTERM / Ctrl-C
  * close it cleanly through a shutdown hook). {@code --help} lists every option with its default.
  *
- * <p>Design note: picocli parses, from a model built in code ({@link #spec()}) rather than from annotations: the
- * annotation scan cost about 60 ms of start-to-ready. Every check of a value stays in {@link SluiceServer.Builder},
+ * <p>Design note: the plain command lines are parsed by hand ({@link #parseSimple}); picocli parses the rest and
+ * renders {@code --help} and the error messages, from a model built in code ({@link #spec()}) rather than from
+ * annotations (the annotation scan cost about 60 ms of start-to-ready, the model itself about 80 ms). Every check of a value stays in {@link SluiceServer.Builder},
  * so the command line and the builder refuse the same things with the same messages. Logging (slf4j-simple in the
  * jar) is configured through its system properties before anything creates a logger; a {@code -D} the user passed
  * wins.
@@ -74,8 +79,9 @@ public final class ServerMain {
                 "Port to bind; 0 picks a free one (read it from the first line). Default: ${DEFAULT-VALUE}.").build());
         spec.addOption(option("--data-dir", Path.class, "DIR", null,
                 "Where everything persists: streams (durable storage) in DIR/streams, bucket directories in"
-                        + " DIR/buckets, Firehose delivery streams in DIR/firehose-state. Restarting on the same DIR"
-                        + " recovers them. Default: ./" + DEFAULT_DATA_DIR + ".").build());
+                        + " DIR/buckets, Firehose delivery streams in DIR/firehose-definitions and their checkpoints"
+                        + " in DIR/firehose-state. Restarting on the same DIR recovers them. Default: ./"
+                        + DEFAULT_DATA_DIR + ".").build());
         spec.addOption(flag("Keep streams in memory and put buckets and Firehose state in a new temporary directory, gone"
                 + " with the process (for tests). Not with --data-dir.", "--in-memory").build());
         spec.addOption(option("--buckets-dir", Path.class, "DIR", null,
@@ -140,11 +146,138 @@ public final class ServerMain {
     }
 
     /**
-     * Parses a command line into options.
+     * Parses a command line into options: {@link #parseSimple} when it can, else picocli.
      *
      * @throws CommandLine.ParameterException naming the bad option or value
      */
     static ServerMain parse(String... args) {
+        ServerMain simple = parseSimple(args);
+        return simple != null ? simple : parseWithPicocli(args);
+    }
+
+    /** Options that take one value; each may be given once. */
+    private static final Set<String> SINGLE_VALUED = Set.of("--host", "--port", "--data-dir", "--buckets-dir",
+            "--s3-endpoint", "--lambda-endpoint", "--region", "--throttle", "--shard-write-bytes-per-second",
+            "--shard-write-records-per-second", "--shard-read-bytes-per-second", "--shard-read-calls-per-second",
+            "--max-request-bytes", "--header-timeout-seconds", "--idle-timeout-seconds", "--max-connections",
+            "--log-level");
+    /** Digits of a decimal that fits an int (and a long), without sign, spaces or radix prefix. */
+    private static final int MAX_PLAIN_DIGITS = 9;
+
+    /**
+     * Parses the plain forms of a command line without picocli, whose model and converters cost about 80 ms of
+     * start-to-ready: known long options, as {@code --name value} or {@code --name=value}, each single-valued one
+     * at most once, numbers as plain decimals of up to {@value #MAX_PLAIN_DIGITS} digits, other values not starting
+     * with {@code -}. Anything else ({@code --help}, a mistake, an unusual form) returns null and picocli parses
+     * the whole line, so help and error messages are picocli's. On the lines it accepts the result equals
+     * picocli's ({@code ServerMainTest} checks them side by side).
+     *
+     * @return the options, or null if picocli must parse
+     */
+    static ServerMain parseSimple(String[] args) {
+        Map<String, String> values = new HashMap<>();
+        List<String> credentials = new ArrayList<>();
+        List<String> accessKeyIds = new ArrayList<>();
+        boolean inMemory = false;
+        boolean tls = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.startsWith("@")) {
+                return null; // picocli's argument files
+            }
+            String name = arg;
+            String value = null;
+            int equals = arg.indexOf('=');
+            if (equals > 0) {
+                name = arg.substring(0, equals);
+                value = arg.substring(equals + 1);
+            }
+            if (name.equals("--in-memory") || name.equals("--tls")) {
+                if (value != null || (name.equals("--tls") ? tls : inMemory)) {
+                    return null;
+                }
+                if (name.equals("--tls")) {
+                    tls = true;
+                } else {
+                    inMemory = true;
+                }
+                continue;
+            }
+            boolean repeatable = name.equals("--credentials") || name.equals("--access-key-id");
+            if (!repeatable && !SINGLE_VALUED.contains(name)) {
+                return null;
+            }
+            if (value == null) {
+                if (i + 1 == args.length) {
+                    return null;
+                }
+                value = args[++i];
+            }
+            if (value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
+                return null;
+            }
+            if (repeatable) {
+                (name.equals("--credentials") ? credentials : accessKeyIds).add(value);
+            } else if (values.putIfAbsent(name, value) != null) {
+                return null;
+            }
+        }
+        ServerMain options = new ServerMain();
+        try {
+            options.host = values.getOrDefault("--host", "127.0.0.1");
+            options.port = plainInt(values.getOrDefault("--port", "4567"));
+            options.dataDir = values.containsKey("--data-dir") ? Path.of(values.get("--data-dir")) : null;
+            options.inMemory = inMemory;
+            options.bucketsDir = values.containsKey("--buckets-dir") ? Path.of(values.get("--buckets-dir")) : null;
+            options.s3Endpoint = values.containsKey("--s3-endpoint") ? new URI(values.get("--s3-endpoint")) : null;
+            options.lambdaEndpoint = values.containsKey("--lambda-endpoint")
+                    ? new URI(values.get("--lambda-endpoint")) : null;
+            options.region = values.getOrDefault("--region", SluiceServer.DEFAULT_REGION);
+            options.throttle = ThrottleMode.valueOf(values.getOrDefault("--throttle", "reject")
+                    .toUpperCase(Locale.ROOT));
+            options.writeBytes = values.containsKey("--shard-write-bytes-per-second")
+                    ? (long) plainInt(values.get("--shard-write-bytes-per-second")) : null;
+            options.writeRecords = values.containsKey("--shard-write-records-per-second")
+                    ? plainInt(values.get("--shard-write-records-per-second")) : null;
+            options.readBytes = values.containsKey("--shard-read-bytes-per-second")
+                    ? (long) plainInt(values.get("--shard-read-bytes-per-second")) : null;
+            options.readCalls = values.containsKey("--shard-read-calls-per-second")
+                    ? plainInt(values.get("--shard-read-calls-per-second")) : null;
+            options.credentials = List.copyOf(credentials);
+            options.accessKeyIds = List.copyOf(accessKeyIds);
+            options.maxRequestBytes = plainInt(values.getOrDefault("--max-request-bytes",
+                    Integer.toString(SluiceServer.DEFAULT_MAX_REQUEST_BYTES)));
+            options.tls = tls;
+            options.headerTimeoutSeconds = plainInt(values.getOrDefault("--header-timeout-seconds", "20"));
+            options.idleTimeoutSeconds = plainInt(values.getOrDefault("--idle-timeout-seconds", "120"));
+            options.maxConnections = plainInt(values.getOrDefault("--max-connections",
+                    Integer.toString(SluiceServer.DEFAULT_MAX_CONNECTIONS)));
+            options.logLevel = values.getOrDefault("--log-level", "warn");
+        } catch (IllegalArgumentException | java.net.URISyntaxException e) { // InvalidPathException included
+            return null; // picocli reports it, in its words
+        }
+        return options;
+    }
+
+    /** A plain decimal of 1 to {@link #MAX_PLAIN_DIGITS} digits, no leading zero; anything else is left to picocli. */
+    private static int plainInt(String value) {
+        if (value.isEmpty() || value.length() > MAX_PLAIN_DIGITS || (value.length() > 1 && value.charAt(0) == '0')) {
+            throw new IllegalArgumentException(value);
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                throw new IllegalArgumentException(value);
+            }
+        }
+        return Integer.parseInt(value);
+    }
+
+    /**
+     * Parses any command line with picocli.
+     *
+     * @throws CommandLine.ParameterException naming the bad option or value
+     */
+    static ServerMain parseWithPicocli(String... args) {
         CommandSpec spec = spec();
         new CommandLine(spec).parseArgs(args);
         ServerMain options = new ServerMain();
@@ -200,6 +333,7 @@ public final class ServerMain {
         long startNanos = System.nanoTime();
         // Logging is configured before anything can create a logger.
         configureLogging(logLevelArgument(args));
+        warmUpLogTimestamps();
         PrintWriter err = new PrintWriter(System.err, true);
         SluiceServer server;
         ServerMain options;
@@ -309,6 +443,28 @@ public final class ServerMain {
         }
         level = level.toLowerCase(Locale.ROOT);
         return LOG_LEVELS.contains(level) ? level : "warn";
+    }
+
+    /**
+     * Makes the log lines' date format on a short-lived thread while this one parses and builds: its first
+     * {@link java.text.SimpleDateFormat} initialises the JDK's locale data (CLDR), which was a fifth of
+     * start-to-ready when slf4j-simple did it while the server started. The JDK's class initialisation makes the
+     * two safe to overlap; the format made here is dropped.
+     */
+    static void warmUpLogTimestamps() {
+        String pattern = System.getProperty("org.slf4j.simpleLogger.dateTimeFormat");
+        if (pattern == null || !Boolean.parseBoolean(System.getProperty("org.slf4j.simpleLogger.showDateTime"))) {
+            return;
+        }
+        Thread warmUp = new Thread(() -> {
+            try {
+                new java.text.SimpleDateFormat(pattern).format(new java.util.Date(0));
+            } catch (IllegalArgumentException e) {
+                // A -D pattern slf4j-simple will reject in its own words when it reads it.
+            }
+        }, "sluice-server-log-format");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /** slf4j-simple reads these when the first logger is made; a property set with -D wins. */

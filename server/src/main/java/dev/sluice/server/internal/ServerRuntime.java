@@ -8,6 +8,9 @@ import dev.sluice.stream.ThrottleMode;
 import dev.sluice.transform.LambdaInvoker;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -29,6 +32,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -146,15 +151,139 @@ public final class ServerRuntime {
     }
 
     private void startLocked() {
+        // Start-to-ready is mostly class loading, in three parts that need nothing of each other: the engine
+        // (Micrometer, the Disruptor, durable storage), the transport (Netty's event loops, binding the port) and the
+        // operations. The engine is built and the port bound on two short-lived threads while this one sets up the
+        // rest; the operations join the engine, and the bound channel accepts connections only once they exist.
+        // Logging first, on this thread: a logger made on another thread while SLF4J initialises is a substitute
+        // whose events (Netty's debug lines at start) are replayed later with a warning on stderr.
+        org.slf4j.LoggerFactory.getILoggerFactory();
+        CompletableFuture<StreamEngine> engineBuild;
         if (config.engine().isPresent()) {
-            engine = config.engine().get();
+            engineBuild = CompletableFuture.completedFuture(config.engine().get());
         } else {
-            StreamEngine.Builder builder = StreamEngine.builder().region(config.region())
-                    .throttleMode(config.throttleMode());
-            config.dataDirectory().ifPresent(dir -> builder.storage(Storage.durable(dir.resolve("streams"))));
-            engine = builder.build();
             ownsEngine = true;
+            engineBuild = buildEngineInBackground();
         }
+        ChildHandlerSlot children = new ChildHandlerSlot();
+        CompletableFuture<Transport> binding = bindInBackground(children);
+        try {
+            startLocked(engineBuild, binding, children);
+        } catch (RuntimeException | Error e) {
+            // Failed before a join: wait for the other threads so that closing the runtime closes what they made.
+            if (engine == null) {
+                engine = engineBuild.handle((built, failure) -> built).join();
+            }
+            if (serverChannel == null) {
+                Transport transport = binding.handle((bound, failure) -> bound).join();
+                if (transport != null) {
+                    adopt(transport);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Event loops and the bound (not yet accepting) server channel. */
+    private record Transport(EventLoopGroup boss, EventLoopGroup io, Channel channel) {
+    }
+
+    private void adopt(Transport transport) {
+        bossGroup = transport.boss();
+        ioGroup = transport.io();
+        serverChannel = transport.channel();
+    }
+
+    /**
+     * Stands in for the connection set-up until the operations exist. Nothing reaches it before: the server
+     * channel is bound with auto-read off, so it accepts no connection until {@link #handler} is set and auto-read
+     * turned on (connections wait in the accept backlog meanwhile).
+     */
+    @ChannelHandler.Sharable
+    private static final class ChildHandlerSlot extends ChannelInboundHandlerAdapter {
+        volatile ChannelHandler handler;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().replace(this, null, handler);
+        }
+    }
+
+    private CompletableFuture<Transport> bindInBackground(ChildHandlerSlot children) {
+        CompletableFuture<Transport> bound = new CompletableFuture<>();
+        Thread binder = new Thread(() -> {
+            EventLoopGroup boss = null;
+            EventLoopGroup io = null;
+            try {
+                boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-server-accept", true));
+                io = new NioEventLoopGroup(0, new DefaultThreadFactory("sluice-server-io", true));
+                ServerBootstrap bootstrap = new ServerBootstrap().group(boss, io)
+                        .channel(NioServerSocketChannel.class)
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(children);
+                Channel channel;
+                try {
+                    channel = bootstrap.bind(config.host(), config.port()).sync().channel();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while binding " + config.host() + ":"
+                            + config.port(), e);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": " + e,
+                            e);
+                }
+                bound.complete(new Transport(boss, io, channel));
+            } catch (Throwable e) {
+                if (io != null) {
+                    io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+                }
+                if (boss != null) {
+                    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+                }
+                bound.completeExceptionally(e);
+            }
+        }, "sluice-server-bind");
+        binder.setDaemon(true);
+        binder.start();
+        return bound;
+    }
+
+    private CompletableFuture<StreamEngine> buildEngineInBackground() {
+        CompletableFuture<StreamEngine> built = new CompletableFuture<>();
+        Thread builder = new Thread(() -> {
+            try {
+                StreamEngine.Builder engineBuilder = StreamEngine.builder().region(config.region())
+                        .throttleMode(config.throttleMode());
+                config.dataDirectory().ifPresent(dir -> engineBuilder.storage(Storage.durable(dir.resolve("streams"))));
+                built.complete(engineBuilder.build());
+            } catch (Throwable e) {
+                built.completeExceptionally(e);
+            }
+        }, "sluice-server-engine-build");
+        builder.setDaemon(true);
+        builder.start();
+        return built;
+    }
+
+    /** The result once there; a failure rethrown as it was thrown (a bad data directory, a port in use). */
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    private void startLocked(CompletableFuture<StreamEngine> engineBuild, CompletableFuture<Transport> binding,
+                             ChildHandlerSlot children) {
         // Without a data directory, buckets and Firehose state go to one new temporary directory, as siblings:
         // state never lives inside a bucket root, where a reader of the bucket would see it.
         Path temporary = config.dataDirectory().isEmpty() ? temporaryDirectory() : null;
@@ -171,13 +300,6 @@ public final class ServerRuntime {
                     t.setDaemon(true);
                     return t;
                 });
-        StreamArns arns = new StreamArns(engine);
-        PageTokens tokens = new PageTokens(config.clock());
-        Map<String, Operation> kinesisOps = new HashMap<>();
-        new KinesisStreamOperations(engine, arns, tokens).shardLimits(config.shardLimits()).register(kinesisOps);
-        new KinesisRecordOperations(engine, arns).register(kinesisOps);
-        new KinesisSettingsOperations(engine, arns).register(kinesisOps);
-        new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
         GlueCatalog glue = new GlueCatalog(config.dataDirectory().map(d -> d.resolve("glue-catalog")), config.clock(),
                 config.accountId());
         FirehoseDestinations destinations = new FirehoseDestinations(buckets, config.s3Endpoint(), config.region(),
@@ -186,8 +308,20 @@ public final class ServerRuntime {
         // beside the other state and outside bucket roots.
         icebergWarehouses = new IcebergWarehouses(config.dataDirectory().orElse(temporary).resolve("iceberg")
                 .toAbsolutePath());
+        SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
+                : null;
+        engine = join(engineBuild);
+        StreamArns arns = new StreamArns(engine);
+        PageTokens tokens = new PageTokens(config.clock());
+        Map<String, Operation> kinesisOps = new HashMap<>();
+        new KinesisStreamOperations(engine, arns, tokens).shardLimits(config.shardLimits()).register(kinesisOps);
+        new KinesisRecordOperations(engine, arns).register(kinesisOps);
+        new KinesisSettingsOperations(engine, arns).register(kinesisOps);
+        new KinesisConsumerOperations(engine, arns, tokens).register(kinesisOps);
         firehose = new FirehoseOperations(destinations, glue, engine, arns, config.clock(), firehoseState,
-                config.region(), config.accountId(), icebergWarehouses);
+                config.region(), config.accountId(), icebergWarehouses,
+                new FirehoseDefinitions(config.dataDirectory().map(d -> d.resolve("firehose-definitions"))));
+        firehose.restore();
         // Channels: definitions and delivery checkpoints under the data directory, so they survive a restart.
         Ticker ticker = config.clock() instanceof Ticker t ? t : Ticker.system();
         ChannelTables channelTables = new ChannelTables(icebergWarehouses, config.region(), config.accountId());
@@ -209,24 +343,10 @@ public final class ServerRuntime {
         if (!config.secrets().isEmpty()) {
             dispatcher.verifySignatures(new SignatureV4(config.secrets(), config.clock()));
         }
-        SslContext ssl = config.tls() ? TlsContexts.server(config.tlsCertificateChain(), config.tlsPrivateKey())
-                : null;
-        bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-server-accept", true));
-        ioGroup = new NioEventLoopGroup(0, new DefaultThreadFactory("sluice-server-io", true));
-        ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, ioGroup)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ServerChannels(dispatcher, config.maxRequestBytes(), ssl,
-                        config.requestHeaderTimeout(), config.idleTimeout(), config.maxConnections()));
-        try {
-            serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while binding " + config.host() + ":" + config.port(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": " + e, e);
-        }
+        children.handler = new ServerChannels(dispatcher, config.maxRequestBytes(), ssl,
+                config.requestHeaderTimeout(), config.idleTimeout(), config.maxConnections());
+        adopt(join(binding));
+        serverChannel.config().setAutoRead(true); // accepting from now on
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
         if (host.contains(":")) {

@@ -54,6 +54,50 @@ class ServerMainTest {
         assertTrue(usage.contains("Default: warn"), usage);
     }
 
+    /** Every option field of a parse, by name, to compare the hand parser with picocli. */
+    private static java.util.Map<String, Object> fields(ServerMain options) throws IllegalAccessException {
+        java.util.Map<String, Object> fields = new java.util.TreeMap<>();
+        for (java.lang.reflect.Field field : ServerMain.class.getDeclaredFields()) {
+            if (!java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+                fields.put(field.getName(), field.get(options));
+            }
+        }
+        return fields;
+    }
+
+    @Test
+    void parseSimple_onPlainLines_equalsPicocli() throws IllegalAccessException {
+        List<List<String>> lines = List.of(List.of(), List.of("--port", "0"), List.of("--port=0", "--in-memory"),
+                List.of("--host", "0.0.0.0", "--port", "4568", "--data-dir", "/tmp/x y", "--buckets-dir", "b",
+                        "--region", "eu-west-1", "--throttle", "OFF", "--tls"),
+                List.of("--s3-endpoint", "http://127.0.0.1:9000", "--lambda-endpoint=http://localhost:9001/",
+                        "--shard-write-bytes-per-second", "2097152", "--shard-write-records-per-second", "5000",
+                        "--shard-read-bytes-per-second", "4194304", "--shard-read-calls-per-second", "50"),
+                List.of("--credentials", "AKID:se=cret", "--credentials=B:c", "--access-key-id", "x",
+                        "--access-key-id", "y", "--max-request-bytes", "1024", "--header-timeout-seconds", "5",
+                        "--idle-timeout-seconds", "7", "--max-connections", "10", "--log-level", "DEBUG"),
+                List.of("--throttle=block", "--log-level", "loud", "--port", "70000"));
+        for (List<String> line : lines) {
+            String[] args = line.toArray(String[]::new);
+            ServerMain simple = ServerMain.parseSimple(args);
+            assertTrue(simple != null, "parsed without picocli: " + line);
+            assertEquals(fields(ServerMain.parseWithPicocli(args)), fields(simple), line.toString());
+        }
+    }
+
+    @Test
+    void parseSimple_onHelpMistakesAndUnusualForms_leavesThemToPicocli() {
+        for (List<String> line : List.of(List.of("--help"), List.of("-h"), List.of("--port", "many"),
+                List.of("--port", "-1"), List.of("--port", "0x10"), List.of("--port", "010"), List.of("--port"),
+                List.of("--port", "1", "--port", "2"), List.of("--no-such-option"), List.of("positional"),
+                List.of("--throttle", "fast"), List.of("--tls=true"), List.of("--in-memory", "--in-memory"),
+                List.of("@args.txt"), List.of("--region", "@r"), List.of("--s3-endpoint", "http://a b"),
+                List.of("--shard-write-bytes-per-second", "10485760000"), List.of("--host", ""),
+                List.of("--region", "--port"))) {
+            assertEquals(null, ServerMain.parseSimple(line.toArray(String[]::new)), line.toString());
+        }
+    }
+
     @Test
     void logLevelArgument_isReadBeforeParsing_andFallsBackToWarnWhenInvalid() {
         assertEquals("warn", ServerMain.logLevelArgument(new String[]{"--port", "0"}));
