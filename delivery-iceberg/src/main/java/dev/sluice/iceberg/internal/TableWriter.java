@@ -54,6 +54,13 @@ public final class TableWriter {
     /** Snapshot summary property: the delivery object's request id (stable across retries). */
     public static final String REQUEST_ID = "sluice.request-id";
 
+    /**
+     * Longest a written object waits for other threads still writing their data files before it commits without
+     * them: a commit costs a manifest, a manifest list, a metadata file, a catalog update and their syncs, so two
+     * objects in one commit cost little more than one.
+     */
+    static final java.time.Duration LINGER = java.time.Duration.ofMillis(100);
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TableWriter.class);
 
     /**
@@ -68,8 +75,10 @@ public final class TableWriter {
     private final Table table;
     private final MessageType fileSchema;
     private final Object commitLock = new Object();
-    /** Objects whose files are written, waiting for a group commit. */
+    /** Objects whose files are written, waiting for a group commit; its monitor also guards {@link #dataFilesInProgress}. */
     private final List<Pending> queue = new ArrayList<>();
+    /** Appends of this table writing their data files now. */
+    private int dataFilesInProgress;
     /** Keys of the retained snapshots; guarded by {@link #commitLock}. */
     private final CommittedKeys keys = new CommittedKeys();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
@@ -223,8 +232,8 @@ public final class TableWriter {
      * Writes the rows as one data file per partition and appends them in one snapshot, unless an earlier attempt
      * already committed {@code objectKey}.
      *
-     * <p>Group commit: the files are written outside any lock; then the caller queues its files and takes the commit
-     * lock. Whoever holds the lock commits every queued object in one snapshot (whose summary lists all their keys),
+     * <p>Group commit: the files are written outside any lock; then the caller queues its files, waits up to
+     * {@link #LINGER} for other threads still writing theirs, and takes the commit lock. Whoever holds the lock commits every queued object in one snapshot (whose summary lists all their keys),
      * so objects that reach the table together from several delivery threads share one manifest, manifest list,
      * metadata file and catalog update. A caller whose object was committed by another thread returns that thread's
      * outcome; a failed group commit fails every object of the group (each is retried by its delivery thread, and
@@ -241,9 +250,31 @@ public final class TableWriter {
                 return false;
             }
         }
-        Pending mine = new Pending(objectKey, requestId, write(requestId, batch));
+        synchronized (queue) {
+            dataFilesInProgress++;
+        }
+        Pending mine;
+        try {
+            mine = new Pending(objectKey, requestId, write(requestId, batch));
+        } finally {
+            synchronized (queue) {
+                dataFilesInProgress--;
+                queue.notifyAll();
+            }
+        }
         synchronized (queue) {
             queue.add(mine);
+            // Linger while another thread is still writing its data file, so that both objects share one commit.
+            long deadline = System.nanoTime() + LINGER.toNanos();
+            long left;
+            while (dataFilesInProgress > 0 && !mine.done && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(queue, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
         synchronized (commitLock) {
             if (!mine.done) {
@@ -270,7 +301,7 @@ public final class TableWriter {
         final String objectKey;
         final String requestId;
         final List<DataFile> files;
-        boolean done;
+        volatile boolean done;
         boolean committed;
         Exception failure;
 
