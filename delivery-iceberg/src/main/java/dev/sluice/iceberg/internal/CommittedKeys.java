@@ -8,18 +8,19 @@ import dev.sluice.delivery.DeliveryStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The delivery object keys committed to one table, indexed from the snapshot summaries, so that the exactly-once
  * check is a hash lookup instead of a walk over every snapshot.
  *
- * <p>Design note: not thread-safe; the owning {@link TableWriter} reads it under its commit lock (and, for the
- * cheap early check, under the same lock). Invariant: the index holds the keys of every snapshot in the main
+ * <p>Design note: thread-safe for {@link #contains}; the other methods are called by the owning {@link TableWriter}
+ * under its commit lock only. A {@link #contains} racing with {@link #rebuild} may miss a key: that early check only
+ * saves writing a data file, and the authoritative check is repeated under the commit lock. Invariant: the index holds the keys of every snapshot in the main
  * branch's ancestry up to {@link #indexedSequence}, that is, exactly the evidence the table itself holds (seeded
  * by {@link #rebuild} from the table when it is opened and after snapshot expiry, extended by {@link #catchUp}
  * with the snapshots added since, ours or another writer's). So a key absent from the index is absent from every
@@ -40,17 +41,28 @@ final class CommittedKeys {
     /** At most this many own commits are remembered (about 15 MB of keys). */
     static final int MAX_RECENT = 100_000;
 
-    private final Map<String, Long> keys = new HashMap<>();
+    private final Map<String, Long> keys = new ConcurrentHashMap<>();
     private final LinkedHashMap<String, Instant> recent = new LinkedHashMap<>();
     private long indexedSequence = -1;
 
     /** Whether a snapshot already indexed, or a commit of this process still remembered, holds {@code objectKey}. */
     boolean contains(String objectKey) {
-        return keys.containsKey(objectKey) || recent.containsKey(objectKey);
+        if (keys.containsKey(objectKey)) {
+            return true;
+        }
+        synchronized (recent) {
+            return recent.containsKey(objectKey);
+        }
     }
 
     /** Remembers keys this process just committed, dropping those past the horizon or over the cap. */
     void remember(Iterable<String> committed, Instant now) {
+        synchronized (recent) {
+            rememberLocked(committed, now);
+        }
+    }
+
+    private void rememberLocked(Iterable<String> committed, Instant now) {
         for (String key : committed) {
             recent.put(key, now);
         }

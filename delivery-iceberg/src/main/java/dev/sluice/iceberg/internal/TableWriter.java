@@ -79,7 +79,7 @@ public final class TableWriter {
     private final List<Pending> queue = new ArrayList<>();
     /** Appends of this table writing their data files now. */
     private int dataFilesInProgress;
-    /** Keys of the retained snapshots; guarded by {@link #commitLock}. */
+    /** Keys of the retained snapshots; changed under {@link #commitLock}, read anywhere. */
     private final CommittedKeys keys = new CommittedKeys();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.Optional<SnapshotExpiry> expiry;
@@ -243,12 +243,11 @@ public final class TableWriter {
      * @throws IOException if a data file cannot be written
      */
     public boolean append(String objectKey, String requestId, List<GenericData.Record> batch) throws IOException {
-        synchronized (commitLock) {
-            if (keys.contains(objectKey)) {
-                LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended"
-                        + " again", config.qualifiedName(), objectKey);
-                return false;
-            }
+        if (keys.contains(objectKey)) {
+            // Without the commit lock: a commit under way must not hold up writing the next data file.
+            LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
+                    config.qualifiedName(), objectKey);
+            return false;
         }
         synchronized (queue) {
             dataFilesInProgress++;
