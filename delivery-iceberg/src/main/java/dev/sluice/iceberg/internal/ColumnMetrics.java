@@ -128,7 +128,7 @@ final class ColumnMetrics {
         return new Metrics(rowCount, sizes, values, nulls, Map.of(), lowerBounds, upperBounds);
     }
 
-    private static FileMetaData footer(ByteBuffer file) throws IOException {
+    static FileMetaData footer(ByteBuffer file) throws IOException {
         ByteBuffer bytes = file.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int end = bytes.limit();
         if (end - bytes.position() < FOOTER_TAIL + 4) {
