@@ -94,7 +94,8 @@ final class ColumnMetrics {
                     continue;
                 }
                 types.put(id, icebergType);
-                boolean allNull = stats != null && stats.isSetNull_count() && stats.getNull_count() == meta.getNum_values();
+                boolean allNull = stats != null && stats.isSetNull_count()
+                        && stats.getNull_count() == meta.getNum_values();
                 if (allNull) {
                     continue;
                 }

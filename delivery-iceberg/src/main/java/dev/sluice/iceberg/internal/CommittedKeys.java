@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Design note: thread-safe for {@link #contains}; the other methods are called by the owning {@link TableWriter}
  * under its commit lock only. A {@link #contains} racing with {@link #rebuild} may miss a key: that early check only
- * saves writing a data file, and the authoritative check is repeated under the commit lock. Invariant: the index holds the keys of every snapshot in the main
+ * saves writing a data file, and the authoritative check is repeated under the commit lock. Invariant: the index
+ * holds the keys of every snapshot in the main
  * branch's ancestry up to {@link #indexedSequence}, that is, exactly the evidence the table itself holds (seeded
  * by {@link #rebuild} from the table when it is opened and after snapshot expiry, extended by {@link #catchUp}
  * with the snapshots added since, ours or another writer's). So a key absent from the index is absent from every

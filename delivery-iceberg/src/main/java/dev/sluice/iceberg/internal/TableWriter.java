@@ -39,13 +39,16 @@ import java.util.UUID;
  * One destination table: created or evolved when the destination starts, then appended to once per delivery object.
  *
  * <p>Design note: thread-safe. Data files are written outside any lock (several delivery threads encode at once);
- * the dedupe check and the commit run under one lock per table, so this process never races itself on a table and
- * Iceberg's optimistic retries are left for other writers. <b>Exactly once:</b> each append's snapshot summary
- * carries the delivery object's key ({@link #OBJECT_KEY}); for a stream source that key is derived from the shard and
- * the first and last sequence numbers, so a retried or post-crash attempt of the same object finds its own earlier
- * snapshot in the table's history and commits nothing. That check reads snapshots kept in the table metadata: keep
- * snapshot expiry longer than the delivery's retry window. Data files of an attempt that did not commit stay
- * unreferenced (or are deleted when the dedupe check finds the object committed).
+ * the authoritative dedupe check and the commit run under one lock per table, so this process never races itself
+ * on a table and Iceberg's optimistic retries are left for other writers. Objects queued while another commit runs
+ * (or whose threads linger briefly for a data file still being written) are committed together in one snapshot.
+ * <b>Exactly once:</b> each append's snapshot summary carries the delivery object's key ({@link #OBJECT_KEY}, and
+ * for a group every key in {@link CommittedKeys#OBJECT_KEYS}); for a stream source that key is derived from the
+ * shard and the first and last sequence numbers, so a retried or post-crash attempt of the same object finds its own
+ * earlier commit and commits nothing. The lookup goes to {@link CommittedKeys}, an index of the retained snapshots'
+ * keys (plus keys this process committed recently), not a walk over the history. {@link SnapshotExpiry} states
+ * what expiry may drop and why that is safe. Data files of an attempt that did not commit stay unreferenced (or are
+ * deleted when the dedupe check finds the object committed).
  */
 public final class TableWriter {
 
@@ -75,7 +78,7 @@ public final class TableWriter {
     private final Table table;
     private final MessageType fileSchema;
     private final Object commitLock = new Object();
-    /** Objects whose files are written, waiting for a group commit; its monitor also guards {@link #dataFilesInProgress}. */
+    /** Objects whose files are written, waiting for a group commit; its monitor guards {@link #dataFilesInProgress}. */
     private final List<Pending> queue = new ArrayList<>();
     /** Appends of this table writing their data files now. */
     private int dataFilesInProgress;
@@ -233,8 +236,9 @@ public final class TableWriter {
      * already committed {@code objectKey}.
      *
      * <p>Group commit: the files are written outside any lock; then the caller queues its files, waits up to
-     * {@link #LINGER} for other threads still writing theirs, and takes the commit lock. Whoever holds the lock commits every queued object in one snapshot (whose summary lists all their keys),
-     * so objects that reach the table together from several delivery threads share one manifest, manifest list,
+     * {@link #LINGER} for other threads still writing theirs, and takes the commit lock. Whoever holds the lock
+     * commits every queued object in one snapshot (whose summary lists all their keys), so objects that reach the
+     * table together from several delivery threads share one manifest, manifest list,
      * metadata file and catalog update. A caller whose object was committed by another thread returns that thread's
      * outcome; a failed group commit fails every object of the group (each is retried by its delivery thread, and
      * nothing of it is in the table).
