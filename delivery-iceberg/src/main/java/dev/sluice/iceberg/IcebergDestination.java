@@ -9,6 +9,7 @@ import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
 import dev.sluice.iceberg.internal.FailedRecords;
 import dev.sluice.iceberg.internal.Router;
+import dev.sluice.iceberg.internal.SnapshotExpiry;
 import dev.sluice.iceberg.internal.TableWriter;
 import org.apache.avro.generic.GenericData;
 
@@ -69,20 +70,31 @@ public final class IcebergDestination implements Sink {
     public static final String DEFAULT_ERROR_OUTPUT_PREFIX = "iceberg-failed/";
     /** Firehose's default retry duration for Iceberg destinations (300 s). */
     public static final Duration DEFAULT_RETRY_DURATION = Duration.ofSeconds(300);
+    /** Default age after which snapshots are expired (1 h). */
+    public static final Duration DEFAULT_SNAPSHOT_RETENTION = Duration.ofHours(1);
+    /**
+     * Shortest snapshot retention accepted (10 min): twice the default retry duration, so a restarted process
+     * re-delivers what it had committed before its crash while the evidence is still in the table.
+     */
+    public static final Duration MIN_SNAPSHOT_RETENTION = Duration.ofMinutes(10);
+    /** Default number of newest snapshots kept whatever their age. */
+    public static final int DEFAULT_MIN_SNAPSHOTS_TO_KEEP = 100;
 
     private final Map<String, TableWriter> tables;
     private final Optional<Router> router;
     private final Sink errorOutput;
     private final String errorOutputPrefix;
     private final Clock clock;
+    private final java.util.concurrent.ExecutorService upkeep;
 
     private IcebergDestination(Map<String, TableWriter> tables, Optional<Router> router, Sink errorOutput,
-                               String errorOutputPrefix, Clock clock) {
+                               String errorOutputPrefix, Clock clock, java.util.concurrent.ExecutorService upkeep) {
         this.tables = tables;
         this.router = router;
         this.errorOutput = errorOutput;
         this.errorOutputPrefix = errorOutputPrefix;
         this.clock = clock;
+        this.upkeep = upkeep;
     }
 
     /**
@@ -197,10 +209,32 @@ public final class IcebergDestination implements Sink {
         return DEFAULT_RETRY_DURATION;
     }
 
-    /** Closes the error-output sink; the catalog stays open (it may be shared). */
+    /**
+     * Stops table upkeep (waiting up to a minute for a snapshot expiry under way) and closes the error-output sink;
+     * the catalog stays open (it may be shared).
+     */
     @Override
     public void close() {
+        upkeep.shutdown();
+        try {
+            if (!upkeep.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                upkeep.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            upkeep.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         errorOutput.close();
+    }
+
+    /**
+     * The writer of one configured table, for tests and the perf harness in this library's modules.
+     *
+     * @param qualifiedName {@code database.table}
+     * @return the writer, or {@code null} if no such table is configured
+     */
+    TableWriter writer(String qualifiedName) {
+        return tables.get(qualifiedName);
     }
 
     /**
@@ -209,6 +243,9 @@ public final class IcebergDestination implements Sink {
      * <p>Thread-safety: not thread-safe; use from one thread.
      */
     public static final class Builder {
+
+        private static final java.util.concurrent.atomic.AtomicInteger UPKEEP_THREADS =
+                new java.util.concurrent.atomic.AtomicInteger();
 
         private IcebergCatalog catalog;
         private final List<DestinationTableConfiguration> tables = new ArrayList<>();
@@ -221,6 +258,9 @@ public final class IcebergDestination implements Sink {
         private boolean enableDictionary;
         private boolean caseInsensitive = true;
         private Clock clock = Clock.systemUTC();
+        private boolean expireSnapshots = true;
+        private Duration snapshotRetention = DEFAULT_SNAPSHOT_RETENTION;
+        private int minSnapshotsToKeep = DEFAULT_MIN_SNAPSHOTS_TO_KEEP;
 
         private Builder() {
         }
@@ -341,7 +381,49 @@ public final class IcebergDestination implements Sink {
         }
 
         /**
-         * Sets the clock of error-output timestamps. Default UTC system clock.
+         * Turns snapshot expiry on or off. Default on: snapshots older than {@link #snapshotRetention} are expired
+         * (keeping the newest {@link #minSnapshotsToKeep}) off the commit path, at most every 5 minutes of the
+         * destination's clock, and the files only they referenced are deleted. Each append adds a snapshot, and
+         * without expiry the table metadata, rewritten at every commit, grows without bound.
+         *
+         * @param enabled whether to expire snapshots
+         * @return this builder
+         */
+        public Builder expireSnapshots(boolean enabled) {
+            this.expireSnapshots = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the age after which snapshots are expired. Default {@link #DEFAULT_SNAPSHOT_RETENTION}. No snapshot
+         * is expired until this much time has passed since the destination opened the table, so that objects a
+         * restarted process re-delivers still find their commits (exactly-once); keys this process committed are
+         * also remembered in memory for the delivery's longest retry window. Keep it longer than the delivery
+         * stream's retry duration.
+         *
+         * @param retention at least {@link #MIN_SNAPSHOT_RETENTION}
+         * @return this builder
+         */
+        public Builder snapshotRetention(Duration retention) {
+            this.snapshotRetention = retention;
+            return this;
+        }
+
+        /**
+         * Sets how many of the newest snapshots expiry keeps whatever their age. Default
+         * {@link #DEFAULT_MIN_SNAPSHOTS_TO_KEEP}.
+         *
+         * @param snapshots at least 1
+         * @return this builder
+         */
+        public Builder minSnapshotsToKeep(int snapshots) {
+            this.minSnapshotsToKeep = snapshots;
+            return this;
+        }
+
+        /**
+         * Sets the clock of error-output timestamps and of snapshot expiry (when it is due, and its cut-off).
+         * Default UTC system clock.
          *
          * @param clock the clock
          * @return this builder
@@ -385,6 +467,14 @@ public final class IcebergDestination implements Sink {
                 throw Problems.invalidArgument("pageSizeBytes must be >= "
                         + ParquetConversion.MIN_PAGE_SIZE_BYTES + " but was " + pageSizeBytes);
             }
+            Objects.requireNonNull(snapshotRetention, "snapshotRetention");
+            if (snapshotRetention.compareTo(MIN_SNAPSHOT_RETENTION) < 0) {
+                throw Problems.invalidArgument("snapshotRetention must be >= " + MIN_SNAPSHOT_RETENTION
+                        + " but was " + snapshotRetention);
+            }
+            if (minSnapshotsToKeep < 1) {
+                throw Problems.invalidArgument("minSnapshotsToKeep must be >= 1 but was " + minSnapshotsToKeep);
+            }
             Optional<Router> router = routingQuery == null ? Optional.empty() : Optional.of(new Router(routingQuery));
             TableWriter.ParquetWriting writing = new TableWriter.ParquetWriting(compression, blockSizeBytes,
                     pageSizeBytes, enableDictionary, caseInsensitive);
@@ -394,9 +484,27 @@ public final class IcebergDestination implements Sink {
                     throw Problems.invalidArgument("table " + table.qualifiedName()
                             + " is configured twice");
                 }
-                writers.put(table.qualifiedName(), TableWriter.open(catalog.catalog(), table, writing));
             }
-            return new IcebergDestination(Map.copyOf(writers), router, errorOutputSink, errorOutputPrefix, clock);
+            java.util.concurrent.ExecutorService upkeep = java.util.concurrent.Executors.newSingleThreadExecutor(
+                    task -> {
+                        Thread thread = new Thread(task, "sluice-iceberg-upkeep-" + UPKEEP_THREADS.incrementAndGet());
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            TableWriter.Upkeep tableUpkeep = new TableWriter.Upkeep(expireSnapshots
+                    ? Optional.of(new SnapshotExpiry(snapshotRetention, minSnapshotsToKeep)) : Optional.empty(),
+                    upkeep, clock);
+            try {
+                for (DestinationTableConfiguration table : tables) {
+                    writers.put(table.qualifiedName(), TableWriter.open(catalog.catalog(), table, writing,
+                            tableUpkeep));
+                }
+            } catch (RuntimeException e) {
+                upkeep.shutdownNow();
+                throw e;
+            }
+            return new IcebergDestination(Map.copyOf(writers), router, errorOutputSink, errorOutputPrefix, clock,
+                    upkeep);
         }
     }
 }

@@ -185,4 +185,52 @@ final class MetadataWalk {
         }
         return ids;
     }
+
+    /** Every delivery object key the snapshots list: {@code sluice.object-key} and a group's {@code sluice.object-keys}. */
+    List<String> committedObjectKeys() {
+        List<String> keys = new ArrayList<>();
+        for (Map<String, String> summary : snapshotSummaries()) {
+            String many = summary.get("sluice.object-keys");
+            if (many != null) {
+                keys.addAll(List.of(many.split("\n")));
+            } else if (summary.containsKey("sluice.object-key")) {
+                keys.add(summary.get("sluice.object-key"));
+            }
+        }
+        return keys;
+    }
+
+    /** The manifest list file of every snapshot in the metadata. */
+    List<String> manifestLists() {
+        List<String> out = new ArrayList<>();
+        for (JsonNode s : metadata.path("snapshots")) {
+            out.add(file(s.get("manifest-list").asText()).getPath());
+        }
+        return out;
+    }
+
+    /** The live data files' manifest entries ({@code data_file} records, as plain Avro), by file path. */
+    Map<String, GenericRecord> dataFileRecords() throws IOException {
+        Map<String, GenericRecord> out = new LinkedHashMap<>();
+        long current = metadata.path("current-snapshot-id").asLong(-1);
+        for (JsonNode s : metadata.path("snapshots")) {
+            if (s.get("snapshot-id").asLong() != current) {
+                continue;
+            }
+            for (GenericRecord manifest : avro(s.get("manifest-list").asText())) {
+                for (GenericRecord entry : avro(manifest.get("manifest_path").toString())) {
+                    if ((Integer) entry.get("status") != 2) {
+                        GenericRecord dataFile = (GenericRecord) entry.get("data_file");
+                        out.put(dataFile.get("file_path").toString(), dataFile);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Path of a location as a local file. */
+    static String localPath(String location) {
+        return file(location).getPath();
+    }
 }

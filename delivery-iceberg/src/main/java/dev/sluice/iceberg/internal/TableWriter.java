@@ -39,13 +39,16 @@ import java.util.UUID;
  * One destination table: created or evolved when the destination starts, then appended to once per delivery object.
  *
  * <p>Design note: thread-safe. Data files are written outside any lock (several delivery threads encode at once);
- * the dedupe check and the commit run under one lock per table, so this process never races itself on a table and
- * Iceberg's optimistic retries are left for other writers. <b>Exactly once:</b> each append's snapshot summary
- * carries the delivery object's key ({@link #OBJECT_KEY}); for a stream source that key is derived from the shard and
- * the first and last sequence numbers, so a retried or post-crash attempt of the same object finds its own earlier
- * snapshot in the table's history and commits nothing. That check reads snapshots kept in the table metadata: keep
- * snapshot expiry longer than the delivery's retry window. Data files of an attempt that did not commit stay
- * unreferenced (or are deleted when the dedupe check finds the object committed).
+ * the authoritative dedupe check and the commit run under one lock per table, so this process never races itself
+ * on a table and Iceberg's optimistic retries are left for other writers. Objects queued while another commit runs
+ * (or whose threads linger briefly for a data file still being written) are committed together in one snapshot.
+ * <b>Exactly once:</b> each append's snapshot summary carries the delivery object's key ({@link #OBJECT_KEY}, and
+ * for a group every key in {@link CommittedKeys#OBJECT_KEYS}); for a stream source that key is derived from the
+ * shard and the first and last sequence numbers, so a retried or post-crash attempt of the same object finds its own
+ * earlier commit and commits nothing. The lookup goes to {@link CommittedKeys}, an index of the retained snapshots'
+ * keys (plus keys this process committed recently), not a walk over the history. {@link SnapshotExpiry} states
+ * what expiry may drop and why that is safe. Data files of an attempt that did not commit stay unreferenced (or are
+ * deleted when the dedupe check finds the object committed).
  */
 public final class TableWriter {
 
@@ -53,6 +56,13 @@ public final class TableWriter {
     public static final String OBJECT_KEY = "sluice.object-key";
     /** Snapshot summary property: the delivery object's request id (stable across retries). */
     public static final String REQUEST_ID = "sluice.request-id";
+
+    /**
+     * Longest a written object waits for other threads still writing their data files before it commits without
+     * them: a commit costs a manifest, a manifest list, a metadata file, a catalog update and their syncs, so two
+     * objects in one commit cost little more than one.
+     */
+    static final java.time.Duration LINGER = java.time.Duration.ofMillis(100);
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TableWriter.class);
 
@@ -68,18 +78,53 @@ public final class TableWriter {
     private final Table table;
     private final MessageType fileSchema;
     private final Object commitLock = new Object();
+    /** Objects whose files are written, waiting for a group commit; its monitor guards {@link #dataFilesInProgress}. */
+    private final List<Pending> queue = new ArrayList<>();
+    /** Appends of this table writing their data files now. */
+    private int dataFilesInProgress;
+    /** Keys of the retained snapshots; changed under {@link #commitLock}, read anywhere. */
+    private final CommittedKeys keys = new CommittedKeys();
+    private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Optional<SnapshotExpiry> expiry;
+    private final java.util.concurrent.Executor expiryExecutor;
+    private final java.time.Clock clock;
+    private final java.time.Instant openedAt;
+    private final Object expiryState = new Object();
+    private boolean expiryRunning;
+    private java.time.Instant nextExpiry;
 
     /** Parquet options shared by a destination's tables. */
     public record ParquetWriting(ParquetConversion.Codec codec, long rowGroupBytes, int pageBytes,
                                  boolean dictionary, boolean caseInsensitive) {
     }
 
-    private TableWriter(DestinationTableConfiguration config, ParquetWriting writing, ParquetRows rows, Table table) {
+    private TableWriter(DestinationTableConfiguration config, ParquetWriting writing, ParquetRows rows, Table table,
+                        Upkeep upkeep) {
         this.config = config;
         this.writing = writing;
         this.rows = rows;
         this.table = table;
         this.fileSchema = TableSchemas.withFieldIds(rows.messageType(), table.schema());
+        this.expiry = upkeep.expiry();
+        this.expiryExecutor = upkeep.executor();
+        this.clock = upkeep.clock();
+        this.openedAt = clock.instant();
+        // No expiry before a whole retention has passed since open: a restarted process first re-delivers the
+        // objects it had committed but not checkpointed, and their evidence must still be in the table.
+        this.nextExpiry = expiry.map(e -> openedAt.plus(e.maxAge())).orElse(java.time.Instant.MAX);
+        keys.rebuild(table);
+    }
+
+    /**
+     * Table upkeep shared by a destination's tables: snapshot expiry (empty for none), the executor it runs on (off
+     * the commit path) and the clock that decides when it is due.
+     */
+    public record Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
+                         java.time.Clock clock) {
+        /** No expiry. */
+        public static Upkeep none() {
+            return new Upkeep(java.util.Optional.empty(), Runnable::run, java.time.Clock.systemUTC());
+        }
     }
 
     /**
@@ -88,6 +133,17 @@ public final class TableWriter {
      * @throws DeliveryException {@code INVALID_ARGUMENT} naming the table and what is wrong
      */
     public static TableWriter open(Catalog catalog, DestinationTableConfiguration config, ParquetWriting writing) {
+        return open(catalog, config, writing, Upkeep.none());
+    }
+
+    /**
+     * Loads the table, creating it (and its namespace) when absent and evolving its schema towards the delivery's,
+     * with snapshot expiry.
+     *
+     * @throws DeliveryException {@code INVALID_ARGUMENT} naming the table and what is wrong
+     */
+    public static TableWriter open(Catalog catalog, DestinationTableConfiguration config, ParquetWriting writing,
+                                   Upkeep upkeep) {
         ParquetRows rows = ParquetRows.of(config.schema(), writing.caseInsensitive());
         org.apache.iceberg.Schema wanted = TableSchemas.toIceberg(rows.avroSchema());
         TableIdentifier id = TableIdentifier.of(config.database(), config.table());
@@ -123,7 +179,7 @@ public final class TableWriter {
                 update.commit();
                 table.refresh();
             }
-            return new TableWriter(config, writing, rows, table);
+            return new TableWriter(config, writing, rows, table, upkeep);
         } catch (DeliveryException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -179,40 +235,229 @@ public final class TableWriter {
      * Writes the rows as one data file per partition and appends them in one snapshot, unless an earlier attempt
      * already committed {@code objectKey}.
      *
+     * <p>Group commit: the files are written outside any lock; then the caller queues its files, waits up to
+     * {@link #LINGER} for other threads still writing theirs, and takes the commit lock. Whoever holds the lock
+     * commits every queued object in one snapshot (whose summary lists all their keys), so objects that reach the
+     * table together from several delivery threads share one manifest, manifest list,
+     * metadata file and catalog update. A caller whose object was committed by another thread returns that thread's
+     * outcome; a failed group commit fails every object of the group (each is retried by its delivery thread, and
+     * nothing of it is in the table).
+     *
      * @return {@code true} when this call committed; {@code false} when the key was found committed
      * @throws IOException if a data file cannot be written
      */
     public boolean append(String objectKey, String requestId, List<GenericData.Record> batch) throws IOException {
-        if (committed(objectKey)) {
+        if (keys.contains(objectKey)) {
+            // Without the commit lock: a commit under way must not hold up writing the next data file.
             LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
                     config.qualifiedName(), objectKey);
             return false;
         }
-        List<DataFile> files = write(requestId, batch);
-        synchronized (commitLock) {
-            if (committed(objectKey)) {
-                for (DataFile file : files) {
-                    table.io().deleteFile(file.location());
-                }
-                return false;
-            }
-            AppendFiles append = table.newAppend().scanManifestsWith(SAME_THREAD)
-                    .writeManifestsWith(SAME_THREAD, 1);
-            for (DataFile file : files) {
-                append.appendFile(file);
-            }
-            append.set(OBJECT_KEY, objectKey).set(REQUEST_ID, requestId).commit();
+        synchronized (queue) {
+            dataFilesInProgress++;
         }
-        return true;
+        Pending mine;
+        try {
+            mine = new Pending(objectKey, requestId, write(requestId, batch));
+        } finally {
+            synchronized (queue) {
+                dataFilesInProgress--;
+                queue.notifyAll();
+            }
+        }
+        synchronized (queue) {
+            queue.add(mine);
+            // Linger while another thread is still writing its data file, so that both objects share one commit.
+            long deadline = System.nanoTime() + LINGER.toNanos();
+            long left;
+            while (dataFilesInProgress > 0 && !mine.done && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(queue, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        synchronized (commitLock) {
+            if (!mine.done) {
+                List<Pending> group;
+                synchronized (queue) {
+                    group = new ArrayList<>(queue);
+                    queue.clear();
+                }
+                commit(group);
+            }
+        }
+        if (mine.failure != null) {
+            if (mine.failure instanceof IOException io) {
+                throw io;
+            }
+            throw (RuntimeException) mine.failure;
+        }
+        maybeExpire();
+        return mine.committed;
     }
 
-    private boolean committed(String objectKey) {
-        for (Snapshot snapshot : table.snapshots()) {
-            if (objectKey.equals(snapshot.summary().get(OBJECT_KEY))) {
-                return true;
+    /** One object waiting for (or done with) a group commit; fields written and read under the commit lock. */
+    private static final class Pending {
+        final String objectKey;
+        final String requestId;
+        final List<DataFile> files;
+        volatile boolean done;
+        boolean committed;
+        Exception failure;
+
+        Pending(String objectKey, String requestId, List<DataFile> files) {
+            this.objectKey = objectKey;
+            this.requestId = requestId;
+            this.files = files;
+        }
+    }
+
+    /** Commits a group in one snapshot; called with the commit lock held. Sets every member's outcome. */
+    private void commit(List<Pending> group) {
+        List<Pending> fresh = new ArrayList<>(group.size());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Pending p : group) {
+            if (keys.contains(p.objectKey) || !seen.add(p.objectKey)) {
+                deleteQuietly(p.files);
+                p.done = true;
+            } else {
+                fresh.add(p);
             }
         }
-        return false;
+        // A key with a line break cannot be listed in OBJECT_KEYS: commit such an object on its own.
+        List<List<Pending>> snapshots = new ArrayList<>();
+        List<Pending> shared = new ArrayList<>();
+        for (Pending p : fresh) {
+            if (p.objectKey.indexOf('\n') >= 0) {
+                snapshots.add(List.of(p));
+            } else {
+                shared.add(p);
+            }
+        }
+        if (!shared.isEmpty()) {
+            snapshots.add(0, shared);
+        }
+        for (List<Pending> members : snapshots) {
+            try {
+                AppendFiles append = table.newAppend().scanManifestsWith(SAME_THREAD)
+                        .writeManifestsWith(SAME_THREAD, 1);
+                for (Pending p : members) {
+                    for (DataFile file : p.files) {
+                        append.appendFile(file);
+                    }
+                }
+                append.set(OBJECT_KEY, members.get(0).objectKey).set(REQUEST_ID, members.get(0).requestId);
+                if (members.size() > 1) {
+                    StringBuilder all = new StringBuilder();
+                    for (Pending p : members) {
+                        all.append(all.length() == 0 ? "" : "\n").append(p.objectKey);
+                    }
+                    append.set(CommittedKeys.OBJECT_KEYS, all.toString());
+                }
+                append.commit();
+                List<String> committed = new ArrayList<>(members.size());
+                for (Pending p : members) {
+                    p.committed = true;
+                    p.done = true;
+                    committed.add(p.objectKey);
+                }
+                keys.remember(committed, clock.instant());
+            } catch (RuntimeException e) {
+                // Each member's thread retries. Iceberg's commit is atomic, but when its outcome is unknown (the
+                // catalog update may have landed) re-read the table, so the retry finds the keys if it did.
+                for (Pending p : members) {
+                    p.failure = e;
+                    p.done = true;
+                }
+                try {
+                    table.refresh();
+                } catch (RuntimeException refresh) {
+                    e.addSuppressed(refresh);
+                }
+            } finally {
+                keys.catchUp(table);
+            }
+        }
+        commits.incrementAndGet();
+    }
+
+    private void deleteQuietly(List<DataFile> files) {
+        for (DataFile file : files) {
+            try {
+                table.io().deleteFile(file.location());
+            } catch (RuntimeException e) {
+                LOG.warn("table {}: cannot delete unreferenced data file {}: {}", config.qualifiedName(),
+                        file.location(), e.toString());
+            }
+        }
+    }
+
+    /** Hands snapshot expiry to the expiry executor when it is due; never runs it on the caller's thread. */
+    private void maybeExpire() {
+        if (expiry.isEmpty()) {
+            return;
+        }
+        java.time.Instant now = clock.instant();
+        synchronized (expiryState) {
+            if (expiryRunning || now.isBefore(nextExpiry)) {
+                return;
+            }
+            expiryRunning = true;
+            nextExpiry = now.plus(SnapshotExpiry.CHECK_INTERVAL);
+        }
+        try {
+            expiryExecutor.execute(() -> {
+                try {
+                    expireSnapshots();
+                } catch (RuntimeException e) {
+                    LOG.warn("table {}: snapshot expiry failed; tried again in {}: {}", config.qualifiedName(),
+                            SnapshotExpiry.CHECK_INTERVAL, e.toString());
+                } finally {
+                    synchronized (expiryState) {
+                        expiryRunning = false;
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            synchronized (expiryState) {
+                expiryRunning = false;
+            }
+        }
+    }
+
+    /**
+     * Expires the snapshots older than the retention (keeping the configured minimum), deletes the files only they
+     * referenced, and re-indexes the committed keys from the snapshots that remain. Appends wait meanwhile.
+     *
+     * @return the number of snapshots expired; 0 when expiry is off or not yet allowed (see {@link SnapshotExpiry})
+     */
+    public int expireSnapshots() {
+        if (expiry.isEmpty()) {
+            return 0;
+        }
+        synchronized (commitLock) {
+            int before = snapshotCount();
+            if (expiry.get().expire(table, clock.instant(), openedAt, SAME_THREAD)) {
+                keys.rebuild(table);
+            }
+            return before - snapshotCount();
+        }
+    }
+
+    private int snapshotCount() {
+        int n = 0;
+        for (Snapshot ignored : table.snapshots()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Commits made so far (a group commit counts once), for tests and the perf harness. */
+    public long commits() {
+        return commits.get();
     }
 
     private List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
@@ -238,6 +483,8 @@ public final class TableWriter {
             ByteBuffer bytes = rows.write(group.getValue(), fileSchema, writing.codec(), writing.rowGroupBytes(),
                     writing.pageBytes(), writing.dictionary());
             long size = bytes.remaining();
+            org.apache.iceberg.Metrics metrics = ColumnMetrics.of(bytes, fileSchema, table.schema(),
+                    group.getValue().size());
             OutputFile out = table.io().newOutputFile(location);
             try (PositionOutputStream stream = out.create()) {
                 if (bytes.hasArray()) {
@@ -249,7 +496,7 @@ public final class TableWriter {
                 }
             }
             DataFiles.Builder file = DataFiles.builder(spec).withPath(location).withFormat(FileFormat.PARQUET)
-                    .withFileSizeInBytes(size).withRecordCount(group.getValue().size());
+                    .withFileSizeInBytes(size).withMetrics(metrics);
             if (group.getKey() != null) {
                 file.withPartition(group.getKey());
             }

@@ -14,6 +14,10 @@ import dev.sluice.stream.PutRecordsRequestEntry;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.ThrottleMode;
 import org.HdrHistogram.Histogram;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.metrics.CommitReport;
+import org.apache.iceberg.metrics.MetricsReport;
+import org.apache.iceberg.metrics.MetricsReporter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -32,9 +37,11 @@ import java.util.stream.Stream;
  * JSON to an Iceberg table (Snappy Parquet data files, embedded SQLite catalog, one append per delivery object)
  * against JSON to plain Snappy Parquet objects in a local bucket, end to end from a 4-shard in-process stream (the
  * exactly-once stream source), with 1 MiB buffers. Rounds alternate between the two destinations on the same
- * machine, so noise hits both; it prints each round, then medians: records/s, input MB/s, and the latency of one
- * destination write (HdrHistogram p50/p99: for Iceberg, writing the data file and committing the snapshot). It ends
- * with the files and snapshots per hour that Firehose's default buffering (5 MiB or 300 s) gives.
+ * machine, so noise hits both; it prints each round, then medians: records/s, input MB/s, the latency of one
+ * destination write (HdrHistogram p50/p99: for Iceberg, writing the data file and committing the snapshot) and, for
+ * Iceberg, of one commit as Iceberg's own commit report times it (manifest, manifest list, metadata file, catalog
+ * update). It ends with one Iceberg run at the default buffering ({@link BufferingHints#DEFAULT_SIZE_BYTES} or
+ * {@link BufferingHints#DEFAULT_INTERVAL}), giving the data files and snapshots per hour at that rate.
  *
  * <pre>
  * java -cp perf/target/sluice-perf.jar dev.sluice.perf.delivery.IcebergDeliveryHarness [records] [rounds]
@@ -49,7 +56,35 @@ public final class IcebergDeliveryHarness {
     }
 
     /** One round's figures. */
-    private record Round(double recordsPerSecond, double megabytesPerSecond, long objects, Histogram writes) {
+    private record Round(double recordsPerSecond, double megabytesPerSecond, long objects, Histogram writes,
+                         Histogram commits, long snapshots, long dataFiles, double seconds) {
+    }
+
+    /**
+     * Iceberg metrics reporter (named by class in the catalog properties) recording each commit's duration, in
+     * microseconds, into the current round's histogram.
+     */
+    public static final class CommitTimes implements MetricsReporter {
+        static volatile Histogram current = new Histogram(60_000_000L, 3);
+        static final java.util.concurrent.atomic.AtomicLong addedFiles = new java.util.concurrent.atomic.AtomicLong();
+
+        /** Instantiated by Iceberg's catalog. */
+        public CommitTimes() {
+        }
+
+        @Override
+        public void report(MetricsReport report) {
+            if (report instanceof CommitReport commit && commit.commitMetrics().totalDuration() != null) {
+                if (commit.commitMetrics().addedDataFiles() != null) {
+                    addedFiles.addAndGet(commit.commitMetrics().addedDataFiles().value());
+                }
+                Histogram h = current;
+                synchronized (h) {
+                    h.recordValue(Math.max(1, commit.commitMetrics().totalDuration().totalDuration().toNanos()
+                            / 1_000));
+                }
+            }
+        }
     }
 
     /**
@@ -66,18 +101,18 @@ public final class IcebergDeliveryHarness {
         for (int i = 0; i < records; i++) {
             inputBytes += payloads.get(i % payloads.size()).length;
         }
-        once(false, records, payloads, inputBytes);
-        once(true, records, payloads, inputBytes);
+        once(false, records, payloads, inputBytes, BUFFER_BYTES);
+        once(true, records, payloads, inputBytes, BUFFER_BYTES);
         List<Round> parquet = new ArrayList<>();
         List<Round> iceberg = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            Round p = once(false, records, payloads, inputBytes);
-            Round i = once(true, records, payloads, inputBytes);
+            Round p = once(false, records, payloads, inputBytes, BUFFER_BYTES);
+            Round i = once(true, records, payloads, inputBytes, BUFFER_BYTES);
             parquet.add(p);
             iceberg.add(i);
             System.out.printf("round %d: parquet %,.0f records/s (%.1f MB/s, %d objects), iceberg %,.0f records/s"
-                    + " (%.1f MB/s, %d snapshots)%n", r + 1, p.recordsPerSecond, p.megabytesPerSecond, p.objects,
-                    i.recordsPerSecond, i.megabytesPerSecond, i.objects);
+                    + " (%.1f MB/s, %d objects in %d snapshots)%n", r + 1, p.recordsPerSecond, p.megabytesPerSecond,
+                    p.objects, i.recordsPerSecond, i.megabytesPerSecond, i.objects, i.snapshots);
         }
         System.out.printf("%n%,d records of ~%d B JSON per round, %d shards, 1 MiB buffers, %d rounds each%n",
                 records, inputBytes / records, SHARDS, rounds);
@@ -85,14 +120,24 @@ public final class IcebergDeliveryHarness {
         report("Iceberg table        ", iceberg);
         double ratio = median(iceberg, Round::recordsPerSecond) / median(parquet, Round::recordsPerSecond);
         System.out.printf("Iceberg / Parquet records/s: %.2f%n", ratio);
-        double mbPerHour = median(iceberg, Round::megabytesPerSecond) * 3600;
-        double defaultMiB = BufferingHints.DEFAULT_SIZE_BYTES / (double) (1 << 20);
-        long perBufferFloor = 3600 / BufferingHints.DEFAULT_INTERVAL.toSeconds();
-        System.out.printf("default buffering (%.0f MiB or %d s), unpartitioned table, one snapshot and one data file"
-                + " per object:%n  at the measured rate (%.0f MB/h): %,.0f snapshots/h%n  at low traffic: %d"
-                + " snapshots/h per shard (interval-bound), %d for %d shards%n", defaultMiB,
-                BufferingHints.DEFAULT_INTERVAL.toSeconds(), mbPerHour, mbPerHour * 1e6 / BufferingHints.DEFAULT_SIZE_BYTES,
-                perBufferFloor, perBufferFloor * SHARDS, SHARDS);
+        Histogram commits = new Histogram(3);
+        for (Round r : iceberg) {
+            commits.add(r.commits);
+        }
+        System.out.printf("Iceberg commit (CommitReport): p50 %.1f ms, p99 %.1f ms (%d commits for %d objects)%n",
+                commits.getValueAtPercentile(50) / 1e3, commits.getValueAtPercentile(99) / 1e3,
+                commits.getTotalCount(), iceberg.stream().mapToLong(Round::objects).sum());
+        Round defaults = once(true, records, payloads, inputBytes, BufferingHints.DEFAULT_SIZE_BYTES);
+        System.out.printf("default buffering (%d MiB or %d s), unpartitioned table: %,.0f records/s, %d objects in"
+                + " %d snapshots, %d data files in %.2f s%n  at that rate: %,.0f data files/h, %,.0f snapshots/h;"
+                + " commit p50 %.1f ms, p99 %.1f ms%n  at low traffic: %d snapshots/h per shard (interval-bound),"
+                + " %d for %d shards%n", BufferingHints.DEFAULT_SIZE_BYTES >> 20,
+                BufferingHints.DEFAULT_INTERVAL.toSeconds(), defaults.recordsPerSecond, defaults.objects,
+                defaults.snapshots, defaults.dataFiles, defaults.seconds, defaults.dataFiles * 3600 / defaults.seconds,
+                defaults.snapshots * 3600 / defaults.seconds, defaults.commits.getValueAtPercentile(50) / 1e3,
+                defaults.commits.getValueAtPercentile(99) / 1e3,
+                3600 / BufferingHints.DEFAULT_INTERVAL.toSeconds(),
+                3600 / BufferingHints.DEFAULT_INTERVAL.toSeconds() * SHARDS, SHARDS);
     }
 
     private static void report(String label, List<Round> rounds) {
@@ -113,12 +158,19 @@ public final class IcebergDeliveryHarness {
         return values[values.length / 2];
     }
 
-    private static Round once(boolean iceberg, int records, List<byte[]> payloads, long inputBytes)
+    private static Round once(boolean iceberg, int records, List<byte[]> payloads, long inputBytes, long bufferBytes)
             throws IOException {
         Path work = Files.createTempDirectory("sluice-iceberg-harness");
         Histogram writes = new Histogram(60_000_000L, 3);
+        Histogram commits = new Histogram(60_000_000L, 3);
+        CommitTimes.current = commits;
+        CommitTimes.addedFiles.set(0);
+        Path warehouse = work.resolve("warehouse");
+        Files.createDirectories(warehouse);
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build();
-             IcebergCatalog catalog = IcebergCatalog.embedded(work.resolve("warehouse"))) {
+             IcebergCatalog catalog = IcebergCatalog.jdbc("jdbc:sqlite:" + warehouse.resolve(
+                     IcebergCatalog.EMBEDDED_CATALOG_FILE), warehouse.toString(),
+                     Map.of(CatalogProperties.METRICS_REPORTER_IMPL, CommitTimes.class.getName()))) {
             engine.createStream("clicks", SHARDS);
             for (int i = 0; i < records; i += 500) {
                 List<PutRecordsRequestEntry> batch = new ArrayList<>(500);
@@ -137,7 +189,8 @@ public final class IcebergDeliveryHarness {
             Sink timed = timed(destination, writes);
             long start = System.nanoTime();
             DeliveryStream.Builder builder = DeliveryStream.builder().name("harness")
-                    .bufferingHints(new BufferingHints(BUFFER_BYTES, Duration.ofSeconds(60)))
+                    .bufferingHints(new BufferingHints(bufferBytes, bufferBytes == BUFFER_BYTES
+                            ? Duration.ofSeconds(60) : BufferingHints.DEFAULT_INTERVAL))
                     .sink(timed).errorOutputSink(Sink.localBucket(work.resolve("errors")))
                     .kinesisStreamSource(engine, "clicks", work.resolve("checkpoints"));
             if (!iceberg) {
@@ -152,7 +205,8 @@ public final class IcebergDeliveryHarness {
                 if (delivery.stats().deliveredRecords() != records) {
                     throw new IllegalStateException("delivered " + delivery.stats());
                 }
-                return new Round(records * 1e9 / elapsed, inputBytes * 1e3 / elapsed, writes.getTotalCount(), writes);
+                return new Round(records * 1e9 / elapsed, inputBytes * 1e3 / elapsed, writes.getTotalCount(), writes,
+                        commits, commits.getTotalCount(), CommitTimes.addedFiles.getAndSet(0), elapsed / 1e9);
             }
         } finally {
             delete(work);
