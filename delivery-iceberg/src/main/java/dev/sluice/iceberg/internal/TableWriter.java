@@ -60,7 +60,7 @@ public final class TableWriter {
      * Runs Iceberg's manifest work on the committing thread. Iceberg's own worker pool waits for its tasks by polling
      * every 10 ms, which made a commit of one small file take over 100 ms; tasks run here are done when submitted.
      */
-    private static final java.util.concurrent.ExecutorService SAME_THREAD = new SameThread();
+    static final java.util.concurrent.ExecutorService SAME_THREAD = new SameThread();
 
     private final DestinationTableConfiguration config;
     private final ParquetWriting writing;
@@ -68,6 +68,7 @@ public final class TableWriter {
     private final Table table;
     private final MessageType fileSchema;
     private final Object commitLock = new Object();
+    private final java.util.Optional<UpsertWriter> upserts;
 
     /** Parquet options shared by a destination's tables. */
     public record ParquetWriting(ParquetConversion.Codec codec, long rowGroupBytes, int pageBytes,
@@ -80,6 +81,8 @@ public final class TableWriter {
         this.rows = rows;
         this.table = table;
         this.fileSchema = TableSchemas.withFieldIds(rows.messageType(), table.schema());
+        this.upserts = config.uniqueKeys().isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(UpsertWriter.open(this, writing.caseInsensitive()));
     }
 
     /**
@@ -170,6 +173,19 @@ public final class TableWriter {
         return config;
     }
 
+    /** The upsert/delete writer of a table with unique keys; empty for an append-only table. */
+    public java.util.Optional<UpsertWriter> upserts() {
+        return upserts;
+    }
+
+    Object commitLock() {
+        return commitLock;
+    }
+
+    ParquetWriting writing() {
+        return writing;
+    }
+
     /** The Iceberg table (tests and the perf harness read it). */
     public Table table() {
         return table;
@@ -206,7 +222,7 @@ public final class TableWriter {
         return true;
     }
 
-    private boolean committed(String objectKey) {
+    boolean committed(String objectKey) {
         for (Snapshot snapshot : table.snapshots()) {
             if (objectKey.equals(snapshot.summary().get(OBJECT_KEY))) {
                 return true;
@@ -215,7 +231,7 @@ public final class TableWriter {
         return false;
     }
 
-    private List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
+    List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
         PartitionSpec spec = table.spec();
         Map<PartitionKey, List<GenericData.Record>> groups = new LinkedHashMap<>();
         if (spec.isUnpartitioned()) {
