@@ -50,6 +50,8 @@ public final class UpsertWriter {
     private final TableWriter owner;
     private final List<String> keys;
     private final ParquetRows keyRows;
+    /** The key columns, all nullable: reads delete records and diagnoses rows whose key is absent or null. */
+    private final ParquetRows probeRows;
     private final MessageType keyFileSchema;
     private final int[] equalityIds;
     /** Position of each unique key in the delivery schema's records, in {@link #keys} order. */
@@ -72,11 +74,12 @@ public final class UpsertWriter {
         }
     }
 
-    private UpsertWriter(TableWriter owner, List<String> keys, ParquetRows keyRows, MessageType keyFileSchema,
-                         int[] equalityIds, int[] rowPositions) {
+    private UpsertWriter(TableWriter owner, List<String> keys, ParquetRows keyRows, ParquetRows probeRows,
+                         MessageType keyFileSchema, int[] equalityIds, int[] rowPositions) {
         this.owner = owner;
         this.keys = keys;
         this.keyRows = keyRows;
+        this.probeRows = probeRows;
         this.keyFileSchema = keyFileSchema;
         this.equalityIds = equalityIds;
         this.rowPositions = rowPositions;
@@ -99,6 +102,7 @@ public final class UpsertWriter {
         }
         Schema avro = owner.rows().avroSchema();
         List<Schema.Field> keyFields = new ArrayList<>();
+        List<Schema.Field> probeFields = new ArrayList<>();
         int[] ids = new int[config.uniqueKeys().size()];
         int[] positions = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -119,6 +123,9 @@ public final class UpsertWriter {
             ids[i] = column.fieldId();
             positions[i] = field.pos();
             keyFields.add(new Schema.Field(field, field.schema()));
+            Schema nullable = TableSchemas.nullable(field.schema()) ? field.schema()
+                    : Schema.createUnion(Schema.create(Schema.Type.NULL), field.schema());
+            probeFields.add(new Schema.Field(field.name(), nullable, null, Schema.Field.NULL_DEFAULT_VALUE));
         }
         PartitionSpec spec = table.spec();
         for (org.apache.iceberg.PartitionField partition : spec.fields()) {
@@ -132,8 +139,11 @@ public final class UpsertWriter {
         Schema keySchema = Schema.createRecord(avro.getName() + "_key", null, avro.getNamespace(), false,
                 keyFields);
         ParquetRows keyRows = ParquetRows.of(keySchema.toString(), caseInsensitive);
+        Schema probeSchema = Schema.createRecord(avro.getName() + "_probe", null, avro.getNamespace(), false,
+                probeFields);
+        ParquetRows probeRows = ParquetRows.of(probeSchema.toString(), caseInsensitive);
         MessageType keyFile = TableSchemas.withFieldIds(keyRows.messageType(), table.schema());
-        return new UpsertWriter(owner, config.uniqueKeys(), keyRows, keyFile, ids, positions);
+        return new UpsertWriter(owner, config.uniqueKeys(), keyRows, probeRows, keyFile, ids, positions);
     }
 
     /**
@@ -165,7 +175,25 @@ public final class UpsertWriter {
         public void add(Operation operation, byte[] raw) throws Rejected {
             converted.clear();
             boolean delete = operation == Operation.DELETE;
-            (delete ? keyRows : owner.rows()).convert(raw, converted);
+            if (delete) {
+                probeRows.convert(raw, converted);
+            } else {
+                try {
+                    owner.rows().convert(raw, converted);
+                } catch (DeliveryException e) {
+                    // A key column that is required fails conversion; name the key rather than the schema.
+                    converted.clear();
+                    try {
+                        probeRows.convert(raw, converted);
+                    } catch (DeliveryException notAKeyProblem) {
+                        throw e;
+                    }
+                    for (GenericData.Record probe : converted) {
+                        key(probe, null);
+                    }
+                    throw e;
+                }
+            }
             int[] positions = delete ? null : rowPositions;
             List<List<Object>> rowKeys = new ArrayList<>(converted.size());
             for (GenericData.Record row : converted) {
@@ -177,12 +205,12 @@ public final class UpsertWriter {
                 switch (operation) {
                     case INSERT -> state.rows.add(row);
                     case UPDATE -> {
-                        state.deleteEarlier(keyOf(row));
+                        state.deleteEarlier(keyOf(row, rowPositions));
                         state.rows.clear();
                         state.rows.add(row);
                     }
                     case DELETE -> {
-                        state.deleteEarlier(row);
+                        state.deleteEarlier(keyOf(row, null));
                         state.rows.clear();
                     }
                 }
@@ -204,10 +232,11 @@ public final class UpsertWriter {
             return Arrays.asList(values);
         }
 
-        private GenericData.Record keyOf(GenericData.Record row) {
+        /** The key row of the equality delete, from a full row ({@code positions}) or a probe row (null). */
+        private GenericData.Record keyOf(GenericData.Record row, int[] positions) {
             GenericData.Record key = new GenericData.Record(keyRows.avroSchema());
-            for (int k = 0; k < rowPositions.length; k++) {
-                key.put(k, row.get(rowPositions[k]));
+            for (int k = 0; k < keys.size(); k++) {
+                key.put(k, row.get(positions == null ? k : positions[k]));
             }
             return key;
         }
