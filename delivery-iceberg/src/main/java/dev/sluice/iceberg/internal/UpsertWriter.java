@@ -47,6 +47,8 @@ import java.util.UUID;
  */
 public final class UpsertWriter {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpsertWriter.class);
+
     private final TableWriter owner;
     private final List<String> keys;
     private final ParquetRows keyRows;
@@ -285,6 +287,8 @@ public final class UpsertWriter {
      */
     public boolean commit(String objectKey, String requestId, Changes changes) throws IOException {
         if (owner.committed(objectKey)) {
+            LOG.info("table {}: upsert object {} is already committed (an earlier attempt or process); not applied"
+                    + " again", owner.config().qualifiedName(), objectKey);
             return false;
         }
         List<GenericData.Record> rows = changes.rows();
