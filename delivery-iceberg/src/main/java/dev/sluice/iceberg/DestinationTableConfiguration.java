@@ -28,7 +28,11 @@ import java.util.regex.Pattern;
  * @param schema the Avro record schema as JSON
  * @param partitioning the partition spec of a table created by the destination, in order; empty for none. An
  *        existing table keeps its own spec.
- * @param uniqueKeys Firehose's upsert/delete keys; must be empty (equality deletes are not implemented yet)
+ * @param uniqueKeys Firehose's unique keys: top-level columns of the schema (primitive, not float or double) that
+ *        identify a row, used by records whose operation is {@code update} or {@code delete} (given by the
+ *        destination's routing query); empty for an append-only table. A table with unique keys gets one Iceberg
+ *        RowDelta per delivery object: equality deletes on these columns plus data files. Every partition source
+ *        column must be one of them, and the table must be format version 2 (tables the destination creates are).
  * @param errorOutputPrefix the prefix, in the destination's error-output bucket, of this table's failed records;
  *        empty for the destination's default
  */
@@ -51,11 +55,7 @@ public record DestinationTableConfiguration(String database, String table, Strin
         JsonToAvro.checkSchema(schema);
         partitioning = List.copyOf(Objects.requireNonNull(partitioning, "partitioning"));
         uniqueKeys = List.copyOf(Objects.requireNonNull(uniqueKeys, "uniqueKeys"));
-        if (!uniqueKeys.isEmpty()) {
-            throw Problems.invalidArgument("uniqueKeys (upsert and delete through equality deletes) are"
-                    + " not supported yet but were " + uniqueKeys + " for table " + database + "." + table
-                    + "; the destination appends only");
-        }
+        checkUniqueKeys(database + "." + table, schema, uniqueKeys);
         Objects.requireNonNull(errorOutputPrefix, "errorOutputPrefix");
     }
 
@@ -79,6 +79,20 @@ public record DestinationTableConfiguration(String database, String table, Strin
      */
     public DestinationTableConfiguration withPartitioning(PartitionField... fields) {
         return new DestinationTableConfiguration(database, table, schema, List.of(fields), uniqueKeys,
+                errorOutputPrefix);
+    }
+
+    /**
+     * Returns a copy with unique keys, so records routed with operation {@code update} or {@code delete} replace or
+     * remove the rows with their key.
+     *
+     * @param columns the key columns, top-level fields of the schema
+     * @return the copy
+     * @throws DeliveryException {@code INVALID_ARGUMENT} if a column is not a top-level primitive field of the
+     *         schema, is float or double, or is named twice
+     */
+    public DestinationTableConfiguration withUniqueKeys(String... columns) {
+        return new DestinationTableConfiguration(database, table, schema, partitioning, List.of(columns),
                 errorOutputPrefix);
     }
 
@@ -110,6 +124,37 @@ public record DestinationTableConfiguration(String database, String table, Strin
      */
     public String qualifiedName() {
         return database + "." + table;
+    }
+
+    private static void checkUniqueKeys(String table, String schema, List<String> keys) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        org.apache.avro.Schema avro = new org.apache.avro.Schema.Parser().parse(schema);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String key : keys) {
+            Objects.requireNonNull(key, "uniqueKeys element");
+            if (!seen.add(key)) {
+                throw Problems.invalidArgument("uniqueKeys of table " + table + " name " + key + " twice: " + keys);
+            }
+            org.apache.avro.Schema.Field field = avro.getField(key);
+            if (field == null) {
+                throw Problems.invalidArgument("unique key '" + key + "' of table " + table + " is not a top-level"
+                        + " field of its schema; the fields are " + avro.getFields().stream()
+                        .map(org.apache.avro.Schema.Field::name).toList());
+            }
+            org.apache.avro.Schema type = field.schema();
+            if (type.getType() == org.apache.avro.Schema.Type.UNION) {
+                type = type.getTypes().stream().filter(t -> t.getType() != org.apache.avro.Schema.Type.NULL)
+                        .findFirst().orElse(type);
+            }
+            switch (type.getType()) {
+                case RECORD, ARRAY, MAP, UNION, FLOAT, DOUBLE, NULL -> throw Problems.invalidArgument("unique key '"
+                        + key + "' of table " + table + " has type " + type.getType().getName() + "; a unique key"
+                        + " must be a primitive column other than float and double");
+                default -> { }
+            }
+        }
     }
 
     private static void checkName(String what, String value) {

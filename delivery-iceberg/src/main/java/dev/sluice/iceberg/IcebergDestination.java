@@ -9,8 +9,10 @@ import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
 import dev.sluice.iceberg.internal.FailedRecords;
 import dev.sluice.iceberg.internal.Router;
+import dev.sluice.iceberg.internal.Operation;
 import dev.sluice.iceberg.internal.SnapshotExpiry;
 import dev.sluice.iceberg.internal.TableWriter;
+import dev.sluice.iceberg.internal.UpsertWriter;
 import org.apache.avro.generic.GenericData;
 
 import java.nio.ByteBuffer;
@@ -55,6 +57,15 @@ import java.util.Optional;
  * {@link SinkResult#ALREADY_EXISTS}. With a stream source, whose object keys are made of the shard and sequence
  * numbers, records are therefore appended exactly once across retries and kill -9 restarts; with direct put they are
  * appended at least once across restarts (as Firehose does) and exactly once across retries.
+ *
+ * <p><b>Upserts and deletes.</b> A table with {@linkplain DestinationTableConfiguration#uniqueKeys() unique keys}
+ * takes Firehose's operations, which the {@link Builder#routingQuery routing query} returns as {@code operation}:
+ * {@code insert} (the default) appends the record, {@code update} replaces the rows with the record's key by it,
+ * {@code delete} removes them. Each delivery object is one Iceberg RowDelta per such table: equality-delete files on
+ * the key columns and data files, with the same {@code sluice.object-key} summary (exactly once, as appends); within
+ * an object, the records of a key apply in order. An update or delete routed to a table without unique keys goes to
+ * the error output as {@code Iceberg.MissingUniqueKeys}; a record without a value for a unique key as
+ * {@code Iceberg.InvalidUniqueKeys}; an operation other than the three as {@code Iceberg.InvalidOperation}.
  *
  * <p><b>Tables.</b> Created from the configuration when absent (format version 2), else loaded and evolved: fields
  * added to the delivery's schema become optional columns. Commits to one table from this process are serialized;
@@ -117,20 +128,24 @@ public final class IcebergDestination implements Sink {
     @Override
     public SinkResult write(SinkObject object) throws Exception {
         Map<TableWriter, List<GenericData.Record>> rows = new LinkedHashMap<>();
+        Map<TableWriter, UpsertWriter.Changes> changes = new LinkedHashMap<>();
         Map<String, FailedRecords> failed = new LinkedHashMap<>();
         TableWriter only = router.isEmpty() ? tables.values().iterator().next() : null;
         for (ByteBuffer view : object.records()) {
             byte[] raw = new byte[view.remaining()];
             view.duplicate().get(raw);
             TableWriter table = only;
+            Operation operation = Operation.INSERT;
             if (table == null) {
-                String name;
+                Router.Route route;
                 try {
-                    name = router.get().route(raw);
+                    route = router.get().route(raw);
                 } catch (Router.Unroutable e) {
-                    fail(failed, errorOutputPrefix, raw, null, FailedRecords.UNROUTABLE, e.getMessage(), object);
+                    fail(failed, errorOutputPrefix, raw, null, e.errorCode(), e.getMessage(), object);
                     continue;
                 }
+                String name = route.table();
+                operation = route.operation();
                 table = tables.get(name);
                 if (table == null) {
                     fail(failed, errorOutputPrefix, raw, name, FailedRecords.NO_SUCH_TABLE, "records were routed to "
@@ -138,12 +153,30 @@ public final class IcebergDestination implements Sink {
                     continue;
                 }
             }
+            String prefix = table.config().errorOutputPrefix().isEmpty() ? errorOutputPrefix
+                    : table.config().errorOutputPrefix();
+            if (table.upserts().isPresent()) {
+                try {
+                    changes.computeIfAbsent(table, t -> t.upserts().get().newChanges()).add(operation, raw);
+                } catch (UpsertWriter.Rejected e) {
+                    fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode(), e.getMessage(), object);
+                } catch (DeliveryException e) {
+                    fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
+                            object);
+                }
+                continue;
+            }
+            if (operation != Operation.INSERT) {
+                fail(failed, prefix, raw, table.config().qualifiedName(), FailedRecords.NO_UNIQUE_KEYS, "operation "
+                        + operation.name().toLowerCase(java.util.Locale.ROOT) + " needs unique keys but table "
+                        + table.config().qualifiedName() + " has none; configure its UniqueKeys or send inserts",
+                        object);
+                continue;
+            }
             List<GenericData.Record> tableRows = rows.computeIfAbsent(table, t -> new ArrayList<>());
             try {
                 table.rows().convert(raw, tableRows);
             } catch (DeliveryException e) {
-                String prefix = table.config().errorOutputPrefix().isEmpty() ? errorOutputPrefix
-                        : table.config().errorOutputPrefix();
                 fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
                         object);
             }
@@ -159,7 +192,14 @@ public final class IcebergDestination implements Sink {
                 created |= table.getKey().append(object.key(), object.requestId(), table.getValue());
             }
         }
-        return created || rows.values().stream().allMatch(List::isEmpty) ? SinkResult.CREATED
+        boolean changed = false;
+        for (Map.Entry<TableWriter, UpsertWriter.Changes> table : changes.entrySet()) {
+            if (!table.getValue().isEmpty()) {
+                changed = true;
+                created |= table.getKey().upserts().get().commit(object.key(), object.requestId(), table.getValue());
+            }
+        }
+        return created || (!changed && rows.values().stream().allMatch(List::isEmpty)) ? SinkResult.CREATED
                 : SinkResult.ALREADY_EXISTS;
     }
 
@@ -290,8 +330,12 @@ public final class IcebergDestination implements Sink {
         /**
          * Sets the JQ expression that routes each record to a table: it returns an object with
          * {@code destinationDatabaseName} and {@code destinationTableName}, as Firehose's metadata extraction query
-         * for Iceberg does, for example {@code {destinationDatabaseName: "web", destinationTableName: .type}}.
-         * Required with several tables; optional with one (then every record goes to it).
+         * for Iceberg does, for example {@code {destinationDatabaseName: "web", destinationTableName: .type}}, and
+         * optionally {@code operation}: {@code "insert"} (the default when absent or null), {@code "update"} or
+         * {@code "delete"} (these two need a table with unique keys), for example
+         * {@code {destinationDatabaseName: "shop", destinationTableName: "orders", operation: .op}}.
+         * Required with several tables; optional with one (then every record goes to it, as an insert unless the
+         * query says otherwise).
          *
          * @param jq the expression
          * @return this builder

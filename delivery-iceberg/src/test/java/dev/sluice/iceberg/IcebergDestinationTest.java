@@ -330,8 +330,8 @@ class IcebergDestinationTest {
         String millis = CLICK.replace("timestamp-micros", "timestamp-millis");
         assertMessage("field ts is timestamp-millis", () -> IcebergDestination.builder().catalog(catalog)
                 .table(DestinationTableConfiguration.of("web", "a", millis)).errorOutputSink(errors).build());
-        assertMessage("uniqueKeys", () -> new DestinationTableConfiguration("web", "a", CLICK, List.of(),
-                List.of("id"), ""));
+        assertMessage("unique key 'tags' of table web.a has type array", () -> new DestinationTableConfiguration(
+                "web", "a", CLICK, List.of(), List.of("tags"), ""));
         assertMessage("routingQuery must be set", () -> IcebergDestination.builder().catalog(catalog)
                 .table(DestinationTableConfiguration.of("web", "a", CLICK))
                 .table(DestinationTableConfiguration.of("web", "b", CLICK)).errorOutputSink(errors).build());

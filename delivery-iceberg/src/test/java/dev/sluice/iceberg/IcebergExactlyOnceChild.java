@@ -30,6 +30,10 @@ public final class IcebergExactlyOnceChild {
     static final int SHARDS = 4;
     static final String SCHEMA = "{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"i\",\"type\":\"long\"},"
             + "{\"name\":\"pad\",\"type\":\"string\"}]}";
+    /** The upsert mode's table: unique key {@code k}, the record's number modulo {@link #KEYS}. */
+    static final String UPSERT_SCHEMA = "{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"i\",\"type\":\"long\"},"
+            + "{\"name\":\"k\",\"type\":\"long\"},{\"name\":\"pad\",\"type\":\"string\"}]}";
+    static final int KEYS = 1000;
 
     private IcebergExactlyOnceChild() {
     }
@@ -37,8 +41,11 @@ public final class IcebergExactlyOnceChild {
     /**
      * Runs one delivering process.
      *
-     * @param args warehouse directory, state directory, record count, and optionally N: halt the JVM (as SIGKILL
+     * @param args warehouse directory, state directory, record count, optionally N: halt the JVM (as SIGKILL
      *        does, no shutdown hooks) right after the N-th commit of this run, before its checkpoint can advance
+     *        (0: never), and optionally {@code upsert}: records carry key {@code k = i % KEYS} (also their
+     *        partition key, so a key's records stay in order on one shard), the first of each key is an insert and
+     *        the others updates, into table {@code db.upserts} with unique key {@code k}
      * @throws Exception on any failure (the parent sees a non-zero exit)
      */
     public static void main(String[] args) throws Exception {
@@ -46,6 +53,7 @@ public final class IcebergExactlyOnceChild {
         Path state = Path.of(args[1]);
         int count = Integer.parseInt(args[2]);
         int haltAfter = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        boolean upsert = args.length > 4 && args[4].equals("upsert");
         Clock fixed = Clock.fixed(Instant.parse("2026-05-06T07:08:09Z"), ZoneOffset.UTC);
         try (StreamEngine engine = StreamEngine.builder().clock(fixed).throttleMode(ThrottleMode.OFF).build();
              IcebergCatalog catalog = IcebergCatalog.embedded(warehouse)) {
@@ -54,8 +62,12 @@ public final class IcebergExactlyOnceChild {
             for (int start = 0; start < count; start += 500) {
                 List<PutRecordsRequestEntry> batch = new ArrayList<>();
                 for (int i = start; i < Math.min(count, start + 500); i++) {
-                    batch.add(PutRecordsRequestEntry.of("key-" + i, ("{\"i\":" + i + ",\"pad\":\""
-                            + "p".repeat(i % 17) + "\"}").getBytes(StandardCharsets.UTF_8)));
+                    String record = upsert
+                            ? "{\"i\":" + i + ",\"k\":" + i % KEYS + ",\"op\":\"" + (i < KEYS ? "insert" : "update")
+                                    + "\",\"pad\":\"" + "p".repeat(i % 17) + "\"}"
+                            : "{\"i\":" + i + ",\"pad\":\"" + "p".repeat(i % 17) + "\"}";
+                    batch.add(PutRecordsRequestEntry.of("key-" + (upsert ? i % KEYS : i),
+                            record.getBytes(StandardCharsets.UTF_8)));
                 }
                 PutRecordsResult result = engine.putRecords("source", batch);
                 if (result.failedRecordCount() != 0) {
@@ -68,10 +80,17 @@ public final class IcebergExactlyOnceChild {
                 }
             }
             Sink errors = Sink.localBucket(warehouse.resolve("errors"));
-            IcebergDestination destination = IcebergDestination.builder().catalog(catalog)
-                    .table(DestinationTableConfiguration.of("db", "events", SCHEMA)
-                            .withPartitioning(PartitionField.bucket("i", 3)))
-                    .errorOutputSink(errors).build();
+            IcebergDestination destination = upsert
+                    ? IcebergDestination.builder().catalog(catalog)
+                            .table(DestinationTableConfiguration.of("db", "upserts", UPSERT_SCHEMA).withUniqueKeys("k")
+                                    .withPartitioning(PartitionField.bucket("k", 3)))
+                            .routingQuery("{destinationDatabaseName: \"db\", destinationTableName: \"upserts\","
+                                    + " operation: .op}")
+                            .errorOutputSink(errors).build()
+                    : IcebergDestination.builder().catalog(catalog)
+                            .table(DestinationTableConfiguration.of("db", "events", SCHEMA)
+                                    .withPartitioning(PartitionField.bucket("i", 3)))
+                            .errorOutputSink(errors).build();
             try (DeliveryStream stream = DeliveryStream.builder().name("exactly").version(3).clock(fixed)
                     .sink(haltAfter == 0 ? destination : haltingAfter(destination, haltAfter)).errorOutputSink(Sink.localBucket(warehouse.resolve("stream-errors")))
                     .prefix("data/").bufferingHints(new BufferingHints(4096, Duration.ofMillis(20)))

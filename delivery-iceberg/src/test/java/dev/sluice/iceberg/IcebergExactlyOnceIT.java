@@ -43,6 +43,74 @@ class IcebergExactlyOnceIT {
     Path work;
 
     @Test
+    void streamSource_upsertsKilledAndHaltedAfterCommit_eachKeyHasExactlyItsLatestRow() throws Exception {
+        Path warehouse = work.resolve("warehouse");
+        Path state = work.resolve("state");
+        Random random = new Random(11);
+        for (int round = 0; round < 2; round++) {
+            long target = dataFiles(warehouse, "upserts") + 30 + random.nextInt(40);
+            Process child = start(warehouse, state, 0, "upsert");
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                boolean exited = false;
+                while (!exited && dataFiles(warehouse, "upserts") < target && System.nanoTime() < deadline) {
+                    exited = child.waitFor(10, TimeUnit.MILLISECONDS);
+                }
+                child.destroyForcibly();
+                assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+        // A crash between an upsert commit and its checkpoint: the restart must find the RowDelta committed.
+        Process halting = start(warehouse, state, 3 + random.nextInt(10), "upsert");
+        try {
+            assertTrue(halting.waitFor(120, TimeUnit.SECONDS), "halting child did not stop");
+            assertEquals(137, halting.exitValue(), "the child should halt after its commits; see child.log");
+        } finally {
+            halting.destroyForcibly();
+        }
+        Process last = start(warehouse, state, 0, "upsert");
+        try {
+            assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the final run did not finish");
+            assertEquals(0, last.exitValue(), "the final run failed; see child.log");
+        } finally {
+            last.destroyForcibly();
+        }
+        try (Stream<String> lines = Files.lines(work.resolve("child.log"))) {
+            assertTrue(lines.anyMatch(l -> l.contains("is already committed")), "the restart after the halt must"
+                    + " find the upsert object committed");
+        }
+
+        // The latest record of key k is the last one put with it: i = RECORDS - KEYS + k.
+        int keys = IcebergExactlyOnceChild.KEYS;
+        MetadataWalk walk = MetadataWalk.of(warehouse, "db", "upserts");
+        Map<Long, Long> walked = new HashMap<>();
+        for (Map<String, Object> row : walk.liveRows()) {
+            assertEquals(null, walked.put(((Number) row.get("k")).longValue(), ((Number) row.get("i")).longValue()),
+                    "key " + row.get("k") + " twice");
+        }
+        assertEquals(keys, walked.size());
+        walked.forEach((k, i) -> assertEquals(RECORDS - keys + k, i, "latest row of key " + k));
+        assertTrue(walk.deleteFiles.size() > 0);
+        Set<String> objects = new HashSet<>();
+        for (Map<String, String> summary : walk.snapshotSummaries()) {
+            assertTrue(objects.add(summary.get("sluice.object-key")), "object committed twice: " + summary);
+        }
+        try (IcebergCatalog catalog = IcebergCatalog.embedded(warehouse)) {
+            Table table = catalog.catalog().loadTable(TableIdentifier.of("db", "upserts"));
+            Map<Long, Long> read = new HashMap<>();
+            try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+                for (Record r : records) {
+                    assertEquals(null, read.put((Long) r.getField("k"), (Long) r.getField("i")), "Iceberg reader: "
+                            + r + " twice");
+                }
+            }
+            assertEquals(walked, read, "Iceberg's reader and the walk agree");
+        }
+    }
+
+    @Test
     void streamSource_killedRepeatedlyMidCommit_tableHoldsEveryRecordExactlyOnce() throws Exception {
         Path warehouse = work.resolve("warehouse");
         Path state = work.resolve("state");
@@ -50,12 +118,12 @@ class IcebergExactlyOnceIT {
         int killed = 0;
         int killedWithOpenIntents = 0;
         for (int round = 0; round < KILLS; round++) {
-            long target = dataFiles(warehouse) + 30 + random.nextInt(40);
+            long target = dataFiles(warehouse, "events") + 30 + random.nextInt(40);
             Process child = start(warehouse, state, 0);
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
                 boolean exited = false;
-                while (!exited && dataFiles(warehouse) < target && System.nanoTime() < deadline) {
+                while (!exited && dataFiles(warehouse, "events") < target && System.nanoTime() < deadline) {
                     exited = child.waitFor(10, TimeUnit.MILLISECONDS);
                 }
                 if (!exited) {
@@ -129,8 +197,8 @@ class IcebergExactlyOnceIT {
     }
 
     /** Data files written so far, committed or not: a plain directory walk, safe while the child writes. */
-    private static long dataFiles(Path warehouse) {
-        Path data = warehouse.resolve("db").resolve("events").resolve("data");
+    private static long dataFiles(Path warehouse, String table) {
+        Path data = warehouse.resolve("db").resolve(table).resolve("data");
         if (!Files.isDirectory(data)) {
             return 0;
         }
@@ -156,11 +224,15 @@ class IcebergExactlyOnceIT {
     }
 
     private Process start(Path warehouse, Path state, int haltAfterCommits) throws IOException {
+        return start(warehouse, state, haltAfterCommits, "append");
+    }
+
+    private Process start(Path warehouse, Path state, int haltAfterCommits, String mode) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-Dorg.slf4j.simpleLogger.log.dev.sluice.iceberg=info", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classPath,
                 IcebergExactlyOnceChild.class.getName(), warehouse.toString(), state.toString(),
-                Integer.toString(RECORDS), Integer.toString(haltAfterCommits))
+                Integer.toString(RECORDS), Integer.toString(haltAfterCommits), mode)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(work.toFile(), "child.log")))
                 .start();

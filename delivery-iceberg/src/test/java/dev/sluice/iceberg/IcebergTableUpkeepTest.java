@@ -249,7 +249,7 @@ class IcebergTableUpkeepTest {
         assertEquals(3, entries.size());
         for (Map.Entry<String, GenericRecord> entry : entries.entrySet()) {
             GenericRecord file = entry.getValue();
-            List<Object> truth = new MetadataWalk(new MetadataWalk.DataFileEntry(entry.getKey(), 0, Map.of(), 0))
+            List<Object> truth = new MetadataWalk(new MetadataWalk.DataFileEntry(entry.getKey(), 0, Map.of(), 0, 0))
                     .duckdb("SELECT count(*), count(country), min(id), max(id), min(\"user\"), max(\"user\"),"
                             + " epoch_us(min(ts)), epoch_us(max(ts)), min(country), max(country),"
                             + " sum(len(tags)) FROM FILES").get(0);

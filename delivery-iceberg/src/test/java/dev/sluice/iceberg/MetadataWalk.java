@@ -24,27 +24,40 @@ import java.util.Map;
 /**
  * The second reader of the tests, sharing no code with the writer: finds the table's current metadata file in the
  * catalog's SQLite database with plain JDBC, reads the metadata JSON with Jackson, the manifest list and manifests
- * as plain Avro files ({@link GenericDatumReader}), and the live data files with DuckDB.
+ * as plain Avro files ({@link GenericDatumReader}), and the live data files with DuckDB. Equality-delete files are
+ * listed too and {@link #liveRows()} applies them itself, as the Iceberg spec says: a delete file's rows remove the
+ * rows of a data file with a strictly smaller data sequence number, in the same partition (or any partition for an
+ * unpartitioned delete), whose equality columns (matched by field id) hold the same values.
  */
 final class MetadataWalk {
 
     /** One live data file as its manifest entry describes it. */
-    record DataFileEntry(String path, long recordCount, Map<String, Object> partition, long snapshotId) {
+    record DataFileEntry(String path, long recordCount, Map<String, Object> partition, long snapshotId,
+                         long dataSequenceNumber) {
     }
+
+    /** One live equality-delete file as its manifest entry describes it. */
+    record DeleteFileEntry(String path, long recordCount, Map<String, Object> partition, List<Integer> equalityIds,
+                           long dataSequenceNumber) {
+    }
+
+    final List<DeleteFileEntry> deleteFiles = new ArrayList<>();
 
     final JsonNode metadata;
     final List<DataFileEntry> files = new ArrayList<>();
     final int deletedEntries;
 
-    private MetadataWalk(JsonNode metadata, List<DataFileEntry> files, int deletedEntries) {
+    private MetadataWalk(JsonNode metadata, List<DataFileEntry> files, List<DeleteFileEntry> deletes,
+                         int deletedEntries) {
         this.metadata = metadata;
         this.files.addAll(files);
+        this.deleteFiles.addAll(deletes);
         this.deletedEntries = deletedEntries;
     }
 
     /** A view of one data file only, to query it alone. */
     MetadataWalk(DataFileEntry file) {
-        this(null, List.of(file), 0);
+        this(null, List.of(file), List.of(), 0);
     }
 
     /** Reads table {@code database.table} of the embedded catalog in {@code warehouse}. */
@@ -69,6 +82,7 @@ final class MetadataWalk {
     static MetadataWalk ofMetadata(String metadataLocation) throws IOException {
         JsonNode metadata = new ObjectMapper().readTree(file(metadataLocation));
         List<DataFileEntry> files = new ArrayList<>();
+        List<DeleteFileEntry> deletes = new ArrayList<>();
         int deleted = 0;
         long current = metadata.path("current-snapshot-id").asLong(-1);
         if (current != -1) {
@@ -79,9 +93,8 @@ final class MetadataWalk {
                 }
             }
             for (GenericRecord manifest : avro(snapshot.get("manifest-list").asText())) {
-                if (((Number) manifest.get("content")).intValue() != 0) {
-                    throw new AssertionError("unexpected delete manifest " + manifest.get("manifest_path"));
-                }
+                int manifestContent = ((Number) manifest.get("content")).intValue();
+                long manifestSequence = ((Number) manifest.get("sequence_number")).longValue();
                 for (GenericRecord entry : avro(manifest.get("manifest_path").toString())) {
                     int status = (Integer) entry.get("status");
                     if (status == 2) {
@@ -95,14 +108,30 @@ final class MetadataWalk {
                         Object value = p.get(f.name());
                         partition.put(f.name(), value instanceof CharSequence ? value.toString() : value);
                     }
-                    Object snapshotId = entry.get("snapshot_id");
-                    files.add(new DataFileEntry(dataFile.get("file_path").toString(),
-                            (Long) dataFile.get("record_count"), partition,
-                            snapshotId == null ? -1 : (Long) snapshotId));
+                    // A null sequence number is inherited from the manifest (entries added by its snapshot).
+                    Object sequence = entry.get("sequence_number");
+                    long dataSequence = sequence == null ? manifestSequence : ((Number) sequence).longValue();
+                    int content = ((Number) dataFile.get("content")).intValue();
+                    String path = dataFile.get("file_path").toString();
+                    long count = (Long) dataFile.get("record_count");
+                    if (content == 0 && manifestContent == 0) {
+                        Object snapshotId = entry.get("snapshot_id");
+                        files.add(new DataFileEntry(path, count, partition,
+                                snapshotId == null ? -1 : (Long) snapshotId, dataSequence));
+                    } else if (content == 2 && manifestContent == 1) {
+                        List<Integer> ids = new ArrayList<>();
+                        for (Object id : (List<?>) dataFile.get("equality_ids")) {
+                            ids.add(((Number) id).intValue());
+                        }
+                        deletes.add(new DeleteFileEntry(path, count, partition, ids, dataSequence));
+                    } else {
+                        throw new AssertionError("unexpected file content " + content + " in a manifest of content "
+                                + manifestContent + ": " + path);
+                    }
                 }
             }
         }
-        return new MetadataWalk(metadata, files, deleted);
+        return new MetadataWalk(metadata, files, deletes, deleted);
     }
 
     private static File file(String location) {
@@ -143,6 +172,72 @@ final class MetadataWalk {
             out.add(summary);
         }
         return out;
+    }
+
+    /**
+     * The table's live rows, column name to value as DuckDB reads them: every row of every live data file that no
+     * equality-delete file removes.
+     */
+    List<Map<String, Object>> liveRows() throws SQLException {
+        Map<Integer, String> names = new HashMap<>();
+        currentSchemaIds().forEach((name, id) -> names.put(id, name));
+        List<java.util.Set<List<Object>>> deleteKeys = new ArrayList<>();
+        for (DeleteFileEntry delete : deleteFiles) {
+            Map<String, Integer> fileIds = parquetFieldIds(delete.path());
+            java.util.Set<List<Object>> keys = new java.util.HashSet<>();
+            for (Map<String, Object> row : rows(delete.path())) {
+                List<Object> key = new ArrayList<>();
+                for (int id : delete.equalityIds()) {
+                    String column = fileIds.entrySet().stream().filter(e -> e.getValue() == id)
+                            .map(Map.Entry::getKey).findFirst().orElseThrow(() -> new AssertionError(
+                                    "delete file " + delete.path() + " has no column with field id " + id));
+                    key.add(row.get(column));
+                }
+                keys.add(key);
+            }
+            deleteKeys.add(keys);
+        }
+        List<Map<String, Object>> live = new ArrayList<>();
+        for (DataFileEntry file : files) {
+            Map<String, Integer> fileIds = parquetFieldIds(file.path());
+            for (Map<String, Object> row : rows(file.path())) {
+                boolean removed = false;
+                for (int d = 0; d < deleteFiles.size() && !removed; d++) {
+                    DeleteFileEntry delete = deleteFiles.get(d);
+                    if (delete.dataSequenceNumber() <= file.dataSequenceNumber()
+                            || !(delete.partition().isEmpty() || delete.partition().equals(file.partition()))) {
+                        continue;
+                    }
+                    List<Object> key = new ArrayList<>();
+                    for (int id : delete.equalityIds()) {
+                        String column = fileIds.entrySet().stream().filter(e -> e.getValue() == id)
+                                .map(Map.Entry::getKey).findFirst().orElse(names.get(id));
+                        key.add(row.get(column));
+                    }
+                    removed = deleteKeys.get(d).contains(key);
+                }
+                if (!removed) {
+                    live.add(row);
+                }
+            }
+        }
+        return live;
+    }
+
+    private static List<Map<String, Object>> rows(String path) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT * FROM read_parquet('" + file(path).getPath() + "')")) {
+            int n = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= n; i++) {
+                    row.put(r.getMetaData().getColumnName(i), r.getObject(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
     }
 
     long totalRecords() {

@@ -13,7 +13,8 @@ public final class NoHadoopProbe {
     }
 
     /**
-     * Delivers records into a partitioned table with every codec, from a fresh catalog each time.
+     * Delivers records into a partitioned table with every codec, from a fresh catalog each time, then updates and
+     * deletes keys of table {@code shop.orders}.
      *
      * @param work a scratch directory
      * @return the records delivered
@@ -34,6 +35,20 @@ public final class NoHadoopProbe {
                 stream.flush();
                 delivered += stream.stats().deliveredRecords();
             }
+        }
+        // The upsert path: a RowDelta of equality-delete and data files, partitioned.
+        try (IcebergCatalog catalog = IcebergCatalog.embedded(work.resolve("warehouse"));
+             IcebergDestination orders = IcebergDestination.builder().catalog(catalog)
+                     .routingQuery(IcebergUpsertTest.ROUTE)
+                     .table(DestinationTableConfiguration.of("shop", "orders", IcebergUpsertTest.ORDER)
+                             .withUniqueKeys("region", "id").withPartitioning(PartitionField.identity("region")))
+                     .errorOutputSink(Sink.localBucket(work.resolve("errors"))).build()) {
+            orders.write(IcebergUpsertTest.object("u1", java.util.List.of(IcebergUpsertTest.order("insert", 1, "eu", 1),
+                    IcebergUpsertTest.order("insert", 2, "eu", 2))));
+            orders.write(IcebergUpsertTest.object("u2", java.util.List.of(
+                    IcebergUpsertTest.order("update", 1, "eu", 10), IcebergUpsertTest.order("delete", 2, "eu", 0))));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
         return delivered;
     }

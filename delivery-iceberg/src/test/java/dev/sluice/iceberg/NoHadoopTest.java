@@ -10,6 +10,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -54,6 +55,8 @@ class NoHadoopTest {
         MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
         assertEquals(40, walk.totalRecords());
         assertEquals(4, walk.snapshotSummaries().size());
+        assertEquals(Map.of("eu/1", 10L), IcebergUpsertTest.walkedRows(
+                MetadataWalk.of(work.resolve("warehouse"), "shop", "orders")));
     }
 
     private static URL toUrl(String entry) {

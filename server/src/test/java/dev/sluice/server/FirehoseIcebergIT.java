@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -232,11 +235,106 @@ class FirehoseIcebergIT {
         assertTrue(e.getMessage().contains("web.orders") && e.getMessage().contains("CreateTable"), e.getMessage());
     }
 
+    private static String order(String op, long id, long amount) {
+        return "{\"op\":\"" + op + "\",\"id\":" + id + ",\"customer\":\"c" + (id % 3) + "\",\"amount\":" + amount
+                + "}";
+    }
+
+    /** Key to amount of the walk's live rows; fails on a key seen twice. */
+    private static Map<Long, Long> amounts(IcebergTableWalk walk) throws Exception {
+        Map<Long, Long> out = new TreeMap<>();
+        for (Map<String, Object> row : walk.liveRows()) {
+            Long before = out.put(((Number) row.get("id")).longValue(), ((Number) row.get("amount")).longValue());
+            assertEquals(null, before, "id " + row.get("id") + " twice");
+        }
+        return out;
+    }
+
     @Test
-    void uniqueKeysAreRefused() {
+    void uniqueKeys_insertUpdateDeleteAcrossTwoBuffers_eachKeyHasExactlyItsLatestRow() throws Exception {
         start();
-        InvalidArgumentException e = refused(iceberg(table("web", "clicks").uniqueKeys("id").build()).build());
-        assertTrue(e.getMessage().contains("UniqueKeys"), e.getMessage());
+        glue.createTable(b -> b.databaseName("web").tableInput(GlueCatalogIT.table("orders",
+                "id", "bigint", "customer", "string", "amount", "bigint")));
+        firehose.createDeliveryStream(CreateDeliveryStreamRequest.builder().deliveryStreamName("orders")
+                .icebergDestinationConfiguration(iceberg(table("web", "orders").uniqueKeys("ID").build())
+                        .processingConfiguration(p -> p.enabled(true).processors(pr -> pr
+                                .type(ProcessorType.METADATA_EXTRACTION).parameters(
+                                        pa -> pa.parameterName(ProcessorParameterName.METADATA_EXTRACTION_QUERY)
+                                                .parameterValue("{destinationDatabaseName: \"web\","
+                                                        + " destinationTableName: \"orders\", operation: .op}"),
+                                        pa -> pa.parameterName(ProcessorParameterName.JSON_PARSING_ENGINE)
+                                                .parameterValue("JQ-1.6")))).build()).build());
+        Map<Long, Long> expected = new TreeMap<>();
+        List<String> first = new ArrayList<>();
+        for (long id = 0; id < 30; id++) {
+            first.add(order("insert", id, id));
+            expected.put(id, id);
+        }
+        first.add(order("update", 3, 33));
+        expected.put(3L, 33L);
+        first.add("{\"op\":\"delete\",\"id\":4}");
+        expected.remove(4L);
+        first.add(order("update", 99, 9));
+        expected.put(99L, 9L);
+        put("orders", first);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> amounts(IcebergTableWalk.of(
+                warehouse(), "web", "orders")), expected::equals);
+
+        List<String> second = new ArrayList<>();
+        for (long id = 0; id < 10; id++) {
+            second.add(order("update", id, 100 + id));
+            expected.put(id, 100 + id);
+        }
+        for (long id = 20; id < 30; id++) {
+            second.add("{\"op\":\"delete\",\"id\":" + id + "}");
+            expected.remove(id);
+        }
+        second.add(order("delete", 99, 0));
+        expected.remove(99L);
+        second.add("{\"op\":\"update\",\"customer\":\"no key\"}");
+        second.add(order("insert", 500, 5));
+        expected.put(500L, 5L);
+        put("orders", second);
+
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> amounts(IcebergTableWalk.of(
+                warehouse(), "web", "orders")), expected::equals);
+        IcebergTableWalk walk = IcebergTableWalk.of(warehouse(), "web", "orders");
+        assertTrue(walk.deleteFiles.size() >= 2, "both buffers updated or deleted keys: " + walk.deleteFiles);
+        for (JsonNode snapshot : walk.metadata.path("snapshots")) {
+            assertTrue(snapshot.path("summary").has("sluice.object-key"), snapshot.toString());
+        }
+        int idField = -1;
+        for (JsonNode field : walk.metadata.path("schemas").get(0).path("fields")) {
+            if (field.path("name").asText().equals("id")) {
+                idField = field.path("id").asInt();
+            }
+        }
+        for (IcebergTableWalk.DeleteFile delete : walk.deleteFiles) {
+            assertEquals(List.of(idField), delete.equalityIds());
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> files(data.resolve("buckets").resolve("errors")).size() == 1);
+        String error = files(data.resolve("buckets").resolve("errors")).get(0);
+        assertTrue(error.contains("\"errorCode\":\"Iceberg.InvalidUniqueKeys\""), error);
+
+        IcebergDestinationDescription described = firehose.describeDeliveryStream(b -> b.deliveryStreamName("orders"))
+                .deliveryStreamDescription().destinations().get(0).icebergDestinationDescription();
+        assertEquals(List.of("ID"), described.destinationTableConfigurationList().get(0).uniqueKeys());
+    }
+
+    @Test
+    void uniqueKeysThatAreNotColumnsOfTheGlueTableAreRefused() {
+        start();
+        InvalidArgumentException e = refused(iceberg(table("web", "clicks").uniqueKeys("order_id").build()).build());
+        assertTrue(e.getMessage().contains("UniqueKeys") || e.getMessage().contains("order_id"), e.getMessage());
+        assertTrue(e.getMessage().contains("order_id"), e.getMessage());
+    }
+
+    @Test
+    void aPartitionColumnOutsideTheUniqueKeysIsRefused() {
+        start();
+        InvalidArgumentException e = refused(iceberg(table("web", "clicks").uniqueKeys("id")
+                .partitionSpec(p -> p.identity(i -> i.sourceName("country"))).build()).build());
+        assertTrue(e.getMessage().contains("country") && e.getMessage().contains("unique keys"), e.getMessage());
     }
 
     @Test

@@ -24,6 +24,15 @@ public final class FailedRecords {
     public static final String UNROUTABLE = "Iceberg.RoutingFailed";
     /** The error code of a record routed to a table the destination does not configure. */
     public static final String NO_SUCH_TABLE = "Iceberg.NoSuchTable";
+    /** The error code of a record whose routing query returned an operation other than insert, update, delete. */
+    public static final String INVALID_OPERATION = "Iceberg.InvalidOperation";
+    /** The error code of an update or delete routed to a table without unique keys. */
+    public static final String NO_UNIQUE_KEYS = "Iceberg.MissingUniqueKeys";
+    /**
+     * The error code of a record routed to a table with unique keys that lacks a unique-key value (absent or null):
+     * Firehose's name for records whose fields do not match the table's unique keys.
+     */
+    public static final String INVALID_UNIQUE_KEYS = "Iceberg.InvalidUniqueKeys";
 
     private static final JsonFactory JSON = new JsonFactory();
 

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Picks each record's table with a JQ expression, as Firehose's Iceberg destination does with its metadata
  * extraction query: the expression returns an object with {@code destinationDatabaseName} and
- * {@code destinationTableName}, for example {@code {destinationDatabaseName: .db, destinationTableName: .type}}.
+ * {@code destinationTableName}, for example {@code {destinationDatabaseName: .db, destinationTableName: .type}}, and
+ * optionally {@code operation} ({@code insert}, {@code update} or {@code delete}; absent or null is insert).
  *
  * <p>Design note: thread-safe. The root scope with JQ's builtins is built once and never modified; each evaluation
  * runs in a fresh child scope (how jackson-jq supports concurrent use). A record the query cannot route (not JSON,
@@ -33,12 +34,33 @@ public final class Router {
     private final JsonQuery query;
     private final String expression;
 
-    /** A record that could not be routed. */
+    /**
+     * Where one record goes and what it does there.
+     *
+     * @param table the table as {@code database.table}
+     * @param operation the record's operation
+     */
+    public record Route(String table, Operation operation) {
+    }
+
+    /** A record that could not be routed; {@link #errorCode()} is the Firehose error code of its error line. */
     public static final class Unroutable extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final String errorCode;
+
         Unroutable(String message) {
+            this(FailedRecords.UNROUTABLE, message);
+        }
+
+        Unroutable(String errorCode, String message) {
             super(message, null, false, false);
+            this.errorCode = errorCode;
+        }
+
+        /** The error code, {@link FailedRecords#UNROUTABLE} or {@link FailedRecords#INVALID_OPERATION}. */
+        public String errorCode() {
+            return errorCode;
         }
     }
 
@@ -64,11 +86,11 @@ public final class Router {
     }
 
     /**
-     * Returns the record's table as {@code database.table}.
+     * Returns the record's table as {@code database.table} and its operation.
      *
-     * @throws Unroutable when the record gives no table
+     * @throws Unroutable when the record gives no table or an operation that is not insert, update or delete
      */
-    public String route(byte[] record) throws Unroutable {
+    public Route route(byte[] record) throws Unroutable {
         JsonNode input;
         try {
             input = JSON.readTree(record);
@@ -93,6 +115,15 @@ public final class Router {
             throw new Unroutable("routing query '" + expression + "' returned " + out.get(0)
                     + " without destinationDatabaseName and destinationTableName strings");
         }
-        return database.asText() + "." + table.asText();
+        JsonNode operation = out.get(0).get("operation");
+        Operation op = Operation.INSERT;
+        if (operation != null && !operation.isNull()) {
+            op = operation.isTextual() ? Operation.named(operation.asText()) : null;
+            if (op == null) {
+                throw new Unroutable(FailedRecords.INVALID_OPERATION, "routing query '" + expression
+                        + "' returned operation " + operation + "; it must be \"insert\", \"update\" or \"delete\"");
+            }
+        }
+        return new Route(database.asText() + "." + table.asText(), op);
     }
 }

@@ -70,7 +70,7 @@ public final class TableWriter {
      * Runs Iceberg's manifest work on the committing thread. Iceberg's own worker pool waits for its tasks by polling
      * every 10 ms, which made a commit of one small file take over 100 ms; tasks run here are done when submitted.
      */
-    private static final java.util.concurrent.ExecutorService SAME_THREAD = new SameThread();
+    static final java.util.concurrent.ExecutorService SAME_THREAD = new SameThread();
 
     private final DestinationTableConfiguration config;
     private final ParquetWriting writing;
@@ -92,6 +92,7 @@ public final class TableWriter {
     private final Object expiryState = new Object();
     private boolean expiryRunning;
     private java.time.Instant nextExpiry;
+    private final java.util.Optional<UpsertWriter> upserts;
 
     /** Parquet options shared by a destination's tables. */
     public record ParquetWriting(ParquetConversion.Codec codec, long rowGroupBytes, int pageBytes,
@@ -113,6 +114,8 @@ public final class TableWriter {
         // objects it had committed but not checkpointed, and their evidence must still be in the table.
         this.nextExpiry = expiry.map(e -> openedAt.plus(e.maxAge())).orElse(java.time.Instant.MAX);
         keys.rebuild(table);
+        this.upserts = config.uniqueKeys().isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(UpsertWriter.open(this, writing.caseInsensitive()));
     }
 
     /**
@@ -224,6 +227,19 @@ public final class TableWriter {
     /** The table's configuration. */
     public DestinationTableConfiguration config() {
         return config;
+    }
+
+    /** The upsert/delete writer of a table with unique keys; empty for an append-only table. */
+    public java.util.Optional<UpsertWriter> upserts() {
+        return upserts;
+    }
+
+    Object commitLock() {
+        return commitLock;
+    }
+
+    ParquetWriting writing() {
+        return writing;
     }
 
     /** The Iceberg table (tests and the perf harness read it). */
@@ -384,6 +400,41 @@ public final class TableWriter {
         commits.incrementAndGet();
     }
 
+    /**
+     * Whether {@code objectKey} is committed, from the index of committed keys (see {@link CommittedKeys}); the
+     * upsert path checks it before and, under the commit lock, again before its RowDelta.
+     */
+    boolean committed(String objectKey) {
+        return keys.contains(objectKey);
+    }
+
+    /**
+     * Indexes a commit made by the upsert path (one RowDelta per object, never grouped: two objects' deletes and
+     * rows in one snapshot would share a sequence number, and the later object's deletes would miss the earlier
+     * object's rows). Called with the commit lock held, after the commit or its failure.
+     *
+     * @param objectKey the committed object, or {@code null} when the commit failed
+     * @param failure the commit's failure, or {@code null}
+     */
+    void upsertFinished(String objectKey, RuntimeException failure) {
+        if (failure != null) {
+            try {
+                table.refresh();
+            } catch (RuntimeException refresh) {
+                failure.addSuppressed(refresh);
+            }
+        } else {
+            keys.remember(List.of(objectKey), clock.instant());
+        }
+        keys.catchUp(table);
+        commits.incrementAndGet();
+    }
+
+    /** Snapshot expiry, if due, after an upsert commit as after an append. */
+    void afterUpsert() {
+        maybeExpire();
+    }
+
     private void deleteQuietly(List<DataFile> files) {
         for (DataFile file : files) {
             try {
@@ -460,7 +511,7 @@ public final class TableWriter {
         return commits.get();
     }
 
-    private List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
+    List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
         PartitionSpec spec = table.spec();
         Map<PartitionKey, List<GenericData.Record>> groups = new LinkedHashMap<>();
         if (spec.isUnpartitioned()) {

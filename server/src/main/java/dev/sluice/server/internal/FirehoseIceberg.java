@@ -28,10 +28,12 @@ import java.util.regex.Pattern;
  * Iceberg table's schema, read when the stream is created or its destination updated. The Iceberg table is created
  * from it when absent (so TableCreationConfiguration is stored and reported only), and evolved (added optional
  * columns) when the Glue table gained columns by the next UpdateDestination. PartitionSpec.Identity columns are the
- * partition spec of a table the server creates; S3ErrorOutputPrefix is the table's error prefix; UniqueKeys are
- * refused (no upserts yet). Routing: with one table every record goes to it; with several, ProcessingConfiguration
- * must hold a MetadataExtraction processor whose query returns {@code destinationDatabaseName} and
- * {@code destinationTableName}; that processor routes and is not run as a processor (other processors are).
+ * partition spec of a table the server creates; S3ErrorOutputPrefix is the table's error prefix; UniqueKeys (Glue
+ * columns, lower-cased as Glue stores them; partition columns must be among them) make the table take updates and
+ * deletes through equality deletes. Routing: with one table every record goes to it as an insert; with several, or
+ * to update or delete, ProcessingConfiguration must hold a MetadataExtraction processor whose query returns
+ * {@code destinationDatabaseName}, {@code destinationTableName} and optionally {@code operation} (insert, update,
+ * delete); that processor routes and is not run as a processor (other processors are).
  * S3Configuration (required) is the bucket of failed records (under its ErrorOutputPrefix, default
  * {@code iceberg-failed/}); S3BackupMode AllData also backs every source record up there under its Prefix.
  * BufferingHints, RetryOptions (0 to 7,200 s, default 300) apply; RoleARN, AppendOnly, SchemaEvolutionConfiguration
@@ -44,6 +46,8 @@ final class FirehoseIceberg {
     static final String KIND = "IcebergDestinationConfiguration";
     private static final Pattern CATALOG_ARN = Pattern.compile("arn:aws[-a-z0-9]*:glue:([-a-z0-9]+):(\\d{12}):catalog");
     private static final int MAX_RETRY_SECONDS = 7_200;
+    /** Firehose's model: each UniqueKeys element is 1 to 1,024 characters. */
+    private static final int MAX_UNIQUE_KEY_CHARS = 1_024;
 
     private final GlueCatalog glue;
     private final FirehoseDestinations destinations;
@@ -150,12 +154,7 @@ final class FirehoseIceberg {
             String at = field + "[" + i + "]";
             String database = glueName(at + ".DestinationDatabaseName", entry, "DestinationDatabaseName");
             String table = glueName(at + ".DestinationTableName", entry, "DestinationTableName");
-            JsonNode keys = entry.get("UniqueKeys");
-            if (keys != null && keys.isArray() && !keys.isEmpty()) {
-                throw ApiException.invalidArgument(at + ".UniqueKeys " + keys + " are not supported: the Sluice"
-                        + " server appends only (upserts and deletes through equality deletes are not built yet);"
-                        + " leave UniqueKeys out");
-            }
+            List<String> uniqueKeys = uniqueKeys(at + ".UniqueKeys", entry.get("UniqueKeys"));
             JsonNode glueTable;
             try {
                 glueTable = glue.getTable(database, table, null);
@@ -171,13 +170,36 @@ final class FirehoseIceberg {
                         ApiRequest.string(identity, "SourceName"))));
             }
             try {
-                tables.add(new DestinationTableConfiguration(database, table, schema, partitioning, List.of(),
+                tables.add(new DestinationTableConfiguration(database, table, schema, partitioning, uniqueKeys,
                         Optional.ofNullable(ApiRequest.string(entry, "S3ErrorOutputPrefix")).orElse("")));
             } catch (DeliveryException e) {
                 throw ApiException.invalidArgument(at + ": " + e.getMessage());
             }
         }
         return tables;
+    }
+
+    /**
+     * The UniqueKeys list: strings of 1 to 1,024 characters without whitespace (Firehose's model), lower-cased as
+     * Glue stores column names; whether they name columns is checked against the schema by the library.
+     */
+    private static List<String> uniqueKeys(String field, JsonNode keys) {
+        if (keys == null || keys.isNull()) {
+            return List.of();
+        }
+        if (!keys.isArray()) {
+            throw ApiException.invalidArgument(field + " must be a list of column names but was " + keys);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode key : keys) {
+            if (!key.isTextual() || key.asText().isEmpty() || key.asText().length() > MAX_UNIQUE_KEY_CHARS
+                    || !key.asText().matches("\\S+")) {
+                throw ApiException.invalidArgument(field + " must hold column names of 1 to " + MAX_UNIQUE_KEY_CHARS
+                        + " characters without whitespace but held " + WireFormat.abbreviate(key.toString()));
+            }
+            out.add(key.asText().toLowerCase(java.util.Locale.ROOT));
+        }
+        return out;
     }
 
     /** A Glue name (lower-cased as Glue stores it); a bad one is Firehose's InvalidArgumentException. */
