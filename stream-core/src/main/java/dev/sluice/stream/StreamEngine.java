@@ -1,6 +1,7 @@
 package dev.sluice.stream;
 
 import dev.sluice.stream.internal.DirectMemory;
+import dev.sluice.stream.internal.HashKeySpace;
 import dev.sluice.stream.internal.EngineCore;
 import dev.sluice.stream.internal.KinesisLimits;
 import dev.sluice.stream.internal.consumer.ConsumerEnvironment;
@@ -78,6 +79,7 @@ public final class StreamEngine implements AutoCloseable {
      */
     public static Builder builder() {
         DirectMemory.prefetchLimit(); // read while the builder and the engine's threads start, see DirectMemory
+        HashKeySpace.prefetchDigest(); // the security providers, set up before the first put needs MD5
         return new Builder();
     }
 

@@ -123,6 +123,9 @@ public final class EngineCore {
             return thread;
         });
         scheduler.setRemoveOnCancelPolicy(true);
+        if (store instanceof InMemoryShardStore memory) {
+            memory.pages().refillOn(scheduler); // full-size pages are allocated (faulted in) here, not on writers
+        }
         this.completer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(), runnable -> {
             Thread thread = config.threadFactory().newThread(runnable);
             thread.setName("sluice-stream-completer");

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The 128-bit hash key space: MD5 of partition keys, and the even split Kinesis uses at stream creation.
@@ -12,6 +13,11 @@ import java.security.NoSuchAlgorithmException;
  * unsigned, so routing neither allocates a {@link BigInteger} nor locks. MD5 goes through
  * {@link MessageDigest}, one per thread: HotSpot compiles its core to an intrinsic, which a hand-written
  * MD5 measured at several times slower on the put path.
+ *
+ * <p>The first {@link MessageDigest} of a JVM sets up the security providers (reading the security properties,
+ * registering every algorithm of the default provider): a fifth of an embedded engine's first start.
+ * {@link #prefetchDigest()} does that on a short-lived daemon thread while the engine is built, so the first put finds
+ * it done (the class initialisation locks make a put that comes sooner wait for it, never set it up twice).
  */
 public final class HashKeySpace {
 
@@ -19,8 +25,21 @@ public final class HashKeySpace {
     private static final BigInteger LONG_MASK = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private static final ThreadLocal<Md5> MD5 = ThreadLocal.withInitial(Md5::new);
+    private static final AtomicBoolean PREFETCHED = new AtomicBoolean();
 
     private HashKeySpace() {
+    }
+
+    /**
+     * Starts setting up MD5 on a daemon thread ({@code sluice-md5-set-up}) unless that was started before in this JVM,
+     * so that the first put does not pay for the security providers' set-up.
+     */
+    public static void prefetchDigest() {
+        if (PREFETCHED.compareAndSet(false, true)) {
+            Thread thread = new Thread(Md5::new, "sluice-md5-set-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
     /**

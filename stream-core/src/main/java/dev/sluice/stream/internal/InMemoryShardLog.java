@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * collector to process). The caller's arrays die young. Reads return read-only views of the pages, never copies.
  * Pages count against {@code -XX:MaxDirectMemorySize} (default: the maximum heap size); running out fails
  * the put with a clear error, never the writer thread. Expired pages are freed when the collector finds
- * their buffers unreachable.
+ * their buffers unreachable. Full-size pages come from the engine's {@link PageSupply}, which allocates (and so
+ * zeroes and faults in) the next ones on the scheduler thread, keeping the page faults of fresh memory off the writer.
  *
  * <p>Design note on indexes. Records get an index (0, 1, 2, ...); block {@code k} of the current block
  * array holds indexes {@code [base + k * BLOCK, base + (k + 1) * BLOCK)}, so locating an index is
@@ -64,6 +65,7 @@ final class InMemoryShardLog implements ShardLog {
 
     private final int shardIndex;
     private final String sequenceSuffix;
+    private final PageSupply pages;
     private final AtomicLong retainedBytes = new AtomicLong();
     private final AtomicLong retainedRecords = new AtomicLong();
 
@@ -81,8 +83,14 @@ final class InMemoryShardLog implements ShardLog {
     private long appendedBytes;
 
     InMemoryShardLog(int shardIndex) {
+        this(shardIndex, new PageSupply());
+    }
+
+    /** A log taking its full-size pages from the engine's {@link PageSupply}. */
+    InMemoryShardLog(int shardIndex, PageSupply pages) {
         this.shardIndex = shardIndex;
         this.sequenceSuffix = SequenceNumbers.suffix(shardIndex);
+        this.pages = pages;
     }
 
     @Override
@@ -135,7 +143,7 @@ final class InMemoryShardLog implements ShardLog {
 
     private ByteBuffer allocate(int bytes) {
         try {
-            return ByteBuffer.allocateDirect(bytes);
+            return bytes == MAX_PAGE ? pages.take() : ByteBuffer.allocateDirect(bytes);
         } catch (OutOfMemoryError e) {
             throw new StreamException(ErrorCode.LIMIT_EXCEEDED, "in-memory storage is full: no " + bytes
                     + " bytes of direct memory left for shard " + ShardState.shardId(shardIndex) + " (" + retainedBytes()

@@ -6,6 +6,13 @@ import java.util.List;
 /** The default store: heap logs, nothing kept past the engine. Loads no optional dependency. */
 final class InMemoryShardStore implements ShardStore {
 
+    private final PageSupply pages = new PageSupply();
+
+    /** The engine's supply of full-size pages, shared by its logs; the engine sets its refill executor. */
+    PageSupply pages() {
+        return pages;
+    }
+
     @Override
     public List<RecoveredStream> recover() {
         return List.of();
@@ -13,7 +20,7 @@ final class InMemoryShardStore implements ShardStore {
 
     @Override
     public ShardLog openLog(String stream, long incarnation, int shardIndex, Duration retention, boolean byteLimited) {
-        return new InMemoryShardLog(shardIndex);
+        return new InMemoryShardLog(shardIndex, pages);
     }
 
     @Override

@@ -46,8 +46,12 @@ final class StreamState {
     final ConcurrentHashMap<String, ReadLimiter> fanOutBudgets = new ConcurrentHashMap<>();
     /** Ticker time at which this engine opened the stream (created or recovered); set before it is published. */
     long openedNanos;
-    /** Kinesis StreamId, derived from the name and incarnation (which the manifest keeps), see {@link #streamId}. */
-    final String streamId;
+    /**
+     * Kinesis StreamId, derived from the name and incarnation (which the manifest keeps), see {@link #streamId(String,
+     * long)}; computed when first described, since SHA-256 set-up cost a stream's creation several milliseconds in a
+     * fresh JVM. Racing threads compute the same value.
+     */
+    private volatile String streamId;
     /**
      * Records routed by {@code AUTO} so far: the next one goes to open shard {@code count mod open}. One atomic add
      * per put call (a batch takes a range), no lock; under contention only the add is shared.
@@ -77,7 +81,16 @@ final class StreamState {
         byteRetention.configure(settings);
         byteRetention.readers().restore(settings.readers());
         byteRetention.seed();
-        this.streamId = streamId(name, incarnation);
+    }
+
+    /** This stream's Kinesis StreamId. */
+    String streamId() {
+        String id = streamId;
+        if (id == null) {
+            id = streamId(name, incarnation);
+            streamId = id;
+        }
+        return id;
     }
 
     /**
@@ -231,7 +244,7 @@ final class StreamState {
                 : Optional.of(new WarmThroughput(record.warmThroughputMiBps(), WarmThroughputScaler.currentMiBps(this, open)));
         return new StreamDescriptionSummary(name, arn, warmScaling ? StreamStatus.UPDATING : StreamStatus.ACTIVE,
                 current.mode(), retention, created, open, current.consumers().size(), current.encryption(),
-                current.keyId(), limits, current.retentionBytes(), current.overflowPolicy(), streamId,
+                current.keyId(), limits, current.retentionBytes(), current.overflowPolicy(), streamId(),
                 record.maxRecordSizeInKiB(), record.recordDistributionStrategy(), warm);
     }
 

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HashKeySpaceTest {
 
@@ -31,6 +32,25 @@ class HashKeySpaceTest {
         long[] out = new long[2];
         HashKeySpace.md5(new byte[0], out);
         assertEquals(new BigInteger("d41d8cd98f00b204e9800998ecf8427e", 16), HashKeySpace.join(out[0], out[1]));
+        HashKeySpace.md5("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII), out);
+        assertEquals(new BigInteger("900150983cd24fb0d6963f7d28e17f72", 16), HashKeySpace.join(out[0], out[1]));
+    }
+
+    @Test
+    void prefetchDigest_calledFromManyThreads_startsOneSetUpThreadAndMd5StaysCorrect() throws Exception {
+        Thread[] callers = new Thread[8];
+        for (int i = 0; i < callers.length; i++) {
+            callers[i] = new Thread(HashKeySpace::prefetchDigest);
+            callers[i].start();
+        }
+        for (Thread caller : callers) {
+            caller.join();
+        }
+        HashKeySpace.prefetchDigest();
+        long setUpThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("sluice-md5-set-up")).count();
+        assertTrue(setUpThreads <= 1, "at most one set-up thread per JVM (it may have finished already)");
+        long[] out = new long[2];
         HashKeySpace.md5("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII), out);
         assertEquals(new BigInteger("900150983cd24fb0d6963f7d28e17f72", 16), HashKeySpace.join(out[0], out[1]));
     }
