@@ -160,7 +160,9 @@ abstract class KinesisChannelsContract {
             return List.of();
         }
         try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).filter(p -> !root.relativize(p).toString().startsWith("."))
+            // The bucket writes each object to a hidden temporary file in the object's own directory, then renames
+            // it: skip hidden names at any depth, or a walk can list a file that is gone when it is read.
+            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
                     .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -206,7 +206,9 @@ abstract class KinesisChannelsS3TablesContract {
         }
         try (Stream<Path> walk = Files.walk(root)) {
             List<String> lines = new ArrayList<>();
-            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+            // Hidden names are the bucket's temporary files, renamed onto their objects: not objects yet.
+            for (Path file : walk.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
                 lines.addAll(Files.readAllLines(file));
             }
             return lines;
