@@ -14,9 +14,7 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class IcebergDestinationTest {
+class IcebergDestinationTest extends EmbeddedCatalogTest {
 
     static final String CLICK = """
             {"type":"record","name":"click","fields":[
@@ -53,24 +51,6 @@ class IcebergDestinationTest {
             + ",\n  {\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
 
     static final Instant T0 = Instant.parse("2026-05-06T22:30:00Z");
-
-    @TempDir
-    Path work;
-
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-    }
-
-    private IcebergCatalog catalog() {
-        IcebergCatalog catalog = IcebergCatalog.embedded(work.resolve("warehouse"));
-        closing.add(catalog);
-        return catalog;
-    }
 
     static byte[] click(int id) {
         // Three hours either side of midnight: records of two days; countries in three values.

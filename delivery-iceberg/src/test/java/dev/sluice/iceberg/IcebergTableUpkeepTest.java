@@ -14,9 +14,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,25 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Commit protocol (group commit, committed-key index), snapshot expiry and column metrics of destination tables. */
-class IcebergTableUpkeepTest {
-
-    @TempDir
-    Path work;
-
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-    }
-
-    private IcebergCatalog catalog() {
-        IcebergCatalog catalog = IcebergCatalog.embedded(work.resolve("warehouse"));
-        closing.add(catalog);
-        return catalog;
-    }
+class IcebergTableUpkeepTest extends EmbeddedCatalogTest {
 
     private IcebergDestination.Builder destination(IcebergCatalog catalog) {
         return IcebergDestination.builder().catalog(catalog)

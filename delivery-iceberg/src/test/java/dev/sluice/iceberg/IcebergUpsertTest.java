@@ -10,9 +10,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Firehose's unique-keys upsert/delete: one RowDelta per object, read back by Iceberg and by the metadata walk. */
-class IcebergUpsertTest {
+class IcebergUpsertTest extends EmbeddedCatalogTest {
 
     static final String ORDER = """
             {"type":"record","name":"order","fields":[
@@ -41,24 +39,6 @@ class IcebergUpsertTest {
               {"name":"score","type":["null","double"],"default":null}]}""";
 
     static final String ROUTE = "{destinationDatabaseName: \"shop\", destinationTableName: .table, operation: .op}";
-
-    @TempDir
-    Path work;
-
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-    }
-
-    private IcebergCatalog catalog() {
-        IcebergCatalog catalog = IcebergCatalog.embedded(work.resolve("warehouse"));
-        closing.add(catalog);
-        return catalog;
-    }
 
     private IcebergDestination destination(IcebergCatalog catalog, DestinationTableConfiguration... tables) {
         IcebergDestination.Builder builder = IcebergDestination.builder().catalog(catalog).routingQuery(ROUTE)
