@@ -147,7 +147,9 @@ public final class TableWriter {
      */
     public static TableWriter open(Catalog catalog, DestinationTableConfiguration config, ParquetWriting writing,
                                    Upkeep upkeep) {
-        ParquetRows rows = ParquetRows.of(config.schema(), writing.caseInsensitive());
+        // Strings as Utf8: parquet-avro writes their bytes as read; partitioning (AvroRow) and unique keys (UpsertWriter)
+        // take any CharSequence.
+        ParquetRows rows = ParquetRows.withUtf8Strings(config.schema(), writing.caseInsensitive());
         org.apache.iceberg.Schema wanted = TableSchemas.toIceberg(rows.avroSchema());
         TableIdentifier id = TableIdentifier.of(config.database(), config.table());
         try {

@@ -36,10 +36,10 @@ public final class ParquetRows {
     private final JsonToAvro converter;
     private final MessageType messageType;
 
-    private ParquetRows(String avroSchemaJson, Schema schema, boolean caseInsensitive) {
+    private ParquetRows(String avroSchemaJson, Schema schema, boolean caseInsensitive, boolean utf8Strings) {
         // Firehose's default (OpenX) deserializer rules, as a delivery stream's ParquetConversion.of(...) uses.
         this.converter = new JsonToAvro(schema, ParquetConversion.of(avroSchemaJson)
-                .withCaseInsensitive(caseInsensitive));
+                .withCaseInsensitive(caseInsensitive), utf8Strings);
         this.messageType = new AvroSchemaConverter(configuration()).convert(schema);
     }
 
@@ -52,7 +52,21 @@ public final class ParquetRows {
      * @throws DeliveryException {@code INVALID_ARGUMENT} if the schema does not parse or is not a record
      */
     public static ParquetRows of(String avroSchemaJson, boolean caseInsensitive) {
-        return new ParquetRows(avroSchemaJson, JsonToAvro.checkSchema(avroSchemaJson), caseInsensitive);
+        return new ParquetRows(avroSchemaJson, JsonToAvro.checkSchema(avroSchemaJson), caseInsensitive, false);
+    }
+
+    /**
+     * As {@link #of(String, boolean)}, but string values are Avro {@code Utf8} (the bytes read from the JSON, which
+     * parquet-avro writes without decoding and re-encoding them) instead of {@code String}; a caller that reads values
+     * back must accept any {@link CharSequence}.
+     *
+     * @param avroSchemaJson the schema as JSON; its top level is a record
+     * @param caseInsensitive whether JSON keys match schema fields ignoring case
+     * @return the converter
+     * @throws DeliveryException {@code INVALID_ARGUMENT} if the schema does not parse or is not a record
+     */
+    public static ParquetRows withUtf8Strings(String avroSchemaJson, boolean caseInsensitive) {
+        return new ParquetRows(avroSchemaJson, JsonToAvro.checkSchema(avroSchemaJson), caseInsensitive, true);
     }
 
     /** The Avro schema rows are built with. */
