@@ -513,19 +513,32 @@ public final class TableWriter {
         return commits.get();
     }
 
-    List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
+    /**
+     * Groups rows by the table's partition, in first-seen order; an unpartitioned table has one group under
+     * {@code null}.
+     *
+     * @param avroSchema the schema the rows were built with
+     */
+    static Map<PartitionKey, List<GenericData.Record>> byPartition(Table table, org.apache.avro.Schema avroSchema,
+                                                                   List<GenericData.Record> batch) {
         PartitionSpec spec = table.spec();
         Map<PartitionKey, List<GenericData.Record>> groups = new LinkedHashMap<>();
         if (spec.isUnpartitioned()) {
             groups.put(null, batch);
         } else {
             PartitionKey key = new PartitionKey(spec, table.schema());
-            AvroRow view = new AvroRow(table.schema().asStruct(), rows.avroSchema());
+            AvroRow view = new AvroRow(table.schema().asStruct(), avroSchema);
             for (GenericData.Record row : batch) {
                 key.partition(view.wrap(row));
                 groups.computeIfAbsent(key.copy(), k -> new ArrayList<>()).add(row);
             }
         }
+        return groups;
+    }
+
+    List<DataFile> write(String requestId, List<GenericData.Record> batch) throws IOException {
+        PartitionSpec spec = table.spec();
+        Map<PartitionKey, List<GenericData.Record>> groups = byPartition(table, rows.avroSchema(), batch);
         String attempt = UUID.randomUUID().toString().substring(0, 8);
         List<DataFile> files = new ArrayList<>(groups.size());
         int n = 0;

@@ -335,17 +335,8 @@ public final class UpsertWriter {
         }
         Table table = owner.table();
         PartitionSpec spec = table.spec();
-        Map<PartitionKey, List<GenericData.Record>> groups = new LinkedHashMap<>();
-        if (spec.isUnpartitioned()) {
-            groups.put(null, keyRowsToDelete);
-        } else {
-            PartitionKey partition = new PartitionKey(spec, table.schema());
-            AvroRow view = new AvroRow(table.schema().asStruct(), keyRows.avroSchema());
-            for (GenericData.Record row : keyRowsToDelete) {
-                partition.partition(view.wrap(row));
-                groups.computeIfAbsent(partition.copy(), k -> new ArrayList<>()).add(row);
-            }
-        }
+        Map<PartitionKey, List<GenericData.Record>> groups = TableWriter.byPartition(table, keyRows.avroSchema(),
+                keyRowsToDelete);
         String attempt = UUID.randomUUID().toString().substring(0, 8);
         TableWriter.ParquetWriting writing = owner.writing();
         List<DeleteFile> files = new ArrayList<>(groups.size());
