@@ -75,7 +75,11 @@ class ReaderRetentionTest {
         }
         awaitWithTime(() -> received.size() == accepted.size());
         assertEquals(accepted, received, "every accepted record, once, in order");
-        assertTrue(refusals >= 4, "the producer was pushed back " + refusals + " times");
+        // Without reads in between, 5 MiB through 1 MiB is refused 4 or 5 times. The application's worker runs on its
+        // own thread, though: a poll that came due during the last wait may still read while the producer writes
+        // (the clock stands still then, so at most one such read, which frees at most 1 MiB more). Each stretch
+        // between two refusals is therefore at most 2 MiB, and 5 MiB needs at least 2 refusals on any schedule.
+        assertTrue(refusals >= 2, "the producer was pushed back " + refusals + " times");
         applications.get(0).close();
         assertEquals(List.of("billing"), engine.listReaders("s"), "closing keeps the registration");
     }
