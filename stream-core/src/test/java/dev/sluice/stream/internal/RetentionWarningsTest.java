@@ -16,11 +16,17 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The early warnings: one WARN line per crossing of 80 %, again only after falling below 70 %. */
+/**
+ * The early warnings: one WARN line per crossing of 80 %, again only after falling below 70 %. The engine's own sweep
+ * also checks, on real time, so under load it may see a crossing first, while the puts are still going on: the tests
+ * accept the warning from either check, with whatever count it saw at or above 80 %.
+ */
 @Timeout(30)
 class RetentionWarningsTest {
 
@@ -55,9 +61,9 @@ class RetentionWarningsTest {
         core.retention().check();
         core.retention().check();
         assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).startsWith("stream s retains 1740800 bytes, 83 % of its retentionBytes 2097152"
-                + " (overflow policy REJECT): at the limit puts are refused until its readers checkpoint;"
-                + " no reader is registered"), warnings.get(0));
+        assertCrossing(warnings.get(0), "stream s retains ", 2 * MIB, 1740800,
+                " of its retentionBytes 2097152 (overflow policy REJECT): at the limit puts are refused until its"
+                        + " readers checkpoint; no reader is registered");
         core.updateRetentionBytes("s", OptionalLong.of(4 * MIB), OverflowPolicy.TRIM_OLDEST); // 41 %: re-armed
         core.retention().check();
         core.updateRetentionBytes("s", OptionalLong.of(2 * MIB), OverflowPolicy.TRIM_OLDEST);
@@ -76,10 +82,19 @@ class RetentionWarningsTest {
         put("b", 22 * 1024); // 52 MiB of 64
         core.retention().check();
         assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).startsWith("in-memory streams retain 54525952 bytes, 81 % of the engine's"
-                + " maxRetainedBytes 67108864"), warnings.get(0));
+        assertCrossing(warnings.get(0), "in-memory streams retain ", 64 * MIB, 54525952,
+                " of the engine's maxRetainedBytes 67108864");
         assertEquals(54525952.0 / (64 * MIB), registry.get("Engine.RetainedRatio").gauge().value(), 1e-9);
         assertTrue(registry.get("Engine.DirectMemoryUsedBytes").gauge().value() >= 52 * MIB);
         assertEquals(DirectMemory.limit(), registry.get("Engine.DirectMemoryLimitBytes").gauge().value());
+    }
+
+    /** A warning saying "{@code start}N bytes, P %{@code rest}..." with N between 80 % of the limit and {@code max}. */
+    private static void assertCrossing(String warning, String start, long limit, long max, String rest) {
+        Matcher m = Pattern.compile(Pattern.quote(start) + "(\\d+) bytes, (\\d+) %" + Pattern.quote(rest)).matcher(warning);
+        assertTrue(m.lookingAt(), warning);
+        long bytes = Long.parseLong(m.group(1));
+        assertTrue(bytes * 100 >= limit * 80 && bytes <= max, warning);
+        assertEquals(Math.round(100.0 * bytes / limit), Long.parseLong(m.group(2)), warning);
     }
 }
