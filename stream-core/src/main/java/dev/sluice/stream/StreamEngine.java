@@ -6,11 +6,6 @@ import dev.sluice.stream.internal.EngineCore;
 import dev.sluice.stream.internal.KinesisLimits;
 import dev.sluice.stream.internal.consumer.ConsumerEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
-import io.micrometer.core.instrument.config.validate.Validated;
-import io.micrometer.core.instrument.simple.CountingMode;
-import io.micrometer.core.instrument.simple.SimpleConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -73,7 +68,7 @@ public final class StreamEngine implements AutoCloseable {
 
     /**
      * Starts a builder with the defaults: system clock and ticker, in-memory storage, {@link ThrottleMode#REJECT},
-     * a {@link SimpleMeterRegistry}, daemon threads, {@link WaitStrategy#PHASED_BACKOFF}.
+     * no meter registry (meters are no-ops), daemon threads, {@link WaitStrategy#PHASED_BACKOFF}.
      *
      * @return a new builder
      */
@@ -934,8 +929,10 @@ public final class StreamEngine implements AutoCloseable {
 
         /**
          * Where meters are registered (Kinesis CloudWatch names, tagged {@code stream} and {@code shard}).
-         * Default: a new {@link SimpleMeterRegistry} without a pause detector. A registry's pause detector
-         * costs time on every latency record; {@code NoPauseDetector} avoids it.
+         * Default: none; the engine's meters are then no-ops and no gauge exists, so an engine no one observes loads
+         * no Micrometer registry (a fifth or more of an engine's first start in a fresh JVM). Give a registry to read
+         * them: a {@code SimpleMeterRegistry} to look at them in code, your monitoring system's otherwise. A registry's
+         * pause detector costs time on every latency record; {@code NoPauseDetector} avoids it.
          *
          * @param meterRegistry the registry
          * @return this builder
@@ -1043,58 +1040,12 @@ public final class StreamEngine implements AutoCloseable {
                     : this.ticker instanceof Clock tickingClock ? tickingClock : Clock.systemUTC();
             Ticker ticker = this.ticker != null ? this.ticker
                     : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
-            MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
+            MeterRegistry registry = meterRegistry; // null: no meters (see meterRegistry)
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
             Storage storage = this.storage != null ? this.storage : Storage.inMemory();
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
             return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));
-        }
-
-        /**
-         * A simple registry without Micrometer's default clock-drift pause detector, whose bookkeeping on
-         * every timer record measured at 40 % of a writer thread's time under load.
-         */
-        private static MeterRegistry defaultRegistry() {
-            SimpleMeterRegistry registry = new SimpleMeterRegistry(DefaultMetricsConfig.INSTANCE, io.micrometer.core.instrument.Clock.SYSTEM);
-            registry.config().pauseDetector(NoPauseDetector.INSTANCE);
-            return registry;
-        }
-
-        /**
-         * {@link SimpleConfig#DEFAULT}'s values as constants. The default config looks each value up as a property and
-         * validates it (regular expressions, streams) at construction and again for every meter created: about a fifth of
-         * an engine's first start in a fresh JVM, for values that never change.
-         */
-        private enum DefaultMetricsConfig implements SimpleConfig {
-            INSTANCE;
-
-            private static final Duration STEP = Duration.ofMinutes(1); // SimpleConfig's default step
-
-            @Override
-            public String prefix() {
-                return "simple";
-            }
-
-            @Override
-            public String get(String key) {
-                return null;
-            }
-
-            @Override
-            public Duration step() {
-                return STEP;
-            }
-
-            @Override
-            public CountingMode mode() {
-                return CountingMode.CUMULATIVE;
-            }
-
-            @Override
-            public Validated<?> validate() {
-                return Validated.none();
-            }
         }
 
         private static ThreadFactory daemonThreads() {

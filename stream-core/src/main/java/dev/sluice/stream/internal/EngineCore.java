@@ -67,7 +67,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class EngineCore {
 
-    /** Engine configuration, validated by the public builder. */
+    /** Engine configuration, validated by the public builder; {@code meterRegistry} is null when none was given (no-op meters). */
     public record Config(Clock clock, Ticker ticker, ThrottleMode throttleMode, MeterRegistry meterRegistry,
                          ThreadFactory threadFactory, WaitStrategy waitStrategy, int writerThreads, int ringBufferSize,
                          Duration blockTimeout, int shardQuota, Storage storage, String region) {

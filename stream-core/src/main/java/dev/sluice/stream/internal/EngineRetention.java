@@ -39,7 +39,6 @@ final class EngineRetention {
 
     static final int WARN_PERCENT = 80;
     static final int REARM_PERCENT = 70;
-    private static final Logger LOG = LoggerFactory.getLogger(EngineRetention.class);
     /** Units dropped in one call at most: a bound on a writer's slow path, far above what a put needs. */
     private static final int MAX_UNITS_PER_RECLAIM = 100_000;
 
@@ -48,17 +47,27 @@ final class EngineRetention {
     private final long directLimit;
     private final AtomicLong retained = new AtomicLong();
     private final AtomicLong readerVersion = new AtomicLong();
+    /** Null if the engine has no registry: then there are no gauges. */
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     private final ConcurrentHashMap<String, Boolean> warned = new ConcurrentHashMap<>();
     private volatile Supplier<Collection<StreamState>> streams = List::of;
-    private volatile Consumer<String> warnings = LOG::warn;
+    private volatile Consumer<String> warnings = message -> Log.LOG.warn(message);
 
+    /**
+     * Sets up the engine's byte retention.
+     *
+     * @param storage  the engine's storage
+     * @param registry where the engine's gauges go; null for none
+     */
     EngineRetention(Storage storage, MeterRegistry registry) {
         this.inMemory = storage instanceof Storage.InMemory;
         this.limit = storage instanceof Storage.InMemory memory ? memory.maxRetainedBytes() : StreamRetention.UNLIMITED;
         this.directLimit = DirectMemory.limit();
         this.registry = registry;
+        if (registry == null) {
+            return;
+        }
         meters.add(Gauge.builder("Engine.RetainedBytes", retained, AtomicLong::get)
                 .description("bytes (data and keys) all streams of the engine retain (Sluice-specific)").baseUnit("bytes")
                 .register(registry));
@@ -243,7 +252,17 @@ final class EngineRetention {
 
     /** Removes the engine's meters. */
     void close() {
-        meters.forEach(registry::remove);
+        if (registry != null) {
+            meters.forEach(registry::remove);
+        }
+    }
+
+    /**
+     * The logger, created with the first warning: an engine that never warns does not start SLF4J (its service lookup
+     * and binding were a measurable part of an engine's first start in a fresh JVM).
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(EngineRetention.class);
     }
 
     @Override
