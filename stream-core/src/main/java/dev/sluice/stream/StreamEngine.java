@@ -57,7 +57,8 @@ public final class StreamEngine implements AutoCloseable {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final EngineCore core;
-    private final Storage storage;
+    /** Null until first asked for when the builder was given none: see {@link #storage()}. */
+    private volatile Storage storage;
     private final ConsumerEnvironment consumerEnvironment;
 
     private StreamEngine(EngineCore core, Storage storage, ConsumerEnvironment consumerEnvironment) {
@@ -772,10 +773,15 @@ public final class StreamEngine implements AutoCloseable {
     /**
      * Returns the storage this engine uses.
      *
-     * @return the storage chosen in the builder
+     * @return the storage chosen in the builder; {@link Storage#inMemory()} if none was chosen
      */
     public Storage storage() {
-        return storage;
+        Storage chosen = storage;
+        if (chosen == null) { // the default: its memory limit is read when first needed (see Builder#storage)
+            chosen = Storage.inMemory();
+            storage = chosen;
+        }
+        return chosen;
     }
 
     /** What {@link ConsumerApplication}s of this engine share: ticker, threads, registry, checkpoints. */
@@ -834,7 +840,10 @@ public final class StreamEngine implements AutoCloseable {
     public static final class Builder {
         private Clock clock;
         private Ticker ticker;
-        /** {@code null}: {@link Storage#inMemory()}, made at {@link #build()} once the direct-memory limit is read. */
+        /**
+         * {@code null}: {@link Storage#inMemory()}, whose memory limit (a share of the JVM's direct-memory limit, slow to
+         * read in a fresh JVM) the engine reads when its first put needs it, not while it is built.
+         */
         private Storage storage;
         private ThrottleMode throttleMode = ThrottleMode.REJECT;
         private MeterRegistry meterRegistry;
@@ -1042,7 +1051,7 @@ public final class StreamEngine implements AutoCloseable {
                     : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
             MeterRegistry registry = meterRegistry; // null: no meters (see meterRegistry)
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
-            Storage storage = this.storage != null ? this.storage : Storage.inMemory();
+            Storage storage = this.storage; // null: the default in-memory storage, its limit read when first needed
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
             return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));

@@ -77,6 +77,7 @@ class MetricsTest {
             assertTrue(consumed.contains(put.sequenceNumber()), consumed.toString());
             engine.deleteStream("m");
             assertTrue(engine.listStreams().isEmpty());
+            assertEquals(Storage.inMemory(), engine.storage(), "the default storage, its limit read when first needed");
         }
     }
 }
