@@ -111,9 +111,10 @@ final class EngineRetention {
     /**
      * The memory limit: {@link StreamRetention#UNLIMITED} for durable storage. The default in-memory storage's limit is
      * a share of the JVM's direct-memory limit, which takes the JVM's management classes to read (tens of milliseconds
-     * in a fresh JVM, see {@link DirectMemory}); it is read here, when first needed, so that building an engine does
-     * not wait for it while {@link DirectMemory#prefetchLimit()} reads it on another thread. Every caller computes the
-     * same value, so a race only computes it twice.
+     * in a fresh JVM, see {@link DirectMemory}); it is read here, when first needed (a put that does not fit under the
+     * lower bound {@link #room()} assumes until then, a warning check, a gauge), so that neither building an engine nor
+     * its first puts wait for it while {@link DirectMemory#prefetchLimit()} reads it on another thread. Every caller
+     * computes the same value, so a race only computes it twice.
      */
     long limit() {
         long max = limit;
@@ -138,11 +139,16 @@ final class EngineRetention {
         return used < 0 ? Double.NaN : (double) used / DirectMemory.limit();
     }
 
-    /** Hot path: bytes that fit before the memory limit; may be negative. */
+    /**
+     * Hot path: bytes that fit before the memory limit; may be negative. While the default limit is not read yet this
+     * is the room under {@link Storage.InMemory#MIN_MAX_RETAINED_BYTES}, which the default never goes below: a lower
+     * bound, so a writer may ask {@link #admit} sooner than needed, never later, and admit reads the limit. So the first
+     * puts of an engine do not wait for the direct-memory limit; the scheduler's {@link #check()} reads it within a second.
+     */
     long room() {
         long max = limit;
         if (max == PENDING) {
-            max = limit();
+            return Storage.InMemory.MIN_MAX_RETAINED_BYTES - retained.get();
         }
         return max == StreamRetention.UNLIMITED ? StreamRetention.UNLIMITED : max - retained.get();
     }

@@ -15,14 +15,35 @@ class EngineRetentionTest {
     private static final long MIB = 1 << 20;
 
     @Test
-    void room_defaultStorage_limitIsReadWhenFirstNeededAndIsStorageInMemorysDefault() {
+    void room_defaultStorageBeforeTheLimitIsRead_isTheRoomUnderTheSmallestDefault() {
         EngineRetention retention = new EngineRetention(null, null);
         retention.added(1_000);
 
+        assertEquals(Storage.InMemory.MIN_MAX_RETAINED_BYTES - 1_000, retention.room(), "a lower bound, not a wait");
         long expected = Storage.inMemory().maxRetainedBytes();
-        assertEquals(expected - 1_000, retention.room(), "the hot path resolves the deferred limit");
-        assertEquals(expected, retention.limit());
+        assertEquals(expected, retention.limit(), "Storage.inMemory()'s default, read when asked for");
+        assertEquals(expected - 1_000, retention.room(), "exact once read");
         assertEquals(1_000.0 / expected, retention.retainedRatio());
+    }
+
+    @Test
+    void admit_defaultStoragePastTheLowerBound_readsTheLimitAndAdmitsWhatFitsUnderIt() {
+        EngineRetention retention = new EngineRetention(null, null);
+        retention.added(Storage.InMemory.MIN_MAX_RETAINED_BYTES);
+        long expected = Storage.inMemory().maxRetainedBytes();
+        assertTrue(expected > Storage.InMemory.MIN_MAX_RETAINED_BYTES + MIB, "test JVM's heap is over 22 MiB");
+
+        assertTrue(retention.room() <= 0, "past the lower bound the writer asks admit");
+        assertEquals(null, retention.admit(MIB));
+        assertEquals(expected - Storage.InMemory.MIN_MAX_RETAINED_BYTES, retention.room());
+    }
+
+    @Test
+    void check_defaultStorage_readsTheLimit() {
+        EngineRetention retention = new EngineRetention(null, null);
+        retention.check();
+
+        assertEquals(Storage.inMemory().maxRetainedBytes(), retention.room());
     }
 
     @Test
