@@ -6,11 +6,6 @@ import dev.sluice.stream.internal.EngineCore;
 import dev.sluice.stream.internal.KinesisLimits;
 import dev.sluice.stream.internal.consumer.ConsumerEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
-import io.micrometer.core.instrument.config.validate.Validated;
-import io.micrometer.core.instrument.simple.CountingMode;
-import io.micrometer.core.instrument.simple.SimpleConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -62,7 +57,8 @@ public final class StreamEngine implements AutoCloseable {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final EngineCore core;
-    private final Storage storage;
+    /** Null until first asked for when the builder was given none: see {@link #storage()}. */
+    private volatile Storage storage;
     private final ConsumerEnvironment consumerEnvironment;
 
     private StreamEngine(EngineCore core, Storage storage, ConsumerEnvironment consumerEnvironment) {
@@ -73,7 +69,7 @@ public final class StreamEngine implements AutoCloseable {
 
     /**
      * Starts a builder with the defaults: system clock and ticker, in-memory storage, {@link ThrottleMode#REJECT},
-     * a {@link SimpleMeterRegistry}, daemon threads, {@link WaitStrategy#PHASED_BACKOFF}.
+     * no meter registry (meters are no-ops), daemon threads, {@link WaitStrategy#PHASED_BACKOFF}.
      *
      * @return a new builder
      */
@@ -777,10 +773,15 @@ public final class StreamEngine implements AutoCloseable {
     /**
      * Returns the storage this engine uses.
      *
-     * @return the storage chosen in the builder
+     * @return the storage chosen in the builder; {@link Storage#inMemory()} if none was chosen
      */
     public Storage storage() {
-        return storage;
+        Storage chosen = storage;
+        if (chosen == null) { // the default: its memory limit is read when first needed (see Builder#storage)
+            chosen = Storage.inMemory();
+            storage = chosen;
+        }
+        return chosen;
     }
 
     /** What {@link ConsumerApplication}s of this engine share: ticker, threads, registry, checkpoints. */
@@ -839,7 +840,10 @@ public final class StreamEngine implements AutoCloseable {
     public static final class Builder {
         private Clock clock;
         private Ticker ticker;
-        /** {@code null}: {@link Storage#inMemory()}, made at {@link #build()} once the direct-memory limit is read. */
+        /**
+         * {@code null}: {@link Storage#inMemory()}, whose memory limit (a share of the JVM's direct-memory limit, slow to
+         * read in a fresh JVM) the engine reads when its first put needs it, not while it is built.
+         */
         private Storage storage;
         private ThrottleMode throttleMode = ThrottleMode.REJECT;
         private MeterRegistry meterRegistry;
@@ -934,8 +938,10 @@ public final class StreamEngine implements AutoCloseable {
 
         /**
          * Where meters are registered (Kinesis CloudWatch names, tagged {@code stream} and {@code shard}).
-         * Default: a new {@link SimpleMeterRegistry} without a pause detector. A registry's pause detector
-         * costs time on every latency record; {@code NoPauseDetector} avoids it.
+         * Default: none; the engine's meters are then no-ops and no gauge exists, so an engine no one observes loads
+         * no Micrometer registry (a fifth or more of an engine's first start in a fresh JVM). Give a registry to read
+         * them: a {@code SimpleMeterRegistry} to look at them in code, your monitoring system's otherwise. A registry's
+         * pause detector costs time on every latency record; {@code NoPauseDetector} avoids it.
          *
          * @param meterRegistry the registry
          * @return this builder
@@ -1032,7 +1038,7 @@ public final class StreamEngine implements AutoCloseable {
             if (blockTimeout.isNegative() || blockTimeout.isZero()) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "blockTimeout must be > PT0S but was " + blockTimeout);
             }
-            if (!region.matches("[a-z]{2}(-[a-z0-9]+)+")) {
+            if (!isRegionName(region)) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "region must be an AWS region name such as us-east-1 but was '" + region + "'");
             }
             if (shardQuota < 1) {
@@ -1043,58 +1049,34 @@ public final class StreamEngine implements AutoCloseable {
                     : this.ticker instanceof Clock tickingClock ? tickingClock : Clock.systemUTC();
             Ticker ticker = this.ticker != null ? this.ticker
                     : this.clock instanceof Ticker clockTicker ? clockTicker : Ticker.system();
-            MeterRegistry registry = meterRegistry != null ? meterRegistry : defaultRegistry();
+            MeterRegistry registry = meterRegistry; // null: no meters (see meterRegistry)
             ThreadFactory factory = threadFactory != null ? threadFactory : daemonThreads();
-            Storage storage = this.storage != null ? this.storage : Storage.inMemory();
+            Storage storage = this.storage; // null: the default in-memory storage, its limit read when first needed
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
             return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));
         }
 
         /**
-         * A simple registry without Micrometer's default clock-drift pause detector, whose bookkeeping on
-         * every timer record measured at 40 % of a writer thread's time under load.
+         * Whether {@code name} matches {@code [a-z]{2}(-[a-z0-9]+)+}, as AWS region names do. By hand: compiling the
+         * regular expression was a tenth of an engine's first start in a fresh JVM.
          */
-        private static MeterRegistry defaultRegistry() {
-            SimpleMeterRegistry registry = new SimpleMeterRegistry(DefaultMetricsConfig.INSTANCE, io.micrometer.core.instrument.Clock.SYSTEM);
-            registry.config().pauseDetector(NoPauseDetector.INSTANCE);
-            return registry;
+        static boolean isRegionName(String name) {
+            int n = name.length();
+            if (n < 4 || !isLower(name.charAt(0)) || !isLower(name.charAt(1)) || name.charAt(2) != '-') {
+                return false;
+            }
+            for (int i = 3; i < n; i++) {
+                char c = name.charAt(i);
+                if (c == '-' ? name.charAt(i - 1) == '-' || i == n - 1 : !isLower(c) && (c < '0' || c > '9')) {
+                    return false;
+                }
+            }
+            return true;
         }
 
-        /**
-         * {@link SimpleConfig#DEFAULT}'s values as constants. The default config looks each value up as a property and
-         * validates it (regular expressions, streams) at construction and again for every meter created: about a fifth of
-         * an engine's first start in a fresh JVM, for values that never change.
-         */
-        private enum DefaultMetricsConfig implements SimpleConfig {
-            INSTANCE;
-
-            private static final Duration STEP = Duration.ofMinutes(1); // SimpleConfig's default step
-
-            @Override
-            public String prefix() {
-                return "simple";
-            }
-
-            @Override
-            public String get(String key) {
-                return null;
-            }
-
-            @Override
-            public Duration step() {
-                return STEP;
-            }
-
-            @Override
-            public CountingMode mode() {
-                return CountingMode.CUMULATIVE;
-            }
-
-            @Override
-            public Validated<?> validate() {
-                return Validated.none();
-            }
+        private static boolean isLower(char c) {
+            return c >= 'a' && c <= 'z';
         }
 
         private static ThreadFactory daemonThreads() {

@@ -158,6 +158,19 @@ class LimitsTest {
         assertTrue(e.getMessage().contains("writerThreads must be in [1, 64] but was 0"), e.getMessage());
         e = assertThrows(StreamException.class, () -> new ShardLimits(0, 1, 1, 1));
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+        e = assertThrows(StreamException.class, () -> StreamEngine.builder().region("eu-west-").build());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.errorCode());
+        assertTrue(e.getMessage().contains("region must be an AWS region name such as us-east-1 but was 'eu-west-'"), e.getMessage());
+    }
+
+    @Test
+    void isRegionName_acceptsExactlyWhatTheRegionPatternAccepts() {
+        List<String> names = List.of("us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1", "il-central-1",
+                "us-isob-east-1", "aa-0", "ab-c-d-9", "", "u", "us", "us-", "us-east-", "us--east-1", "-us-east-1", "US-east-1",
+                "us-East-1", "u1-east-1", "use-1", "us_east_1", "us-east-1 ", "us-ea$t-1", "1s-east-1", "us-é-1");
+        for (String name : names) {
+            assertEquals(name.matches("[a-z]{2}(-[a-z0-9]+)+"), StreamEngine.Builder.isRegionName(name), name);
+        }
     }
 
     @Test

@@ -4,9 +4,13 @@ import dev.sluice.stream.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +45,39 @@ class MetricsTest {
 
             engine.deleteStream("m");
             assertTrue(registry.find("IncomingRecords").tag("stream", "m").counters().isEmpty());
+        }
+    }
+
+    @Test
+    void noRegistry_everyMeteredOperationWorksWithNoOpMeters() {
+        ManualClock time = new ManualClock();
+        try (StreamEngine engine = StreamEngine.builder().clock(time).ticker(time).build()) {
+            engine.createStream(CreateStreamRequest.of("m", 2).withRetentionBytes(1 << 20)
+                    .withOverflowPolicy(OverflowPolicy.TRIM_OLDEST));
+            engine.enableEnhancedMonitoring("m", EnumSet.allOf(ShardLevelMetric.class));
+            PutRecordResult put = engine.putRecord("m", "a", "one".getBytes(StandardCharsets.UTF_8));
+            PutRecordsResult batch = engine.putRecords("m", List.of(PutRecordsRequestEntry.of("b", new byte[20]),
+                    PutRecordsRequestEntry.of("c", new byte[30])));
+            assertEquals(0, batch.failedRecordCount());
+            GetRecordsResult read = engine.getRecords(engine.getShardIterator("m", put.shardId(),
+                    ShardIteratorType.trimHorizon()));
+            assertEquals(put.sequenceNumber(), read.records().get(0).sequenceNumber());
+            engine.disableEnhancedMonitoring("m", EnumSet.allOf(ShardLevelMetric.class));
+
+            List<String> consumed = new CopyOnWriteArrayList<>();
+            try (ConsumerApplication application = ConsumerApplication.builder(engine).applicationName("app")
+                    .streamName("m").initialPosition(ShardIteratorType.trimHorizon())
+                    .processor(input -> input.records().forEach(r -> consumed.add(r.sequenceNumber())))
+                    .pollInterval(Duration.ofMillis(200)).build()) {
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(2)).until(() -> {
+                    time.advance(Duration.ofMillis(100));
+                    return consumed.size() >= 3;
+                });
+            }
+            assertTrue(consumed.contains(put.sequenceNumber()), consumed.toString());
+            engine.deleteStream("m");
+            assertTrue(engine.listStreams().isEmpty());
+            assertEquals(Storage.inMemory(), engine.storage(), "the default storage, its limit read when first needed");
         }
     }
 }

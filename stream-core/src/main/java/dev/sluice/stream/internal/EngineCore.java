@@ -67,7 +67,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class EngineCore {
 
-    /** Engine configuration, validated by the public builder. */
+    /**
+     * Engine configuration, validated by the public builder. {@code meterRegistry} is null when none was given (the
+     * meters are no-ops); {@code storage} is null for the default in-memory storage, whose memory limit is read when
+     * first needed (see {@link EngineRetention#limit()}).
+     */
     public record Config(Clock clock, Ticker ticker, ThrottleMode throttleMode, MeterRegistry meterRegistry,
                          ThreadFactory threadFactory, WaitStrategy waitStrategy, int writerThreads, int ringBufferSize,
                          Duration blockTimeout, int shardQuota, Storage storage, String region) {

@@ -39,38 +39,54 @@ final class EngineRetention {
 
     static final int WARN_PERCENT = 80;
     static final int REARM_PERCENT = 70;
-    private static final Logger LOG = LoggerFactory.getLogger(EngineRetention.class);
     /** Units dropped in one call at most: a bound on a writer's slow path, far above what a put needs. */
     private static final int MAX_UNITS_PER_RECLAIM = 100_000;
 
+    /** {@link #limit} before the default memory limit was first needed. */
+    private static final long PENDING = Long.MIN_VALUE;
+
     private final boolean inMemory;
-    private final long limit;
-    private final long directLimit;
+    /**
+     * The memory limit; {@link #PENDING} for the default in-memory storage until first needed (see {@link #limit()}).
+     * Volatile: writers read it once per event, a plain load on x86.
+     */
+    private volatile long limit;
     private final AtomicLong retained = new AtomicLong();
     private final AtomicLong readerVersion = new AtomicLong();
+    /** Null if the engine has no registry: then there are no gauges. */
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     private final ConcurrentHashMap<String, Boolean> warned = new ConcurrentHashMap<>();
     private volatile Supplier<Collection<StreamState>> streams = List::of;
-    private volatile Consumer<String> warnings = LOG::warn;
+    private volatile Consumer<String> warnings = message -> Log.LOG.warn(message);
 
+    /**
+     * Sets up the engine's byte retention.
+     *
+     * @param storage  the engine's storage; null for the default in-memory storage ({@link Storage#inMemory()}), whose
+     *                 memory limit is then read when first needed: by the first put, a warning check or a gauge
+     * @param registry where the engine's gauges go; null for none
+     */
     EngineRetention(Storage storage, MeterRegistry registry) {
-        this.inMemory = storage instanceof Storage.InMemory;
-        this.limit = storage instanceof Storage.InMemory memory ? memory.maxRetainedBytes() : StreamRetention.UNLIMITED;
-        this.directLimit = DirectMemory.limit();
+        this.inMemory = !(storage instanceof Storage.Durable);
+        this.limit = storage instanceof Storage.InMemory memory ? memory.maxRetainedBytes()
+                : storage == null ? PENDING : StreamRetention.UNLIMITED;
         this.registry = registry;
+        if (registry == null) {
+            return;
+        }
         meters.add(Gauge.builder("Engine.RetainedBytes", retained, AtomicLong::get)
                 .description("bytes (data and keys) all streams of the engine retain (Sluice-specific)").baseUnit("bytes")
                 .register(registry));
         if (inMemory) {
-            meters.add(Gauge.builder("Engine.MaxRetainedBytes", () -> limit)
+            meters.add(Gauge.builder("Engine.MaxRetainedBytes", this, EngineRetention::limit)
                     .description("the in-memory storage's memory limit (Sluice-specific)").baseUnit("bytes").register(registry));
             meters.add(Gauge.builder("Engine.RetainedRatio", this, EngineRetention::retainedRatio)
                     .description("retained bytes / memory limit; alert above 0.8 (Sluice-specific)").register(registry));
             meters.add(Gauge.builder("Engine.DirectMemoryUsedBytes", DirectMemory::used)
                     .description("direct memory the JVM uses, every direct buffer (Sluice-specific)").baseUnit("bytes")
                     .register(registry));
-            meters.add(Gauge.builder("Engine.DirectMemoryLimitBytes", () -> directLimit)
+            meters.add(Gauge.builder("Engine.DirectMemoryLimitBytes", DirectMemory::limit)
                     .description("the JVM's direct-memory limit, -XX:MaxDirectMemorySize (Sluice-specific)").baseUnit("bytes")
                     .register(registry));
             meters.add(Gauge.builder("Engine.DirectMemoryUsedRatio", this, EngineRetention::directRatio)
@@ -92,8 +108,21 @@ final class EngineRetention {
         return readerVersion;
     }
 
+    /**
+     * The memory limit: {@link StreamRetention#UNLIMITED} for durable storage. The default in-memory storage's limit is
+     * a share of the JVM's direct-memory limit, which takes the JVM's management classes to read (tens of milliseconds
+     * in a fresh JVM, see {@link DirectMemory}); it is read here, when first needed (a put that does not fit under the
+     * lower bound {@link #room()} assumes until then, a warning check, a gauge), so that neither building an engine nor
+     * its first puts wait for it while {@link DirectMemory#prefetchLimit()} reads it on another thread. Every caller
+     * computes the same value, so a race only computes it twice.
+     */
     long limit() {
-        return limit;
+        long max = limit;
+        if (max == PENDING) {
+            max = Storage.inMemory().maxRetainedBytes();
+            limit = max;
+        }
+        return max;
     }
 
     long retainedBytes() {
@@ -101,17 +130,27 @@ final class EngineRetention {
     }
 
     double retainedRatio() {
-        return limit == StreamRetention.UNLIMITED ? Double.NaN : (double) retained.get() / limit;
+        long max = limit();
+        return max == StreamRetention.UNLIMITED ? Double.NaN : (double) retained.get() / max;
     }
 
     double directRatio() {
         long used = DirectMemory.used();
-        return used < 0 ? Double.NaN : (double) used / directLimit;
+        return used < 0 ? Double.NaN : (double) used / DirectMemory.limit();
     }
 
-    /** Hot path: bytes that fit before the memory limit; may be negative. */
+    /**
+     * Hot path: bytes that fit before the memory limit; may be negative. While the default limit is not read yet this
+     * is the room under {@link Storage.InMemory#MIN_MAX_RETAINED_BYTES}, which the default never goes below: a lower
+     * bound, so a writer may ask {@link #admit} sooner than needed, never later, and admit reads the limit. So the first
+     * puts of an engine do not wait for the direct-memory limit; the scheduler's {@link #check()} reads it within a second.
+     */
     long room() {
-        return limit == StreamRetention.UNLIMITED ? StreamRetention.UNLIMITED : limit - retained.get();
+        long max = limit;
+        if (max == PENDING) {
+            return Storage.InMemory.MIN_MAX_RETAINED_BYTES - retained.get();
+        }
+        return max == StreamRetention.UNLIMITED ? StreamRetention.UNLIMITED : max - retained.get();
     }
 
     void added(long bytes) {
@@ -125,6 +164,7 @@ final class EngineRetention {
      * @return null if it fits, else the refusal naming the limit
      */
     String admit(long need) {
+        long limit = limit();
         if (limit == StreamRetention.UNLIMITED || retained.get() + need <= limit) {
             return null;
         }
@@ -139,6 +179,7 @@ final class EngineRetention {
         if (unreleased + need <= limit) {
             return null; // only released records that share a unit with newer ones are over: bounded slack
         }
+        long directLimit = DirectMemory.limit();
         return "in-memory storage is full: the engine's streams retain " + retained.get() + " bytes and its"
                 + " maxRetainedBytes is " + limit + " (" + percent(limit, directLimit) + " % of the JVM's direct-memory"
                 + " limit " + directLimit + ", -XX:MaxDirectMemorySize), and registered readers have not checkpointed"
@@ -207,6 +248,8 @@ final class EngineRetention {
         if (!inMemory) {
             return;
         }
+        long limit = limit();
+        long directLimit = DirectMemory.limit();
         long held = retained.get();
         warnOnce("engine/limit", held, limit, () -> "in-memory streams retain " + held + " bytes, " + percent(held, limit)
                 + " % of the engine's maxRetainedBytes " + limit + ": at the limit puts are refused (or held under"
@@ -243,11 +286,21 @@ final class EngineRetention {
 
     /** Removes the engine's meters. */
     void close() {
-        meters.forEach(registry::remove);
+        if (registry != null) {
+            meters.forEach(registry::remove);
+        }
+    }
+
+    /**
+     * The logger, created with the first warning: an engine that never warns does not start SLF4J (its service lookup
+     * and binding were a measurable part of an engine's first start in a fresh JVM).
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(EngineRetention.class);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "retention(%d of %d bytes)", retained.get(), limit);
+        return String.format(Locale.ROOT, "retention(%d of %d bytes)", retained.get(), limit());
     }
 }

@@ -41,11 +41,11 @@ record ResourceSettings(Set<ShardLevelMetric> shardLevelMetrics, Optional<String
         shardLevelMetrics = Collections.unmodifiableSet(shardLevelMetrics.isEmpty()
                 ? EnumSet.noneOf(ShardLevelMetric.class) : EnumSet.copyOf(shardLevelMetrics));
         SortedMap<String, SortedMap<String, String>> tags = new TreeMap<>();
-        consumerTags.forEach((consumer, map) -> {
-            if (!map.isEmpty()) {
-                tags.put(consumer, Collections.unmodifiableSortedMap(new TreeMap<>(map)));
+        for (Map.Entry<String, SortedMap<String, String>> entry : consumerTags.entrySet()) { // no lambda: runs on first start
+            if (!entry.getValue().isEmpty()) {
+                tags.put(entry.getKey(), Collections.unmodifiableSortedMap(new TreeMap<>(entry.getValue())));
             }
-        });
+        }
         consumerTags = Collections.unmodifiableSortedMap(tags);
         consumerPolicies = Collections.unmodifiableSortedMap(new TreeMap<>(consumerPolicies));
     }

@@ -23,12 +23,16 @@ import java.util.Set;
  * add a {@code shard} tag and exist only for the metrics enhanced monitoring enables
  * ({@link #enhancedMonitoring(Set)}), as in CloudWatch; the Sluice-specific retained/disk gauges always exist.
  *
+ * <p>Without a registry (null: the engine was built without one) every meter is one of {@link NoMeters}' shared no-ops
+ * and no gauge exists, so an engine nobody observes loads no registry.
+ *
  * <p>Thread-safety: Micrometer meters are thread-safe. A shard-level meter is published through a volatile field,
  * so a writer counting while monitoring changes either counts into it or not; enabling and disabling run under
  * the control plane's lock. Meters are removed from the registry when the stream is deleted.
  */
 final class StreamMetrics {
 
+    /** Null if the engine has no registry. */
     private final MeterRegistry registry;
     private final Tags tags;
     private final List<Meter> meters = new ArrayList<>();
@@ -56,9 +60,15 @@ final class StreamMetrics {
     private final Counter writeThrottled;
     private final Counter readThrottled;
 
+    /**
+     * Creates a stream's stream-level meters.
+     *
+     * @param registry   where they are registered; null for none (all meters are no-ops)
+     * @param streamName the stream, its {@code stream} tag
+     */
     StreamMetrics(MeterRegistry registry, String streamName) {
         this.registry = registry;
-        this.tags = Tags.of("stream", streamName);
+        this.tags = registry == null ? Tags.empty() : Tags.of("stream", streamName);
         putRecordSuccess = counter("PutRecord.Success", "successful PutRecord calls");
         putRecordBytes = counter("PutRecord.Bytes", "bytes put by successful PutRecord calls");
         putRecordLatency = timer("PutRecord.Latency", "PutRecord call latency");
@@ -72,12 +82,8 @@ final class StreamMetrics {
         getRecordsBytes = counter("GetRecords.Bytes", "bytes returned by GetRecords");
         getRecordsSuccess = counter("GetRecords.Success", "successful GetRecords calls");
         getRecordsLatency = timer("GetRecords.Latency", "GetRecords call latency");
-        iteratorAge = register(DistributionSummary.builder("GetRecords.IteratorAgeMilliseconds")
-                .description("age of the last record returned by each GetRecords call").baseUnit("milliseconds")
-                .tags(tags).register(registry));
-        fanOutBehindLatest = register(DistributionSummary.builder("SubscribeToShardEvent.MillisBehindLatest")
-                .description("MillisBehindLatest of each enhanced fan-out event").baseUnit("milliseconds")
-                .tags(tags).register(registry));
+        iteratorAge = summary("GetRecords.IteratorAgeMilliseconds", "age of the last record returned by each GetRecords call");
+        fanOutBehindLatest = summary("SubscribeToShardEvent.MillisBehindLatest", "MillisBehindLatest of each enhanced fan-out event");
         subscribeRateExceeded = counter("SubscribeToShard.RateExceeded",
                 "SubscribeToShard calls refused because the consumer already had an active subscription to the shard");
         incomingRecords = counter("IncomingRecords", "records accepted by the stream's shards");
@@ -110,7 +116,9 @@ final class StreamMetrics {
 
     void remove() {
         synchronized (meters) {
-            meters.forEach(registry::remove);
+            if (registry != null) {
+                meters.forEach(registry::remove);
+            }
             meters.clear();
             shards.clear();
         }
@@ -120,18 +128,39 @@ final class StreamMetrics {
         synchronized (meters) {
             meters.remove(meter);
         }
-        registry.remove(meter);
+        if (registry != null) {
+            registry.remove(meter);
+        }
     }
 
     private Counter counter(String name, String description) {
+        if (registry == null) {
+            return NoMeters.COUNTER;
+        }
         return register(Counter.builder(name).description(description).tags(tags).register(registry));
     }
 
     private Timer timer(String name, String description) {
+        if (registry == null) {
+            return NoMeters.TIMER;
+        }
         return register(Timer.builder(name).description(description).tags(tags).register(registry));
     }
 
-    /** The registry the stream's meters are in. */
+    private DistributionSummary summary(String name, String description) {
+        if (registry == null) {
+            return NoMeters.SUMMARY;
+        }
+        return register(DistributionSummary.builder(name).description(description).baseUnit("milliseconds")
+                .tags(tags).register(registry));
+    }
+
+    /** Whether meters are registered: false if the engine has no registry, and then gauges are not built. */
+    boolean registered() {
+        return registry != null;
+    }
+
+    /** The registry the stream's meters are in; null if none (see {@link #registered()}). */
     MeterRegistry registry() {
         return registry;
     }
@@ -205,6 +234,10 @@ final class StreamMetrics {
         private final Map<ShardLevelMetric, Meter> registered = new EnumMap<>(ShardLevelMetric.class);
 
         private ShardMetrics(String shardId, ShardLog log) {
+            if (registry == null) {
+                shardTags = tags;
+                return;
+            }
             shardTags = tags.and("shard", shardId);
             register(Gauge.builder("RetainedBytes", log, ShardLog::retainedBytes)
                     .description("bytes the shard holds for retained records (Sluice-specific)").baseUnit("bytes")
@@ -232,6 +265,9 @@ final class StreamMetrics {
         }
 
         private Meter create(ShardLevelMetric metric) {
+            if (registry == null) {
+                return metric == ShardLevelMetric.ITERATOR_AGE_MILLISECONDS ? NoMeters.SUMMARY : NoMeters.COUNTER;
+            }
             if (metric == ShardLevelMetric.ITERATOR_AGE_MILLISECONDS) {
                 DistributionSummary summary = register(DistributionSummary.builder(metric.metricName())
                         .description("age of the last record returned by each GetRecords call on the shard")

@@ -70,6 +70,9 @@ final class StreamRetention {
         expiredRecords = counter(metrics, "Retention.ExpiredRecords", "records released after the retention period", null);
         refusedRecords = counter(metrics, "Retention.RefusedRecords",
                 "put entries refused (ProvisionedThroughputExceededException) because a byte limit was reached", null);
+        if (!metrics.registered()) {
+            return;
+        }
         metrics.register(Gauge.builder("Retention.RetainedBytes", retained, AtomicLong::get)
                 .description("bytes (data and keys) the stream retains, all shards (Sluice-specific)").baseUnit("bytes")
                 .tags(metrics.tags()).register(metrics.registry()));
@@ -85,6 +88,9 @@ final class StreamRetention {
     }
 
     private static Counter counter(StreamMetrics metrics, String name, String description, String unit) {
+        if (!metrics.registered()) {
+            return NoMeters.COUNTER;
+        }
         Counter.Builder builder = Counter.builder(name).description(description).tags(metrics.tags());
         if (unit != null) {
             builder.baseUnit(unit);

@@ -131,12 +131,36 @@ final class StreamState {
 
         /** A topology of {@code all}, where the already closed shards and {@code closing} are not open. */
         static Topology of(ShardState[] all, List<ShardState> closing) {
+            // Loops rather than a stream and comparator lambdas: this runs in every createStream, also the first of a
+            // JVM, where a stream pipeline loaded some 20 classes and spun as many lambda forms.
             ShardState[] sortedAll = all.clone();
-            Arrays.sort(sortedAll, Comparator.comparingInt(s -> s.index));
-            ShardState[] open = Arrays.stream(sortedAll).filter(s -> !s.isClosed() && !closing.contains(s))
-                    .sorted((a, b) -> a.hashKeyRange.startingHashKey().compareTo(b.hashKeyRange.startingHashKey()))
-                    .toArray(ShardState[]::new);
+            Arrays.sort(sortedAll, ShardOrder.BY_INDEX);
+            ShardState[] open = new ShardState[sortedAll.length];
+            int n = 0;
+            for (ShardState shard : sortedAll) {
+                if (!shard.isClosed() && !closing.contains(shard)) {
+                    open[n++] = shard;
+                }
+            }
+            open = Arrays.copyOf(open, n);
+            Arrays.sort(open, ShardOrder.BY_STARTING_HASH_KEY);
             return new Topology(sortedAll, open);
+        }
+    }
+
+    /** The orders of {@link Topology}'s arrays. */
+    private enum ShardOrder implements Comparator<ShardState> {
+        BY_INDEX {
+            @Override
+            public int compare(ShardState a, ShardState b) {
+                return Integer.compare(a.index, b.index);
+            }
+        },
+        BY_STARTING_HASH_KEY {
+            @Override
+            public int compare(ShardState a, ShardState b) {
+                return a.hashKeyRange.startingHashKey().compareTo(b.hashKeyRange.startingHashKey());
+            }
         }
     }
 

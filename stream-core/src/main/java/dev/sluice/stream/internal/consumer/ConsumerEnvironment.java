@@ -38,7 +38,7 @@ public final class ConsumerEnvironment {
      * Creates the environment of one engine.
      *
      * @param ticker        the engine's ticker
-     * @param meterRegistry the engine's registry
+     * @param meterRegistry the engine's registry; null if it has none (then applications register no meters)
      * @param threadFactory the engine's thread factory
      * @param storage       the engine's storage
      * @param fanOutReader  GetRecords charged to a registered consumer's own budget
@@ -74,6 +74,7 @@ public final class ConsumerEnvironment {
         return ticker;
     }
 
+    /** The engine's registry; null if it has none. */
     MeterRegistry meterRegistry() {
         return meterRegistry;
     }

@@ -177,6 +177,9 @@ public final class ConsumerRuntime {
                     shardId, store, checkpointsOpen, checkpoints.get(shardId)), startingPosition(shardId));
             shards.add(consumer);
             released.add(consumer);
+            if (environment.meterRegistry() == null) {
+                continue; // the engine has no registry: no one could read the gauge
+            }
             meters.add(Gauge.builder("MillisBehindLatest", consumer.millisBehindLatest(), Number::doubleValue)
                     .description("How far the application's last read of the shard was behind its newest record")
                     .baseUnit("milliseconds")
@@ -324,7 +327,9 @@ public final class ConsumerRuntime {
         if (reader != null) {
             reader.close();
         }
-        meters.forEach(environment.meterRegistry()::remove);
+        if (environment.meterRegistry() != null) {
+            meters.forEach(environment.meterRegistry()::remove);
+        }
         environment.unregister(settings.applicationName(), settings.streamName());
     }
 }
