@@ -108,9 +108,16 @@ final class WritePath {
         long[] hash = new long[2];
         ShardState[] open = stream.openShards(); // one snapshot for the whole call, see StreamState#route
         long autoBase = auto(stream) ? stream.autoRouted.getAndAdd(n) : -1;
+        HashKeySpace.Md5 md5 = HashKeySpace.md5();
         for (int i = 0; i < n; i++) {
-            shards[i] = autoBase >= 0 ? autoRoute(open, autoBase + i, hash)
-                    : route(open, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+            if (autoBase >= 0) {
+                shards[i] = autoRoute(open, autoBase + i, hash);
+            } else if (explicitHashKeys == null || explicitHashKeys[i] == null) {
+                md5.hash(utf8Keys[i], hash);
+                shards[i] = StreamState.route(open, hash[0], hash[1]);
+            } else {
+                shards[i] = route(open, utf8Keys[i], explicitHashKeys[i], hash);
+            }
             hashes[2 * i] = hash[0];
             hashes[2 * i + 1] = hash[1];
         }
