@@ -29,11 +29,11 @@ public record PutRecordRequest(String streamName, String partitionKey, byte[] da
      */
     public PutRecordRequest {
         KinesisLimits.checkStreamName(streamName);
-        int keyBytes = KinesisLimits.checkPartitionKey(partitionKey);
         if (data == null) {
+            KinesisLimits.checkPartitionKey(partitionKey); // a bad key is reported first
             throw new StreamException(ErrorCode.VALIDATION, "data must not be null");
         }
-        KinesisLimits.checkRecordSize(data.length, keyBytes);
+        KinesisLimits.checkPartitionKeyAndRecordSize(partitionKey, data.length);
         data = data.clone();
         Objects.requireNonNull(explicitHashKey, "explicitHashKey");
         explicitHashKey.ifPresent(KinesisLimits::parseExplicitHashKey);

@@ -25,11 +25,11 @@ public record PutRecordsRequestEntry(String partitionKey, byte[] data, Optional<
      *                         {@link ErrorCode#INVALID_ARGUMENT} for an explicit hash key out of range
      */
     public PutRecordsRequestEntry {
-        int keyBytes = KinesisLimits.checkPartitionKey(partitionKey);
         if (data == null) {
+            KinesisLimits.checkPartitionKey(partitionKey); // a bad key is reported first
             throw new StreamException(ErrorCode.VALIDATION, "data must not be null");
         }
-        KinesisLimits.checkRecordSize(data.length, keyBytes);
+        KinesisLimits.checkPartitionKeyAndRecordSize(partitionKey, data.length);
         data = data.clone();
         Objects.requireNonNull(explicitHashKey, "explicitHashKey");
         explicitHashKey.ifPresent(KinesisLimits::parseExplicitHashKey);

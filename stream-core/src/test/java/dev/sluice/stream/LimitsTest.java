@@ -62,6 +62,30 @@ class LimitsTest {
     }
 
     @Test
+    void putRecordsRequestEntry_keyAndSizeLimits_sameErrorsWhateverTheKeysCharacters() {
+        int max = 10 * 1024 * 1024; // the largest MaxRecordSizeInKiB, checked when an entry is made
+        assertError(ErrorCode.VALIDATION, "partitionKey must not be null", () -> PutRecordsRequestEntry.of(null, null));
+        assertError(ErrorCode.VALIDATION, "1-256 Unicode characters but was 0", () -> PutRecordsRequestEntry.of("", null));
+        assertError(ErrorCode.VALIDATION, "data must not be null", () -> PutRecordsRequestEntry.of("k", null));
+        assertError(ErrorCode.VALIDATION, "but was 257", () -> PutRecordsRequestEntry.of("k".repeat(257), new byte[1]));
+        assertError(ErrorCode.VALIDATION, "but was 257", () -> PutRecordsRequestEntry.of("😀".repeat(257), new byte[1]));
+        PutRecordsRequestEntry.of("😀".repeat(256), new byte[1]); // 256 characters in 512 UTF-16 units
+        // At the size limit the key's exact UTF-8 size counts: 256 ASCII chars are 256 bytes, 128 emoji 512, 256 "é" 512.
+        PutRecordsRequestEntry.of("k".repeat(256), new byte[max - 256]);
+        assertError(ErrorCode.VALIDATION, "(data 10485505 bytes + partition key 256 bytes = 10485761 bytes) exceeds",
+                () -> PutRecordsRequestEntry.of("k".repeat(256), new byte[max - 255]));
+        PutRecordsRequestEntry.of("😀".repeat(128), new byte[max - 512]);
+        assertError(ErrorCode.VALIDATION, "partition key 512 bytes = 10485761 bytes",
+                () -> PutRecordsRequestEntry.of("😀".repeat(128), new byte[max - 511]));
+        PutRecordsRequestEntry.of("é".repeat(256), new byte[max - 512]);
+        assertError(ErrorCode.VALIDATION, "partition key 512 bytes = 10485761 bytes",
+                () -> PutRecordsRequestEntry.of("é".repeat(256), new byte[max - 511]));
+        PutRecordRequest.of("s", "€".repeat(256), new byte[max - 768]);
+        assertError(ErrorCode.VALIDATION, "partition key 768 bytes = 10485761 bytes",
+                () -> PutRecordRequest.of("s", "€".repeat(256), new byte[max - 767]));
+    }
+
+    @Test
     void putRecord_dataPlusKeyOver1MiB_throwsNamingTheLimit() {
         engine.createStream("s", 1);
         assertError(ErrorCode.VALIDATION, "= 1048577 bytes) exceeds the maximum record size of stream s: 1048576 bytes",

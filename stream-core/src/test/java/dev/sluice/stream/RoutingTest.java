@@ -36,6 +36,39 @@ class RoutingTest {
     }
 
     @Test
+    void putRecords_forEveryShardCountUpTo10_routesByTheKeysMd5() throws Exception {
+        // Up to 8 open shards are routed by counting, beyond by binary search: both must agree with the ranges.
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        Random random = new Random(11);
+        for (int count = 1; count <= 10; count++) {
+            String stream = "count-" + count;
+            engine.createStream(stream, count);
+            List<Shard> shards = engine.listShards(stream);
+            List<PutRecordsRequestEntry> entries = new java.util.ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                entries.add(PutRecordsRequestEntry.of(randomKey(random), new byte[] {1}));
+            }
+            // The first and last hash key of every shard, through explicit hash keys.
+            for (Shard shard : shards) {
+                entries.set(random.nextInt(500), PutRecordsRequestEntry.of("k", new byte[] {2})
+                        .withExplicitHashKey(shard.hashKeyRange().startingHashKey().toString()));
+                entries.set(random.nextInt(500), PutRecordsRequestEntry.of("k", new byte[] {3})
+                        .withExplicitHashKey(shard.hashKeyRange().endingHashKey().toString()));
+            }
+            PutRecordsResult result = engine.putRecords(stream, entries);
+            for (int i = 0; i < entries.size(); i++) {
+                PutRecordsRequestEntry entry = entries.get(i);
+                BigInteger hash = entry.explicitHashKey().map(BigInteger::new).orElseGet(() ->
+                        new BigInteger(1, md5.digest(entry.partitionKey().getBytes(StandardCharsets.UTF_8))));
+                String expected = shards.stream().filter(s -> s.hashKeyRange().contains(hash)).findFirst().orElseThrow().shardId();
+                assertEquals(expected, ((PutRecordsResultEntry.Success) result.records().get(i)).shardId(),
+                        count + " shards, entry " + i);
+            }
+            engine.deleteStream(stream);
+        }
+    }
+
+    @Test
     void putRecord_withExplicitHashKey_ignoresPartitionKey() {
         engine.createStream("explicit", 4);
         List<Shard> shards = engine.listShards("explicit");

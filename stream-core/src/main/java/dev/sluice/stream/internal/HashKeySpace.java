@@ -1,6 +1,9 @@
 package dev.sluice.stream.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +27,7 @@ public final class HashKeySpace {
     private static final BigInteger TWO_TO_128 = BigInteger.ONE.shiftLeft(128);
     private static final BigInteger LONG_MASK = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final ThreadLocal<Md5> MD5 = ThreadLocal.withInitial(Md5::new);
     private static final AtomicBoolean PREFETCHED = new AtomicBoolean();
 
@@ -50,6 +54,15 @@ public final class HashKeySpace {
      */
     public static void md5(byte[] utf8Key, long[] out) {
         MD5.get().hash(utf8Key, out);
+    }
+
+    /**
+     * The calling thread's MD5, for a loop over many keys: one thread-local look-up instead of one per key.
+     *
+     * @return this thread's hasher; use it on this thread only
+     */
+    static Md5 md5() {
+        return MD5.get();
     }
 
     /**
@@ -110,7 +123,7 @@ public final class HashKeySpace {
     }
 
     /** A per-thread digest and output buffer. */
-    private static final class Md5 {
+    static final class Md5 {
         private final MessageDigest digest;
         private final byte[] buffer = new byte[16];
 
@@ -122,6 +135,7 @@ public final class HashKeySpace {
             }
         }
 
+        /** MD5 of {@code input} into {@code out} as [high 64 bits, low 64 bits] of the big-endian number. */
         void hash(byte[] input, long[] out) {
             digest.update(input);
             try {
@@ -129,16 +143,8 @@ public final class HashKeySpace {
             } catch (DigestException e) {
                 throw new IllegalStateException("MD5 digest does not fit 16 bytes", e);
             }
-            out[0] = bigEndianLong(buffer, 0);
-            out[1] = bigEndianLong(buffer, 8);
-        }
-
-        private static long bigEndianLong(byte[] b, int offset) {
-            long v = 0;
-            for (int i = 0; i < 8; i++) {
-                v = (v << 8) | (b[offset + i] & 0xFFL);
-            }
-            return v;
+            out[0] = (long) BIG_ENDIAN_LONG.get(buffer, 0);
+            out[1] = (long) BIG_ENDIAN_LONG.get(buffer, 8);
         }
     }
 }

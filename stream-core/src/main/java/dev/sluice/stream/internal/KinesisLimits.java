@@ -156,6 +156,30 @@ public final class KinesisLimits {
      * @throws StreamException {@link ErrorCode#VALIDATION} naming the 10 MiB limit and the actual size
      */
     public static void checkRecordSize(int dataBytes, int keyBytes) {
+        checkRecordSize(dataBytes, (long) keyBytes);
+    }
+
+    /**
+     * Checks a partition key ({@link #checkPartitionKey}) and that data plus key fit in one Kinesis record of any
+     * stream ({@link #checkRecordSize(int, int)}), with the same errors. A key of 1-256 UTF-16 chars whose worst-case
+     * UTF-8 size (3 bytes a char) fits beside the data passes without a scan of its chars.
+     *
+     * @param partitionKey the key
+     * @param dataBytes    data size
+     * @throws StreamException {@link ErrorCode#VALIDATION} naming the violated limit
+     */
+    public static void checkPartitionKeyAndRecordSize(String partitionKey, int dataBytes) {
+        if (partitionKey != null) {
+            int length = partitionKey.length();
+            // 1-256 chars hold 1-256 code points; each char is at most 3 UTF-8 bytes (a surrogate pair 4 for 2 chars)
+            if (length >= 1 && length <= MAX_PARTITION_KEY_LENGTH && (long) dataBytes + 3L * length <= MAX_LARGE_RECORD_BYTES) {
+                return;
+            }
+        }
+        checkRecordSize(dataBytes, (long) checkPartitionKey(partitionKey));
+    }
+
+    private static void checkRecordSize(int dataBytes, long keyBytes) {
         long total = (long) dataBytes + keyBytes;
         if (total > MAX_LARGE_RECORD_BYTES) {
             throw new StreamException(ErrorCode.VALIDATION, "record size (data " + dataBytes + " bytes + partition key "

@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class StreamState {
 
+    /** Up to this many open shards, {@link #route} counts instead of searching (shards are sorted by start). */
+    private static final int LINEAR_ROUTE_SHARDS = 8;
+
     final String name;
     final long incarnation;
     final Instant created;
@@ -186,6 +189,16 @@ final class StreamState {
      * its child, and the child's would be written first.
      */
     static ShardState route(ShardState[] shards, long high, long low) {
+        if (shards.length <= LINEAR_ROUTE_SHARDS) {
+            // Count the shards starting at or before the key: no branch on the key's random bits, which a binary
+            // search mispredicts about once a step (a tenth of a 100-byte put's caller-side work in profiles).
+            int index = 0;
+            for (int i = 1; i < shards.length; i++) {
+                ShardState s = shards[i];
+                index += HashKeySpace.compare(s.startHigh, s.startLow, high, low) <= 0 ? 1 : 0;
+            }
+            return shards[index];
+        }
         int lo = 0;
         int hi = shards.length - 1;
         while (lo < hi) {

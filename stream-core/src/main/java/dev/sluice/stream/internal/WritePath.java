@@ -14,8 +14,6 @@ import dev.sluice.stream.Ticker;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,8 +45,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class WritePath {
 
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** Shards of one PutRecords call whose sequence numbers are formatted incrementally (beyond them: in full). */
-    private static final int RESULT_FORMATTERS = 16;
 
     private final Streams streams;
     private final WriteRing ring;
@@ -112,9 +108,16 @@ final class WritePath {
         long[] hash = new long[2];
         ShardState[] open = stream.openShards(); // one snapshot for the whole call, see StreamState#route
         long autoBase = auto(stream) ? stream.autoRouted.getAndAdd(n) : -1;
+        HashKeySpace.Md5 md5 = HashKeySpace.md5();
         for (int i = 0; i < n; i++) {
-            shards[i] = autoBase >= 0 ? autoRoute(open, autoBase + i, hash)
-                    : route(open, utf8Keys[i], explicitHashKeys == null ? null : explicitHashKeys[i], hash);
+            if (autoBase >= 0) {
+                shards[i] = autoRoute(open, autoBase + i, hash);
+            } else if (explicitHashKeys == null || explicitHashKeys[i] == null) {
+                md5.hash(utf8Keys[i], hash);
+                shards[i] = StreamState.route(open, hash[0], hash[1]);
+            } else {
+                shards[i] = route(open, utf8Keys[i], explicitHashKeys[i], hash);
+            }
             hashes[2 * i] = hash[0];
             hashes[2 * i + 1] = hash[1];
         }
@@ -206,36 +209,33 @@ final class WritePath {
         }
     }
 
-    /** Builds a PutRecords result: one entry per request entry, in request order. */
+    /**
+     * Builds a PutRecords result: one entry per request entry, in request order. Failures are built here, the
+     * successes' sequence number strings when the result's entries are first read ({@link PutRecordsEntries}).
+     */
     PutRecordsResult recordsResult(PutOperation op, long startNanos) {
         int n = op.size();
-        List<PutRecordsResultEntry> entries = new ArrayList<>(n);
+        PutRecordsResultEntry[] entries = new PutRecordsResultEntry[n];
         int failed = 0;
         int throttled = 0;
         int full = 0;
         long bytes = 0;
-        // One formatter per shard of the call: a shard's counters in a call mostly go up in steps of one.
-        ShardState[] formatted = new ShardState[RESULT_FORMATTERS];
-        SequenceNumbers.Formatter[] formatters = new SequenceNumbers.Formatter[RESULT_FORMATTERS];
         for (int i = 0; i < n; i++) {
             switch (op.outcomes[i]) {
                 case PutOperation.WRITTEN:
-                    ShardState shard = op.shards[i];
-                    entries.add(new PutRecordsResultEntry.Success(shard.shardId,
-                            sequenceNumber(shard, op.values[i], formatted, formatters)));
                     bytes += op.data[i].length + op.keys[i].length;
                     break;
                 case PutOperation.THROTTLED:
-                    entries.add(new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, i)));
+                    entries[i] = new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, throttleMessage(op, i));
                     throttled++;
                     break;
                 case PutOperation.FULL:
-                    entries.add(new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, fullMessage(op, i)));
+                    entries[i] = new PutRecordsResultEntry.Failure(ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED, fullMessage(op, i));
                     throttled++;
                     full++;
                     break;
                 default:
-                    entries.add(new PutRecordsResultEntry.Failure(op.errors[i], op.messages[i]));
+                    entries[i] = new PutRecordsResultEntry.Failure(op.errors[i], op.messages[i]);
                     failed++;
                     break;
             }
@@ -250,23 +250,7 @@ final class WritePath {
         if (full > 0) {
             op.stream.byteRetention.refusedRecords.increment(full);
         }
-        return new PutRecordsResult(failed + throttled, entries);
-    }
-
-    /** The sequence number of a shard's counter, through the call's formatter of that shard if it has one. */
-    private static String sequenceNumber(ShardState shard, long counter, ShardState[] formatted,
-                                         SequenceNumbers.Formatter[] formatters) {
-        for (int f = 0; f < formatted.length; f++) {
-            if (formatted[f] == shard) {
-                return formatters[f].format(counter);
-            }
-            if (formatted[f] == null) {
-                formatted[f] = shard;
-                formatters[f] = new SequenceNumbers.Formatter(shard.sequenceSuffix);
-                return formatters[f].format(counter);
-            }
-        }
-        return shard.sequenceNumber(counter); // more shards in one call than formatters: format in full
+        return new PutRecordsResult(failed + throttled, new PutRecordsEntries(entries, op.shards, op.values, failed + throttled));
     }
 
     /**
