@@ -42,7 +42,12 @@ import java.util.stream.IntStream;
  * java -cp "server/target/test-classes:server/target/classes:$(cat server/target/cp.txt)" \
  *     dev.sluice.server.ServerThroughputHarness [seconds-per-case] [client-threads] [--wire] [--json] [--endpoint URL]
  * </pre>
- * {@code --wire} runs only the two wire figures (PutRecords 500 x 1 KiB, PutRecord latency). {@code --endpoint URL}
+ * {@code --wire} runs only the two wire figures (PutRecords 500 x 1 KiB, PutRecord latency); {@code --latency} only
+ * the latency cases, {@code --no-bare} without the bare client. {@code --http apache|apache5|urlconnection|netty}
+ * picks the SDK's HTTP client (netty: the async client, joined per call, for the latency case only);
+ * {@code --warmup-calls N} the calls before the latency window; {@code --slow-ms X} and {@code --list-slow N} list the
+ * last N calls slower than X ms with where their time went ({@link SdkCallPhases}), with wall-clock starts to match
+ * against the server's {@code dev.sluice.server.Request} JFR events and GC logs. {@code --endpoint URL}
  * measures another Kinesis-compatible server that is already running (kinesalite, for one) instead of an in-process
  * Sluice server: streams are created through the API and waited for; implies {@code --wire}. {@code --json} makes the
  * SDK clients speak JSON instead of CBOR.
@@ -59,8 +64,12 @@ public final class ServerThroughputHarness {
     private static boolean noBare;
     /** {@code --slow-ms}: calls at least this slow are listed with their phases and wall-clock start. */
     private static long slowNanos = 1_000_000;
-    /** {@code --warmup-calls}: PutRecord calls before the latency window. */
-    private static int warmupCalls = 2_000;
+    /**
+     * {@code --warmup-calls}: PutRecord calls before the latency window. 2,000 left the client's JIT compiling for
+     * 2.4-3.6 s of a 5 s window (its compiler threads then compete for the cores with the calls measured); 100,000
+     * brought that to 0.3 s on a quiet moment. 20,000 is the default, a compromise with the run's length.
+     */
+    private static int warmupCalls = 20_000;
 
     private ServerThroughputHarness() {
     }
