@@ -63,6 +63,50 @@ public final class Clients {
     }
 
     /**
+     * A Kinesis client with the given HTTP client and overrides, CBOR or JSON as {@link #kinesis(URI, boolean, boolean)};
+     * for the throughput harness, which compares the SDK's HTTP clients.
+     */
+    public static KinesisClient kinesis(URI endpoint, boolean cbor, software.amazon.awssdk.http.SdkHttpClient.Builder<?> http,
+                                        ClientOverrideConfiguration overrides) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .credentialsProvider(CREDENTIALS).httpClientBuilder(http).overrideConfiguration(overrides).build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
+    }
+
+    /** An async Kinesis client on the SDK's netty HTTP client (HTTP/1.1), with the given overrides; CBOR or JSON. */
+    public static KinesisAsyncClient kinesisAsync(URI endpoint, boolean cbor, ClientOverrideConfiguration overrides) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .credentialsProvider(CREDENTIALS)
+                        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1))
+                        .overrideConfiguration(overrides).build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
+    }
+
+    /**
      * A Kinesis client whose every request goes to {@code endpoint}. Needed for requests with {@code StreamId}: the
      * 2.59.1 endpoint rules send those to {@code <id>.<suffix>.control-kinesis.<region>.amazonaws.com} (or
      * {@code data-kinesis}) even when {@code endpointOverride} is set; a fixed endpoint provider wins over the rules.

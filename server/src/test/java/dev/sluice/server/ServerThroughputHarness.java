@@ -42,14 +42,52 @@ import java.util.stream.IntStream;
  * java -cp "server/target/test-classes:server/target/classes:$(cat server/target/cp.txt)" \
  *     dev.sluice.server.ServerThroughputHarness [seconds-per-case] [client-threads] [--wire] [--json] [--endpoint URL]
  * </pre>
- * {@code --wire} runs only the two wire figures (PutRecords 500 x 1 KiB, PutRecord latency). {@code --endpoint URL}
+ * {@code --wire} runs only the two wire figures (PutRecords 500 x 1 KiB, PutRecord latency); {@code --latency} only
+ * the latency cases, {@code --no-bare} without the bare client. {@code --http apache|apache5|urlconnection|netty}
+ * picks the SDK's HTTP client (netty: the async client, joined per call, for the latency case only);
+ * {@code --warmup-calls N} the calls before the latency window; {@code --slow-ms X} and {@code --list-slow N} list the
+ * last N calls slower than X ms with where their time went ({@link SdkCallPhases}), with wall-clock starts to match
+ * against the server's {@code dev.sluice.server.Request} JFR events and GC logs. {@code --endpoint URL}
  * measures another Kinesis-compatible server that is already running (kinesalite, for one) instead of an in-process
  * Sluice server: streams are created through the API and waited for; implies {@code --wire}. {@code --json} makes the
  * SDK clients speak JSON instead of CBOR.
  */
 public final class ServerThroughputHarness {
 
+    /** {@code --http}: the SDK's HTTP client, apache (the default), apache5, urlconnection or netty (async). */
+    private static String http = "apache";
+    /** {@code --latency}: only the PutRecord latency cases. */
+    private static boolean latencyOnly;
+    /** {@code --list-slow}: how many of the last slow calls to list. */
+    private static int listSlow = 20;
+    /** {@code --no-bare}: without the bare HTTP/1.1 client's latency case. */
+    private static boolean noBare;
+    /** {@code --slow-ms}: calls at least this slow are listed with their phases and wall-clock start. */
+    private static long slowNanos = 1_000_000;
+    /**
+     * {@code --warmup-calls}: PutRecord calls before the latency window. 2,000 left the client's JIT compiling for
+     * 2.4-3.6 s of a 5 s window (its compiler threads then compete for the cores with the calls measured); 100,000
+     * brought that to 0.3 s on a quiet moment. 20,000 is the default, a compromise with the run's length.
+     */
+    private static int warmupCalls = 20_000;
+
     private ServerThroughputHarness() {
+    }
+
+    /** A sync client on the {@code --http} client (netty: apache for the sync cases). */
+    static KinesisClient client(URI endpoint, boolean cbor, SdkCallPhases phases) {
+        software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.Builder overrides =
+                software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.builder()
+                        .retryStrategy(software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry());
+        if (phases != null) {
+            overrides.addExecutionInterceptor(phases);
+        }
+        software.amazon.awssdk.http.SdkHttpClient.Builder<?> builder = switch (http) {
+            case "apache5" -> software.amazon.awssdk.http.apache5.Apache5HttpClient.builder();
+            case "urlconnection" -> software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder();
+            default -> software.amazon.awssdk.http.apache.ApacheHttpClient.builder();
+        };
+        return Clients.kinesis(endpoint, cbor, builder, overrides.build());
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,6 +100,15 @@ public final class ServerThroughputHarness {
                 case "--wire" -> wireOnly = true;
                 case "--json" -> cbor = false;
                 case "--endpoint" -> endpoint = URI.create(args[++i]);
+                case "--latency" -> {
+                    latencyOnly = true;
+                    wireOnly = true;
+                }
+                case "--no-bare" -> noBare = true;
+                case "--list-slow" -> listSlow = Integer.parseInt(args[++i]);
+                case "--http" -> http = args[++i];
+                case "--slow-ms" -> slowNanos = (long) (Double.parseDouble(args[++i]) * 1e6);
+                case "--warmup-calls" -> warmupCalls = Integer.parseInt(args[++i]);
                 default -> positional.add(args[i]);
             }
         }
@@ -101,7 +148,7 @@ public final class ServerThroughputHarness {
                 drain(clients.get(0), stream, written);
             }
             createStream(clients.get(0), engine, "latency", 1);
-            putRecordLatency(clients.get(0), "latency", seconds);
+            putRecordLatency(server.endpoint(), sdkCbor, "latency", seconds);
             bareLatency(server.endpoint(), "latency", seconds);
             clients.forEach(KinesisClient::close);
         }
@@ -111,15 +158,17 @@ public final class ServerThroughputHarness {
     private static void measureWire(URI endpoint, StreamEngine engine, boolean cbor, int seconds, int threads)
             throws Exception {
         List<KinesisClient> clients = IntStream.range(0, threads)
-                .mapToObj(i -> Clients.kinesis(endpoint, cbor, false)).toList();
+                .mapToObj(i -> client(endpoint, cbor, null)).toList();
         String suffix = Long.toString(System.nanoTime() % 1_000_000);
-        String bench = "bench-1024-" + suffix;
-        createStream(clients.get(0), engine, bench, 8);
-        putRecords(clients, bench, 1024, 1, "warm-up");
-        putRecords(clients, bench, 1024, seconds, "PutRecords 500 x 1024 B");
+        if (!latencyOnly) {
+            String bench = "bench-1024-" + suffix;
+            createStream(clients.get(0), engine, bench, 8);
+            putRecords(clients, bench, 1024, 1, "warm-up");
+            putRecords(clients, bench, 1024, seconds, "PutRecords 500 x 1024 B");
+        }
         String latency = "latency-" + suffix;
         createStream(clients.get(0), engine, latency, 1);
-        putRecordLatency(clients.get(0), latency, seconds);
+        putRecordLatency(endpoint, cbor, latency, seconds);
         bareLatency(endpoint, latency, seconds);
         clients.forEach(KinesisClient::close);
     }
@@ -227,19 +276,48 @@ public final class ServerThroughputHarness {
                 stream, read, elapsed, read / elapsed, read >= atLeast ? "" : " (FEWER THAN WRITTEN: " + atLeast + ")");
     }
 
-    private static void putRecordLatency(KinesisClient client, String stream, int seconds) {
+    /**
+     * Sequential PutRecord calls of 100 B from one thread on the {@code --http} client, after {@code --warmup-calls}
+     * calls; prints the percentiles, then the phases of the calls and the slow ones (see {@link SdkCallPhases}).
+     */
+    private static void putRecordLatency(URI endpoint, boolean cbor, String stream, int seconds) {
         SdkBytes data = SdkBytes.fromByteArray(new byte[100]);
-        for (int i = 0; i < 2_000; i++) {
-            client.putRecord(b -> b.streamName(stream).partitionKey("k").data(data));
+        SdkCallPhases phases = new SdkCallPhases(slowNanos);
+        java.util.function.Supplier<Object> call;
+        AutoCloseable client;
+        if (http.equals("netty")) {
+            software.amazon.awssdk.services.kinesis.KinesisAsyncClient async = Clients.kinesisAsync(endpoint, cbor,
+                    software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.builder()
+                            .retryStrategy(software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())
+                            .addExecutionInterceptor(phases).build());
+            call = () -> async.putRecord(b -> b.streamName(stream).partitionKey("k").data(data)).join();
+            client = async;
+        } else {
+            KinesisClient sync = client(endpoint, cbor, phases);
+            call = () -> sync.putRecord(b -> b.streamName(stream).partitionKey("k").data(data));
+            client = sync;
         }
+        for (int i = 0; i < warmupCalls; i++) {
+            call.get();
+        }
+        phases.startRecording();
         Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
             long t = System.nanoTime();
-            client.putRecord(b -> b.streamName(stream).partitionKey("k").data(data));
-            histogram.recordValue(System.nanoTime() - t);
+            call.get();
+            long end = System.nanoTime();
+            histogram.recordValue(end - t);
+            phases.called(t, end);
         }
-        print("PutRecord latency (SDK v2, 100 B, 1 client thread, sequential", histogram);
+        print("PutRecord latency (SDK v2 " + http + (cbor ? " CBOR" : " JSON") + ", 100 B, 1 client thread, sequential, "
+                + warmupCalls + " warm-up calls", histogram);
+        phases.print(System.out, histogram.getTotalCount(), listSlow);
+        try {
+            client.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -258,6 +336,9 @@ public final class ServerThroughputHarness {
         byte[] request = new byte[head.length + body.length];
         System.arraycopy(head, 0, request, 0, head.length);
         System.arraycopy(body, 0, request, head.length, body.length);
+        if (noBare) {
+            return;
+        }
         try (Socket socket = new Socket(endpoint.getHost(), endpoint.getPort())) {
             socket.setTcpNoDelay(true);
             OutputStream out = socket.getOutputStream();

@@ -15,7 +15,12 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Routes a decoded HTTP request to its operation: checks the credentials, resolves {@code X-Amz-Target}
  * ({@code Kinesis_20131202.<Action>}, {@code Firehose_20150804.<Action>} or {@code AWSGlue.<Action>}), decodes the body in the encoding its
- * {@code Content-Type} names, runs the operation on a worker thread and encodes the result or the AWS error.
+ * {@code Content-Type} names, runs the operation on a worker thread (small puts on the event loop, see
+ * {@link #ON_EVENT_LOOP}) and encodes the result or the AWS error.
+ *
+ * <p>A put on the event loop does not wait for the engine, with one exception: when the engine's ring buffer is
+ * full, handing the records over waits for a free slot (the writers drain it in microseconds in memory), which
+ * stalls that loop's other connections as briefly; a worker would have waited the same.
  *
  * <p>Failure modes: every failure becomes an {@link ApiResponse} (a 4xx for the client's mistakes, 500 for ours,
  * logged once); the returned future never completes exceptionally, so the HTTP layer always has an answer to send.
@@ -27,6 +32,19 @@ final class ApiDispatcher {
     static final String KINESIS_PREFIX = "Kinesis_20131202.";
     static final String FIREHOSE_PREFIX = "Firehose_20150804.";
     static final String GLUE_PREFIX = "AWSGlue.";
+
+    /**
+     * Operations run on the connection's event loop instead of a worker when their body is small: the puts, which
+     * parse a little, hand the records to the engine's ring without waiting and answer when the engine completes them.
+     * A worker in between was one more thread to wake per call, each wake-up a chance to wait for a core on a loaded
+     * machine (issue 15's wire tail); the engine's completer hands the outcome straight back to the loop.
+     */
+    static final Set<String> ON_EVENT_LOOP = Set.of(KINESIS_PREFIX + "PutRecord", KINESIS_PREFIX + "PutRecords");
+    /**
+     * Largest body run on the event loop: 64 KiB parses in tens of microseconds; a larger PutRecords (up to 10 MiB)
+     * goes to a worker so other connections on the loop do not wait behind its parsing.
+     */
+    static final int ON_EVENT_LOOP_MAX_BYTES = 64 * 1024;
 
     private final Map<String, Operation> kinesis;
     private final Map<String, Operation> firehose;
@@ -67,7 +85,8 @@ final class ApiDispatcher {
     }
 
     /**
-     * Runs a call on a worker.
+     * Runs a call on a worker, or a small put on the calling thread (the connection's event loop; see
+     * {@link #ON_EVENT_LOOP}) when its signature needs no verifying.
      *
      * @param call      the request
      * @param responder where an outcome that arrives after the worker is done (an asynchronous put) is encoded: the
@@ -83,7 +102,12 @@ final class ApiDispatcher {
             Operation operation = resolve(call.target());
             WireFormat chosen = format;
             CompletableFuture<Object> result = new CompletableFuture<>();
-            workers.execute(() -> invoke(operation, chosen, call, signed, result, responder));
+            if (signed == null && call.body().readableBytes() <= ON_EVENT_LOOP_MAX_BYTES
+                    && ON_EVENT_LOOP.contains(call.target())) {
+                invoke(operation, chosen, call, null, result, responder);
+            } else {
+                workers.execute(() -> invoke(operation, chosen, call, signed, result, responder));
+            }
             return result;
         } catch (RejectedExecutionException e) {
             return CompletableFuture.completedFuture(ApiResponse.error(format, new ApiException(503,

@@ -46,6 +46,12 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        RequestEvent event = new RequestEvent();
+        event.begin();
+        long decoded = System.nanoTime();
+        String target = request.headers().get("X-Amz-Target");
+        HttpMethod method = request.method();
+        String uri = request.uri();
         boolean keepAlive = http2 || HttpUtil.isKeepAlive(request);
         CompletableFuture<Object> result;
         if (!request.decoderResult().isSuccess()) {
@@ -58,10 +64,10 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             result = CompletableFuture.completedFuture(plain(HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "only POST / is served"));
         } else {
-            // The body is read in place on a worker: held here (the request itself is released when this method
+            // The body is read in place on a worker (or here, for a small put): held here (the request itself is released when this method
             // returns) until the response future completes, which is after the worker has read it.
             ByteBuf body = request.content().retain();
-            result = dispatcher.dispatch(new ApiDispatcher.Call(request.headers().get("X-Amz-Target"),
+            result = dispatcher.dispatch(new ApiDispatcher.Call(target,
                     request.headers().get(HttpHeaderNames.CONTENT_TYPE),
                     request.headers().get(HttpHeaderNames.AUTHORIZATION), body,
                     request.method().name(), request.uri(), request.headers()::getAll), ctx.executor());
@@ -84,6 +90,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         boolean keep = keepAlive;
         result.thenCombine(turn, (value, ignored) -> value).whenComplete((value, error) -> {
+            event.untilReady = System.nanoTime() - decoded;
             if (value instanceof EventStreamResponse events) {
                 new EventStreamWriter(ctx, events, () -> {
                     written.complete(null);
@@ -94,12 +101,16 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             FullHttpResponse response = value instanceof FullHttpResponse http ? http
                     : toHttp(value instanceof ApiResponse r ? r
                             : ApiResponse.error(WireFormat.JSON, ErrorTranslation.translate(error)));
-            write(ctx, response, keep, written);
+            if (event.isEnabled()) {
+                event.target = target != null ? target : method + " " + uri;
+                event.status = response.status().code();
+            }
+            write(ctx, response, keep, written, event);
         });
     }
 
     private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive,
-                       CompletableFuture<Void> written) {
+                       CompletableFuture<Void> written, RequestEvent event) {
         response.headers().set("x-amzn-RequestId", requestId());
         if (!http2) {
             if (keepAlive) {
@@ -109,6 +120,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
         }
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
+            event.commit();
             written.complete(null);
             if (!keepAlive || !future.isSuccess()) {
                 ctx.close();
