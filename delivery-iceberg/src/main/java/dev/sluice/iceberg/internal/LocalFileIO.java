@@ -30,6 +30,11 @@ import java.util.Map;
  * metadata commits rely on; parent directories are created on demand. A stream's {@code close()} forces the bytes
  * to disk, so a file a commit refers to survives a crash of the machine, not only of the process. A file left half
  * written by a killed process is never referenced by table metadata (the catalog commit comes after).
+ *
+ * <p>{@link #deferringSyncs} gives a view for the files of one commit (manifests, manifest list): their streams'
+ * {@code close()} starts the force on a background thread instead of waiting for it, and the commit waits for all
+ * of them at once before the catalog pointer moves ({@link DeferredSyncs}), so the syncs of a commit's files overlap
+ * each other and the writing of the next file instead of queuing one after another.
  */
 public final class LocalFileIO implements FileIO {
 
@@ -61,6 +66,69 @@ public final class LocalFileIO implements FileIO {
     @Override
     public void initialize(Map<String, String> properties) {
     }
+
+    /**
+     * A view of this file IO whose output streams, on {@code close()}, write their last bytes and hand the force
+     * (and the close of the file) to a background thread; each force is passed to {@code started}, whose owner must
+     * wait for it before anything refers to the file durably. Reads and deletes are this IO's.
+     *
+     * @param started receives the future of each file's force, completed exceptionally if the force failed
+     * @return the view
+     */
+    FileIO deferringSyncs(java.util.function.Consumer<java.util.concurrent.Future<?>> started) {
+        java.util.Objects.requireNonNull(started, "started");
+        LocalFileIO io = this;
+        return new FileIO() {
+            @Override
+            public InputFile newInputFile(String location) {
+                return io.newInputFile(location);
+            }
+
+            @Override
+            public OutputFile newOutputFile(String location) {
+                return new Output(location, path(location), started);
+            }
+
+            @Override
+            public void deleteFile(String location) {
+                io.deleteFile(location);
+            }
+        };
+    }
+
+    /**
+     * Makes the next file this thread closes through a forcing stream (not a {@link #deferringSyncs} view) also run
+     * {@code await} after its own force, which ran meanwhile in parallel with the deferred ones: the catalog's
+     * operations write the new table metadata file right before they move the catalog pointer, so waiting there
+     * puts every file of the commit on disk before the pointer moves, in one round of forces.
+     *
+     * @param await waits for the deferred forces; its exception fails that close
+     */
+    static void awaitAtNextForce(Runnable await) {
+        AWAIT_AT_NEXT_FORCE.set(java.util.Objects.requireNonNull(await, "await"));
+    }
+
+    /**
+     * Clears what {@link #awaitAtNextForce} set on this thread.
+     *
+     * @return {@code true} if no close ran it (it is dropped)
+     */
+    static boolean clearAwaitAtNextForce() {
+        boolean unused = AWAIT_AT_NEXT_FORCE.get() != null;
+        AWAIT_AT_NEXT_FORCE.remove();
+        return unused;
+    }
+
+    private static final ThreadLocal<Runnable> AWAIT_AT_NEXT_FORCE = new ThreadLocal<>();
+
+    /** Daemon threads that force deferred files; idle ones end after a minute. */
+    private static final java.util.concurrent.ExecutorService SYNCS = new java.util.concurrent.ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.SynchronousQueue<>(), task -> {
+                Thread thread = new Thread(task, "sluice-iceberg-sync");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /** Maps a location to a path. */
     static Path path(String location) {
@@ -103,7 +171,16 @@ public final class LocalFileIO implements FileIO {
         }
     }
 
-    private record Output(String location, Path path) implements OutputFile {
+    /**
+     * An output file; {@code deferred} is null for files forced in {@code close()}, else where forces started in the
+     * background go.
+     */
+    private record Output(String location, Path path,
+                          java.util.function.Consumer<java.util.concurrent.Future<?>> deferred) implements OutputFile {
+        Output(String location, Path path) {
+            this(location, path, null);
+        }
+
         @Override
         public PositionOutputStream create() {
             return open(StandardOpenOption.CREATE_NEW);
@@ -119,7 +196,7 @@ public final class LocalFileIO implements FileIO {
                 Files.createDirectories(path.getParent());
                 StandardOpenOption[] all = java.util.Arrays.copyOf(options, options.length + 1);
                 all[options.length] = StandardOpenOption.WRITE;
-                return new Writer(FileChannel.open(path, all));
+                return new Writer(FileChannel.open(path, all), deferred);
             } catch (FileAlreadyExistsException e) {
                 throw new AlreadyExistsException(e, "file already exists: %s", location);
             } catch (IOException e) {
@@ -205,16 +282,21 @@ public final class LocalFileIO implements FileIO {
         }
     }
 
-    /** Buffers small writes (manifests and metadata JSON arrive in small pieces); large ones go straight through. */
+    /**
+     * Buffers small writes (manifests and metadata JSON arrive in small pieces); large ones go straight through.
+     * {@code close()} forces the file, or, with {@code deferred}, starts the force in the background.
+     */
     private static final class Writer extends PositionOutputStream {
         private static final int BUFFER_BYTES = 64 * 1024;
         private final FileChannel channel;
+        private final java.util.function.Consumer<java.util.concurrent.Future<?>> deferred;
         private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
         private long position;
         private boolean closed;
 
-        Writer(FileChannel channel) {
+        Writer(FileChannel channel, java.util.function.Consumer<java.util.concurrent.Future<?>> deferred) {
             this.channel = channel;
+            this.deferred = deferred;
         }
 
         @Override
@@ -264,11 +346,37 @@ public final class LocalFileIO implements FileIO {
         public void close() throws IOException {
             if (!closed) {
                 closed = true;
+                if (deferred != null) {
+                    try {
+                        drain();
+                    } catch (IOException | RuntimeException e) {
+                        channel.close();
+                        throw e;
+                    }
+                    java.util.concurrent.FutureTask<Void> sync = new java.util.concurrent.FutureTask<>(() -> {
+                        try (channel) {
+                            channel.force(true);
+                        }
+                        return null;
+                    });
+                    deferred.accept(sync);
+                    try {
+                        SYNCS.execute(sync);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        sync.run();
+                    }
+                    return;
+                }
+                Runnable await = AWAIT_AT_NEXT_FORCE.get();
+                AWAIT_AT_NEXT_FORCE.remove();
                 try {
                     drain();
                     channel.force(true);
                 } finally {
                     channel.close();
+                }
+                if (await != null) {
+                    await.run();
                 }
             }
         }

@@ -184,7 +184,7 @@ public final class TableWriter {
                 update.commit();
                 table.refresh();
             }
-            return new TableWriter(config, writing, rows, table, upkeep);
+            return new TableWriter(config, writing, rows, DeferredSyncs.wrap(table), upkeep);
         } catch (DeliveryException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -551,6 +551,8 @@ public final class TableWriter {
             long size = bytes.remaining();
             org.apache.iceberg.Metrics metrics = ColumnMetrics.of(bytes, fileSchema, table.schema(),
                     group.getValue().size());
+            // On a local table the force starts in the background now and the commit waits for it together with
+            // its own files' (DeferredSyncs), before the catalog pointer moves.
             OutputFile out = table.io().newOutputFile(location);
             try (PositionOutputStream stream = out.create()) {
                 if (bytes.hasArray()) {
