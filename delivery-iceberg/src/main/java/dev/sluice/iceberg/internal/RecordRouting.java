@@ -33,6 +33,8 @@ public final class RecordRouting {
     private final List<String> tables;
 
     /**
+     * Routes with the query, when configured, among the tables.
+     *
      * @param query the routing query, when configured
      * @param tables the configured tables as {@code database.table}; at least one
      */
