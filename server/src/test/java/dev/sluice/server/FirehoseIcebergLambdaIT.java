@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.firehose.FirehoseClient;
 import software.amazon.awssdk.services.firehose.model.CreateDeliveryStreamRequest;
 import software.amazon.awssdk.services.firehose.model.DestinationTableConfiguration;
 import software.amazon.awssdk.services.firehose.model.IcebergDestinationConfiguration;
+import software.amazon.awssdk.services.firehose.model.Processor;
 import software.amazon.awssdk.services.firehose.model.ProcessorParameter;
 import software.amazon.awssdk.services.firehose.model.ProcessorType;
 import software.amazon.awssdk.services.firehose.model.Record;
@@ -178,10 +179,10 @@ class FirehoseIcebergLambdaIT {
                         .bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))
                         .s3Configuration(s -> s.bucketARN("arn:aws:s3:::errors").roleARN(FirehoseIcebergIT.ROLE)
                                 .errorOutputPrefix("failed/"))
-                        .processingConfiguration(p -> p.enabled(true).processors(pr -> pr.type(ProcessorType.LAMBDA)
+                        .processingConfiguration(p -> p.enabled(true).processors(Processor.builder().type(ProcessorType.LAMBDA)
                                 .parameters(ProcessorParameter.builder().parameterName("LambdaArn")
                                         .parameterValue(FUNCTION).build(), ProcessorParameter.builder()
-                                        .parameterName("NumberOfRetries").parameterValue("0").build())))
+                                        .parameterName("NumberOfRetries").parameterValue("0").build()).build()))
                         .build()).build());
 
         Map<Long, Long> orders = new TreeMap<>();
