@@ -7,7 +7,9 @@ import dev.sluice.delivery.ParquetConversion;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
+import dev.sluice.transform.OtfMetadata;
 import dev.sluice.iceberg.internal.FailedRecords;
+import dev.sluice.iceberg.internal.RecordRouting;
 import dev.sluice.iceberg.internal.Router;
 import dev.sluice.iceberg.internal.Operation;
 import dev.sluice.iceberg.internal.SnapshotExpiry;
@@ -46,10 +48,12 @@ import java.util.Optional;
  *
  * <p><b>Records.</b> The destination reads the delivery object's processed records (one JSON object each, or
  * several concatenated), not its encoded bytes, so the stream's output format and compression do not matter (leave
- * the default raw format). Each record is routed (by the routing query when several tables are configured), then
- * converted with its table's schema under Firehose's conversion rules. A record that cannot be routed or converted
- * goes, as a Firehose error line, to the error-output sink under the table's error prefix (or the destination's),
- * in an object whose key is derived from the delivery object's key; the other records of the object are committed.
+ * the default raw format). Each record is routed (by the otfMetadata a Lambda transformation returned with it,
+ * Firehose's Lambda method, else by the routing query, Firehose's JSONQuery method, else to the only table; see
+ * {@link Builder#routeByOtfMetadata}), then converted with its table's schema under Firehose's conversion rules. A
+ * record that cannot be routed or converted goes, as a Firehose error line, to the error-output sink under the
+ * table's error prefix (or the destination's), in an object whose key is derived from the delivery object's key; the
+ * other records of the object are committed.
  *
  * <p><b>Exactly once.</b> The append's snapshot summary carries the delivery object's key
  * ({@code sluice.object-key}). Before writing, the destination looks for that key in the table's snapshots and, if
@@ -59,7 +63,8 @@ import java.util.Optional;
  * appended at least once across restarts (as Firehose does) and exactly once across retries.
  *
  * <p><b>Upserts and deletes.</b> A table with {@linkplain DestinationTableConfiguration#uniqueKeys() unique keys}
- * takes Firehose's operations, which the {@link Builder#routingQuery routing query} returns as {@code operation}:
+ * takes Firehose's operations, which a record's Lambda otfMetadata or the {@link Builder#routingQuery routing query}
+ * gives as {@code operation}:
  * {@code insert} (the default) appends the record, {@code update} replaces the rows with the record's key by it,
  * {@code delete} removes them. Each delivery object is one Iceberg RowDelta per such table: equality-delete files on
  * the key columns and data files, with the same {@code sluice.object-key} summary (exactly once, as appends); within
@@ -92,16 +97,16 @@ public final class IcebergDestination implements Sink {
     public static final int DEFAULT_MIN_SNAPSHOTS_TO_KEEP = 100;
 
     private final Map<String, TableWriter> tables;
-    private final Optional<Router> router;
+    private final RecordRouting routing;
     private final Sink errorOutput;
     private final String errorOutputPrefix;
     private final Clock clock;
     private final java.util.concurrent.ExecutorService upkeep;
 
-    private IcebergDestination(Map<String, TableWriter> tables, Optional<Router> router, Sink errorOutput,
+    private IcebergDestination(Map<String, TableWriter> tables, RecordRouting routing, Sink errorOutput,
                                String errorOutputPrefix, Clock clock, java.util.concurrent.ExecutorService upkeep) {
         this.tables = tables;
-        this.router = router;
+        this.routing = routing;
         this.errorOutput = errorOutput;
         this.errorOutputPrefix = errorOutputPrefix;
         this.clock = clock;
@@ -130,16 +135,19 @@ public final class IcebergDestination implements Sink {
         Map<TableWriter, List<GenericData.Record>> rows = new LinkedHashMap<>();
         Map<TableWriter, UpsertWriter.Changes> changes = new LinkedHashMap<>();
         Map<String, FailedRecords> failed = new LinkedHashMap<>();
-        TableWriter only = router.isEmpty() ? tables.values().iterator().next() : null;
-        for (ByteBuffer view : object.records()) {
+        TableWriter only = routing.single() ? tables.values().iterator().next() : null;
+        boolean otf = !object.otfMetadata().isEmpty();
+        for (int i = 0; i < object.records().size(); i++) {
+            ByteBuffer view = object.records().get(i);
             byte[] raw = new byte[view.remaining()];
             view.duplicate().get(raw);
-            TableWriter table = only;
+            Optional<OtfMetadata> metadata = otf ? object.otfMetadata(i) : Optional.empty();
+            TableWriter table = metadata.isEmpty() ? only : null;
             Operation operation = Operation.INSERT;
             if (table == null) {
                 Router.Route route;
                 try {
-                    route = router.get().route(raw);
+                    route = routing.route(raw, metadata);
                 } catch (Router.Unroutable e) {
                     fail(failed, errorOutputPrefix, raw, null, e.errorCode(), e.getMessage(), object);
                     continue;
@@ -290,6 +298,7 @@ public final class IcebergDestination implements Sink {
         private IcebergCatalog catalog;
         private final List<DestinationTableConfiguration> tables = new ArrayList<>();
         private String routingQuery;
+        private boolean routeByOtfMetadata;
         private Sink errorOutputSink;
         private String errorOutputPrefix = DEFAULT_ERROR_OUTPUT_PREFIX;
         private ParquetConversion.Codec compression = ParquetConversion.Codec.SNAPPY;
@@ -334,14 +343,35 @@ public final class IcebergDestination implements Sink {
          * optionally {@code operation}: {@code "insert"} (the default when absent or null), {@code "update"} or
          * {@code "delete"} (these two need a table with unique keys), for example
          * {@code {destinationDatabaseName: "shop", destinationTableName: "orders", operation: .op}}.
-         * Required with several tables; optional with one (then every record goes to it, as an insert unless the
-         * query says otherwise).
+         * Required with several tables unless {@link #routeByOtfMetadata} is set; optional with one (then every
+         * record goes to it, as an insert unless the query says otherwise). A record's Lambda otfMetadata, when it
+         * names a table, takes precedence over the query.
          *
          * @param jq the expression
          * @return this builder
          */
         public Builder routingQuery(String jq) {
             this.routingQuery = jq;
+            return this;
+        }
+
+        /**
+         * Declares that a Lambda transformation routes the records: it returns each record's table (and
+         * optionally operation) as Firehose's {@code metadata.otfMetadata}, {@code {destinationDatabaseName,
+         * destinationTableName, operation}}, so several tables need no {@link #routingQuery}. Default off.
+         *
+         * <p>A record's otfMetadata is honoured whether or not this is set: when it names a table it routes the
+         * record alone (its operation, default insert; the routing query is not run); when it gives only an
+         * operation, the table comes from the routing query or the only table. With several tables, a record that
+         * has no otfMetadata naming its table and no routing query to ask goes to the error output as
+         * {@code Iceberg.RoutingFailed}; a table not configured as {@code Iceberg.NoSuchTable}; an operation other
+         * than insert, update, delete as {@code Iceberg.InvalidOperation}.
+         *
+         * @param enabled whether records are routed by their otfMetadata
+         * @return this builder
+         */
+        public Builder routeByOtfMetadata(boolean enabled) {
+            this.routeByOtfMetadata = enabled;
             return this;
         }
 
@@ -492,8 +522,9 @@ public final class IcebergDestination implements Sink {
             if (tables.isEmpty()) {
                 throw Problems.invalidArgument("at least one destination table must be configured");
             }
-            if (tables.size() > 1 && routingQuery == null) {
-                throw Problems.invalidArgument("routingQuery must be set when " + tables.size()
+            if (tables.size() > 1 && routingQuery == null && !routeByOtfMetadata) {
+                throw Problems.invalidArgument("routingQuery must be set, or routeByOtfMetadata(true) for a Lambda"
+                        + " transformation that returns each record's otfMetadata, when " + tables.size()
                         + " tables are configured");
             }
             if (errorOutputSink == null) {
@@ -520,6 +551,8 @@ public final class IcebergDestination implements Sink {
                 throw Problems.invalidArgument("minSnapshotsToKeep must be >= 1 but was " + minSnapshotsToKeep);
             }
             Optional<Router> router = routingQuery == null ? Optional.empty() : Optional.of(new Router(routingQuery));
+            RecordRouting routing = new RecordRouting(router,
+                    tables.stream().map(DestinationTableConfiguration::qualifiedName).toList());
             TableWriter.ParquetWriting writing = new TableWriter.ParquetWriting(compression, blockSizeBytes,
                     pageSizeBytes, enableDictionary, caseInsensitive);
             Map<String, TableWriter> writers = new LinkedHashMap<>();
@@ -547,7 +580,7 @@ public final class IcebergDestination implements Sink {
                 upkeep.shutdownNow();
                 throw e;
             }
-            return new IcebergDestination(Map.copyOf(writers), router, errorOutputSink, errorOutputPrefix, clock,
+            return new IcebergDestination(Map.copyOf(writers), routing, errorOutputSink, errorOutputPrefix, clock,
                     upkeep);
         }
     }

@@ -1,9 +1,12 @@
 package dev.sluice.delivery;
 
+import dev.sluice.transform.OtfMetadata;
+
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One delivery to a {@link Sink}: an object for a bucket, a request for an endpoint.
@@ -21,14 +24,20 @@ import java.util.Objects;
  * @param createIfAbsent when {@code true} the sink must not replace an existing object with this key and reports
  *        {@link SinkResult#ALREADY_EXISTS} instead (exactly-once delivery from a stream source)
  * @param oldestArrival the arrival time of the oldest record in the object
+ * @param otfMetadata the table and operation a transformation gave each record (Firehose's
+ *        {@code metadata.otfMetadata}, read by an Iceberg destination): empty when no record of the object has
+ *        any (the common case), else one element per record, in {@code records} order
  */
 public record SinkObject(String key, ByteBuffer content, String contentType, List<ByteBuffer> records,
-                         String requestId, boolean createIfAbsent, Instant oldestArrival) {
+                         String requestId, boolean createIfAbsent, Instant oldestArrival,
+                         List<Optional<OtfMetadata>> otfMetadata) {
 
     /**
      * Validates and makes the buffers read-only.
      *
-     * @throws NullPointerException if a component or record is {@code null}
+     * @throws NullPointerException if a component, record or otfMetadata element is {@code null}
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} if {@code otfMetadata} is neither empty nor one
+     *         element per record
      */
     public SinkObject {
         Objects.requireNonNull(key, "key");
@@ -37,6 +46,40 @@ public record SinkObject(String key, ByteBuffer content, String contentType, Lis
         records = records.stream().map(ByteBuffer::asReadOnlyBuffer).toList();
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(oldestArrival, "oldestArrival");
+        otfMetadata = List.copyOf(otfMetadata);
+        if (!otfMetadata.isEmpty() && otfMetadata.size() != records.size()) {
+            throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "otfMetadata must be empty or have one element"
+                    + " per record (" + records.size() + ") but had " + otfMetadata.size());
+        }
+    }
+
+    /**
+     * Creates an object whose records carry no otfMetadata.
+     *
+     * @param key the full object key
+     * @param content the encoded object
+     * @param contentType a MIME type for the content
+     * @param records the records it holds
+     * @param requestId stable across retries of this object
+     * @param createIfAbsent whether the sink must not replace an existing object with this key
+     * @param oldestArrival the arrival time of the oldest record in the object
+     * @throws NullPointerException if a component or record is {@code null}
+     */
+    public SinkObject(String key, ByteBuffer content, String contentType, List<ByteBuffer> records,
+                      String requestId, boolean createIfAbsent, Instant oldestArrival) {
+        this(key, content, contentType, records, requestId, createIfAbsent, oldestArrival, List.of());
+    }
+
+    /**
+     * Returns the otfMetadata of one record.
+     *
+     * @param index the record's index in {@link #records()}
+     * @return its table and operation, or empty when the transformation gave it none
+     * @throws IndexOutOfBoundsException if {@code index} is not a record's index
+     */
+    public Optional<OtfMetadata> otfMetadata(int index) {
+        Objects.checkIndex(index, records.size());
+        return otfMetadata.isEmpty() ? Optional.empty() : otfMetadata.get(index);
     }
 
     /**

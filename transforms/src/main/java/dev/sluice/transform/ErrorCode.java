@@ -21,8 +21,10 @@ import java.util.Objects;
  *       uses. Firehose has no separate names for a timed-out invocation or an id the function invented (it
  *       reports {@code Lambda.FunctionError} and {@code Lambda.MissingRecordId}); Sluice reports
  *       {@code Lambda.InvokeTimeout} and {@code Lambda.UnknownRecordId} so the cause is visible.</li>
- *   <li><b>Record failures</b> ({@link #PROCESSING_FAILED_STATUS} and the {@code Processor.*} codes): one
- *       record could not be processed; deterministic, so never retried.</li>
+ *   <li><b>Record failures</b> ({@link #PROCESSING_FAILED_STATUS}, {@link #INVALID_OTF_METADATA} and the
+ *       {@code Processor.*} codes): one record could not be processed; deterministic, so never retried.
+ *       Firehose documents no name for a record whose {@code otfMetadata} is malformed; Sluice reports
+ *       {@code Lambda.InvalidOtfMetadata} for it, naming the field.</li>
  *   <li><b>API errors</b> ({@link #INTERNAL_FAILURE}, {@link #RUNNER_CLOSED}, {@link #INVALID_ARGUMENT}),
  *       carried by {@link TransformException} or, for records a closing runner had to abandon, by
  *       {@code ProcessingFailed}.</li>
@@ -45,6 +47,11 @@ public enum ErrorCode implements SluiceErrorCode {
 
     /** The function itself returned {@code ProcessingFailed} for the record. */
     PROCESSING_FAILED_STATUS("Lambda.ProcessingFailedStatus", false, HTTP_CLIENT_ERROR),
+    /**
+     * The function returned {@code Ok} for the record with a {@code metadata.otfMetadata} that is not an object of
+     * strings ({@code destinationDatabaseName}, {@code destinationTableName}, {@code operation}).
+     */
+    INVALID_OTF_METADATA("Lambda.InvalidOtfMetadata", false, HTTP_CLIENT_ERROR),
     /** The record is not the JSON a built-in processor expected (syntax error, not an object, trailing data). */
     MALFORMED_JSON("Processor.MalformedJson", false, HTTP_CLIENT_ERROR),
     /** The record's bytes are not valid UTF-8 where a built-in processor needed text. */

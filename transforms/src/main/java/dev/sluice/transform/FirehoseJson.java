@@ -18,7 +18,9 @@ import java.util.Objects;
  * {recordId, approximateArrivalTimestamp, data (base64), kinesisRecordMetadata?{sequenceNumber,
  * subsequenceNumber, partitionKey, shardId, approximateArrivalTimestamp}}]}}, timestamps in epoch milliseconds.
  * Response: {@code {records:[{recordId, result: Ok|Dropped|ProcessingFailed, data (base64),
- * metadata?{partitionKeys:{k:v}}}]}}.
+ * metadata?{partitionKeys:{k:v}, otfMetadata:{destinationDatabaseName, destinationTableName, operation}}}]}}.
+ * A record whose {@code otfMetadata} is not an object of strings becomes {@code ProcessingFailed} with
+ * {@link ErrorCode#INVALID_OTF_METADATA}; the other records of the response stand.
  */
 public final class FirehoseJson {
 

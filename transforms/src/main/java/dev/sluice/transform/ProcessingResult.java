@@ -3,6 +3,7 @@ package dev.sluice.transform;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The outcome for one record id: Firehose's {@code result} of {@code Ok}, {@code Dropped} or
@@ -31,8 +32,11 @@ public sealed interface ProcessingResult {
      * @param data the transformed payload; copied
      * @param partitionKeys dynamic-partitioning keys (Firehose {@code metadata.partitionKeys}); copied; empty
      *        when none
+     * @param otfMetadata the record's table and operation for an Iceberg destination (Firehose
+     *        {@code metadata.otfMetadata}); empty when none (the common case)
      */
-    record Ok(String recordId, ByteBuffer data, Map<String, String> partitionKeys) implements ProcessingResult {
+    record Ok(String recordId, ByteBuffer data, Map<String, String> partitionKeys, Optional<OtfMetadata> otfMetadata)
+            implements ProcessingResult {
 
         /**
          * Validates and copies.
@@ -44,6 +48,18 @@ public sealed interface ProcessingResult {
             recordId = requireId(recordId);
             data = ReadOnlyBytes.copyOf(data, "data");
             partitionKeys = Map.copyOf(partitionKeys);
+            Objects.requireNonNull(otfMetadata, "otfMetadata");
+        }
+
+        /**
+         * Creates a result with partition keys and without otfMetadata.
+         *
+         * @param recordId the record id
+         * @param data the transformed payload; copied
+         * @param partitionKeys the keys; copied
+         */
+        public Ok(String recordId, ByteBuffer data, Map<String, String> partitionKeys) {
+            this(recordId, data, partitionKeys, Optional.empty());
         }
 
         /**
@@ -68,6 +84,17 @@ public sealed interface ProcessingResult {
         }
 
         /**
+         * Returns this result with the record's table and operation for an Iceberg destination, as a Firehose
+         * Lambda returns them in {@code metadata.otfMetadata}.
+         *
+         * @param metadata the table and operation; not {@code null}
+         * @return a new result with the same id, data and partition keys
+         */
+        public Ok withOtfMetadata(OtfMetadata metadata) {
+            return new Ok(recordId, data, partitionKeys, Optional.of(metadata));
+        }
+
+        /**
          * Returns a read-only view of the transformed payload, positioned at its start.
          *
          * @return a new view
@@ -85,7 +112,8 @@ public sealed interface ProcessingResult {
         @Override
         public String toString() {
             return "Ok[recordId=" + recordId + ", data=" + ReadOnlyBytes.describe(data)
-                    + ", partitionKeys=" + partitionKeys + "]";
+                    + ", partitionKeys=" + partitionKeys
+                    + (otfMetadata.isPresent() ? ", otfMetadata=" + otfMetadata.get() : "") + "]";
         }
     }
 

@@ -33,7 +33,10 @@ import java.util.regex.Pattern;
  * deletes through equality deletes. Routing: with one table every record goes to it as an insert; with several, or
  * to update or delete, ProcessingConfiguration must hold a MetadataExtraction processor whose query returns
  * {@code destinationDatabaseName}, {@code destinationTableName} and optionally {@code operation} (insert, update,
- * delete); that processor routes and is not run as a processor (other processors are).
+ * delete); that processor routes and is not run as a processor (other processors are). Or a Lambda processor
+ * (Firehose's Lambda method) whose function returns each record's {@code metadata.otfMetadata} with the same
+ * fields: a record's otfMetadata, when it names a table, wins over the query; with several tables and no query, a
+ * record whose function returned no otfMetadata goes to the error output ({@code Iceberg.RoutingFailed}).
  * S3Configuration (required) is the bucket of failed records (under its ErrorOutputPrefix, default
  * {@code iceberg-failed/}); S3BackupMode AllData also backs every source record up there under its Prefix.
  * BufferingHints, RetryOptions (0 to 7,200 s, default 300) apply; RoleARN, AppendOnly, SchemaEvolutionConfiguration
@@ -75,10 +78,12 @@ final class FirehoseIceberg {
         }
         Optional<String> route = routingQuery(config.get("ProcessingConfiguration"));
         List<DestinationTableConfiguration> tables = tables(config.get("DestinationTableConfigurationList"));
-        if (tables.size() > 1 && route.isEmpty()) {
+        boolean lambda = hasLambda(config.get("ProcessingConfiguration"));
+        if (tables.size() > 1 && route.isEmpty() && !lambda) {
             throw ApiException.invalidArgument(KIND + ".DestinationTableConfigurationList has " + tables.size()
                     + " tables but nothing routes records to them: add a MetadataExtraction processor whose"
-                    + " MetadataExtractionQuery returns {destinationDatabaseName, destinationTableName}");
+                    + " MetadataExtractionQuery returns {destinationDatabaseName, destinationTableName}, or a Lambda"
+                    + " processor whose function returns each record's metadata.otfMetadata");
         }
         String errorPrefix = Optional.ofNullable(ApiRequest.string(s3, "ErrorOutputPrefix"))
                 .filter(p -> !p.isEmpty()).orElse(IcebergDestination.DEFAULT_ERROR_OUTPUT_PREFIX);
@@ -88,6 +93,7 @@ final class FirehoseIceberg {
                 .errorOutputPrefix(errorPrefix);
         tables.forEach(sink::table);
         route.ifPresent(sink::routingQuery);
+        sink.routeByOtfMetadata(lambda);
         try {
             builder.sink(sink.build());
         } catch (DeliveryException e) {
@@ -228,6 +234,19 @@ final class FirehoseIceberg {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether an enabled processing configuration has a Lambda processor, whose otfMetadata routes records. */
+    private static boolean hasLambda(JsonNode processing) {
+        if (processing == null || !processing.path("Enabled").asBoolean(false)) {
+            return false;
+        }
+        for (JsonNode processor : processing.path("Processors")) {
+            if ("Lambda".equals(ApiRequest.string(processor, "Type"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The processing configuration without the routing processor. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One pass of a batch through a chain: the items, stage by stage, then the results grouped by source record.
@@ -112,6 +113,9 @@ public final class ChainRun {
                 view.get(data);
                 item.data = data;
                 ok.partitionKeys().forEach(item::putPartitionKey);
+                if (ok.otfMetadata().isPresent()) {
+                    item.otfMetadata = ok.otfMetadata().get();
+                }
             } else {
                 item.terminal = result;
             }
@@ -156,6 +160,6 @@ public final class ChainRun {
             return item.terminal;
         }
         return new ProcessingResult.Ok(item.recordId, ByteBuffer.wrap(item.data),
-                item.partitionKeys == null ? Map.of() : item.partitionKeys);
+                item.partitionKeys == null ? Map.of() : item.partitionKeys, Optional.ofNullable(item.otfMetadata));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.transform.ErrorCode;
+import dev.sluice.transform.OtfMetadata;
 import dev.sluice.transform.ProcessingRequest;
 import dev.sluice.transform.ProcessingResponse;
 import dev.sluice.transform.ProcessingResult;
@@ -34,6 +35,10 @@ import java.util.Optional;
  * form. Timestamps keep millisecond precision, as in the JSON. Unknown fields are ignored.
  */
 public final class FirehoseJsonCodec {
+
+    /** The fields of {@code metadata.otfMetadata}, in {@link OtfMetadata}'s order. */
+    private static final List<String> OTF_FIELDS = List.of("destinationDatabaseName", "destinationTableName",
+            "operation");
 
     private FirehoseJsonCodec() {
     }
@@ -119,8 +124,7 @@ public final class FirehoseJsonCodec {
             String id = in.text(node, "recordId", where);
             String result = in.text(node, "result", where);
             switch (result) {
-                case "Ok" -> results.add(new ProcessingResult.Ok(id, ByteBuffer.wrap(in.base64(node, "data", where)),
-                        in.partitionKeys(node, where)));
+                case "Ok" -> results.add(ok(in, node, id, where));
                 case "Dropped" -> results.add(new ProcessingResult.Dropped(id));
                 case "ProcessingFailed" -> results.add(new ProcessingResult.ProcessingFailed(id,
                         "record '" + id + "': the function returned result ProcessingFailed"));
@@ -129,6 +133,43 @@ public final class FirehoseJsonCodec {
             }
         }
         return new ProcessingResponse(results);
+    }
+
+    /**
+     * An {@code Ok} record. Its {@code metadata.otfMetadata} is read field by field; a malformed one (not an object,
+     * a field that is neither a string nor null) fails this record alone with {@link ErrorCode#INVALID_OTF_METADATA},
+     * as the record's routing cannot be known, while the rest of the response stands.
+     */
+    private static ProcessingResult ok(Reader in, JsonNode node, String id, String where) {
+        ByteBuffer data = ByteBuffer.wrap(in.base64(node, "data", where));
+        Map<String, String> partitionKeys = in.partitionKeys(node, where);
+        JsonNode otf = node.path("metadata").path("otfMetadata");
+        if (otf.isMissingNode() || otf.isNull()) {
+            return new ProcessingResult.Ok(id, data, partitionKeys);
+        }
+        String at = where + ".metadata.otfMetadata";
+        if (!otf.isObject()) {
+            return invalidOtfMetadata(id, at + " must be an object but was " + otf.getNodeType());
+        }
+        List<Optional<String>> fields = new ArrayList<>(OTF_FIELDS.size());
+        for (String field : OTF_FIELDS) {
+            JsonNode value = otf.get(field);
+            if (value == null || value.isNull()) {
+                fields.add(Optional.empty());
+            } else if (value.isTextual()) {
+                fields.add(Optional.of(value.textValue()));
+            } else {
+                return invalidOtfMetadata(id, at + "." + field + " must be a string but was " + value.getNodeType());
+            }
+        }
+        return new ProcessingResult.Ok(id, data, partitionKeys,
+                Optional.of(new OtfMetadata(fields.get(0), fields.get(1), fields.get(2))));
+    }
+
+    private static ProcessingResult invalidOtfMetadata(String id, String problem) {
+        return new ProcessingResult.ProcessingFailed(id, ErrorCode.INVALID_OTF_METADATA, "record '" + id
+                + "': the function returned " + problem + " (Firehose's otfMetadata holds the strings"
+                + " destinationDatabaseName, destinationTableName and operation)");
     }
 
     private static JsonNode parse(byte[] json, ErrorCode code, String what) {

@@ -1,5 +1,6 @@
 package dev.sluice.transform.internal;
 
+import dev.sluice.transform.OtfMetadata;
 import dev.sluice.transform.ProcessingResult;
 import dev.sluice.transform.SourceRecord.KinesisRecordMetadata;
 
@@ -28,6 +29,8 @@ public final class Item {
     byte[] data;
     /** {@code null} until a stage adds a key. */
     Map<String, String> partitionKeys;
+    /** The function's otfMetadata; {@code null} when it returned none (the common case). */
+    OtfMetadata otfMetadata;
     /** {@code null} while the item is live. */
     ProcessingResult terminal;
 
@@ -41,13 +44,14 @@ public final class Item {
 
     /**
      * Creates the {@code index}-th record split from this one, with id {@code <recordId>.<index>}, the same
-     * arrival time, metadata and partition keys.
+     * arrival time, metadata, partition keys and otfMetadata.
      */
     Item derive(int index, byte[] derivedData) {
         Item child = new Item(recordId + "." + index, source, arrival, metadata, derivedData);
         if (partitionKeys != null) {
             child.partitionKeys = new LinkedHashMap<>(partitionKeys);
         }
+        child.otfMetadata = otfMetadata;
         return child;
     }
 

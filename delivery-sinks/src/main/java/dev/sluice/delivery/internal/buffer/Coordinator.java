@@ -196,7 +196,7 @@ public final class Coordinator {
                     view.get(data);
                     budget.add(data.length);
                     owner.budgetBytes += data.length;
-                    route(new Item(owner, data, ok.partitionKeys()));
+                    route(new Item(owner, data, ok.partitionKeys(), ok.otfMetadata().orElse(null)));
                 } else if (result instanceof ProcessingResult.Dropped) {
                     ledger.itemFinal(owner, RecordLedger.Outcome.DROPPED);
                 } else if (result instanceof ProcessingResult.ProcessingFailed failed) {

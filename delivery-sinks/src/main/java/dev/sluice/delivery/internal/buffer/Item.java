@@ -1,5 +1,7 @@
 package dev.sluice.delivery.internal.buffer;
 
+import dev.sluice.transform.OtfMetadata;
+
 import java.util.Map;
 
 /**
@@ -13,10 +15,17 @@ public final class Item {
     final InputRecord input;
     public final byte[] data;
     final Map<String, String> partitionKeys;
+    /** The transformation's otfMetadata (Iceberg table and operation); {@code null} when none (the common case). */
+    public final OtfMetadata otfMetadata;
 
     Item(InputRecord input, byte[] data, Map<String, String> partitionKeys) {
+        this(input, data, partitionKeys, null);
+    }
+
+    Item(InputRecord input, byte[] data, Map<String, String> partitionKeys, OtfMetadata otfMetadata) {
         this.input = input;
         this.data = data;
         this.partitionKeys = partitionKeys;
+        this.otfMetadata = otfMetadata;
     }
 }

@@ -6,6 +6,7 @@ import dev.sluice.delivery.internal.buffer.Segment;
 import dev.sluice.delivery.internal.encode.ObjectEncoder;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
+import dev.sluice.transform.OtfMetadata;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A sealed buffer on its way to a sink: its key, its items, and its retry state.
@@ -73,10 +75,21 @@ public final class ObjectJob {
             return null;
         }
         List<ByteBuffer> records = new ArrayList<>(encoded.written().size());
+        boolean otf = false;
         for (Item item : encoded.written()) {
             records.add(ByteBuffer.wrap(item.data));
+            otf |= item.otfMetadata != null;
         }
         return new SinkObject(key, encoded.bytes(), encoder.contentType(), records, requestId, createIfAbsent,
-                oldestArrival);
+                oldestArrival, otf ? otfMetadata(encoded.written()) : List.of());
+    }
+
+    /** One entry per item, for objects where at least one item has otfMetadata (never on the common path). */
+    private static List<Optional<OtfMetadata>> otfMetadata(List<Item> items) {
+        List<Optional<OtfMetadata>> metadata = new ArrayList<>(items.size());
+        for (Item item : items) {
+            metadata.add(Optional.ofNullable(item.otfMetadata));
+        }
+        return metadata;
     }
 }
