@@ -1,5 +1,7 @@
 package dev.sluice.delivery;
 
+import dev.sluice.delivery.internal.sink.RecordViews;
+
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -34,7 +36,9 @@ public record SinkObject(String key, ByteBuffer content, String contentType, Lis
         Objects.requireNonNull(key, "key");
         content = content.asReadOnlyBuffer();
         Objects.requireNonNull(contentType, "contentType");
-        records = records.stream().map(ByteBuffer::asReadOnlyBuffer).toList();
+        // The delivery stream's own records list already makes a new read-only view per get, when asked.
+        records = records instanceof RecordViews ? records
+                : records.stream().map(ByteBuffer::asReadOnlyBuffer).toList();
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(oldestArrival, "oldestArrival");
     }

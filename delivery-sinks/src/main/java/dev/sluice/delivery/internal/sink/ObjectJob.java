@@ -3,14 +3,12 @@ package dev.sluice.delivery.internal.sink;
 import dev.sluice.delivery.internal.buffer.Buffer;
 import dev.sluice.delivery.internal.buffer.Item;
 import dev.sluice.delivery.internal.buffer.Segment;
+import dev.sluice.delivery.internal.encode.EarlyEncoding;
 import dev.sluice.delivery.internal.encode.ObjectEncoder;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-
 import java.time.Instant;
 import java.util.List;
 
@@ -38,6 +36,8 @@ public final class ObjectJob {
     public final List<String> values;
     final long sealedTick;
 
+    /** The object encoded while its buffer filled, used by the first attempt; {@code null} without or after. */
+    public EarlyEncoding early;
     public ObjectEncoder.Encoded encoded;
     public int attempts;
     public long firstAttemptTick;
@@ -67,16 +67,19 @@ public final class ObjectJob {
      */
     public SinkObject encode() throws IOException {
         if (encoded == null) {
-            encoded = encoder.encode(items, name);
+            EarlyEncoding started = early;
+            early = null;
+            if (started != null) {
+                encoded = started.finish(items);
+            }
+            if (encoded == null) {
+                encoded = encoder.encode(items, name);
+            }
         }
         if (encoded.written().isEmpty()) {
             return null;
         }
-        List<ByteBuffer> records = new ArrayList<>(encoded.written().size());
-        for (Item item : encoded.written()) {
-            records.add(ByteBuffer.wrap(item.data));
-        }
-        return new SinkObject(key, encoded.bytes(), encoder.contentType(), records, requestId, createIfAbsent,
-                oldestArrival);
+        return new SinkObject(key, encoded.bytes(), encoder.contentType(), new RecordViews(encoded.written()),
+                requestId, createIfAbsent, oldestArrival);
     }
 }
