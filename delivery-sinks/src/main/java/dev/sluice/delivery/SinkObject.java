@@ -1,5 +1,6 @@
 package dev.sluice.delivery;
 
+import dev.sluice.delivery.internal.sink.RecordViews;
 import dev.sluice.transform.OtfMetadata;
 
 import java.nio.ByteBuffer;
@@ -43,7 +44,9 @@ public record SinkObject(String key, ByteBuffer content, String contentType, Lis
         Objects.requireNonNull(key, "key");
         content = content.asReadOnlyBuffer();
         Objects.requireNonNull(contentType, "contentType");
-        records = records.stream().map(ByteBuffer::asReadOnlyBuffer).toList();
+        // The delivery stream's own records list already makes a new read-only view per get, when asked.
+        records = records instanceof RecordViews ? records
+                : records.stream().map(ByteBuffer::asReadOnlyBuffer).toList();
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(oldestArrival, "oldestArrival");
         otfMetadata = List.copyOf(otfMetadata);

@@ -195,4 +195,52 @@ class ParquetConversionTest {
             assertEquals(1, stream.stats().errorOutputRecords());
         }
     }
+
+    @Test
+    void parquet_bufferLargeEnoughToEncodeWhileFilling_deliversEveryRowOnceAndBadRecordsToErrorOutput()
+            throws Exception {
+        int records = 5_300;
+        long expectedSum = 0;
+        int bad = 0;
+        try (DeliveryStream stream = builder(ParquetConversion.of(SCHEMA)).deliveryThreads(2).bufferingHints(
+                new BufferingHints(BufferingHints.MAX_SIZE_BYTES, Duration.ofSeconds(60))).build()) {
+            for (int from = 0; from < records; from += 500) {
+                List<byte[]> batch = new ArrayList<>();
+                for (int i = from; i < Math.min(records, from + 500); i++) {
+                    if (i % 1_000 == 999) {
+                        batch.add(utf8("{\"id\":" + i + ",\"user\":[1]}"));
+                        bad++;
+                    } else {
+                        batch.add(utf8("{\"id\":" + i + ",\"user\":\"u" + (i % 37) + "\",\"ts\":" + i + "}"));
+                        expectedSum += i;
+                    }
+                }
+                stream.putRecordBatch(batch);
+            }
+            stream.flush();
+            DeliveryStats stats = stream.stats();
+            assertEquals(records - bad, stats.deliveredRecords());
+            assertEquals(bad, stats.errorOutputRecords());
+            assertEquals(1, stats.deliveredObjects());
+            assertTrue(stats.reconciles());
+        }
+        List<String> parquet = files(bucket).stream().filter(f -> f.startsWith("parquet/")).toList();
+        assertEquals(1, parquet.size());
+        try (Connection db = duckdb(); Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT id), sum(id), max(id)"
+                     + " FROM read_parquet('" + bucket.resolve(parquet.get(0)) + "')")) {
+            assertTrue(rs.next());
+            assertEquals(records - bad, rs.getLong(1));
+            assertEquals(records - bad, rs.getLong(2));
+            assertEquals(expectedSum, rs.getLong(3));
+            assertEquals(records - 1, rs.getLong(4));
+        }
+        long errors = 0;
+        for (String f : files(bucket)) {
+            if (f.startsWith("format-conversion-failed/")) {
+                errors += lines(Files.readAllBytes(bucket.resolve(f))).size();
+            }
+        }
+        assertEquals(bad, errors);
+    }
 }

@@ -39,7 +39,9 @@ import java.util.concurrent.locks.LockSupport;
  * output file and codec factory, the page, row-group and dictionary settings of {@code ParquetConversion.of}), in
  * objects of the size the delivery stream writes (one per shard), and prints the ratio of the two rates, and of the
  * CPU time each took: the bare writer's thread against the delivery stream's own threads (source reader, coordinator,
- * delivery threads; not the engine's, not GC), the steadier figure on a shared machine. Uses only
+ * delivery threads; not the engine's, not GC), the steadier figure on a shared machine, and the wall time from the
+ * moment the delivery stream has read the last record to the end of the flush: the work left once the source is
+ * done (encoding that did not overlap with reading), with its share of the run. Uses only
  * public types, so the same source compiles against an older build for a side-by-side comparison.
  *
  * <pre>
@@ -74,28 +76,34 @@ public final class StreamDeliveryHarness {
         double[] bareRates = new double[repeats];
         double[] ratios = new double[repeats];
         double[] cpuRatios = new double[repeats];
+        double[] tails = new double[repeats];
         for (int r = -1; r < repeats; r++) {
             long cpu0 = THREADS.getCurrentThreadCpuTime();
             double bare = bare(records, conversion, rows);
             long bareCpu = THREADS.getCurrentThreadCpuTime() - cpu0;
-            long[] pipelineCpu = new long[1];
+            long[] pipelineCpu = new long[2];
             double rate = once(records, payloads, pipelineCpu);
             if (r >= 0) {
                 rates[r] = rate;
                 bareRates[r] = bare;
                 ratios[r] = rate / bare;
                 cpuRatios[r] = (double) bareCpu / pipelineCpu[0];
+                double elapsedMillis = records * 1e3 / rate;
+                tails[r] = pipelineCpu[1] / 1e6 / elapsedMillis;
                 System.out.printf("run %d: end to end %,.0f records/s (%.1f MB/s of JSON), %.3f us CPU/record; bare"
-                        + " writer %,.0f records/s (%.1f MB/s), %.3f us CPU/record; ratio %.3f, CPU ratio %.3f%n", r + 1,
+                        + " writer %,.0f records/s (%.1f MB/s), %.3f us CPU/record; ratio %.3f, CPU ratio %.3f;"
+                        + " after the last record was read %,.0f of %,.0f ms (%.2f)%n", r + 1,
                         rate, rate * averageBytes / 1e6, pipelineCpu[0] / 1e3 / records, bare,
-                        bare * averageBytes / 1e6, bareCpu / 1e3 / records, rate / bare, cpuRatios[r]);
+                        bare * averageBytes / 1e6, bareCpu / 1e3 / records, rate / bare, cpuRatios[r],
+                        pipelineCpu[1] / 1e6, elapsedMillis, tails[r]);
             }
         }
         System.out.printf("stream source -> Snappy Parquet, %,d records x %d (%.0f B JSON): median %,.0f records/s"
-                + " %s; bare writer median %,.0f records/s %s; ratio median %.3f %s; CPU ratio median %.3f %s%n",
+                + " %s; bare writer median %,.0f records/s %s; ratio median %.3f %s; CPU ratio median %.3f %s;"
+                + " share of the run after the last record was read, median %.2f %s%n",
                 records, repeats, averageBytes, median(rates), range(rates, "%,.0f"), median(bareRates),
                 range(bareRates, "%,.0f"), median(ratios), range(ratios, "%.3f"), median(cpuRatios),
-                range(cpuRatios, "%.3f"));
+                range(cpuRatios, "%.3f"), median(tails), range(tails, "%.2f"));
     }
 
     /** CPU time of the delivery stream's own threads (source reader, coordinator, delivery threads), by thread id. */
@@ -151,6 +159,7 @@ public final class StreamDeliveryHarness {
         return records * 1e9 / elapsed;
     }
 
+    /** Runs the delivery stream once; {@code pipelineCpu} receives its threads' CPU and the flush's wall time (ns). */
     private static double once(int records, List<byte[]> payloads, long[] pipelineCpu) throws IOException {
         Path state = Files.createTempDirectory("sluice-stream-delivery");
         AtomicLong bytes = new AtomicLong();
@@ -179,8 +188,10 @@ public final class StreamDeliveryHarness {
                 while (delivery.stats().incomingRecords() < records) {
                     LockSupport.parkNanos(1_000_000);
                 }
+                long read = System.nanoTime();
                 delivery.flush(Duration.ofMinutes(5));
                 long elapsed = System.nanoTime() - start;
+                pipelineCpu[1] = System.nanoTime() - read;
                 long cpu = 0;
                 for (Map.Entry<Long, Long> thread : pipelineCpu().entrySet()) {
                     cpu += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);

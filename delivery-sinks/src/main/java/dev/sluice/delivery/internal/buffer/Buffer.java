@@ -1,5 +1,7 @@
 package dev.sluice.delivery.internal.buffer;
 
+import dev.sluice.delivery.internal.encode.EarlyEncoding;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +37,8 @@ public final class Buffer {
     final Instant eventTime;
     long bytes;
     Instant oldestArrival;
+    /** A data buffer's object encoded while it fills, once it is large enough; {@code null} before or without. */
+    EarlyEncoding early;
 
     Buffer(Id id, long openedTick, long epoch, Map<String, String> keys, Instant eventTime) {
         this.id = id;

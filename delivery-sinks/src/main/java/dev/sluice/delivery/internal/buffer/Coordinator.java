@@ -2,6 +2,7 @@ package dev.sluice.delivery.internal.buffer;
 
 import dev.sluice.delivery.internal.DeliveryMeters;
 import dev.sluice.delivery.internal.Settings;
+import dev.sluice.delivery.internal.encode.EarlyEncoding;
 import dev.sluice.delivery.internal.encode.ObjectEncoder;
 import dev.sluice.delivery.internal.encode.ParquetEncoder;
 import dev.sluice.delivery.internal.sink.ObjectWrites;
@@ -83,6 +84,7 @@ public final class Coordinator {
 
     private final RecordLedger ledger = new RecordLedger();
     private final ObjectWrites writes;
+    private final Executor deliveryThreads;
     /** Drains waiting for their partitions' sealed segments to be committed. */
     private final List<Drain> drains = new ArrayList<>();
 
@@ -97,6 +99,7 @@ public final class Coordinator {
     public Coordinator(Settings settings, Executor deliveryThreads, DeliveryMeters meters, MemoryBudget budget,
                 ObjectEncoder dataEncoder, ObjectEncoder errorEncoder, ObjectEncoder backupEncoder) {
         this.settings = settings;
+        this.deliveryThreads = deliveryThreads;
         this.writes = new ObjectWrites(settings.name(), deliveryThreads, new ObjectWrites.Outcomes() {
             @Override
             public void committed(ObjectJob job, SinkResult result) {
@@ -258,8 +261,30 @@ public final class Coordinator {
             }
         }
         buffer.add(item, epochs.current());
+        if (id.kind() == Buffer.Kind.DATA && buffer.items.size() >= EarlyEncoding.PART_ITEMS) {
+            encodeEarly(buffer);
+        }
         if (id.segment() == null && buffer.bytes >= settings.bufferSizeBytes()) {
             seal(buffer);
+        }
+    }
+
+    /** Hands a large data buffer's new items to the delivery threads, to be encoded before it is sealed. */
+    private void encodeEarly(Buffer buffer) {
+        if (buffer.early == null) {
+            buffer.early = EarlyEncoding.start(dataEncoder, deliveryThreads);
+            if (buffer.early == null) {
+                return;
+            }
+        }
+        buffer.early.offer(buffer.items);
+    }
+
+    /** The buffer's early encoding will not be used: its records went elsewhere or were discarded. */
+    private static void abandonEarly(Buffer buffer) {
+        if (buffer.early != null) {
+            buffer.early.abandon();
+            buffer.early = null;
         }
     }
 
@@ -356,7 +381,9 @@ public final class Coordinator {
         }
         try {
             dispatchSealed(buffer);
+            abandonEarly(buffer);
         } catch (RuntimeException e) {
+            abandonEarly(buffer);
             // Whatever naming or job set-up throws, the sealed records must not vanish with the buffer: data goes to
             // the error output, error-output and backup items are buffered again and retried an interval later.
             LOG.error("delivery stream {}: sealing a {} buffer of {} records failed", settings.name(),
@@ -439,6 +466,8 @@ public final class Coordinator {
                 ObjectNames.requestId(prefix + name),
                 segment != null, buffer.oldestArrival, sink, encoder, segment, buffer.id.values(),
                 settings.ticker().read());
+        job.early = buffer.early;
+        buffer.early = null;
         epochs.started(job.epoch);
         writes.submit(job, settings.ticker().read());
     }
@@ -568,6 +597,7 @@ public final class Coordinator {
                 continue;
             }
             open.remove(buffer.id);
+            abandonEarly(buffer);
             if (buffer.id.kind() == Buffer.Kind.DATA) {
                 dataPartitions--;
                 meters.partitionCount.set(dataPartitions);

@@ -27,11 +27,47 @@ public interface ObjectEncoder {
      */
     Encoded encode(List<Item> items, String objectName) throws IOException;
 
+    /**
+     * Starts one object whose items are given in parts, in order, while its buffer fills (see {@link EarlyEncoding}),
+     * for an encoder that can do part of its work before the buffer is sealed.
+     *
+     * @return the object, or {@code null} when this encoder only encodes whole buffers (the default)
+     */
+    default Incremental incremental() {
+        return null;
+    }
+
     /** The extension added to object names, for example {@code .gz} or {@code .parquet}. */
     String extension();
 
     /** The MIME type of the objects. */
     String contentType();
+
+    /**
+     * One object encoded in parts. {@link #finish} returns what {@link #encode} returns for all the items given, in
+     * the same order. Not thread-safe: one caller at a time, each call seeing the effects of the ones before.
+     */
+    interface Incremental {
+
+        /**
+         * Encodes more items, after those of earlier calls.
+         *
+         * @param items the items, in order
+         * @throws IOException if a codec fails
+         */
+        void add(List<Item> items) throws IOException;
+
+        /**
+         * Ends the object.
+         *
+         * @return the bytes and the items left out, as {@link #encode} gives them
+         * @throws IOException if a codec fails
+         */
+        Encoded finish() throws IOException;
+
+        /** Drops the work done so far; the object is not used. */
+        void abandon();
+    }
 
     /** An item left out of an object, with why. */
     record Rejected(Item item, ErrorCode errorCode, String errorMessage) {

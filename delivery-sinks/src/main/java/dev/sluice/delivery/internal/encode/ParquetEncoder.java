@@ -14,17 +14,21 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Record-format conversion: JSON records to one Parquet object, with no Hadoop class loaded.
  *
- * <p>Design note: immutable and thread-safe; each call builds its own writer. Hadoop stays out because of four
- * choices: an in-memory {@link OutputFile} (not Hadoop's), {@link PlainParquetConfiguration},
+ * <p>Design note: immutable and thread-safe; each object gets its own writer ({@link Open}). Hadoop stays out because
+ * of four choices: an in-memory {@link OutputFile} (not Hadoop's), {@link PlainParquetConfiguration},
  * {@code withDataModel(GenericData.get())} (otherwise parquet-avro builds a Hadoop {@code Configuration}) and
- * {@link NoHadoopCodecFactory}. Every record is converted before anything is written, so a record that does not
- * fit the schema is rejected alone (to {@code format-conversion-failed}) and never corrupts the object.
+ * {@link NoHadoopCodecFactory}. Each record is converted whole before any of its rows is written, so a record that
+ * does not fit the schema is rejected alone (to {@code format-conversion-failed}) and never corrupts the object. Rows
+ * are written as soon as their record is converted, not collected for the whole object first: the same rows in the
+ * same order, so the same bytes, whether the items come in one call ({@link #encode}) or in parts while the buffer
+ * fills ({@link #incremental}, see {@link EarlyEncoding}); and no object-sized list of rows lives on the heap.
  */
 public final class ParquetEncoder implements ObjectEncoder {
 
@@ -42,24 +46,36 @@ public final class ParquetEncoder implements ObjectEncoder {
 
     @Override
     public Encoded encode(List<Item> items, String objectName) throws IOException {
-        List<Item> written = new ArrayList<>(items.size());
-        List<Rejected> rejected = new ArrayList<>();
-        List<GenericData.Record> rows = new ArrayList<>(items.size());
         long rawBytes = 0;
         for (Item item : items) {
-            try {
-                converter.convert(item.data, rows);
-                written.add(item);
-                rawBytes += item.data.length;
-            } catch (DeliveryException e) {
-                rejected.add(new Rejected(item, e.errorCode(), e.getMessage()));
-            }
+            rawBytes += item.data.length;
         }
-        if (rows.isEmpty()) {
-            return new Encoded(java.nio.ByteBuffer.allocate(0).asReadOnlyBuffer(), written, rejected);
+        Open object = new Open((int) Math.min(Integer.MAX_VALUE - 16, rawBytes / 3 + 4096));
+        try {
+            object.add(items);
+            return object.finish();
+        } finally {
+            object.abandon();
         }
-        Bytes bytes = new Bytes((int) Math.min(Integer.MAX_VALUE - 16, rawBytes / 3 + 4096));
-        try (ParquetWriter<GenericData.Record> writer = AvroParquetWriter.<GenericData.Record>builder(new MemoryOutputFile(bytes))
+    }
+
+    @Override
+    public Incremental incremental() {
+        return new Open(64 * 1024);
+    }
+
+    @Override
+    public String extension() {
+        return ".parquet";
+    }
+
+    @Override
+    public String contentType() {
+        return "application/vnd.apache.parquet";
+    }
+
+    private ParquetWriter<GenericData.Record> writer(Bytes bytes) throws IOException {
+        return AvroParquetWriter.<GenericData.Record>builder(new MemoryOutputFile(bytes))
                 .withConf(new PlainParquetConfiguration())
                 .withDataModel(GenericData.get())
                 .withSchema(converter.schema())
@@ -72,21 +88,67 @@ public final class ParquetEncoder implements ObjectEncoder {
                 .withWriterVersion(conversion.writerVersion() == ParquetConversion.WriterVersion.V2
                         ? ParquetProperties.WriterVersion.PARQUET_2_0 : ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .build()) {
-            for (GenericData.Record row : rows) {
-                writer.write(row);
-            }
+                .build();
+    }
+
+    /**
+     * One object: converts each item and writes its rows at once; the writer is created with the first row, so an
+     * object whose items are all rejected writes nothing. Not thread-safe: one caller at a time.
+     */
+    private final class Open implements Incremental {
+
+        private final int initialCapacity;
+        private final List<Item> written = new ArrayList<>();
+        private final List<Rejected> rejected = new ArrayList<>();
+        private final List<GenericData.Record> rows = new ArrayList<>(4);
+        private Bytes bytes;
+        private ParquetWriter<GenericData.Record> writer;
+
+        Open(int initialCapacity) {
+            this.initialCapacity = initialCapacity;
         }
-        return new Encoded(bytes.view(), written, rejected);
-    }
 
-    @Override
-    public String extension() {
-        return ".parquet";
-    }
+        @Override
+        public void add(List<Item> items) throws IOException {
+            for (Item item : items) {
+                rows.clear();
+                try {
+                    converter.convert(item.data, rows);
+                } catch (DeliveryException e) {
+                    rejected.add(new Rejected(item, e.errorCode(), e.getMessage()));
+                    continue;
+                }
+                written.add(item);
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                if (writer == null) {
+                    bytes = new Bytes(initialCapacity);
+                    writer = writer(bytes);
+                }
+                for (GenericData.Record row : rows) {
+                    writer.write(row);
+                }
+            }
+            rows.clear();
+        }
 
-    @Override
-    public String contentType() {
-        return "application/vnd.apache.parquet";
+        @Override
+        public Encoded finish() throws IOException {
+            if (writer == null) {
+                return new Encoded(ByteBuffer.allocate(0).asReadOnlyBuffer(), written, rejected);
+            }
+            ParquetWriter<GenericData.Record> closing = writer;
+            writer = null;
+            closing.close();
+            return new Encoded(bytes.view(), written, rejected);
+        }
+
+        @Override
+        public void abandon() {
+            // The writer holds only heap buffers; dropping it is enough, and closing it would encode for nothing.
+            writer = null;
+            bytes = null;
+        }
     }
 }

@@ -3,16 +3,15 @@ package dev.sluice.delivery.internal.sink;
 import dev.sluice.delivery.internal.buffer.Buffer;
 import dev.sluice.delivery.internal.buffer.Item;
 import dev.sluice.delivery.internal.buffer.Segment;
+import dev.sluice.delivery.internal.encode.EarlyEncoding;
 import dev.sluice.delivery.internal.encode.ObjectEncoder;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
 import dev.sluice.transform.OtfMetadata;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,6 +39,8 @@ public final class ObjectJob {
     public final List<String> values;
     final long sealedTick;
 
+    /** The object encoded while its buffer filled, used by the first attempt; {@code null} without or after. */
+    public EarlyEncoding early;
     public ObjectEncoder.Encoded encoded;
     public int attempts;
     public long firstAttemptTick;
@@ -69,19 +70,28 @@ public final class ObjectJob {
      */
     public SinkObject encode() throws IOException {
         if (encoded == null) {
-            encoded = encoder.encode(items, name);
+            EarlyEncoding started = early;
+            early = null;
+            if (started != null) {
+                encoded = started.finish(items);
+            }
+            if (encoded == null) {
+                encoded = encoder.encode(items, name);
+            }
         }
         if (encoded.written().isEmpty()) {
             return null;
         }
-        List<ByteBuffer> records = new ArrayList<>(encoded.written().size());
+        List<Item> written = encoded.written();
         boolean otf = false;
-        for (Item item : encoded.written()) {
-            records.add(ByteBuffer.wrap(item.data));
-            otf |= item.otfMetadata != null;
+        for (Item item : written) {
+            if (item.otfMetadata != null) {
+                otf = true;
+                break;
+            }
         }
-        return new SinkObject(key, encoded.bytes(), encoder.contentType(), records, requestId, createIfAbsent,
-                oldestArrival, otf ? otfMetadata(encoded.written()) : List.of());
+        return new SinkObject(key, encoded.bytes(), encoder.contentType(), new RecordViews(written),
+                requestId, createIfAbsent, oldestArrival, otf ? otfMetadata(written) : List.of());
     }
 
     /** One entry per item, for objects where at least one item has otfMetadata (never on the common path). */
