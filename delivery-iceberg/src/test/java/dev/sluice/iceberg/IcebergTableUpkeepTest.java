@@ -166,11 +166,14 @@ class IcebergTableUpkeepTest extends EmbeddedCatalogTest {
             assertEquals(SinkResult.CREATED, destination.write(object(6)), "this commit schedules the expiry");
             await().atMost(Duration.ofSeconds(30)).until(() -> MetadataWalk.of(work.resolve("warehouse"), "web",
                     "clicks").snapshotSummaries().size() == 2);
+            // The expiry commits the new metadata first and deletes the expired files after it.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                for (String expired : oldLists) {
+                    assertFalse(Files.exists(Path.of(expired)), "manifest list of an expired snapshot: " + expired);
+                }
+            });
 
             MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
-            for (String expired : oldLists) {
-                assertFalse(Files.exists(Path.of(expired)), "manifest list of an expired snapshot: " + expired);
-            }
             assertEquals(7, walk.files.size(), "every data file is still live");
             for (MetadataWalk.DataFileEntry f : walk.files) {
                 assertTrue(Files.exists(Path.of(MetadataWalk.localPath(f.path()))), f.path());
