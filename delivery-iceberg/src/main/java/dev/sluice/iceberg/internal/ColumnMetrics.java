@@ -62,7 +62,25 @@ final class ColumnMetrics {
      */
     static Metrics of(ByteBuffer file, MessageType fileSchema, org.apache.iceberg.Schema tableSchema, long rowCount)
             throws IOException {
+        return of(footer(file), fileSchema, tableSchema, rowCount);
+    }
+
+    /**
+     * Computes the metrics of one Parquet file encoded elsewhere, its record count read from its footer.
+     *
+     * @param file the whole file as written; its position and limit are not changed
+     * @param fileSchema the file's schema, carrying the table's field ids
+     * @param tableSchema the table schema the ids refer to
+     * @throws IOException if the footer cannot be parsed
+     */
+    static Metrics of(ByteBuffer file, MessageType fileSchema, org.apache.iceberg.Schema tableSchema)
+            throws IOException {
         FileMetaData footer = footer(file);
+        return of(footer, fileSchema, tableSchema, footer.getNum_rows());
+    }
+
+    private static Metrics of(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema,
+                              long rowCount) {
         Map<Integer, Long> sizes = new HashMap<>();
         Map<Integer, Long> values = new HashMap<>();
         Map<Integer, Long> nulls = new HashMap<>();

@@ -77,6 +77,8 @@ public final class TableWriter {
     private final ParquetRows rows;
     private final Table table;
     private final MessageType fileSchema;
+    /** The table schema {@link #fileSchema}'s field ids come from. */
+    private final int fileSchemaId;
     private final Object commitLock = new Object();
     /** Objects whose files are written, waiting for a group commit; its monitor guards {@link #dataFilesInProgress}. */
     private final List<Pending> queue = new ArrayList<>();
@@ -106,6 +108,7 @@ public final class TableWriter {
         this.rows = rows;
         this.table = table;
         this.fileSchema = TableSchemas.withFieldIds(rows.messageType(), table.schema());
+        this.fileSchemaId = table.schema().schemaId();
         this.expiry = upkeep.expiry();
         this.expiryExecutor = upkeep.executor();
         this.clock = upkeep.clock();
@@ -265,6 +268,29 @@ public final class TableWriter {
      * @throws IOException if a data file cannot be written
      */
     public boolean append(String objectKey, String requestId, List<GenericData.Record> batch) throws IOException {
+        return append(objectKey, requestId, () -> write(requestId, batch));
+    }
+
+    /**
+     * As {@link #append}, for a data file the delivery stream already encoded with {@link #directContent()}: its
+     * bytes become the table's data file as they are (no conversion, no copy), with metrics read from its footer.
+     * Only for a table that {@link #acceptsEncoded() accepts} it.
+     *
+     * @param file the whole Parquet file, written with {@link #directContent()}'s layout; not empty
+     * @return {@code true} when this call committed; {@code false} when the key was found committed
+     * @throws IOException if the data file cannot be written or its footer read
+     */
+    public boolean appendEncoded(String objectKey, String requestId, ByteBuffer file) throws IOException {
+        return append(objectKey, requestId, () -> List.of(writeEncoded(requestId, file)));
+    }
+
+    /** Writes an object's data files (outside any lock). */
+    @FunctionalInterface
+    private interface DataFileWrite {
+        List<DataFile> write() throws IOException;
+    }
+
+    private boolean append(String objectKey, String requestId, DataFileWrite dataFiles) throws IOException {
         if (keys.contains(objectKey)) {
             // Without the commit lock: a commit under way must not hold up writing the next data file.
             LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
@@ -276,7 +302,7 @@ public final class TableWriter {
         }
         Pending mine;
         try {
-            mine = new Pending(objectKey, requestId, write(requestId, batch));
+            mine = new Pending(objectKey, requestId, dataFiles.write());
         } finally {
             synchronized (queue) {
                 dataFilesInProgress--;
@@ -571,6 +597,55 @@ public final class TableWriter {
             files.add(file.build());
         }
         return files;
+    }
+
+    /**
+     * The Parquet content a delivery stream can encode for this table while its buffers fill: the destination's
+     * conversion rules and Parquet options, and the file layout with the table's field ids. Empty when this table's
+     * objects need their rows (a partitioned table, whose rows go to one file per partition; unique keys).
+     */
+    public java.util.Optional<dev.sluice.delivery.Sink.ParquetContent> directContent() {
+        if (!table.spec().isUnpartitioned() || upserts.isPresent()) {
+            return java.util.Optional.empty();
+        }
+        ParquetConversion conversion = ParquetConversion.of(config.schema())
+                .withCaseInsensitive(writing.caseInsensitive())
+                .withCompression(writing.codec())
+                .withBlockSizeBytes(writing.rowGroupBytes())
+                .withPageSizeBytes(writing.pageBytes())
+                .withDictionary(writing.dictionary());
+        return java.util.Optional.of(new dev.sluice.delivery.Sink.ParquetContent(conversion,
+                java.util.Optional.of(fileSchema.toString())));
+    }
+
+    /**
+     * Whether a file encoded with {@link #directContent()} can be appended now: the table is still unpartitioned and
+     * its schema is the one the layout's field ids were taken from (another writer may have changed either since the
+     * table was opened; then the object's records are converted again, as for any other table).
+     */
+    public boolean acceptsEncoded() {
+        return table.spec().isUnpartitioned() && table.schema().schemaId() == fileSchemaId && upserts.isEmpty();
+    }
+
+    private DataFile writeEncoded(String requestId, ByteBuffer file) throws IOException {
+        PartitionSpec spec = table.spec();
+        String attempt = UUID.randomUUID().toString().substring(0, 8);
+        String location = table.locationProvider().newDataLocation(
+                String.format("%s-%s-%05d.parquet", requestId, attempt, 0));
+        org.apache.iceberg.Metrics metrics = ColumnMetrics.of(file, fileSchema, table.schema());
+        long size = file.remaining();
+        OutputFile out = table.io().newOutputFile(location);
+        try (PositionOutputStream stream = out.create()) {
+            if (stream instanceof java.nio.channels.WritableByteChannel channel) {
+                channel.write(file.duplicate());
+            } else {
+                byte[] copy = new byte[file.remaining()];
+                file.duplicate().get(copy);
+                stream.write(copy);
+            }
+        }
+        return DataFiles.builder(spec).withPath(location).withFormat(FileFormat.PARQUET)
+                .withFileSizeInBytes(size).withMetrics(metrics).build();
     }
 
     /** An executor that runs each task in the caller; never shut down (shared, stateless). */

@@ -232,6 +232,11 @@ public final class IcebergDeliveryHarness {
             }
 
             @Override
+            public java.util.Optional<ParquetContent> parquetContent() {
+                return sink.parquetContent();
+            }
+
+            @Override
             public void close() {
                 sink.close();
             }
