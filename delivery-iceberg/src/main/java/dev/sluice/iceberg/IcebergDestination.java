@@ -156,15 +156,18 @@ public final class IcebergDestination implements Sink {
                 fail(failed, prefix, raw, direct.config().qualifiedName(), failure.errorCode(),
                         failure.errorMessage(), object);
             }
-            if (object.otfMetadata().isEmpty() && direct.acceptsEncoded()) {
+            Optional<TableWriter.EncodedFile> file = object.otfMetadata().isEmpty() && !object.records().isEmpty()
+                    ? direct.encoded(object.content()) : Optional.empty();
+            if (file.isPresent() || object.records().isEmpty()) {
                 writeFailed(failed, object);
-                if (object.records().isEmpty()) {
+                if (file.isEmpty()) {
                     return SinkResult.CREATED;
                 }
-                return direct.appendEncoded(object.key(), object.requestId(), object.content()) ? SinkResult.CREATED
+                return direct.appendEncoded(object.key(), object.requestId(), file.get()) ? SinkResult.CREATED
                         : SinkResult.ALREADY_EXISTS;
             }
-            // A Lambda's otfMetadata may route records elsewhere, or the table changed: convert again below.
+            // A Lambda's otfMetadata may route records elsewhere, the table changed, or the content is not this
+            // table's data file (a caller's own object): convert the records below.
         }
         Map<TableWriter, List<GenericData.Record>> rows = new LinkedHashMap<>();
         Map<TableWriter, UpsertWriter.Changes> changes = new LinkedHashMap<>();

@@ -66,17 +66,50 @@ final class ColumnMetrics {
     }
 
     /**
-     * Computes the metrics of one Parquet file encoded elsewhere, its record count read from its footer.
+     * Computes the metrics of one Parquet file encoded elsewhere, from its parsed footer, its record count included.
      *
-     * @param file the whole file as written; its position and limit are not changed
+     * @param footer the file's footer ({@link #footer})
      * @param fileSchema the file's schema, carrying the table's field ids
      * @param tableSchema the table schema the ids refer to
-     * @throws IOException if the footer cannot be parsed
      */
-    static Metrics of(ByteBuffer file, MessageType fileSchema, org.apache.iceberg.Schema tableSchema)
-            throws IOException {
-        FileMetaData footer = footer(file);
+    static Metrics of(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema) {
         return of(footer, fileSchema, tableSchema, footer.getNum_rows());
+    }
+
+    /**
+     * Whether a footer's schema is {@code fileSchema}: the same columns, nesting, names and field ids, in order (a
+     * file encoded elsewhere is taken as a data file only if it carries exactly the ids the table expects).
+     */
+    static boolean sameLayout(FileMetaData footer, MessageType fileSchema) {
+        List<org.apache.parquet.format.SchemaElement> elements = footer.getSchema();
+        int[] next = {1};
+        return elements != null && !elements.isEmpty() && elements.get(0).getNum_children()
+                == fileSchema.getFieldCount() && sameFields(elements, next, fileSchema)
+                && next[0] == elements.size();
+    }
+
+    private static boolean sameFields(List<org.apache.parquet.format.SchemaElement> elements, int[] next,
+                                      GroupType group) {
+        for (org.apache.parquet.schema.Type field : group.getFields()) {
+            if (next[0] >= elements.size()) {
+                return false;
+            }
+            org.apache.parquet.format.SchemaElement element = elements.get(next[0]++);
+            boolean idsMatch = field.getId() == null ? !element.isSetField_id()
+                    : element.isSetField_id() && element.getField_id() == field.getId().intValue();
+            if (!field.getName().equals(element.getName()) || !idsMatch) {
+                return false;
+            }
+            if (field.isPrimitive()) {
+                if (element.isSetNum_children() && element.getNum_children() > 0) {
+                    return false;
+                }
+            } else if (element.getNum_children() != field.asGroupType().getFieldCount()
+                    || !sameFields(elements, next, field.asGroupType())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Metrics of(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema,

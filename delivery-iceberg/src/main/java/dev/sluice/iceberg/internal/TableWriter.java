@@ -280,8 +280,45 @@ public final class TableWriter {
      * @return {@code true} when this call committed; {@code false} when the key was found committed
      * @throws IOException if the data file cannot be written or its footer read
      */
-    public boolean appendEncoded(String objectKey, String requestId, ByteBuffer file) throws IOException {
+    public boolean appendEncoded(String objectKey, String requestId, EncodedFile file) throws IOException {
         return append(objectKey, requestId, () -> List.of(writeEncoded(requestId, file)));
+    }
+
+    /** A data file encoded elsewhere with {@link #directContent()}'s layout, and its parsed footer. */
+    public static final class EncodedFile {
+        private final ByteBuffer bytes;
+        private final org.apache.parquet.format.FileMetaData footer;
+
+        private EncodedFile(ByteBuffer bytes, org.apache.parquet.format.FileMetaData footer) {
+            this.bytes = bytes;
+            this.footer = footer;
+        }
+    }
+
+    /**
+     * Takes an object's content as a data file if it can be one: the table {@linkplain #acceptsEncoded() accepts
+     * encoded files} and the content is a Parquet file with rows whose footer has exactly {@link #directContent()}'s
+     * layout and field ids. Anything else (the raw records of a caller that did not ask the stream for this
+     * content, or a stream whose sink wrapper did not pass the request on) is refused, and the records are
+     * converted instead.
+     *
+     * @param content the object's content
+     * @return the file, or empty when the content cannot be this table's data file
+     */
+    public java.util.Optional<EncodedFile> encoded(ByteBuffer content) {
+        if (!acceptsEncoded()) {
+            return java.util.Optional.empty();
+        }
+        org.apache.parquet.format.FileMetaData footer;
+        try {
+            footer = ColumnMetrics.footer(content);
+        } catch (IOException | RuntimeException notParquet) {
+            return java.util.Optional.empty();
+        }
+        if (footer.getNum_rows() <= 0 || !ColumnMetrics.sameLayout(footer, fileSchema)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new EncodedFile(content, footer));
     }
 
     /** Writes an object's data files (outside any lock). */
@@ -627,12 +664,13 @@ public final class TableWriter {
         return table.spec().isUnpartitioned() && table.schema().schemaId() == fileSchemaId && upserts.isEmpty();
     }
 
-    private DataFile writeEncoded(String requestId, ByteBuffer file) throws IOException {
+    private DataFile writeEncoded(String requestId, EncodedFile encoded) throws IOException {
         PartitionSpec spec = table.spec();
         String attempt = UUID.randomUUID().toString().substring(0, 8);
         String location = table.locationProvider().newDataLocation(
                 String.format("%s-%s-%05d.parquet", requestId, attempt, 0));
-        org.apache.iceberg.Metrics metrics = ColumnMetrics.of(file, fileSchema, table.schema());
+        org.apache.iceberg.Metrics metrics = ColumnMetrics.of(encoded.footer, fileSchema, table.schema());
+        ByteBuffer file = encoded.bytes;
         long size = file.remaining();
         OutputFile out = table.io().newOutputFile(location);
         try (PositionOutputStream stream = out.create()) {
