@@ -46,9 +46,10 @@ import java.util.Optional;
  *         .build()) { ... }
  * }</pre>
  *
- * <p><b>Records.</b> For a single table without routing, unique keys or partitions, the destination has the
- * delivery stream encode each object as the table's Parquet data file while the buffer fills
- * ({@link #parquetContent()}) and writes those bytes as the data file. Otherwise it reads the delivery object's
+ * <p><b>Records.</b> For a single table without routing or unique keys, unpartitioned or partitioned by time
+ * (year/month/day/hour) only, the destination has the delivery stream encode each object as the table's Parquet
+ * data file while the buffer fills ({@link #parquetContent()}) and writes those bytes as the data file (for a
+ * partitioned table, when the file's min/max show that all its rows fall in one partition). Otherwise it reads the delivery object's
  * processed records (one JSON object each, or several concatenated), not its encoded bytes. Either way the stream's
  * output format and compression do not matter (leave the default raw format). Each record is routed (by the otfMetadata a Lambda transformation returned with it,
  * Firehose's Lambda method, else by the routing query, Firehose's JSONQuery method, else to the only table; see
@@ -106,7 +107,8 @@ public final class IcebergDestination implements Sink {
     private final java.util.concurrent.ExecutorService upkeep;
     /**
      * The one table whose data files the delivery stream encodes while its buffers fill ({@link #parquetContent()}):
-     * a single table without routing, unique keys or partitions; {@code null} otherwise.
+     * a single table without routing or unique keys, unpartitioned or partitioned by time only; {@code null}
+     * otherwise.
      */
     private final TableWriter direct;
     private final Optional<ParquetContent> directContent;
@@ -257,8 +259,10 @@ public final class IcebergDestination implements Sink {
     /**
      * The Parquet content the delivery stream encodes for this destination while its buffers fill, so that each
      * object arrives as the table's data file: present for a single table without a routing query, otfMetadata
-     * routing, unique keys or partitions (the common case), with the table's field ids, conversion rules and Parquet
-     * options. Records the stream's conversion rejects come back in {@link SinkObject#conversionFailures()} and go
+     * routing or unique keys, unpartitioned or partitioned by year/month/day/hour only (the common cases), with the
+     * table's field ids, conversion rules and Parquet options. An object whose rows span partitions (its footer's
+     * min/max tell), carries otfMetadata, or finds the table's schema or spec changed by another writer has its
+     * records converted again, as for any other table. Records the stream's conversion rejects come back in {@link SinkObject#conversionFailures()} and go
      * to this destination's error output, as those it converts itself. Empty otherwise: then this destination
      * converts each object's records itself.
      *

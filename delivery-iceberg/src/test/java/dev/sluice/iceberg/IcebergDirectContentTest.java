@@ -252,12 +252,63 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
     }
 
     @Test
+    void dayPartitioned_objectsOfOneDayAreTheEncodedBytes_objectsSpanningDaysSplitByConversion() throws Exception {
+        IcebergCatalog catalog = catalog();
+        IcebergDestination destination = destination(catalog, DestinationTableConfiguration.of("web", "clicks",
+                CLICK).withPartitioning(PartitionField.day("ts")));
+        assertTrue(destination.parquetContent().isPresent(), "time partitions only");
+        Capturing sink = new Capturing(destination, true);
+        List<byte[]> oneDay = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            // All between 22:30 and 23:20 on 2026-05-06.
+            oneDay.add(new String(click(i), StandardCharsets.UTF_8).replaceFirst("\"ts\":\"[^\"]+\"",
+                    "\"ts\":\"" + T0.plusSeconds(i) + "\"").getBytes(StandardCharsets.UTF_8));
+        }
+        try (DeliveryStream stream = stream(sink, work.resolve("errors"))) {
+            put(stream, oneDay);
+            put(stream, clicks(3000, 6000)); // every object spans two days
+            assertEquals(6000, stream.stats().deliveredRecords());
+        }
+        MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
+        assertEquals(6000, walk.totalRecords());
+        int direct = 0;
+        Set<byte[]> contents = new HashSet<>();
+        sink.objects.forEach(o -> contents.add(o.contentBytes()));
+        for (MetadataWalk.DataFileEntry file : walk.files) {
+            Object day = file.partition().get("ts_day");
+            for (List<Object> row : new MetadataWalk(file).duckdb("SELECT DISTINCT CAST(ts AT TIME ZONE 'UTC' AS"
+                    + " DATE) FROM FILES")) {
+                assertEquals(java.time.LocalDate.ofEpochDay((Integer) day).toString(), row.get(0).toString(),
+                        file.path());
+            }
+            assertTrue(file.path().contains("/ts_day=" + java.time.LocalDate.ofEpochDay((Integer) day) + "/"),
+                    file.path());
+            byte[] bytes = Files.readAllBytes(Path.of(MetadataWalk.localPath(file.path())));
+            if (contents.stream().anyMatch(c -> java.util.Arrays.equals(c, bytes))) {
+                direct++;
+                assertEquals("2026-05-06", java.time.LocalDate.ofEpochDay((Integer) day).toString());
+            }
+        }
+        long oneDayObjects = sink.objects.stream().filter(o -> o.records().stream()
+                .noneMatch(r -> StandardCharsets.UTF_8.decode(r.duplicate()).toString().contains("2026-05-07")))
+                .count();
+        assertTrue(oneDayObjects >= 2, "3,000 records of one day fill more than one 256 KiB buffer");
+        assertEquals(oneDayObjects, direct, "each object of one day is committed as encoded; the others are not");
+        assertEquals(6000L, ((Number) walk.duckdb("SELECT count(DISTINCT id) FROM FILES").get(0).get(0))
+                .longValue());
+        assertEquals(6000, idsByIceberg(catalog).size());
+    }
+
+    @Test
     void partitionedRoutedOrUpsertTables_keepConvertingThemselves() {
         IcebergCatalog catalog = catalog();
         Sink errors = Sink.localBucket(work.resolve("errors"));
         assertTrue(IcebergDestination.builder().catalog(catalog).table(DestinationTableConfiguration.of("web", "a",
-                CLICK).withPartitioning(PartitionField.day("ts"))).errorOutputSink(errors).build().parquetContent()
-                .isEmpty(), "partitioned");
+                CLICK).withPartitioning(PartitionField.identity("country"))).errorOutputSink(errors).build()
+                .parquetContent().isEmpty(), "identity partition");
+        assertTrue(IcebergDestination.builder().catalog(catalog).table(DestinationTableConfiguration.of("web", "e",
+                CLICK).withPartitioning(PartitionField.day("ts"), PartitionField.bucket("user", 4)))
+                .errorOutputSink(errors).build().parquetContent().isEmpty(), "bucket partition");
         assertTrue(IcebergDestination.builder().catalog(catalog).table(DestinationTableConfiguration.of("web", "b",
                 CLICK).withUniqueKeys("id")).errorOutputSink(errors).build().parquetContent().isEmpty(), "upserts");
         assertTrue(IcebergDestination.builder().catalog(catalog).table(DestinationTableConfiguration.of("web", "c",

@@ -112,6 +112,74 @@ final class ColumnMetrics {
         return true;
     }
 
+    /**
+     * The values of one top-level column across a whole file, from its footer statistics, untruncated.
+     *
+     * @param min the smallest value as an Iceberg value (a {@code String} for strings); {@code null} when all null
+     * @param max the largest; {@code null} when all null
+     */
+    record Range(Object min, Object max) {
+    }
+
+    /**
+     * Reads the range of a top-level column from a footer's statistics, or {@code null} when it is not known exactly:
+     * no statistics (or no null count), nulls mixed with values, a column inside a group, or a type whose Parquet
+     * statistics do not decode exactly to Iceberg values. A column whose every value is null has the range
+     * {@code (null, null)}.
+     *
+     * @param footer the file's footer ({@link #footer})
+     * @param fileSchema the file's schema, carrying the table's field ids
+     * @param tableSchema the table schema the ids refer to
+     * @param fieldId the column's field id
+     */
+    static Range range(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema,
+                       int fieldId) {
+        Object min = null;
+        Object max = null;
+        long values = 0;
+        long nulls = 0;
+        boolean found = false;
+        for (RowGroup group : footer.getRow_groups()) {
+            for (ColumnChunk chunk : group.getColumns()) {
+                ColumnMetaData meta = chunk.getMeta_data();
+                if (meta.getPath_in_schema().size() != 1) {
+                    continue;
+                }
+                Column column = column(fileSchema, meta.getPath_in_schema());
+                if (column == null || column.repeated || column.type.getId().intValue() != fieldId) {
+                    continue;
+                }
+                found = true;
+                Type.PrimitiveType type = boundable(column.type, tableSchema, fieldId);
+                Statistics stats = meta.isSetStatistics() ? meta.getStatistics() : null;
+                if (type == null || stats == null || !stats.isSetNull_count()) {
+                    return null;
+                }
+                values += meta.getNum_values();
+                nulls += stats.getNull_count();
+                if (stats.getNull_count() == meta.getNum_values()) {
+                    continue;
+                }
+                if (!stats.isSetMin_value() || !stats.isSetMax_value()) {
+                    return null;
+                }
+                Object low = exact(value(type, column.type, stats.getMin_value()));
+                Object high = exact(value(type, column.type, stats.getMax_value()));
+                Comparator<Object> order = comparator(type);
+                min = min == null || order.compare(low, min) < 0 ? low : min;
+                max = max == null || order.compare(high, max) > 0 ? high : max;
+            }
+        }
+        if (!found || (nulls > 0 && nulls < values)) {
+            return null;
+        }
+        return new Range(min, max);
+    }
+
+    private static Object exact(Object value) {
+        return value instanceof CharSequence text ? text.toString() : value;
+    }
+
     private static Metrics of(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema,
                               long rowCount) {
         Map<Integer, Long> sizes = new HashMap<>();

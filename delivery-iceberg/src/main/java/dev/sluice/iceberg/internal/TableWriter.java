@@ -79,6 +79,8 @@ public final class TableWriter {
     private final MessageType fileSchema;
     /** The table schema {@link #fileSchema}'s field ids come from. */
     private final int fileSchemaId;
+    /** The partition spec when the table was opened; an encoded file is taken only while it is still current. */
+    private final int fileSpecId;
     private final Object commitLock = new Object();
     /** Objects whose files are written, waiting for a group commit; its monitor guards {@link #dataFilesInProgress}. */
     private final List<Pending> queue = new ArrayList<>();
@@ -109,6 +111,7 @@ public final class TableWriter {
         this.table = table;
         this.fileSchema = TableSchemas.withFieldIds(rows.messageType(), table.schema());
         this.fileSchemaId = table.schema().schemaId();
+        this.fileSpecId = table.spec().specId();
         this.expiry = upkeep.expiry();
         this.expiryExecutor = upkeep.executor();
         this.clock = upkeep.clock();
@@ -288,10 +291,16 @@ public final class TableWriter {
     public static final class EncodedFile {
         private final ByteBuffer bytes;
         private final org.apache.parquet.format.FileMetaData footer;
+        private final PartitionSpec spec;
+        /** The partition of every row; {@code null} for an unpartitioned table. */
+        private final org.apache.iceberg.PartitionData partition;
 
-        private EncodedFile(ByteBuffer bytes, org.apache.parquet.format.FileMetaData footer) {
+        private EncodedFile(ByteBuffer bytes, org.apache.parquet.format.FileMetaData footer, PartitionSpec spec,
+                            org.apache.iceberg.PartitionData partition) {
             this.bytes = bytes;
             this.footer = footer;
+            this.spec = spec;
+            this.partition = partition;
         }
     }
 
@@ -318,7 +327,15 @@ public final class TableWriter {
         if (footer.getNum_rows() <= 0 || !ColumnMetrics.sameLayout(footer, fileSchema)) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new EncodedFile(content, footer));
+        PartitionSpec spec = table.spec();
+        org.apache.iceberg.PartitionData partition = null;
+        if (!spec.isUnpartitioned()) {
+            partition = partitionOf(spec, footer);
+            if (partition == null) {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.of(new EncodedFile(content, footer, spec, partition));
     }
 
     /** Writes an object's data files (outside any lock). */
@@ -642,7 +659,7 @@ public final class TableWriter {
      * objects need their rows (a partitioned table, whose rows go to one file per partition; unique keys).
      */
     public java.util.Optional<dev.sluice.delivery.Sink.ParquetContent> directContent() {
-        if (!table.spec().isUnpartitioned() || upserts.isPresent()) {
+        if (!timePartitionedOrNot(table) || upserts.isPresent()) {
             return java.util.Optional.empty();
         }
         ParquetConversion conversion = ParquetConversion.of(config.schema())
@@ -661,14 +678,65 @@ public final class TableWriter {
      * table was opened; then the object's records are converted again, as for any other table).
      */
     public boolean acceptsEncoded() {
-        return table.spec().isUnpartitioned() && table.schema().schemaId() == fileSchemaId && upserts.isEmpty();
+        return table.spec().specId() == fileSpecId && table.schema().schemaId() == fileSchemaId
+                && upserts.isEmpty() && timePartitionedOrNot(table);
+    }
+
+    /** Time transforms: data arrives roughly in time order, so most objects fall in one partition. */
+    private static final java.util.Set<String> TIME_TRANSFORMS = java.util.Set.of("year", "month", "day", "hour");
+
+    /**
+     * Whether the table is unpartitioned or partitioned only by time transforms of top-level columns: then a whole
+     * object whose rows fall in one partition (told by its footer's min/max) is one data file. Identity and bucket
+     * partitions are left out: records of several values usually arrive interleaved, and encoding an object only
+     * to convert it again would cost more than it saves.
+     */
+    private static boolean timePartitionedOrNot(Table table) {
+        for (org.apache.iceberg.PartitionField field : table.spec().fields()) {
+            if (!TIME_TRANSFORMS.contains(field.transform().toString())
+                    || table.schema().asStruct().field(field.sourceId()) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The one partition every row of an encoded file falls in, from the footer's min/max of the partition source
+     * columns; {@code null} when the rows span partitions or the statistics do not tell.
+     */
+    @SuppressWarnings("unchecked")
+    private org.apache.iceberg.PartitionData partitionOf(PartitionSpec spec,
+                                                         org.apache.parquet.format.FileMetaData footer) {
+        org.apache.iceberg.PartitionData partition = new org.apache.iceberg.PartitionData(spec.partitionType());
+        List<org.apache.iceberg.PartitionField> fields = spec.fields();
+        for (int i = 0; i < fields.size(); i++) {
+            org.apache.iceberg.PartitionField field = fields.get(i);
+            ColumnMetrics.Range range = ColumnMetrics.range(footer, fileSchema, table.schema(), field.sourceId());
+            if (range == null) {
+                return null;
+            }
+            Object value = null;
+            if (range.min() != null) {
+                org.apache.iceberg.util.SerializableFunction<Object, Object> transform =
+                        ((org.apache.iceberg.transforms.Transform<Object, Object>) field.transform())
+                                .bind(table.schema().findType(field.sourceId()));
+                value = transform.apply(range.min());
+                if (!java.util.Objects.equals(value, transform.apply(range.max()))) {
+                    return null;
+                }
+            }
+            partition.set(i, value);
+        }
+        return partition;
     }
 
     private DataFile writeEncoded(String requestId, EncodedFile encoded) throws IOException {
-        PartitionSpec spec = table.spec();
+        PartitionSpec spec = encoded.spec;
         String attempt = UUID.randomUUID().toString().substring(0, 8);
-        String location = table.locationProvider().newDataLocation(
-                String.format("%s-%s-%05d.parquet", requestId, attempt, 0));
+        String name = String.format("%s-%s-%05d.parquet", requestId, attempt, 0);
+        String location = encoded.partition == null ? table.locationProvider().newDataLocation(name)
+                : table.locationProvider().newDataLocation(spec, encoded.partition, name);
         org.apache.iceberg.Metrics metrics = ColumnMetrics.of(encoded.footer, fileSchema, table.schema());
         ByteBuffer file = encoded.bytes;
         long size = file.remaining();
@@ -682,8 +750,12 @@ public final class TableWriter {
                 stream.write(copy);
             }
         }
-        return DataFiles.builder(spec).withPath(location).withFormat(FileFormat.PARQUET)
-                .withFileSizeInBytes(size).withMetrics(metrics).build();
+        DataFiles.Builder entry = DataFiles.builder(spec).withPath(location).withFormat(FileFormat.PARQUET)
+                .withFileSizeInBytes(size).withMetrics(metrics);
+        if (encoded.partition != null) {
+            entry.withPartition(encoded.partition);
+        }
+        return entry.build();
     }
 
     /** An executor that runs each task in the caller; never shut down (shared, stateless). */
