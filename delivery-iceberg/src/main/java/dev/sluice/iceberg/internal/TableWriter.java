@@ -662,6 +662,15 @@ public final class TableWriter {
         if (!timePartitionedOrNot(table) || upserts.isPresent()) {
             return java.util.Optional.empty();
         }
+        String layout = fileSchema.toString();
+        try {
+            if (!org.apache.parquet.schema.MessageTypeParser.parseMessageType(layout).equals(fileSchema)) {
+                return java.util.Optional.empty();
+            }
+        } catch (RuntimeException notParsed) {
+            // A type Parquet's schema text does not round-trip: this table keeps converting its records.
+            return java.util.Optional.empty();
+        }
         ParquetConversion conversion = ParquetConversion.of(config.schema())
                 .withCaseInsensitive(writing.caseInsensitive())
                 .withCompression(writing.codec())
@@ -669,7 +678,7 @@ public final class TableWriter {
                 .withPageSizeBytes(writing.pageBytes())
                 .withDictionary(writing.dictionary());
         return java.util.Optional.of(new dev.sluice.delivery.Sink.ParquetContent(conversion,
-                java.util.Optional.of(fileSchema.toString())));
+                java.util.Optional.of(layout)));
     }
 
     /**
