@@ -49,10 +49,11 @@ import java.util.Optional;
  * <p><b>Records.</b> For a single table without routing or unique keys, unpartitioned or partitioned by time
  * (year/month/day/hour) only, the destination has the delivery stream encode each object as the table's Parquet
  * data file while the buffer fills ({@link #parquetContent()}) and writes those bytes as the data file (for a
- * partitioned table, when the file's min/max show that all its rows fall in one partition). Otherwise it reads the delivery object's
- * processed records (one JSON object each, or several concatenated), not its encoded bytes. Either way the stream's
- * output format and compression do not matter (leave the default raw format). Each record is routed (by the otfMetadata a Lambda transformation returned with it,
- * Firehose's Lambda method, else by the routing query, Firehose's JSONQuery method, else to the only table; see
+ * partitioned table, when the file's min/max show that all its rows fall in one partition). Otherwise it reads
+ * the delivery object's processed records (one JSON object each, or several concatenated), not its encoded bytes.
+ * Either way the stream's output format and compression do not matter (leave the default raw format). Each record
+ * is routed (by the otfMetadata a Lambda transformation returned with it, Firehose's Lambda method, else by the
+ * routing query, Firehose's JSONQuery method, else to the only table; see
  * {@link Builder#routeByOtfMetadata}), then converted with its table's schema under Firehose's conversion rules. A
  * record that cannot be routed or converted goes, as a Firehose error line, to the error-output sink under the
  * table's error prefix (or the destination's), in an object whose key is derived from the delivery object's key; the
@@ -262,9 +263,9 @@ public final class IcebergDestination implements Sink {
      * routing or unique keys, unpartitioned or partitioned by year/month/day/hour only (the common cases), with the
      * table's field ids, conversion rules and Parquet options. An object whose rows span partitions (its footer's
      * min/max tell), carries otfMetadata, or finds the table's schema or spec changed by another writer has its
-     * records converted again, as for any other table. Records the stream's conversion rejects come back in {@link SinkObject#conversionFailures()} and go
-     * to this destination's error output, as those it converts itself. Empty otherwise: then this destination
-     * converts each object's records itself.
+     * records converted again, as for any other table. Records the stream's conversion rejects come back in
+     * {@link SinkObject#conversionFailures()} and go to this destination's error output, as those it converts
+     * itself. Empty otherwise: then this destination converts each object's records itself.
      *
      * @return the content, or empty
      */

@@ -374,8 +374,8 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
                 .of(CLICK, true);
         List<org.apache.avro.generic.GenericData.Record> converted = new ArrayList<>();
         rows.convert(click(5), converted);
-        ByteBuffer foreign = rows.write(converted, rows.messageType(), dev.sluice.delivery.ParquetConversion.Codec.SNAPPY,
-                1 << 20, 1 << 16, false);
+        ByteBuffer foreign = rows.write(converted, rows.messageType(),
+                dev.sluice.delivery.ParquetConversion.Codec.SNAPPY, 1 << 20, 1 << 16, false);
         SinkObject object = new SinkObject("2026/05/06/22/clicks-1-x", foreign,
                 "application/vnd.apache.parquet", List.of(ByteBuffer.wrap(click(1)), ByteBuffer.wrap(click(2))),
                 "req-1", true, T0);

@@ -65,13 +65,14 @@ public final class ParquetEncoder implements ObjectEncoder {
         try {
             parsed = org.apache.parquet.schema.MessageTypeParser.parseMessageType(text);
         } catch (RuntimeException e) {
-            throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT, "parquetSchema does not parse: " + e.getMessage());
+            throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT,
+                    "parquetSchema does not parse: " + e.getMessage());
         }
         org.apache.parquet.schema.MessageType layout =
                 new org.apache.parquet.avro.AvroSchemaConverter(ParquetRows.configuration()).convert(schema);
         if (!withoutIds(parsed).equals(withoutIds(layout))) {
-            throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT, "parquetSchema must be the three-level-list layout of the"
-                    + " conversion schema (field ids aside) but was " + parsed + "; expected " + layout);
+            throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT,
+                    "parquetSchema must be the three-level-list layout of the conversion schema (field ids aside) but was " + parsed + "; expected " + layout);
         }
         return parsed;
     }
