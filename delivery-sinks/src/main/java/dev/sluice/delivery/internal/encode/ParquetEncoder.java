@@ -72,7 +72,8 @@ public final class ParquetEncoder implements ObjectEncoder {
                 new org.apache.parquet.avro.AvroSchemaConverter(ParquetRows.configuration()).convert(schema);
         if (!withoutIds(parsed).equals(withoutIds(layout))) {
             throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT,
-                    "parquetSchema must be the three-level-list layout of the conversion schema (field ids aside) but was " + parsed + "; expected " + layout);
+                    "parquetSchema must be the three-level-list layout of the conversion schema (field ids aside)"
+                    + " but was " + parsed + "; expected " + layout);
         }
         return parsed;
     }
