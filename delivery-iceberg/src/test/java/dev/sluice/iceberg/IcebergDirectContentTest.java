@@ -138,12 +138,12 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
         assertTrue(destination.parquetContent().isPresent(), "single unpartitioned append-only table");
         Capturing sink = new Capturing(destination, true);
         try (DeliveryStream stream = stream(sink, work.resolve("errors"))) {
-            put(stream, clicks(0, 6000));
-            assertEquals(6000, stream.stats().deliveredRecords());
+            put(stream, clicks(0, 12000));
+            assertEquals(12000, stream.stats().deliveredRecords());
         }
 
         MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
-        assertEquals(6000, walk.totalRecords());
+        assertEquals(12000, walk.totalRecords());
         assertTrue(walk.files.size() >= 3, "several 256 KiB objects: " + walk.files.size());
         assertEquals(walk.files.size(), sink.objects.size(), "one data file per object");
         assertEquals(Set.copyOf(walk.committedObjectKeys()),
@@ -172,10 +172,10 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
                 assertEquals(column.getValue(), fileIds.get(column.getKey()), "field id of " + column.getKey());
             }
         }
-        assertEquals(List.of(6000L, 6000L, 0L, 5999L, 4800L, 6000L), walk.duckdb("SELECT count(*), count(DISTINCT"
+        assertEquals(List.of(12000L, 12000L, 0L, 11999L, 9600L, 12000L), walk.duckdb("SELECT count(*), count(DISTINCT"
                 + " id), min(id), max(id), count(country), sum(len(tags)) FROM FILES").get(0).stream()
                 .map(v -> ((Number) v).longValue()).toList());
-        assertEquals(6000, idsByIceberg(catalog).size());
+        assertEquals(12000, idsByIceberg(catalog).size());
         // Column bounds come from the footer the stream wrote: a filter on id skips files (and finds the row).
         Table table = catalog.catalog().loadTable(TableIdentifier.of("web", "clicks"));
         int files = 0;
@@ -259,18 +259,18 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
         assertTrue(destination.parquetContent().isPresent(), "time partitions only");
         Capturing sink = new Capturing(destination, true);
         List<byte[]> oneDay = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-            // All between 22:30 and 23:20 on 2026-05-06.
+        for (int i = 0; i < 6000; i++) {
+            // 22:30:00 plus a quarter second each: all before 23:00 on 2026-05-06. on 2026-05-06.
             oneDay.add(new String(click(i), StandardCharsets.UTF_8).replaceFirst("\"ts\":\"[^\"]+\"",
-                    "\"ts\":\"" + T0.plusSeconds(i) + "\"").getBytes(StandardCharsets.UTF_8));
+                    "\"ts\":\"" + T0.plusMillis(250L * i) + "\"").getBytes(StandardCharsets.UTF_8));
         }
         try (DeliveryStream stream = stream(sink, work.resolve("errors"))) {
             put(stream, oneDay);
-            put(stream, clicks(3000, 6000)); // every object spans two days
-            assertEquals(6000, stream.stats().deliveredRecords());
+            put(stream, clicks(6000, 9000)); // every object spans two days
+            assertEquals(9000, stream.stats().deliveredRecords());
         }
         MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
-        assertEquals(6000, walk.totalRecords());
+        assertEquals(9000, walk.totalRecords());
         int direct = 0;
         Set<byte[]> contents = new HashSet<>();
         sink.objects.forEach(o -> contents.add(o.contentBytes()));
@@ -292,11 +292,11 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
         long oneDayObjects = sink.objects.stream().filter(o -> o.records().stream()
                 .noneMatch(r -> StandardCharsets.UTF_8.decode(r.duplicate()).toString().contains("2026-05-07")))
                 .count();
-        assertTrue(oneDayObjects >= 2, "3,000 records of one day fill more than one 256 KiB buffer");
+        assertTrue(oneDayObjects >= 2, "6,000 records of one day fill more than one 256 KiB buffer");
         assertEquals(oneDayObjects, direct, "each object of one day is committed as encoded; the others are not");
-        assertEquals(6000L, ((Number) walk.duckdb("SELECT count(DISTINCT id) FROM FILES").get(0).get(0))
+        assertEquals(9000L, ((Number) walk.duckdb("SELECT count(DISTINCT id) FROM FILES").get(0).get(0))
                 .longValue());
-        assertEquals(6000, idsByIceberg(catalog).size());
+        assertEquals(9000, idsByIceberg(catalog).size());
     }
 
     @Test
