@@ -46,10 +46,14 @@ import java.util.Optional;
  *         .build()) { ... }
  * }</pre>
  *
- * <p><b>Records.</b> The destination reads the delivery object's processed records (one JSON object each, or
- * several concatenated), not its encoded bytes, so the stream's output format and compression do not matter (leave
- * the default raw format). Each record is routed (by the otfMetadata a Lambda transformation returned with it,
- * Firehose's Lambda method, else by the routing query, Firehose's JSONQuery method, else to the only table; see
+ * <p><b>Records.</b> For a single table without routing or unique keys, unpartitioned or partitioned by time
+ * (year/month/day/hour) only, the destination has the delivery stream encode each object as the table's Parquet
+ * data file while the buffer fills ({@link #parquetContent()}) and writes those bytes as the data file (for a
+ * partitioned table, when the file's min/max show that all its rows fall in one partition). Otherwise it reads
+ * the delivery object's processed records (one JSON object each, or several concatenated), not its encoded bytes.
+ * Either way the stream's output format and compression do not matter (leave the default raw format). Each record
+ * is routed (by the otfMetadata a Lambda transformation returned with it, Firehose's Lambda method, else by the
+ * routing query, Firehose's JSONQuery method, else to the only table; see
  * {@link Builder#routeByOtfMetadata}), then converted with its table's schema under Firehose's conversion rules. A
  * record that cannot be routed or converted goes, as a Firehose error line, to the error-output sink under the
  * table's error prefix (or the destination's), in an object whose key is derived from the delivery object's key; the
@@ -102,9 +106,20 @@ public final class IcebergDestination implements Sink {
     private final String errorOutputPrefix;
     private final Clock clock;
     private final java.util.concurrent.ExecutorService upkeep;
+    /**
+     * The one table whose data files the delivery stream encodes while its buffers fill ({@link #parquetContent()}):
+     * a single table without routing or unique keys, unpartitioned or partitioned by time only; {@code null}
+     * otherwise.
+     */
+    private final TableWriter direct;
+    private final Optional<ParquetContent> directContent;
 
     private IcebergDestination(Map<String, TableWriter> tables, RecordRouting routing, Sink errorOutput,
-                               String errorOutputPrefix, Clock clock, java.util.concurrent.ExecutorService upkeep) {
+                               String errorOutputPrefix, Clock clock, java.util.concurrent.ExecutorService upkeep,
+                               boolean routeByOtfMetadata) {
+        TableWriter only = routing.single() && !routeByOtfMetadata ? tables.values().iterator().next() : null;
+        this.directContent = only == null ? Optional.empty() : only.directContent();
+        this.direct = directContent.isPresent() ? only : null;
         this.tables = tables;
         this.routing = routing;
         this.errorOutput = errorOutput;
@@ -132,9 +147,33 @@ public final class IcebergDestination implements Sink {
      */
     @Override
     public SinkResult write(SinkObject object) throws Exception {
+        Map<String, FailedRecords> failed = new LinkedHashMap<>();
+        if (direct != null) {
+            // The stream encoded the object's records with this table's layout (parquetContent); the records its
+            // conversion rejected fail here, with the conversion's codes, as if this destination had converted them.
+            String prefix = prefix(direct);
+            for (SinkObject.ConversionFailure failure : object.conversionFailures()) {
+                ByteBuffer view = failure.record();
+                byte[] raw = new byte[view.remaining()];
+                view.get(raw);
+                fail(failed, prefix, raw, direct.config().qualifiedName(), failure.errorCode(),
+                        failure.errorMessage(), object);
+            }
+            Optional<TableWriter.EncodedFile> file = object.otfMetadata().isEmpty() && !object.records().isEmpty()
+                    ? direct.encoded(object.content()) : Optional.empty();
+            if (file.isPresent() || object.records().isEmpty()) {
+                writeFailed(failed, object);
+                if (file.isEmpty()) {
+                    return SinkResult.CREATED;
+                }
+                return direct.appendEncoded(object.key(), object.requestId(), file.get()) ? SinkResult.CREATED
+                        : SinkResult.ALREADY_EXISTS;
+            }
+            // A Lambda's otfMetadata may route records elsewhere, the table changed, or the content is not this
+            // table's data file (a caller's own object): convert the records below.
+        }
         Map<TableWriter, List<GenericData.Record>> rows = new LinkedHashMap<>();
         Map<TableWriter, UpsertWriter.Changes> changes = new LinkedHashMap<>();
-        Map<String, FailedRecords> failed = new LinkedHashMap<>();
         TableWriter only = routing.single() ? tables.values().iterator().next() : null;
         boolean otf = !object.otfMetadata().isEmpty();
         for (int i = 0; i < object.records().size(); i++) {
@@ -161,8 +200,7 @@ public final class IcebergDestination implements Sink {
                     continue;
                 }
             }
-            String prefix = table.config().errorOutputPrefix().isEmpty() ? errorOutputPrefix
-                    : table.config().errorOutputPrefix();
+            String prefix = prefix(table);
             if (table.upserts().isPresent()) {
                 try {
                     changes.computeIfAbsent(table, t -> t.upserts().get().newChanges()).add(operation, raw);
@@ -189,11 +227,7 @@ public final class IcebergDestination implements Sink {
                         object);
             }
         }
-        for (Map.Entry<String, FailedRecords> errors : failed.entrySet()) {
-            errorOutput.write(new SinkObject(errors.getKey() + object.key(), errors.getValue().content(),
-                    "application/x-ndjson", errors.getValue().records(), object.requestId() + "-iceberg-failed",
-                    true, object.oldestArrival()));
-        }
+        writeFailed(failed, object);
         boolean created = false;
         for (Map.Entry<TableWriter, List<GenericData.Record>> table : rows.entrySet()) {
             if (!table.getValue().isEmpty()) {
@@ -209,6 +243,35 @@ public final class IcebergDestination implements Sink {
         }
         return created || (!changed && rows.values().stream().allMatch(List::isEmpty)) ? SinkResult.CREATED
                 : SinkResult.ALREADY_EXISTS;
+    }
+
+    private String prefix(TableWriter table) {
+        return table.config().errorOutputPrefix().isEmpty() ? errorOutputPrefix : table.config().errorOutputPrefix();
+    }
+
+    private void writeFailed(Map<String, FailedRecords> failed, SinkObject object) throws Exception {
+        for (Map.Entry<String, FailedRecords> errors : failed.entrySet()) {
+            errorOutput.write(new SinkObject(errors.getKey() + object.key(), errors.getValue().content(),
+                    "application/x-ndjson", errors.getValue().records(), object.requestId() + "-iceberg-failed",
+                    true, object.oldestArrival()));
+        }
+    }
+
+    /**
+     * The Parquet content the delivery stream encodes for this destination while its buffers fill, so that each
+     * object arrives as the table's data file: present for a single table without a routing query, otfMetadata
+     * routing or unique keys, unpartitioned or partitioned by year/month/day/hour only (the common cases), with the
+     * table's field ids, conversion rules and Parquet options. An object whose rows span partitions (its footer's
+     * min/max tell), carries otfMetadata, or finds the table's schema or spec changed by another writer has its
+     * records converted again, as for any other table. Records the stream's conversion rejects come back in
+     * {@link SinkObject#conversionFailures()} and go to this destination's error output, as those it converts
+     * itself. Empty otherwise: then this destination converts each object's records itself.
+     *
+     * @return the content, or empty
+     */
+    @Override
+    public Optional<ParquetContent> parquetContent() {
+        return directContent;
     }
 
     private void fail(Map<String, FailedRecords> failed, String prefix, byte[] raw, String table, String code,
@@ -581,7 +644,7 @@ public final class IcebergDestination implements Sink {
                 throw e;
             }
             return new IcebergDestination(Map.copyOf(writers), routing, errorOutputSink, errorOutputPrefix, clock,
-                    upkeep);
+                    upkeep, routeByOtfMetadata);
         }
     }
 }

@@ -54,6 +54,9 @@ public final class IcebergExactlyOnceChild {
         int count = Integer.parseInt(args[2]);
         int haltAfter = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         boolean upsert = args.length > 4 && args[4].equals("upsert");
+        // direct: an unpartitioned table, whose data files the delivery stream encodes (IcebergDestination's
+        // parquetContent) instead of the destination converting the records.
+        boolean direct = args.length > 4 && args[4].equals("direct");
         Clock fixed = Clock.fixed(Instant.parse("2026-05-06T07:08:09Z"), ZoneOffset.UTC);
         try (StreamEngine engine = StreamEngine.builder().clock(fixed).throttleMode(ThrottleMode.OFF).build();
              IcebergCatalog catalog = IcebergCatalog.embedded(warehouse)) {
@@ -87,10 +90,14 @@ public final class IcebergExactlyOnceChild {
                             .routingQuery("{destinationDatabaseName: \"db\", destinationTableName: \"upserts\","
                                     + " operation: .op}")
                             .errorOutputSink(errors).build()
+                    : direct ? IcebergDestination.builder().catalog(catalog)
+                            .table(DestinationTableConfiguration.of("db", "direct", SCHEMA))
+                            .errorOutputSink(errors).build()
                     : IcebergDestination.builder().catalog(catalog)
                             .table(DestinationTableConfiguration.of("db", "events", SCHEMA)
                                     .withPartitioning(PartitionField.bucket("i", 3)))
                             .errorOutputSink(errors).build();
+            System.out.println("direct content: " + destination.parquetContent().isPresent());
             try (DeliveryStream stream = DeliveryStream.builder().name("exactly").version(3).clock(fixed)
                     .sink(haltAfter == 0 ? destination : haltingAfter(destination, haltAfter)).errorOutputSink(Sink.localBucket(warehouse.resolve("stream-errors")))
                     .prefix("data/").bufferingHints(new BufferingHints(4096, Duration.ofMillis(20)))
@@ -124,6 +131,11 @@ public final class IcebergExactlyOnceChild {
             @Override
             public boolean storesObjects() {
                 return false;
+            }
+
+            @Override
+            public java.util.Optional<ParquetContent> parquetContent() {
+                return sink.parquetContent();
             }
         };
     }

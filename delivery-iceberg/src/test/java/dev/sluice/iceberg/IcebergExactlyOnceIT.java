@@ -112,18 +112,35 @@ class IcebergExactlyOnceIT {
 
     @Test
     void streamSource_killedRepeatedlyMidCommit_tableHoldsEveryRecordExactlyOnce() throws Exception {
+        killedRepeatedly("append", "events");
+        MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "db", "events");
+        assertTrue(walk.files.stream().allMatch(f -> f.partition().containsKey("i_bucket")));
+    }
+
+    @Test
+    void streamSource_directContentKilledRepeatedlyMidCommit_tableHoldsEveryRecordExactlyOnce() throws Exception {
+        killedRepeatedly("direct", "direct");
+        try (Stream<String> lines = Files.lines(work.resolve("child.log"))) {
+            List<String> modes = lines.filter(l -> l.startsWith("direct content: ")).distinct().toList();
+            assertEquals(List.of("direct content: true"), modes, "every run took the stream's encoded data files");
+        }
+    }
+
+    private void killedRepeatedly(String mode, String tableName) throws Exception {
         Path warehouse = work.resolve("warehouse");
         Path state = work.resolve("state");
         Random random = new Random(7);
         int killed = 0;
         int killedWithOpenIntents = 0;
         for (int round = 0; round < KILLS; round++) {
-            long target = dataFiles(warehouse, "events") + 30 + random.nextInt(40);
-            Process child = start(warehouse, state, 0);
+            // 30-70 more data files; an unpartitioned table writes one per object, a 3-bucket one up to three.
+            long step = 30 + random.nextInt(40);
+            long target = dataFiles(warehouse, tableName) + (mode.equals("direct") ? step / 3 : step);
+            Process child = start(warehouse, state, 0, mode);
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
                 boolean exited = false;
-                while (!exited && dataFiles(warehouse, "events") < target && System.nanoTime() < deadline) {
+                while (!exited && dataFiles(warehouse, tableName) < target && System.nanoTime() < deadline) {
                     exited = child.waitFor(10, TimeUnit.MILLISECONDS);
                 }
                 if (!exited) {
@@ -146,7 +163,7 @@ class IcebergExactlyOnceIT {
         assertEquals(KILLS, killed, "rounds killed mid-flight");
         // Deterministic crashes between an Iceberg commit and the checkpoint that follows it.
         for (int round = 0; round < HALTS; round++) {
-            Process child = start(warehouse, state, 5 + random.nextInt(20));
+            Process child = start(warehouse, state, 5 + random.nextInt(20), mode);
             try {
                 assertTrue(child.waitFor(120, TimeUnit.SECONDS), "halting child did not stop");
                 assertEquals(137, child.exitValue(), "the child should halt after its commits; see child.log");
@@ -155,7 +172,7 @@ class IcebergExactlyOnceIT {
             }
         }
         assertTrue(killedWithOpenIntents >= 1, "no kill landed while a segment was being committed");
-        Process last = start(warehouse, state, 0);
+        Process last = start(warehouse, state, 0, mode);
         try {
             assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the final run did not finish");
             assertEquals(0, last.exitValue(), "the final run failed; see child.log");
@@ -172,7 +189,7 @@ class IcebergExactlyOnceIT {
         System.out.println("IcebergExactlyOnceIT: " + killed + " kills (" + killedWithOpenIntents
                 + " with open segments), " + deduplicated + " objects found committed after a restart");
 
-        MetadataWalk walk = MetadataWalk.of(warehouse, "db", "events");
+        MetadataWalk walk = MetadataWalk.of(warehouse, "db", tableName);
         List<List<Object>> stats = walk.duckdb("SELECT count(*), count(DISTINCT i), min(i), max(i) FROM FILES");
         assertEquals(List.of((long) RECORDS, (long) RECORDS, 0L, (long) RECORDS - 1),
                 stats.get(0).stream().map(v -> ((Number) v).longValue()).toList(), "rows, distinct, min, max");
@@ -181,10 +198,9 @@ class IcebergExactlyOnceIT {
         for (String key : walk.committedObjectKeys()) {
             assertTrue(keys.add(key), "object committed twice: " + key);
         }
-        assertTrue(walk.files.stream().allMatch(f -> f.partition().containsKey("i_bucket")));
 
         try (IcebergCatalog catalog = IcebergCatalog.embedded(warehouse)) {
-            Table table = catalog.catalog().loadTable(TableIdentifier.of("db", "events"));
+            Table table = catalog.catalog().loadTable(TableIdentifier.of("db", tableName));
             Map<Long, Integer> seen = new HashMap<>();
             try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
                 for (Record r : records) {
@@ -221,10 +237,6 @@ class IcebergExactlyOnceIT {
             }
         }
         return false;
-    }
-
-    private Process start(Path warehouse, Path state, int haltAfterCommits) throws IOException {
-        return start(warehouse, state, haltAfterCommits, "append");
     }
 
     private Process start(Path warehouse, Path state, int haltAfterCommits, String mode) throws IOException {

@@ -72,6 +72,40 @@ public interface Sink extends AutoCloseable {
         return Duration.ofSeconds(300);
     }
 
+    /**
+     * Returns the Parquet content this sink wants its data objects in, for a sink that reads
+     * {@link SinkObject#content()} as Parquet rather than the stream's output format (an Iceberg table's data file).
+     * When present, the delivery stream encodes data objects with it instead of its {@code outputFormat} and
+     * {@code compression}, while buffers fill as for a Parquet output format, and records the conversion rejects are
+     * not sent to the stream's error output: the sink receives them in {@link SinkObject#conversionFailures()}
+     * (and is called for an object whose every record was rejected, with empty content) and counts as having taken
+     * them. The stream asks once, when it is built.
+     *
+     * @return empty by default: the stream's output format
+     */
+    default java.util.Optional<ParquetContent> parquetContent() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Parquet content a sink asks the delivery stream to encode for it (see {@link Sink#parquetContent()}).
+     *
+     * <p>Thread-safety: immutable.
+     *
+     * @param conversion the Avro schema, conversion rules and Parquet options (codec, row-group and page sizes,
+     *        dictionary)
+     * @param parquetSchema the file's Parquet message type as text ({@code message m { required int64 id = 1; }}):
+     *        exactly the layout parquet-avro writes for the conversion's schema with three-level lists, optionally
+     *        with field ids ({@code = id}), which the file then carries; empty for the layout without ids
+     */
+    record ParquetContent(ParquetConversion conversion, java.util.Optional<String> parquetSchema) {
+        /** Validates. */
+        public ParquetContent {
+            java.util.Objects.requireNonNull(conversion, "conversion");
+            java.util.Objects.requireNonNull(parquetSchema, "parquetSchema");
+        }
+    }
+
     /** Releases resources; the stream closes its sinks when it closes. No-op by default. */
     @Override
     default void close() {

@@ -28,10 +28,40 @@ import java.util.Optional;
  * @param otfMetadata the table and operation a transformation gave each record (Firehose's
  *        {@code metadata.otfMetadata}, read by an Iceberg destination): empty when no record of the object has
  *        any (the common case), else one element per record, in {@code records} order
+ * @param conversionFailures for a sink whose {@link Sink#parquetContent()} the stream encodes: the records the
+ *        conversion rejected, left out of {@code content} and {@code records}, in buffer order; empty otherwise
  */
 public record SinkObject(String key, ByteBuffer content, String contentType, List<ByteBuffer> records,
                          String requestId, boolean createIfAbsent, Instant oldestArrival,
-                         List<Optional<OtfMetadata>> otfMetadata) {
+                         List<Optional<OtfMetadata>> otfMetadata, List<ConversionFailure> conversionFailures) {
+
+    /**
+     * A record the stream's conversion to a sink's {@link Sink#parquetContent()} rejected.
+     *
+     * <p>Thread-safety: immutable.
+     *
+     * @param record the processed record's bytes; read-only
+     * @param errorCode the conversion's error code, for example {@code DataFormatConversion.MalformedData}
+     * @param errorMessage why, naming the field
+     */
+    public record ConversionFailure(ByteBuffer record, String errorCode, String errorMessage) {
+        /** Validates and makes the buffer read-only. */
+        public ConversionFailure {
+            record = record.asReadOnlyBuffer();
+            Objects.requireNonNull(errorCode, "errorCode");
+            Objects.requireNonNull(errorMessage, "errorMessage");
+        }
+
+        /**
+         * Returns a read-only view of the record, positioned at its start.
+         *
+         * @return a new view
+         */
+        @Override
+        public ByteBuffer record() {
+            return record.duplicate();
+        }
+    }
 
     /**
      * Validates and makes the buffers read-only.
@@ -50,10 +80,30 @@ public record SinkObject(String key, ByteBuffer content, String contentType, Lis
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(oldestArrival, "oldestArrival");
         otfMetadata = List.copyOf(otfMetadata);
+        conversionFailures = List.copyOf(conversionFailures);
         if (!otfMetadata.isEmpty() && otfMetadata.size() != records.size()) {
             throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "otfMetadata must be empty or have one element"
                     + " per record (" + records.size() + ") but had " + otfMetadata.size());
         }
+    }
+
+    /**
+     * Creates an object without conversion failures.
+     *
+     * @param key the full object key
+     * @param content the encoded object
+     * @param contentType a MIME type for the content
+     * @param records the records it holds
+     * @param requestId stable across retries of this object
+     * @param createIfAbsent whether the sink must not replace an existing object with this key
+     * @param oldestArrival the arrival time of the oldest record in the object
+     * @param otfMetadata empty, or one element per record
+     * @throws NullPointerException if a component, record or otfMetadata element is {@code null}
+     */
+    public SinkObject(String key, ByteBuffer content, String contentType, List<ByteBuffer> records,
+                      String requestId, boolean createIfAbsent, Instant oldestArrival,
+                      List<Optional<OtfMetadata>> otfMetadata) {
+        this(key, content, contentType, records, requestId, createIfAbsent, oldestArrival, otfMetadata, List.of());
     }
 
     /**
@@ -70,7 +120,7 @@ public record SinkObject(String key, ByteBuffer content, String contentType, Lis
      */
     public SinkObject(String key, ByteBuffer content, String contentType, List<ByteBuffer> records,
                       String requestId, boolean createIfAbsent, Instant oldestArrival) {
-        this(key, content, contentType, records, requestId, createIfAbsent, oldestArrival, List.of());
+        this(key, content, contentType, records, requestId, createIfAbsent, oldestArrival, List.of(), List.of());
     }
 
     /**
@@ -115,6 +165,7 @@ public record SinkObject(String key, ByteBuffer content, String contentType, Lis
     @Override
     public String toString() {
         return "SinkObject[key=" + key + ", content=" + content.remaining() + " bytes, records=" + records.size()
-                + ", requestId=" + requestId + ", createIfAbsent=" + createIfAbsent + "]";
+                + ", requestId=" + requestId + ", createIfAbsent=" + createIfAbsent
+                + (conversionFailures.isEmpty() ? "" : ", conversionFailures=" + conversionFailures.size()) + "]";
     }
 }

@@ -62,7 +62,126 @@ final class ColumnMetrics {
      */
     static Metrics of(ByteBuffer file, MessageType fileSchema, org.apache.iceberg.Schema tableSchema, long rowCount)
             throws IOException {
-        FileMetaData footer = footer(file);
+        return of(footer(file), fileSchema, tableSchema, rowCount);
+    }
+
+    /**
+     * Computes the metrics of one Parquet file encoded elsewhere, from its parsed footer, its record count included.
+     *
+     * @param footer the file's footer ({@link #footer})
+     * @param fileSchema the file's schema, carrying the table's field ids
+     * @param tableSchema the table schema the ids refer to
+     */
+    static Metrics of(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema) {
+        return of(footer, fileSchema, tableSchema, footer.getNum_rows());
+    }
+
+    /**
+     * Whether a footer's schema is {@code fileSchema}: the same columns, nesting, names and field ids, in order (a
+     * file encoded elsewhere is taken as a data file only if it carries exactly the ids the table expects).
+     */
+    static boolean sameLayout(FileMetaData footer, MessageType fileSchema) {
+        List<org.apache.parquet.format.SchemaElement> elements = footer.getSchema();
+        int[] next = {1};
+        return elements != null && !elements.isEmpty() && elements.get(0).getNum_children()
+                == fileSchema.getFieldCount() && sameFields(elements, next, fileSchema)
+                && next[0] == elements.size();
+    }
+
+    private static boolean sameFields(List<org.apache.parquet.format.SchemaElement> elements, int[] next,
+                                      GroupType group) {
+        for (org.apache.parquet.schema.Type field : group.getFields()) {
+            if (next[0] >= elements.size()) {
+                return false;
+            }
+            org.apache.parquet.format.SchemaElement element = elements.get(next[0]++);
+            boolean idsMatch = field.getId() == null ? !element.isSetField_id()
+                    : element.isSetField_id() && element.getField_id() == field.getId().intValue();
+            if (!field.getName().equals(element.getName()) || !idsMatch) {
+                return false;
+            }
+            if (field.isPrimitive()) {
+                if (element.isSetNum_children() && element.getNum_children() > 0) {
+                    return false;
+                }
+            } else if (element.getNum_children() != field.asGroupType().getFieldCount()
+                    || !sameFields(elements, next, field.asGroupType())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The values of one top-level column across a whole file, from its footer statistics, untruncated.
+     *
+     * @param min the smallest value as an Iceberg value (a {@code String} for strings); {@code null} when all null
+     * @param max the largest; {@code null} when all null
+     */
+    record Range(Object min, Object max) {
+    }
+
+    /**
+     * Reads the range of a top-level column from a footer's statistics, or {@code null} when it is not known exactly:
+     * no statistics (or no null count), nulls mixed with values, a column inside a group, or a type whose Parquet
+     * statistics do not decode exactly to Iceberg values. A column whose every value is null has the range
+     * {@code (null, null)}.
+     *
+     * @param footer the file's footer ({@link #footer})
+     * @param fileSchema the file's schema, carrying the table's field ids
+     * @param tableSchema the table schema the ids refer to
+     * @param fieldId the column's field id
+     */
+    static Range range(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema,
+                       int fieldId) {
+        Object min = null;
+        Object max = null;
+        long values = 0;
+        long nulls = 0;
+        boolean found = false;
+        for (RowGroup group : footer.getRow_groups()) {
+            for (ColumnChunk chunk : group.getColumns()) {
+                ColumnMetaData meta = chunk.getMeta_data();
+                if (meta.getPath_in_schema().size() != 1) {
+                    continue;
+                }
+                Column column = column(fileSchema, meta.getPath_in_schema());
+                if (column == null || column.repeated || column.type.getId().intValue() != fieldId) {
+                    continue;
+                }
+                found = true;
+                Type.PrimitiveType type = boundable(column.type, tableSchema, fieldId);
+                Statistics stats = meta.isSetStatistics() ? meta.getStatistics() : null;
+                if (type == null || stats == null || !stats.isSetNull_count()) {
+                    return null;
+                }
+                values += meta.getNum_values();
+                nulls += stats.getNull_count();
+                if (stats.getNull_count() == meta.getNum_values()) {
+                    continue;
+                }
+                if (!stats.isSetMin_value() || !stats.isSetMax_value()) {
+                    return null;
+                }
+                Object low = exact(value(type, column.type, stats.getMin_value()));
+                Object high = exact(value(type, column.type, stats.getMax_value()));
+                Comparator<Object> order = comparator(type);
+                min = min == null || order.compare(low, min) < 0 ? low : min;
+                max = max == null || order.compare(high, max) > 0 ? high : max;
+            }
+        }
+        if (!found || (nulls > 0 && nulls < values)) {
+            return null;
+        }
+        return new Range(min, max);
+    }
+
+    private static Object exact(Object value) {
+        return value instanceof CharSequence text ? text.toString() : value;
+    }
+
+    private static Metrics of(FileMetaData footer, MessageType fileSchema, org.apache.iceberg.Schema tableSchema,
+                              long rowCount) {
         Map<Integer, Long> sizes = new HashMap<>();
         Map<Integer, Long> values = new HashMap<>();
         Map<Integer, Long> nulls = new HashMap<>();

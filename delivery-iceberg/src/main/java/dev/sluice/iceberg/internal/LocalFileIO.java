@@ -286,7 +286,7 @@ public final class LocalFileIO implements FileIO {
      * Buffers small writes (manifests and metadata JSON arrive in small pieces); large ones go straight through.
      * {@code close()} forces the file, or, with {@code deferred}, starts the force in the background.
      */
-    private static final class Writer extends PositionOutputStream {
+    private static final class Writer extends PositionOutputStream implements java.nio.channels.WritableByteChannel {
         private static final int BUFFER_BYTES = 64 * 1024;
         private final FileChannel channel;
         private final java.util.function.Consumer<java.util.concurrent.Future<?>> deferred;
@@ -327,6 +327,26 @@ public final class LocalFileIO implements FileIO {
                 buffer.put(b, off, len);
             }
             position += len;
+        }
+
+        /**
+         * Writes a whole buffer (a data file encoded elsewhere, possibly read-only) without copying it into an array
+         * first.
+         */
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            drain();
+            int n = src.remaining();
+            while (src.hasRemaining()) {
+                channel.write(src);
+            }
+            position += n;
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !closed;
         }
 
         private void drain() throws IOException {

@@ -77,6 +77,10 @@ public final class TableWriter {
     private final ParquetRows rows;
     private final Table table;
     private final MessageType fileSchema;
+    /** The table schema {@link #fileSchema}'s field ids come from. */
+    private final int fileSchemaId;
+    /** The partition spec when the table was opened; an encoded file is taken only while it is still current. */
+    private final int fileSpecId;
     private final Object commitLock = new Object();
     /** Objects whose files are written, waiting for a group commit; its monitor guards {@link #dataFilesInProgress}. */
     private final List<Pending> queue = new ArrayList<>();
@@ -106,6 +110,8 @@ public final class TableWriter {
         this.rows = rows;
         this.table = table;
         this.fileSchema = TableSchemas.withFieldIds(rows.messageType(), table.schema());
+        this.fileSchemaId = table.schema().schemaId();
+        this.fileSpecId = table.spec().specId();
         this.expiry = upkeep.expiry();
         this.expiryExecutor = upkeep.executor();
         this.clock = upkeep.clock();
@@ -265,6 +271,80 @@ public final class TableWriter {
      * @throws IOException if a data file cannot be written
      */
     public boolean append(String objectKey, String requestId, List<GenericData.Record> batch) throws IOException {
+        return append(objectKey, requestId, () -> write(requestId, batch));
+    }
+
+    /**
+     * As {@link #append}, for a data file the delivery stream already encoded with {@link #directContent()}: its
+     * bytes become the table's data file as they are (no conversion, no copy), with metrics read from its footer.
+     * Only for a table that {@link #acceptsEncoded() accepts} it.
+     *
+     * @param file the whole Parquet file, written with {@link #directContent()}'s layout; not empty
+     * @return {@code true} when this call committed; {@code false} when the key was found committed
+     * @throws IOException if the data file cannot be written or its footer read
+     */
+    public boolean appendEncoded(String objectKey, String requestId, EncodedFile file) throws IOException {
+        return append(objectKey, requestId, () -> List.of(writeEncoded(requestId, file)));
+    }
+
+    /** A data file encoded elsewhere with {@link #directContent()}'s layout, and its parsed footer. */
+    public static final class EncodedFile {
+        private final ByteBuffer bytes;
+        private final org.apache.parquet.format.FileMetaData footer;
+        private final PartitionSpec spec;
+        /** The partition of every row; {@code null} for an unpartitioned table. */
+        private final org.apache.iceberg.PartitionData partition;
+
+        private EncodedFile(ByteBuffer bytes, org.apache.parquet.format.FileMetaData footer, PartitionSpec spec,
+                            org.apache.iceberg.PartitionData partition) {
+            this.bytes = bytes;
+            this.footer = footer;
+            this.spec = spec;
+            this.partition = partition;
+        }
+    }
+
+    /**
+     * Takes an object's content as a data file if it can be one: the table {@linkplain #acceptsEncoded() accepts
+     * encoded files} and the content is a Parquet file with rows whose footer has exactly {@link #directContent()}'s
+     * layout and field ids. Anything else (the raw records of a caller that did not ask the stream for this
+     * content, or a stream whose sink wrapper did not pass the request on) is refused, and the records are
+     * converted instead.
+     *
+     * @param content the object's content
+     * @return the file, or empty when the content cannot be this table's data file
+     */
+    public java.util.Optional<EncodedFile> encoded(ByteBuffer content) {
+        if (!acceptsEncoded()) {
+            return java.util.Optional.empty();
+        }
+        org.apache.parquet.format.FileMetaData footer;
+        try {
+            footer = ColumnMetrics.footer(content);
+        } catch (IOException | RuntimeException notParquet) {
+            return java.util.Optional.empty();
+        }
+        if (footer.getNum_rows() <= 0 || !ColumnMetrics.sameLayout(footer, fileSchema)) {
+            return java.util.Optional.empty();
+        }
+        PartitionSpec spec = table.spec();
+        org.apache.iceberg.PartitionData partition = null;
+        if (!spec.isUnpartitioned()) {
+            partition = partitionOf(spec, footer);
+            if (partition == null) {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.of(new EncodedFile(content, footer, spec, partition));
+    }
+
+    /** Writes an object's data files (outside any lock). */
+    @FunctionalInterface
+    private interface DataFileWrite {
+        List<DataFile> write() throws IOException;
+    }
+
+    private boolean append(String objectKey, String requestId, DataFileWrite dataFiles) throws IOException {
         if (keys.contains(objectKey)) {
             // Without the commit lock: a commit under way must not hold up writing the next data file.
             LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
@@ -276,7 +356,7 @@ public final class TableWriter {
         }
         Pending mine;
         try {
-            mine = new Pending(objectKey, requestId, write(requestId, batch));
+            mine = new Pending(objectKey, requestId, dataFiles.write());
         } finally {
             synchronized (queue) {
                 dataFilesInProgress--;
@@ -571,6 +651,120 @@ public final class TableWriter {
             files.add(file.build());
         }
         return files;
+    }
+
+    /**
+     * The Parquet content a delivery stream can encode for this table while its buffers fill: the destination's
+     * conversion rules and Parquet options, and the file layout with the table's field ids. Empty when this table's
+     * objects need their rows (a partitioned table, whose rows go to one file per partition; unique keys).
+     */
+    public java.util.Optional<dev.sluice.delivery.Sink.ParquetContent> directContent() {
+        if (!timePartitionedOrNot(table) || upserts.isPresent()) {
+            return java.util.Optional.empty();
+        }
+        String layout = fileSchema.toString();
+        try {
+            if (!org.apache.parquet.schema.MessageTypeParser.parseMessageType(layout).equals(fileSchema)) {
+                return java.util.Optional.empty();
+            }
+        } catch (RuntimeException notParsed) {
+            // A type Parquet's schema text does not round-trip: this table keeps converting its records.
+            return java.util.Optional.empty();
+        }
+        ParquetConversion conversion = ParquetConversion.of(config.schema())
+                .withCaseInsensitive(writing.caseInsensitive())
+                .withCompression(writing.codec())
+                .withBlockSizeBytes(writing.rowGroupBytes())
+                .withPageSizeBytes(writing.pageBytes())
+                .withDictionary(writing.dictionary());
+        return java.util.Optional.of(new dev.sluice.delivery.Sink.ParquetContent(conversion,
+                java.util.Optional.of(layout)));
+    }
+
+    /**
+     * Whether a file encoded with {@link #directContent()} can be appended now: the table is still unpartitioned and
+     * its schema is the one the layout's field ids were taken from (another writer may have changed either since the
+     * table was opened; then the object's records are converted again, as for any other table).
+     */
+    public boolean acceptsEncoded() {
+        return table.spec().specId() == fileSpecId && table.schema().schemaId() == fileSchemaId
+                && upserts.isEmpty() && timePartitionedOrNot(table);
+    }
+
+    /** Time transforms: data arrives roughly in time order, so most objects fall in one partition. */
+    private static final java.util.Set<String> TIME_TRANSFORMS = java.util.Set.of("year", "month", "day", "hour");
+
+    /**
+     * Whether the table is unpartitioned or partitioned only by time transforms of top-level columns: then a whole
+     * object whose rows fall in one partition (told by its footer's min/max) is one data file. Identity and bucket
+     * partitions are left out: records of several values usually arrive interleaved, and encoding an object only
+     * to convert it again would cost more than it saves.
+     */
+    private static boolean timePartitionedOrNot(Table table) {
+        for (org.apache.iceberg.PartitionField field : table.spec().fields()) {
+            if (!TIME_TRANSFORMS.contains(field.transform().toString())
+                    || table.schema().asStruct().field(field.sourceId()) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The one partition every row of an encoded file falls in, from the footer's min/max of the partition source
+     * columns; {@code null} when the rows span partitions or the statistics do not tell.
+     */
+    @SuppressWarnings("unchecked")
+    private org.apache.iceberg.PartitionData partitionOf(PartitionSpec spec,
+                                                         org.apache.parquet.format.FileMetaData footer) {
+        org.apache.iceberg.PartitionData partition = new org.apache.iceberg.PartitionData(spec.partitionType());
+        List<org.apache.iceberg.PartitionField> fields = spec.fields();
+        for (int i = 0; i < fields.size(); i++) {
+            org.apache.iceberg.PartitionField field = fields.get(i);
+            ColumnMetrics.Range range = ColumnMetrics.range(footer, fileSchema, table.schema(), field.sourceId());
+            if (range == null) {
+                return null;
+            }
+            Object value = null;
+            if (range.min() != null) {
+                org.apache.iceberg.util.SerializableFunction<Object, Object> transform =
+                        ((org.apache.iceberg.transforms.Transform<Object, Object>) field.transform())
+                                .bind(table.schema().findType(field.sourceId()));
+                value = transform.apply(range.min());
+                if (!java.util.Objects.equals(value, transform.apply(range.max()))) {
+                    return null;
+                }
+            }
+            partition.set(i, value);
+        }
+        return partition;
+    }
+
+    private DataFile writeEncoded(String requestId, EncodedFile encoded) throws IOException {
+        PartitionSpec spec = encoded.spec;
+        String attempt = UUID.randomUUID().toString().substring(0, 8);
+        String name = String.format("%s-%s-%05d.parquet", requestId, attempt, 0);
+        String location = encoded.partition == null ? table.locationProvider().newDataLocation(name)
+                : table.locationProvider().newDataLocation(spec, encoded.partition, name);
+        org.apache.iceberg.Metrics metrics = ColumnMetrics.of(encoded.footer, fileSchema, table.schema());
+        ByteBuffer file = encoded.bytes;
+        long size = file.remaining();
+        OutputFile out = table.io().newOutputFile(location);
+        try (PositionOutputStream stream = out.create()) {
+            if (stream instanceof java.nio.channels.WritableByteChannel channel) {
+                channel.write(file.duplicate());
+            } else {
+                byte[] copy = new byte[file.remaining()];
+                file.duplicate().get(copy);
+                stream.write(copy);
+            }
+        }
+        DataFiles.Builder entry = DataFiles.builder(spec).withPath(location).withFormat(FileFormat.PARQUET)
+                .withFileSizeInBytes(size).withMetrics(metrics);
+        if (encoded.partition != null) {
+            entry.withPartition(encoded.partition);
+        }
+        return entry.build();
     }
 
     /** An executor that runs each task in the caller; never shut down (shared, stateless). */

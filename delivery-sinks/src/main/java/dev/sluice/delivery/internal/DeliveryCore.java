@@ -87,7 +87,14 @@ public final class DeliveryCore {
                     t.setDaemon(true);
                     return t;
                 });
+        // A sink that reads its content as Parquet of its own layout (an Iceberg table) gets it encoded here, while
+        // buffers fill, instead of the stream's output format.
         ObjectEncoder data = encoder(settings.format(), settings.compression());
+        Optional<dev.sluice.delivery.Sink.ParquetContent> own = settings.sink().parquetContent();
+        if (own.isPresent()) {
+            data = new SinkContent(new ParquetEncoder(own.get().conversion(), own.get().parquetSchema()),
+                    data.extension());
+        }
         ObjectEncoder errors = LineEncoder.jsonLines(settings.compression());
         ObjectEncoder backup = new LineEncoder(new byte[0], false, settings.compression());
         this.coordinator = new Coordinator(settings, workers::execute, meters, budget, data, errors, backup);
@@ -114,6 +121,28 @@ public final class DeliveryCore {
         Processor stage = Processor.eventTime(eventTime.field(), eventTime.format(),
                 Map.of(Partitioner.EVENT_TIME_KEY, "uuuu-MM-dd'T'HH:mm:ss.SSSX"));
         return Optional.of(settings.processor().map(p -> Processor.chain(p, stage)).orElse(stage));
+    }
+
+    /**
+     * The encoding of a sink's own {@code parquetContent}, under the object names the stream's output format gives
+     * (a sink's exactly-once keys must not change with how its content is encoded).
+     */
+    private record SinkContent(ObjectEncoder parquet, String extension) implements ObjectEncoder {
+        @Override
+        public Encoded encode(java.util.List<dev.sluice.delivery.internal.buffer.Item> items, String objectName)
+                throws java.io.IOException {
+            return parquet.encode(items, objectName);
+        }
+
+        @Override
+        public Incremental incremental() {
+            return parquet.incremental();
+        }
+
+        @Override
+        public String contentType() {
+            return parquet.contentType();
+        }
     }
 
     private static ObjectEncoder encoder(OutputFormat format, Compression compression) {

@@ -51,6 +51,8 @@ public final class IcebergDeliveryHarness {
 
     private static final int SHARDS = 4;
     private static final long BUFFER_BYTES = 1L << 20;
+    /** Whether the destination had the stream encode its data files ({@code Sink.parquetContent}); last round's. */
+    private static volatile boolean streamEncoded;
 
     private IcebergDeliveryHarness() {
     }
@@ -118,6 +120,8 @@ public final class IcebergDeliveryHarness {
                 records, inputBytes / records, SHARDS, rounds);
         report("plain Parquet objects", parquet);
         report("Iceberg table        ", iceberg);
+        System.out.printf("Iceberg data files encoded by the delivery stream while buffers fill: %s%n",
+                streamEncoded);
         double ratio = median(iceberg, Round::recordsPerSecond) / median(parquet, Round::recordsPerSecond);
         System.out.printf("Iceberg / Parquet records/s: %.2f%n", ratio);
         Histogram commits = new Histogram(3);
@@ -186,6 +190,9 @@ public final class IcebergDeliveryHarness {
                             .table(DestinationTableConfiguration.of("web", "clicks", DeliveryBenchmark.SCHEMA))
                             .errorOutputSink(Sink.localBucket(work.resolve("iceberg-errors"))).build()
                     : Sink.localBucket(work.resolve("bucket"));
+            if (iceberg) {
+                streamEncoded = destination.parquetContent().isPresent();
+            }
             Sink timed = timed(destination, writes);
             long start = System.nanoTime();
             DeliveryStream.Builder builder = DeliveryStream.builder().name("harness")
@@ -229,6 +236,11 @@ public final class IcebergDeliveryHarness {
             @Override
             public boolean storesObjects() {
                 return sink.storesObjects();
+            }
+
+            @Override
+            public java.util.Optional<ParquetContent> parquetContent() {
+                return sink.parquetContent();
             }
 
             @Override

@@ -67,6 +67,8 @@ public final class Coordinator {
     private final DeliveryMeters meters;
     private final MemoryBudget budget;
     private final ObjectEncoder dataEncoder;
+    /** The data sink encodes through {@code Sink.parquetContent} and takes the records its conversion rejects. */
+    private final boolean sinkTakesFailures;
     private final ObjectEncoder errorEncoder;
     private final ObjectEncoder backupEncoder;
     private final Partitioner partitioner;
@@ -114,6 +116,7 @@ public final class Coordinator {
         this.meters = meters;
         this.budget = budget;
         this.dataEncoder = dataEncoder;
+        this.sinkTakesFailures = settings.sink().parquetContent().isPresent();
         this.errorEncoder = errorEncoder;
         this.backupEncoder = backupEncoder;
         this.segments = new Segments(settings.bufferSizeBytes());
@@ -466,6 +469,7 @@ public final class Coordinator {
                 ObjectNames.requestId(prefix + name),
                 segment != null, buffer.oldestArrival, sink, encoder, segment, buffer.id.values(),
                 settings.ticker().read());
+        job.sinkTakesFailures = sinkTakesFailures && buffer.id.kind() == Buffer.Kind.DATA;
         job.early = buffer.early;
         buffer.early = null;
         epochs.started(job.epoch);
@@ -481,8 +485,13 @@ public final class Coordinator {
             case DATA:
                 countConversions(job);
                 for (ObjectEncoder.Rejected rejected : encoded.rejected()) {
-                    toError(rejected.item(), ErrorEnvelopes.FORMAT_CONVERSION_FAILED, 1,
-                            rejected.errorCode().code(), rejected.errorMessage(), job.epoch, job.values);
+                    if (job.sinkTakesFailures) {
+                        // The sink took them (SinkObject.conversionFailures), as it takes records it cannot use.
+                        ledger.itemFinal(rejected.item().input, RecordLedger.Outcome.DELIVERED);
+                    } else {
+                        toError(rejected.item(), ErrorEnvelopes.FORMAT_CONVERSION_FAILED, 1,
+                                rejected.errorCode().code(), rejected.errorMessage(), job.epoch, job.values);
+                    }
                 }
                 if (!encoded.written().isEmpty()) {
                     meters.deliverySuccess.record(1);

@@ -35,13 +35,51 @@ public final class ParquetEncoder implements ObjectEncoder {
     private final JsonToAvro converter;
     private final ParquetConversion conversion;
     private final CompressionCodecName codec;
+    /** The file layout with field ids a sink asked for ({@code Sink.parquetContent}); null for parquet-avro's own. */
+    private final org.apache.parquet.schema.MessageType fileSchema;
 
     public ParquetEncoder(ParquetConversion conversion) {
+        this(conversion, java.util.Optional.empty());
+    }
+
+    /**
+     * An encoder writing files with a given Parquet layout, for example one whose columns carry Iceberg field ids.
+     *
+     * @param conversion the schema and options
+     * @param parquetSchema the message type as text: parquet-avro's three-level-list layout of the conversion's
+     *        schema, ids optional; empty for parquet-avro's default layout
+     * @throws DeliveryException {@code INVALID_ARGUMENT} if the schema does not parse or its layout is not the
+     *         conversion schema's
+     */
+    public ParquetEncoder(ParquetConversion conversion, java.util.Optional<String> parquetSchema) {
         Schema schema = JsonToAvro.checkSchema(conversion.schema());
         // Rows only the Parquet writer reads: strings as Avro Utf8 bytes, written without a re-encoding.
         this.converter = new JsonToAvro(schema, conversion, true);
         this.conversion = conversion;
         this.codec = CompressionCodecName.valueOf(conversion.compression().name());
+        this.fileSchema = parquetSchema.map(text -> fileSchema(text, schema)).orElse(null);
+    }
+
+    private static org.apache.parquet.schema.MessageType fileSchema(String text, Schema schema) {
+        org.apache.parquet.schema.MessageType parsed;
+        try {
+            parsed = org.apache.parquet.schema.MessageTypeParser.parseMessageType(text);
+        } catch (RuntimeException e) {
+            throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT,
+                    "parquetSchema does not parse: " + e.getMessage());
+        }
+        org.apache.parquet.schema.MessageType layout =
+                new org.apache.parquet.avro.AvroSchemaConverter(ParquetRows.configuration()).convert(schema);
+        if (!withoutIds(parsed).equals(withoutIds(layout))) {
+            throw new DeliveryException(dev.sluice.delivery.ErrorCode.INVALID_ARGUMENT,
+                    "parquetSchema must be the three-level-list layout of the conversion schema (field ids aside)"
+                    + " but was " + parsed + "; expected " + layout);
+        }
+        return parsed;
+    }
+
+    private static String withoutIds(org.apache.parquet.schema.MessageType type) {
+        return type.toString().replaceAll(" = \\d+", "").replaceAll("\\s+", " ");
     }
 
     @Override
@@ -75,6 +113,23 @@ public final class ParquetEncoder implements ObjectEncoder {
     }
 
     private ParquetWriter<GenericData.Record> writer(Bytes bytes) throws IOException {
+        if (fileSchema != null) {
+            // The layout a sink asked for (field ids): parquet-avro's own write support, given the message type.
+            return new ParquetRows.Builder(new MemoryOutputFile(bytes),
+                    new org.apache.parquet.avro.AvroWriteSupport<>(fileSchema, converter.schema(), GenericData.get()))
+                    .withConf(ParquetRows.configuration())
+                    .withCodecFactory(NoHadoopCodecFactory.INSTANCE)
+                    .withCompressionCodec(codec)
+                    .withRowGroupSize(conversion.blockSizeBytes())
+                    .withPageSize(conversion.pageSizeBytes())
+                    .withDictionaryEncoding(conversion.enableDictionary())
+                    .withMaxPaddingSize(conversion.maxPaddingBytes())
+                    .withWriterVersion(conversion.writerVersion() == ParquetConversion.WriterVersion.V2
+                            ? ParquetProperties.WriterVersion.PARQUET_2_0
+                            : ParquetProperties.WriterVersion.PARQUET_1_0)
+                    .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                    .build();
+        }
         return AvroParquetWriter.<GenericData.Record>builder(new MemoryOutputFile(bytes))
                 .withConf(new PlainParquetConfiguration())
                 .withDataModel(GenericData.get())

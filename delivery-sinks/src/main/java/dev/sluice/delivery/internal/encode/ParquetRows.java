@@ -122,14 +122,15 @@ public final class ParquetRows {
         return bytes.view();
     }
 
-    private static ParquetConfiguration configuration() {
+    /** The writer configuration matching {@link #messageType()}: three-level lists. */
+    static ParquetConfiguration configuration() {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         conf.setBoolean(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, false);
         return conf;
     }
 
     /** A writer builder whose write support is given, never derived from a Hadoop configuration. */
-    private static final class Builder extends ParquetWriter.Builder<GenericData.Record, Builder> {
+    static final class Builder extends ParquetWriter.Builder<GenericData.Record, Builder> {
 
         private final WriteSupport<GenericData.Record> writeSupport;
 

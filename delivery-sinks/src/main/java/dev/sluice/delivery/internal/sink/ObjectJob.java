@@ -42,6 +42,8 @@ public final class ObjectJob {
     /** The object encoded while its buffer filled, used by the first attempt; {@code null} without or after. */
     public EarlyEncoding early;
     public ObjectEncoder.Encoded encoded;
+    /** Set at dispatch: the sink receives the encoder's rejected items ({@code SinkObject.conversionFailures}). */
+    public boolean sinkTakesFailures;
     public int attempts;
     public long firstAttemptTick;
     public boolean conversionsCounted;
@@ -79,7 +81,15 @@ public final class ObjectJob {
                 encoded = encoder.encode(items, name);
             }
         }
-        if (encoded.written().isEmpty()) {
+        List<SinkObject.ConversionFailure> failures = List.of();
+        if (sinkTakesFailures && !encoded.rejected().isEmpty()) {
+            failures = new ArrayList<>(encoded.rejected().size());
+            for (ObjectEncoder.Rejected rejected : encoded.rejected()) {
+                failures.add(new SinkObject.ConversionFailure(java.nio.ByteBuffer.wrap(rejected.item().data),
+                        rejected.errorCode().code(), rejected.errorMessage()));
+            }
+        }
+        if (encoded.written().isEmpty() && failures.isEmpty()) {
             return null;
         }
         List<Item> written = encoded.written();
@@ -91,7 +101,7 @@ public final class ObjectJob {
             }
         }
         return new SinkObject(key, encoded.bytes(), encoder.contentType(), new RecordViews(written),
-                requestId, createIfAbsent, oldestArrival, otf ? otfMetadata(written) : List.of());
+                requestId, createIfAbsent, oldestArrival, otf ? otfMetadata(written) : List.of(), failures);
     }
 
     /** One entry per item, for objects where at least one item has otfMetadata (never on the common path). */
