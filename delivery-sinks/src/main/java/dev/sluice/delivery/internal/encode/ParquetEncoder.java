@@ -5,13 +5,14 @@ import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ParquetConversion;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.schema.MessageType;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,19 +30,50 @@ import java.util.List;
  * are written as soon as their record is converted, not collected for the whole object first: the same rows in the
  * same order, so the same bytes, whether the items come in one call ({@link #encode}) or in parts while the buffer
  * fills ({@link #incremental}, see {@link EarlyEncoding}); and no object-sized list of rows lives on the heap.
+ * Flat records of scalars (the common case, {@link FlatJsonRecords}) are not made into Avro rows at all: their values
+ * go from the record's bytes to Parquet's record consumer ({@link FlatRowsWriteSupport}), with the calls parquet-avro
+ * makes for their Avro rows, so the bytes are the same; every other record is an Avro row written by parquet-avro.
  */
 public final class ParquetEncoder implements ObjectEncoder {
 
     private final JsonToAvro converter;
     private final ParquetConversion conversion;
     private final CompressionCodecName codec;
+    /** The Parquet layout, as parquet-avro's {@code AvroParquetWriter} derives it from the schema. */
+    private final MessageType messageType;
+    /** Whether flat records are written straight from their bytes ({@link FlatRowsWriteSupport#direct}). */
+    private final boolean directFlatRows;
 
+    /**
+     * Prepares conversion to Parquet.
+     *
+     * @param conversion the schema and writer settings
+     * @throws DeliveryException {@code INVALID_ARGUMENT} if the schema does not parse or is not a record
+     */
     public ParquetEncoder(ParquetConversion conversion) {
+        this(conversion, true);
+    }
+
+    private ParquetEncoder(ParquetConversion conversion, boolean directFlatRows) {
         Schema schema = JsonToAvro.checkSchema(conversion.schema());
         // Rows only the Parquet writer reads: strings as Avro Utf8 bytes, written without a re-encoding.
         this.converter = new JsonToAvro(schema, conversion, true);
         this.conversion = conversion;
         this.codec = CompressionCodecName.valueOf(conversion.compression().name());
+        this.messageType = new AvroSchemaConverter(new PlainParquetConfiguration()).convert(schema);
+        this.directFlatRows = directFlatRows && FlatRowsWriteSupport.direct(messageType, converter.fastPath());
+    }
+
+    /**
+     * An encoder that writes every record as an Avro row through parquet-avro, flat ones included: the reference the
+     * direct writing of flat records is checked against (same bytes), and slower.
+     *
+     * @param conversion the schema and writer settings
+     * @return the encoder
+     * @throws DeliveryException {@code INVALID_ARGUMENT} if the schema does not parse or is not a record
+     */
+    public static ParquetEncoder throughAvroRows(ParquetConversion conversion) {
+        return new ParquetEncoder(conversion, false);
     }
 
     @Override
@@ -74,11 +106,11 @@ public final class ParquetEncoder implements ObjectEncoder {
         return "application/vnd.apache.parquet";
     }
 
-    private ParquetWriter<GenericData.Record> writer(Bytes bytes) throws IOException {
-        return AvroParquetWriter.<GenericData.Record>builder(new MemoryOutputFile(bytes))
+    private ParquetWriter<Object> writer(Bytes bytes) throws IOException {
+        // As AvroParquetWriter with this schema and GenericData builds it, with flat rows written directly.
+        return new FlatRowsWriteSupport.Builder(new MemoryOutputFile(bytes),
+                new FlatRowsWriteSupport(messageType, converter.fastPath()))
                 .withConf(new PlainParquetConfiguration())
-                .withDataModel(GenericData.get())
-                .withSchema(converter.schema())
                 .withCodecFactory(NoHadoopCodecFactory.INSTANCE)
                 .withCompressionCodec(codec)
                 .withRowGroupSize(conversion.blockSizeBytes())
@@ -101,8 +133,11 @@ public final class ParquetEncoder implements ObjectEncoder {
         private final List<Item> written = new ArrayList<>();
         private final List<Rejected> rejected = new ArrayList<>();
         private final List<GenericData.Record> rows = new ArrayList<>(4);
+        /** Scratch for flat records when they are written directly, else {@code null}. */
+        private final FlatJsonRecords.Rows flatRows = directFlatRows ? converter.fastPath().rows() : null;
+        private final FlatRowsWriteSupport.Row flatRow = new FlatRowsWriteSupport.Row();
         private Bytes bytes;
-        private ParquetWriter<GenericData.Record> writer;
+        private ParquetWriter<Object> writer;
 
         Open(int initialCapacity) {
             this.initialCapacity = initialCapacity;
@@ -111,9 +146,22 @@ public final class ParquetEncoder implements ObjectEncoder {
         @Override
         public void add(List<Item> items) throws IOException {
             for (Item item : items) {
+                if (flatRows != null && converter.fastPath().read(item.data, flatRows)) {
+                    written.add(item);
+                    open();
+                    for (int row = 0; row < flatRows.count(); row++) {
+                        writer.write(flatRow.select(flatRows, row));
+                    }
+                    continue;
+                }
                 rows.clear();
                 try {
-                    converter.convert(item.data, rows);
+                    if (flatRows != null) {
+                        // The fast path just declined this record: straight to the general path.
+                        converter.convertWithParser(item.data, rows);
+                    } else {
+                        converter.convert(item.data, rows);
+                    }
                 } catch (DeliveryException e) {
                     rejected.add(new Rejected(item, e.errorCode(), e.getMessage()));
                     continue;
@@ -122,10 +170,7 @@ public final class ParquetEncoder implements ObjectEncoder {
                 if (rows.isEmpty()) {
                     continue;
                 }
-                if (writer == null) {
-                    bytes = new Bytes(initialCapacity);
-                    writer = writer(bytes);
-                }
+                open();
                 for (GenericData.Record row : rows) {
                     writer.write(row);
                 }
@@ -133,12 +178,20 @@ public final class ParquetEncoder implements ObjectEncoder {
             rows.clear();
         }
 
+        /** Creates the writer with the first row. */
+        private void open() throws IOException {
+            if (writer == null) {
+                bytes = new Bytes(initialCapacity);
+                writer = writer(bytes);
+            }
+        }
+
         @Override
         public Encoded finish() throws IOException {
             if (writer == null) {
                 return new Encoded(ByteBuffer.allocate(0).asReadOnlyBuffer(), written, rejected);
             }
-            ParquetWriter<GenericData.Record> closing = writer;
+            ParquetWriter<Object> closing = writer;
             writer = null;
             closing.close();
             return new Encoded(bytes.view(), written, rejected);
