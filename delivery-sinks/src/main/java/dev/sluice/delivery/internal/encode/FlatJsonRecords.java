@@ -42,6 +42,9 @@ final class FlatJsonRecords {
     private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15};
 
+    /** Stands for a default {@link GenericData#getDefaultValue} cannot give. */
+    private static final Object UNKNOWN_DEFAULT = new Object();
+
     private enum Kind { STRING, INT, LONG, FLOAT, DOUBLE, BOOLEAN, UNSUPPORTED }
 
     private final Schema schema;
@@ -52,7 +55,10 @@ final class FlatJsonRecords {
     private final byte[][] names;
     private final Function<String, Schema.Field> resolve;
     private final boolean utf8Strings;
-    /** Each field's default as the general path gives it, made once, for writers that only read it; else null. */
+    /**
+     * Each field's default as the general path gives it ({@link GenericData#getDefaultValue}, itself made once and
+     * shared), for writers that only read it; null for none.
+     */
     private final Object[] defaults;
 
     /**
@@ -73,7 +79,14 @@ final class FlatJsonRecords {
         this.names = new byte[fields.length][];
         this.defaults = new Object[fields.length];
         for (Schema.Field field : fields) {
-            defaults[field.pos()] = field.hasDefaultValue() ? GenericData.get().getDefaultValue(field) : null;
+            if (field.hasDefaultValue()) {
+                try {
+                    defaults[field.pos()] = GenericData.get().getDefaultValue(field);
+                } catch (RuntimeException e) {
+                    // Left to the general path's handling, row by row: such rows are only ever Avro rows.
+                    defaults[field.pos()] = UNKNOWN_DEFAULT;
+                }
+            }
             Schema type = field.schema();
             if (type.getType() == Schema.Type.UNION) {
                 Schema branch = null;
@@ -139,7 +152,7 @@ final class FlatJsonRecords {
      */
     boolean scalarRows() {
         for (int pos = 0; pos < fields.length; pos++) {
-            if (kinds[pos] == Kind.UNSUPPORTED && defaults[pos] != null) {
+            if ((kinds[pos] == Kind.UNSUPPORTED && defaults[pos] != null) || defaults[pos] == UNKNOWN_DEFAULT) {
                 return false;
             }
         }
@@ -218,7 +231,7 @@ final class FlatJsonRecords {
                 case Rows.STRING -> utf8Strings
                         ? new Utf8(Arrays.copyOfRange(rows.json, (int) value, (int) value + rows.lengths[slot]))
                         : new String(rows.json, (int) value, rows.lengths[slot], StandardCharsets.ISO_8859_1);
-                // A fresh copy per row, as the general path makes: a default may be a mutable value.
+                // As the general path gives it (and fails if it cannot).
                 default -> GenericData.get().getDefaultValue(fields[pos]);
             };
             record.put(pos, avro);
