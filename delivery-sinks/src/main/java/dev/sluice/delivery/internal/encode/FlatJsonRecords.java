@@ -5,7 +5,6 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.util.Utf8;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
@@ -26,9 +25,11 @@ import java.util.function.Function;
  *
  * <p>Field names are matched first against the field that follows the previous one in schema order, byte by byte
  * (the usual case: producers write fields in a fixed order), then through the caller's name resolution, which applies
- * case-insensitivity, column-to-key mappings and dots to underscores. Strings become {@link Utf8} values copied from
- * the record's bytes when {@code utf8Strings}, which parquet-avro writes without re-encoding; otherwise
- * {@link String}s, as the general path builds.
+ * case-insensitivity, column-to-key mappings and dots to underscores. A record is read into {@link Rows}, scratch
+ * reused from record to record that holds each field's value (or a string's range of the record's bytes), so a
+ * writer can take the values from there without any object per value ({@link FlatRowsWriteSupport}); or into Avro
+ * rows, where strings become {@link Utf8} values copied from the record's bytes when {@code utf8Strings} and
+ * {@link String}s otherwise, as the general path builds.
  */
 final class FlatJsonRecords {
 
@@ -41,6 +42,9 @@ final class FlatJsonRecords {
     private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15};
 
+    /** Stands for a default {@link GenericData#getDefaultValue} cannot give. */
+    private static final Object UNKNOWN_DEFAULT = new Object();
+
     private enum Kind { STRING, INT, LONG, FLOAT, DOUBLE, BOOLEAN, UNSUPPORTED }
 
     private final Schema schema;
@@ -51,6 +55,11 @@ final class FlatJsonRecords {
     private final byte[][] names;
     private final Function<String, Schema.Field> resolve;
     private final boolean utf8Strings;
+    /**
+     * Each field's default as the general path gives it ({@link GenericData#getDefaultValue}, itself made once and
+     * shared), for writers that only read it; null for none.
+     */
+    private final Object[] defaults;
 
     /**
      * Prepares the fast path for a record schema.
@@ -68,7 +77,16 @@ final class FlatJsonRecords {
         this.kinds = new Kind[fields.length];
         this.nullable = new boolean[fields.length];
         this.names = new byte[fields.length][];
+        this.defaults = new Object[fields.length];
         for (Schema.Field field : fields) {
+            if (field.hasDefaultValue()) {
+                try {
+                    defaults[field.pos()] = GenericData.get().getDefaultValue(field);
+                } catch (RuntimeException e) {
+                    // Left to the general path's handling, row by row: such rows are only ever Avro rows.
+                    defaults[field.pos()] = UNKNOWN_DEFAULT;
+                }
+            }
             Schema type = field.schema();
             if (type.getType() == Schema.Type.UNION) {
                 Schema branch = null;
@@ -115,53 +133,118 @@ final class FlatJsonRecords {
         return true;
     }
 
+    /** The schema rows are read for. */
+    Schema schema() {
+        return schema;
+    }
+
     /**
-     * Reads one record's bytes if they are flat objects this path handles.
+     * The default of the field at {@code pos}, which a row's {@link Rows#DEFAULT} stands for; shared, so only for
+     * callers that do not change it.
+     */
+    Object defaultValue(int pos) {
+        return defaults[pos];
+    }
+
+    /**
+     * Whether every value a read row can hold is a scalar: a field of a type this path does not read is only ever
+     * null in a row (no value is read for it, and its default, if any, is null).
+     */
+    boolean scalarRows() {
+        for (int pos = 0; pos < fields.length; pos++) {
+            if ((kinds[pos] == Kind.UNSUPPORTED && defaults[pos] != null) || defaults[pos] == UNKNOWN_DEFAULT) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Reads one record's bytes as Avro rows if they are flat objects this path handles.
      *
      * @param json the record: one object or several concatenated ones
      * @param rows where the rows go, only when this returns {@code true}
      * @return whether the rows were read; {@code false} leaves {@code rows} untouched
      */
     boolean read(byte[] json, List<GenericData.Record> rows) {
-        int i = skipSpace(json, 0);
-        if (i >= json.length) {
+        Rows read = new Rows(fields.length);
+        if (!read(json, read)) {
             return false;
         }
-        GenericData.Record first = null;
-        List<GenericData.Record> more = null;
-        while (i < json.length) {
-            if (json[i] != '{') {
-                return false;
-            }
-            GenericData.Record record = new GenericData.Record(schema);
-            i = readObject(json, i + 1, record);
-            if (i < 0) {
-                return false;
-            }
-            if (first == null) {
-                first = record;
-            } else {
-                if (more == null) {
-                    more = new ArrayList<>(2);
-                }
-                more.add(record);
-            }
-            i = skipSpace(json, i);
-        }
-        rows.add(first);
-        if (more != null) {
-            rows.addAll(more);
+        for (int row = 0; row < read.count; row++) {
+            rows.add(record(read, row));
         }
         return true;
     }
 
+    /**
+     * Reads one record's bytes into {@code rows} (replacing what it held) if they are flat objects this path
+     * handles: the same rows {@link #read(byte[], List)} gives, as values and byte ranges of {@code json} instead
+     * of Avro objects.
+     *
+     * @param json the record: one object or several concatenated ones; must not change while {@code rows} is used
+     * @param rows a reader's scratch rows, made by {@link #rows()}
+     * @return whether the record was read; on {@code false} {@code rows} holds nothing
+     */
+    boolean read(byte[] json, Rows rows) {
+        rows.json = json;
+        rows.count = 0;
+        int i = skipSpace(json, 0);
+        if (i >= json.length) {
+            return false;
+        }
+        while (i < json.length) {
+            if (json[i] != '{') {
+                rows.count = 0;
+                return false;
+            }
+            int base = rows.add();
+            i = readObject(json, i + 1, rows, base);
+            if (i < 0) {
+                rows.count = 0;
+                return false;
+            }
+            i = skipSpace(json, i);
+        }
+        return true;
+    }
+
+    /** Empty scratch rows for {@link #read(byte[], Rows)}. */
+    Rows rows() {
+        return new Rows(fields.length);
+    }
+
+    /** The Avro row for one read row, with the values the general path builds. */
+    private GenericData.Record record(Rows rows, int row) {
+        GenericData.Record record = new GenericData.Record(schema);
+        int base = row * fields.length;
+        for (int pos = 0; pos < fields.length; pos++) {
+            int slot = base + pos;
+            long value = rows.values[slot];
+            Object avro = switch (rows.states[slot]) {
+                case Rows.NULL -> null;
+                case Rows.INT -> (int) value;
+                case Rows.LONG -> value;
+                case Rows.FLOAT -> Float.intBitsToFloat((int) value);
+                case Rows.DOUBLE -> Double.longBitsToDouble(value);
+                case Rows.BOOLEAN -> value != 0;
+                case Rows.STRING -> utf8Strings
+                        ? new Utf8(Arrays.copyOfRange(rows.json, (int) value, (int) value + rows.lengths[slot]))
+                        : new String(rows.json, (int) value, rows.lengths[slot], StandardCharsets.ISO_8859_1);
+                // As the general path gives it (and fails if it cannot).
+                default -> GenericData.get().getDefaultValue(fields[pos]);
+            };
+            record.put(pos, avro);
+        }
+        return record;
+    }
+
     /** Reads the object's members after its '{'; returns the index after its '}', or -1 to decline. */
-    private int readObject(byte[] json, int i, GenericData.Record record) {
-        boolean[] seen = new boolean[fields.length];
+    private int readObject(byte[] json, int i, Rows rows, int base) {
         int expected = 0;
         i = skipSpace(json, i);
         if (i < json.length && json[i] == '}') {
-            return finish(record, seen) ? i + 1 : -1;
+            return finish(rows, base) ? i + 1 : -1;
         }
         while (true) {
             if (i >= json.length || json[i] != '"') {
@@ -187,12 +270,11 @@ final class FlatJsonRecords {
             if (i >= json.length) {
                 return -1;
             }
-            i = field == null ? skipScalar(json, i) : readValue(json, i, field, record);
+            i = field == null ? skipScalar(json, i) : readValue(json, i, field.pos(), rows, base + field.pos());
             if (i < 0) {
                 return -1;
             }
             if (field != null) {
-                seen[field.pos()] = true;
                 expected = field.pos() + 1;
             }
             i = skipSpace(json, i);
@@ -200,7 +282,7 @@ final class FlatJsonRecords {
                 return -1;
             }
             if (json[i] == '}') {
-                return finish(record, seen) ? i + 1 : -1;
+                return finish(rows, base) ? i + 1 : -1;
             }
             if (json[i] != ',') {
                 return -1;
@@ -210,15 +292,15 @@ final class FlatJsonRecords {
     }
 
     /** Fills fields the object did not have, as the general path does; declines where that path fails. */
-    private boolean finish(GenericData.Record record, boolean[] seen) {
-        for (Schema.Field field : fields) {
-            if (seen[field.pos()]) {
+    private boolean finish(Rows rows, int base) {
+        for (int pos = 0; pos < fields.length; pos++) {
+            if (rows.states[base + pos] != Rows.UNSET) {
                 continue;
             }
-            if (field.hasDefaultValue()) {
-                record.put(field.pos(), GenericData.get().getDefaultValue(field));
-            } else if (nullable[field.pos()]) {
-                record.put(field.pos(), null);
+            if (fields[pos].hasDefaultValue()) {
+                rows.states[base + pos] = Rows.DEFAULT;
+            } else if (nullable[pos]) {
+                rows.states[base + pos] = Rows.NULL;
             } else {
                 return false;
             }
@@ -226,16 +308,15 @@ final class FlatJsonRecords {
         return true;
     }
 
-    /** Reads one value into its field; returns the index after it, or -1 to decline. */
-    private int readValue(byte[] json, int i, Schema.Field field, GenericData.Record record) {
-        int pos = field.pos();
+    /** Reads one value into its slot; returns the index after it, or -1 to decline. */
+    private int readValue(byte[] json, int i, int pos, Rows rows, int slot) {
         byte b = json[i];
         if (b == 'n') {
             int end = literal(json, i, "null");
             if (end < 0 || !nullable[pos]) {
                 return -1;
             }
-            record.put(pos, null);
+            rows.states[slot] = Rows.NULL;
             return end;
         }
         switch (kinds[pos]) {
@@ -247,8 +328,9 @@ final class FlatJsonRecords {
                 if (end < 0) {
                     return -1;
                 }
-                record.put(pos, utf8Strings ? new Utf8(Arrays.copyOfRange(json, i + 1, end))
-                        : new String(json, i + 1, end - i - 1, StandardCharsets.ISO_8859_1));
+                rows.states[slot] = Rows.STRING;
+                rows.values[slot] = i + 1;
+                rows.lengths[slot] = end - i - 1;
                 return end + 1;
             }
             case BOOLEAN: {
@@ -256,7 +338,8 @@ final class FlatJsonRecords {
                 if (end < 0) {
                     return -1;
                 }
-                record.put(pos, b == 't');
+                rows.states[slot] = Rows.BOOLEAN;
+                rows.values[slot] = b == 't' ? 1 : 0;
                 return end;
             }
             case INT:
@@ -270,10 +353,11 @@ final class FlatJsonRecords {
                     if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
                         return -1;
                     }
-                    record.put(pos, (int) value);
+                    rows.states[slot] = Rows.INT;
                 } else {
-                    record.put(pos, value);
+                    rows.states[slot] = Rows.LONG;
                 }
+                rows.values[slot] = value;
                 return end;
             }
             case FLOAT:
@@ -292,7 +376,13 @@ final class FlatJsonRecords {
                 } else {
                     value = decimal(json, i, end);
                 }
-                record.put(pos, kinds[pos] == Kind.FLOAT ? (Object) (float) value : (Object) value);
+                if (kinds[pos] == Kind.FLOAT) {
+                    rows.states[slot] = Rows.FLOAT;
+                    rows.values[slot] = Float.floatToRawIntBits((float) value);
+                } else {
+                    rows.states[slot] = Rows.DOUBLE;
+                    rows.values[slot] = Double.doubleToRawLongBits(value);
+                }
                 return end;
             }
             default:
@@ -468,5 +558,81 @@ final class FlatJsonRecords {
             i++;
         }
         return i;
+    }
+
+    /**
+     * One record's rows as {@link #read(byte[], Rows)} reads them, reused from record to record: per row and field a
+     * state, a value (an int or long, a float's or double's bits, a boolean as 0 or 1, or a string's offset in
+     * {@link #json()}) and a string's length in bytes. Strings are ranges of the record's bytes, never copied.
+     * Not thread-safe: one per writer.
+     */
+    static final class Rows {
+
+        /** Not set by the object read so far (only while reading). */
+        static final byte UNSET = -1;
+        /** Null: the JSON null, or a missing nullable field without a default. */
+        static final byte NULL = 0;
+        static final byte INT = 1;
+        static final byte LONG = 2;
+        static final byte FLOAT = 3;
+        static final byte DOUBLE = 4;
+        static final byte BOOLEAN = 5;
+        static final byte STRING = 6;
+        /** Missing, with a default: {@link FlatJsonRecords#defaultValue}. */
+        static final byte DEFAULT = 7;
+
+        private final int width;
+        private byte[] json;
+        private int count;
+        private byte[] states;
+        private long[] values;
+        private int[] lengths;
+
+        private Rows(int width) {
+            this.width = width;
+            int slots = Math.max(1, width) * 2;
+            this.states = new byte[slots];
+            this.values = new long[slots];
+            this.lengths = new int[slots];
+        }
+
+        /** Starts one more row with every field unset; returns the row's first slot. */
+        private int add() {
+            int base = count * width;
+            if (base + width > states.length) {
+                int slots = Math.max(states.length * 2, base + width);
+                states = Arrays.copyOf(states, slots);
+                values = Arrays.copyOf(values, slots);
+                lengths = Arrays.copyOf(lengths, slots);
+            }
+            Arrays.fill(states, base, base + width, UNSET);
+            count++;
+            return base;
+        }
+
+        /** The record the rows were read from. */
+        byte[] json() {
+            return json;
+        }
+
+        /** The number of rows (objects) the record held. */
+        int count() {
+            return count;
+        }
+
+        /** The state of a field of a row: {@link #NULL} to {@link #DEFAULT}. */
+        byte state(int row, int pos) {
+            return states[row * width + pos];
+        }
+
+        /** The value of a field of a row, as its state says. */
+        long value(int row, int pos) {
+            return values[row * width + pos];
+        }
+
+        /** The byte length of a {@link #STRING} field of a row. */
+        int length(int row, int pos) {
+            return lengths[row * width + pos];
+        }
     }
 }

@@ -246,4 +246,115 @@ class EarlyEncodingTest {
         assertEquals(bad.size(), encoded.rejected().size());
         assertSame(bad.get(0), encoded.rejected().get(0).item());
     }
+
+    /** Every scalar type flat records hold, nullable or not, with defaults, a null-typed field and a nested one. */
+    private static final String SCALARS = """
+            {"type":"record","name":"s","fields":[
+              {"name":"id","type":"long"},
+              {"name":"text","type":"string"},
+              {"name":"i","type":["null","int"],"default":null},
+              {"name":"f","type":["null","float"],"default":null},
+              {"name":"d","type":["double","null"],"default":2.5},
+              {"name":"b","type":["null","boolean"],"default":null},
+              {"name":"tag","type":"string","default":"none"},
+              {"name":"gone","type":"null"},
+              {"name":"n","type":"int","default":7},
+              {"name":"nested","type":["null",{"type":"record","name":"nn","fields":[{"name":"x","type":"int"}]}],
+               "default":null}]}""";
+
+    /** Records of both paths ({@code #} is the item's number): flat ones, escapes, non-ASCII, limits, bad ones. */
+    private static final List<String> SCALAR_RECORDS = List.of(
+            "{\"id\":#,\"text\":\"plain #\",\"i\":2147483647,\"f\":3.4028235e38,\"d\":-1.7976931348623157e308,"
+                    + "\"b\":true}",
+            "{\"id\":#,\"text\":\"esc \\\"q\\\" \\\\ \\n \\u00e9 #\",\"i\":-2147483648}",
+            "{\"id\":#,\"text\":\"non-ASCII \u00e9 \u2713 \uD83D\uDE00 #\"}",
+            "{\"id\":9223372036854775807,\"text\":\"max long #\"}",
+            "{\"id\":-9223372036854775808,\"text\":\"min long #\"}",
+            "{\"id\":#,\"text\":\"18 digits\",\"i\":-7,\"d\":123456789012345678,\"f\":0.1}",
+            "{\"id\":#,\"text\":null}",
+            "{\"id\":#,\"text\":\"int overflow\",\"i\":2147483648}",
+            "{\"id\":#,\"text\":\"nested #\",\"nested\":{\"x\":1}}",
+            "{\"id\":#,\"text\":\"nulls\",\"i\":null,\"f\":null,\"d\":null,\"b\":null,\"gone\":null}",
+            "{\"id\":#,\"text\":\"\"}{\"id\":#,\"text\":\"second #\",\"tag\":\"t\"}",
+            "{\"id\":#,\"text\":\"given\",\"b\":false,\"n\":-1,\"tag\":\"given #\",\"d\":-0}",
+            "not json #",
+            "{\"ID\":#,\"Text\":\"case and unknown\",\"unknown\":\"skipped\",\"d\":0.30000000000000004}");
+
+    private static List<Item> scalarItems(int n) {
+        List<Item> items = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] data = SCALAR_RECORDS.get(i % SCALAR_RECORDS.size()).replace("#", Integer.toString(i))
+                    .getBytes(StandardCharsets.UTF_8);
+            items.add(new Item(new InputRecord(i, "t-", Instant.EPOCH, 0, data, Optional.empty()), data, Map.of()));
+        }
+        return items;
+    }
+
+    @Test
+    void encode_flatRecordsWrittenFromTheirBytes_sameObjectAsWritingEveryRecordAsAnAvroRow() throws Exception {
+        ParquetConversion conversion = ParquetConversion.of(SCALARS).withPageSizeBytes(64 << 10)
+                .withBlockSizeBytes(128 << 10);
+        List<Item> items = scalarItems(14_000);
+
+        ObjectEncoder.Encoded direct = new ParquetEncoder(conversion).encode(items, "object");
+        ObjectEncoder.Encoded avro = ParquetEncoder.throughAvroRows(conversion).encode(items, "object");
+        List<Item> buffer = new ArrayList<>();
+        ParquetEncoder encoder = new ParquetEncoder(conversion);
+        ObjectEncoder.Encoded early = fill(encoder, threads, items, buffer).finish(List.copyOf(buffer));
+
+        assertArrayEquals(bytes(avro.bytes()), bytes(direct.bytes()));
+        assertEquals(avro.written(), direct.written());
+        assertEquals(avro.rejected(), direct.rejected());
+        assertNotNull(early);
+        assertArrayEquals(bytes(direct.bytes()), bytes(early.bytes()));
+        assertEquals(direct.rejected(), early.rejected());
+        // text null, int overflow, not json: 3 of every 14, each with the general path's message.
+        assertEquals(3_000, direct.rejected().size());
+        assertTrue(direct.rejected().stream().anyMatch(r -> r.errorCode() == ErrorCode.CONVERSION_SCHEMA_MISMATCH
+                && r.errorMessage().equals("field 'text' is null but its type STRING is not nullable")));
+        assertTrue(direct.rejected().stream().anyMatch(r -> r.errorCode() == ErrorCode.CONVERSION_SCHEMA_MISMATCH
+                && r.errorMessage().equals("field 'i' is 2147483648 which does not fit an int")));
+        assertTrue(direct.rejected().stream().anyMatch(r -> r.errorCode() == ErrorCode.CONVERSION_MALFORMED_DATA));
+
+        Path file = dir.resolve("scalars.parquet");
+        Files.write(file, bytes(direct.bytes()));
+        try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM read_parquet('" + file + "')")) {
+                assertTrue(rs.next());
+                assertEquals(12_000, rs.getLong(1));
+            }
+            try (ResultSet rs = st.executeQuery("SELECT id, text, i, f, d, b, tag, n, nested.x"
+                    + " FROM read_parquet('" + file + "') WHERE id BETWEEN 0 AND 13"
+                    + " OR text IN ('min long 4', 'max long 3') ORDER BY id, text")) {
+                assertRow(rs, Long.MIN_VALUE, "min long 4", null, null, 2.5, null, "none", 7, null);
+                assertRow(rs, 0L, "plain 0", Integer.MAX_VALUE, 3.4028235e38f, -Double.MAX_VALUE, true, "none", 7,
+                        null);
+                assertRow(rs, 1L, "esc \"q\" \\ \n \u00e9 1", Integer.MIN_VALUE, null, 2.5, null, "none", 7, null);
+                assertRow(rs, 2L, "non-ASCII \u00e9 \u2713 \uD83D\uDE00 2", null, null, 2.5, null, "none", 7, null);
+                assertRow(rs, 5L, "18 digits", -7, 0.1f, 123456789012345678d, null, "none", 7, null);
+                assertRow(rs, 8L, "nested 8", null, null, 2.5, null, "none", 7, 1);
+                assertRow(rs, 9L, "nulls", null, null, null, null, "none", 7, null);
+                assertRow(rs, 10L, "", null, null, 2.5, null, "none", 7, null);
+                assertRow(rs, 10L, "second 10", null, null, 2.5, null, "t", 7, null);
+                assertRow(rs, 11L, "given", null, null, 0.0, false, "given 11", -1, null);
+                assertRow(rs, 13L, "case and unknown", null, null, 0.30000000000000004, null, "none", 7, null);
+                assertRow(rs, Long.MAX_VALUE, "max long 3", null, null, 2.5, null, "none", 7, null);
+                assertTrue(!rs.next());
+            }
+        }
+    }
+
+    private static void assertRow(ResultSet rs, long id, String text, Integer i, Float f, Double d, Boolean b,
+                                  String tag, int n, Integer nestedX) throws Exception {
+        assertTrue(rs.next(), "no row for id " + id);
+        assertEquals(id, rs.getLong(1));
+        assertEquals(text, rs.getString(2));
+        assertEquals(i, (Integer) rs.getObject(3));
+        assertEquals(f, (Float) rs.getObject(4));
+        assertEquals(d, (Double) rs.getObject(5));
+        assertEquals(b, (Boolean) rs.getObject(6));
+        assertEquals(tag, rs.getString(7));
+        assertEquals(n, rs.getInt(8));
+        assertEquals(nestedX, (Integer) rs.getObject(9));
+    }
 }

@@ -152,6 +152,65 @@ class FlatJsonRecordsTest {
     }
 
     @Test
+    void read_intoReusedRows_valuesOfThisRecordOnly() {
+        FlatJsonRecords flat = converter(true, Map.of()).fastPath();
+        FlatJsonRecords.Rows rows = flat.rows();
+        int s = 0;
+        int i = 1;
+        int l = 2;
+        int f = 3;
+        int d = 4;
+        int b = 5;
+        int opt = 9;
+
+        assertTrue(flat.read(utf8("{\"s\":\"a\",\"i\":-2147483648,\"f\":0.5,\"b\":false}{\"s\":\"bc\",\"l\":-3,"
+                + "\"d\":-0.25,\"opt\":null}{\"s\":\"d\"}"), rows));
+        assertEquals(3, rows.count());
+        assertEquals(FlatJsonRecords.Rows.STRING, rows.state(1, s));
+        assertEquals("bc", new String(rows.json(), (int) rows.value(1, s), rows.length(1, s), StandardCharsets.UTF_8));
+        assertEquals(FlatJsonRecords.Rows.INT, rows.state(0, i));
+        assertEquals(Integer.MIN_VALUE, rows.value(0, i));
+        assertEquals(0.5f, Float.intBitsToFloat((int) rows.value(0, f)));
+        assertEquals(FlatJsonRecords.Rows.BOOLEAN, rows.state(0, b));
+        assertEquals(0, rows.value(0, b));
+        assertEquals(FlatJsonRecords.Rows.DEFAULT, rows.state(0, l));
+        assertEquals(-3, rows.value(1, l));
+        assertEquals(-0.25, Double.longBitsToDouble(rows.value(1, d)));
+        assertEquals(FlatJsonRecords.Rows.NULL, rows.state(1, opt));
+        assertEquals(FlatJsonRecords.Rows.DEFAULT, rows.state(2, d));
+
+        assertTrue(flat.read(utf8("{\"s\":\"e\"}"), rows));
+        assertEquals(1, rows.count());
+        assertEquals(FlatJsonRecords.Rows.DEFAULT, rows.state(0, i));
+        assertEquals(FlatJsonRecords.Rows.NULL, rows.state(0, opt));
+
+        assertFalse(flat.read(utf8("{\"s\":\"ok\"}{\"s\":\"esc\\n\"}"), rows));
+        assertEquals(0, rows.count(), "a declined record leaves no rows");
+    }
+
+    @Test
+    void direct_scalarColumnsAndNullOnlyOthers_writesFlatRowsDirectly() {
+        FlatJsonRecords flat = converter(true, Map.of()).fastPath();
+        org.apache.parquet.schema.MessageType type = new org.apache.parquet.avro.AvroSchemaConverter(
+                new org.apache.parquet.conf.PlainParquetConfiguration()).convert(flat.schema());
+        assertTrue(FlatRowsWriteSupport.direct(type, flat));
+
+        String nestedDefault = """
+                {"type":"record","name":"R","fields":[{"name":"s","type":"string"},
+                  {"name":"n","type":{"type":"record","name":"N","fields":[{"name":"x","type":"int"}]},
+                   "default":{"x":1}}]}""";
+        FlatJsonRecords other = new JsonToAvro(JsonToAvro.checkSchema(nestedDefault),
+                ParquetConversion.of(nestedDefault), true).fastPath();
+        assertFalse(other.scalarRows());
+        assertFalse(FlatRowsWriteSupport.direct(new org.apache.parquet.avro.AvroSchemaConverter(
+                new org.apache.parquet.conf.PlainParquetConfiguration()).convert(other.schema()), other));
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void convert_keyMappedOverAnotherFieldsName_followsTheMapping() {
         // "s" is mapped to column l: the key s must not fill field s by position.
         JsonToAvro converter = converter(true, Map.of("l", "s"));
