@@ -44,7 +44,7 @@ import java.util.stream.Stream;
  * {@link BufferingHints#DEFAULT_INTERVAL}), giving the data files and snapshots per hour at that rate.
  *
  * <pre>
- * java -cp perf/target/sluice-perf.jar dev.sluice.perf.delivery.IcebergDeliveryHarness [records] [rounds]
+ * java -cp perf/target/sluice-perf.jar dev.sluice.perf.delivery.IcebergDeliveryHarness [records] [rounds] [delivery-threads]
  * </pre>
  */
 public final class IcebergDeliveryHarness {
@@ -53,6 +53,8 @@ public final class IcebergDeliveryHarness {
     private static final long BUFFER_BYTES = 1L << 20;
     /** Whether the destination had the stream encode its data files ({@code Sink.parquetContent}); last round's. */
     private static volatile boolean streamEncoded;
+    /** The delivery threads of both destinations' streams. */
+    private static int deliveryThreads = DeliveryStream.DEFAULT_DELIVERY_THREADS;
 
     private IcebergDeliveryHarness() {
     }
@@ -92,12 +94,14 @@ public final class IcebergDeliveryHarness {
     /**
      * Runs the comparison.
      *
-     * @param args record count per round (default 400,000) and rounds per destination (default 5)
+     * @param args record count per round (default 400,000), rounds per destination (default 5) and the delivery
+     *        threads of both destinations' streams (default the stream's)
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 400_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        deliveryThreads = args.length > 2 ? Integer.parseInt(args[2]) : DeliveryStream.DEFAULT_DELIVERY_THREADS;
         List<byte[]> payloads = payloads(10_000);
         long inputBytes = 0;
         for (int i = 0; i < records; i++) {
@@ -116,8 +120,8 @@ public final class IcebergDeliveryHarness {
                     + " (%.1f MB/s, %d objects in %d snapshots)%n", r + 1, p.recordsPerSecond, p.megabytesPerSecond,
                     p.objects, i.recordsPerSecond, i.megabytesPerSecond, i.objects, i.snapshots);
         }
-        System.out.printf("%n%,d records of ~%d B JSON per round, %d shards, 1 MiB buffers, %d rounds each%n",
-                records, inputBytes / records, SHARDS, rounds);
+        System.out.printf("%n%,d records of ~%d B JSON per round, %d shards, 1 MiB buffers, %d delivery threads,"
+                + " %d rounds each%n", records, inputBytes / records, SHARDS, deliveryThreads, rounds);
         report("plain Parquet objects", parquet);
         report("Iceberg table        ", iceberg);
         System.out.printf("Iceberg data files encoded by the delivery stream while buffers fill: %s%n",
@@ -198,6 +202,7 @@ public final class IcebergDeliveryHarness {
             DeliveryStream.Builder builder = DeliveryStream.builder().name("harness")
                     .bufferingHints(new BufferingHints(bufferBytes, bufferBytes == BUFFER_BYTES
                             ? Duration.ofSeconds(60) : BufferingHints.DEFAULT_INTERVAL))
+                    .deliveryThreads(deliveryThreads)
                     .sink(timed).errorOutputSink(Sink.localBucket(work.resolve("errors")))
                     .kinesisStreamSource(engine, "clicks", work.resolve("checkpoints"));
             if (!iceberg) {
