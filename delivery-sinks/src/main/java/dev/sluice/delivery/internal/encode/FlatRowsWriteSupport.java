@@ -5,9 +5,7 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.util.Utf8;
 import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -236,34 +234,6 @@ final class FlatRowsWriteSupport extends WriteSupport<Object> {
             this.rows = rows;
             this.row = row;
             return this;
-        }
-    }
-
-    /** A writer builder whose write support is this one, never derived from a Hadoop configuration. */
-    static final class Builder extends ParquetWriter.Builder<Object, Builder> {
-
-        private final FlatRowsWriteSupport writeSupport;
-
-        Builder(OutputFile file, FlatRowsWriteSupport writeSupport) {
-            super(file);
-            this.writeSupport = writeSupport;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Object> getWriteSupport(ParquetConfiguration conf) {
-            return writeSupport;
-        }
-
-        /** Never called: {@link #getWriteSupport(ParquetConfiguration)} is overridden and the conf is plain. */
-        @Override
-        @Deprecated
-        protected WriteSupport<Object> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
-            return writeSupport;
         }
     }
 }

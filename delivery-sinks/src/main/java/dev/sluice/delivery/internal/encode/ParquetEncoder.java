@@ -157,7 +157,7 @@ public final class ParquetEncoder implements ObjectEncoder {
     private ParquetWriter<Object> writer(Bytes bytes) throws IOException {
         // As AvroParquetWriter with this schema and GenericData builds it (or parquet-avro's write support given a
         // sink's layout), with flat rows written directly.
-        return new FlatRowsWriteSupport.Builder(new MemoryOutputFile(bytes),
+        return new ParquetRows.Builder<Object>(new MemoryOutputFile(bytes),
                 new FlatRowsWriteSupport(messageType, converter.fastPath()))
                 .withConf(configuration)
                 .withCodecFactory(NoHadoopCodecFactory.INSTANCE)

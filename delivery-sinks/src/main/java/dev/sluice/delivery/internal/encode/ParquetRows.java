@@ -105,7 +105,7 @@ public final class ParquetRows {
     public ByteBuffer write(List<GenericData.Record> rows, MessageType fileSchema, ParquetConversion.Codec codec,
                             long rowGroupBytes, int pageBytes, boolean dictionary) throws IOException {
         ObjectEncoder.Bytes bytes = new ObjectEncoder.Bytes(64 * 1024);
-        try (ParquetWriter<GenericData.Record> writer = new Builder(new MemoryOutputFile(bytes),
+        try (ParquetWriter<GenericData.Record> writer = new Builder<GenericData.Record>(new MemoryOutputFile(bytes),
                 new AvroWriteSupport<>(fileSchema, converter.schema(), GenericData.get()))
                 .withConf(configuration())
                 .withCodecFactory(NoHadoopCodecFactory.INSTANCE)
@@ -129,30 +129,34 @@ public final class ParquetRows {
         return conf;
     }
 
-    /** A writer builder whose write support is given, never derived from a Hadoop configuration. */
-    static final class Builder extends ParquetWriter.Builder<GenericData.Record, Builder> {
+    /**
+     * A writer builder whose write support is given, never derived from a Hadoop configuration.
+     *
+     * @param <T> what the write support writes (Avro rows, or {@link FlatRowsWriteSupport}'s rows and Avro rows)
+     */
+    static final class Builder<T> extends ParquetWriter.Builder<T, Builder<T>> {
 
-        private final WriteSupport<GenericData.Record> writeSupport;
+        private final WriteSupport<T> writeSupport;
 
-        Builder(OutputFile file, WriteSupport<GenericData.Record> writeSupport) {
+        Builder(OutputFile file, WriteSupport<T> writeSupport) {
             super(file);
             this.writeSupport = writeSupport;
         }
 
         @Override
-        protected Builder self() {
+        protected Builder<T> self() {
             return this;
         }
 
         @Override
-        protected WriteSupport<GenericData.Record> getWriteSupport(ParquetConfiguration conf) {
+        protected WriteSupport<T> getWriteSupport(ParquetConfiguration conf) {
             return writeSupport;
         }
 
         /** Never called: {@link #getWriteSupport(ParquetConfiguration)} is overridden and the conf is plain. */
         @Override
         @Deprecated
-        protected WriteSupport<GenericData.Record> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
+        protected WriteSupport<T> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
             return writeSupport;
         }
     }
