@@ -44,22 +44,9 @@ public final class Clients {
      * client is built, so the property is set only around {@code build()}.
      */
     public static KinesisClient kinesis(URI endpoint, boolean cbor, boolean retries) {
-        String property = SdkSystemSetting.CBOR_ENABLED.property();
-        synchronized (Clients.class) {
-            String previous = System.getProperty(property);
-            System.setProperty(property, Boolean.toString(cbor));
-            try {
-                return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                        .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
-                        .overrideConfiguration(overrides(retries)).build();
-            } finally {
-                if (previous == null) {
-                    System.clearProperty(property);
-                } else {
-                    System.setProperty(property, previous);
-                }
-            }
-        }
+        return withCbor(cbor, () -> KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
+                .overrideConfiguration(overrides(retries)).build());
     }
 
     /**
@@ -68,42 +55,16 @@ public final class Clients {
      */
     public static KinesisClient kinesis(URI endpoint, boolean cbor, software.amazon.awssdk.http.SdkHttpClient.Builder<?> http,
                                         ClientOverrideConfiguration overrides) {
-        String property = SdkSystemSetting.CBOR_ENABLED.property();
-        synchronized (Clients.class) {
-            String previous = System.getProperty(property);
-            System.setProperty(property, Boolean.toString(cbor));
-            try {
-                return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                        .credentialsProvider(CREDENTIALS).httpClientBuilder(http).overrideConfiguration(overrides).build();
-            } finally {
-                if (previous == null) {
-                    System.clearProperty(property);
-                } else {
-                    System.setProperty(property, previous);
-                }
-            }
-        }
+        return withCbor(cbor, () -> KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS).httpClientBuilder(http).overrideConfiguration(overrides).build());
     }
 
     /** An async Kinesis client on the SDK's netty HTTP client (HTTP/1.1), with the given overrides; CBOR or JSON. */
     public static KinesisAsyncClient kinesisAsync(URI endpoint, boolean cbor, ClientOverrideConfiguration overrides) {
-        String property = SdkSystemSetting.CBOR_ENABLED.property();
-        synchronized (Clients.class) {
-            String previous = System.getProperty(property);
-            System.setProperty(property, Boolean.toString(cbor));
-            try {
-                return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                        .credentialsProvider(CREDENTIALS)
-                        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1))
-                        .overrideConfiguration(overrides).build();
-            } finally {
-                if (previous == null) {
-                    System.clearProperty(property);
-                } else {
-                    System.setProperty(property, previous);
-                }
-            }
-        }
+        return withCbor(cbor, () -> KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1))
+                .overrideConfiguration(overrides).build());
     }
 
     /**
@@ -112,24 +73,11 @@ public final class Clients {
      * {@code data-kinesis}) even when {@code endpointOverride} is set; a fixed endpoint provider wins over the rules.
      */
     public static KinesisClient kinesisPinned(URI endpoint, boolean cbor) {
-        String property = SdkSystemSetting.CBOR_ENABLED.property();
-        synchronized (Clients.class) {
-            String previous = System.getProperty(property);
-            System.setProperty(property, Boolean.toString(cbor));
-            try {
-                return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                        .endpointProvider(params -> java.util.concurrent.CompletableFuture.completedFuture(
-                                software.amazon.awssdk.endpoints.Endpoint.builder().url(endpoint).build()))
-                        .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
-                        .overrideConfiguration(overrides(false)).build();
-            } finally {
-                if (previous == null) {
-                    System.clearProperty(property);
-                } else {
-                    System.setProperty(property, previous);
-                }
-            }
-        }
+        return withCbor(cbor, () -> KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .endpointProvider(params -> java.util.concurrent.CompletableFuture.completedFuture(
+                        software.amazon.awssdk.endpoints.Endpoint.builder().url(endpoint).build()))
+                .credentialsProvider(CREDENTIALS).httpClientBuilder(ApacheHttpClient.builder())
+                .overrideConfiguration(overrides(false)).build());
     }
 
     public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol) {
@@ -138,23 +86,10 @@ public final class Clients {
 
     /** An async client with the netty HTTP client; CBOR or JSON as {@link #kinesis}. */
     public static KinesisAsyncClient kinesisAsync(URI endpoint, Protocol protocol, boolean cbor) {
-        String property = SdkSystemSetting.CBOR_ENABLED.property();
-        synchronized (Clients.class) {
-            String previous = System.getProperty(property);
-            System.setProperty(property, Boolean.toString(cbor));
-            try {
-                return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                        .credentialsProvider(CREDENTIALS)
-                        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(protocol))
-                        .overrideConfiguration(overrides(true)).build();
-            } finally {
-                if (previous == null) {
-                    System.clearProperty(property);
-                } else {
-                    System.setProperty(property, previous);
-                }
-            }
-        }
+        return withCbor(cbor, () -> KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(protocol))
+                .overrideConfiguration(overrides(true)).build());
     }
 
     public static FirehoseClient firehose(URI endpoint) {
@@ -171,5 +106,26 @@ public final class Clients {
             b.retryPolicy(RetryPolicy.none());
         }
         return b.build();
+    }
+
+    /**
+     * Builds a client with the SDK's CBOR setting as given: the SDK reads the system property when the client is
+     * built, so the property is set around {@code build()} and restored, one client at a time.
+     */
+    private static <T> T withCbor(boolean cbor, java.util.function.Supplier<T> build) {
+        String property = SdkSystemSetting.CBOR_ENABLED.property();
+        synchronized (Clients.class) {
+            String previous = System.getProperty(property);
+            System.setProperty(property, Boolean.toString(cbor));
+            try {
+                return build.get();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, previous);
+                }
+            }
+        }
     }
 }
