@@ -5,6 +5,8 @@ import dev.sluice.delivery.internal.sink.LocalBucketSink;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A destination: the SPI for custom destinations, and the factories of the built-in ones.
@@ -83,8 +85,8 @@ public interface Sink extends AutoCloseable {
      *
      * @return empty by default: the stream's output format
      */
-    default java.util.Optional<ParquetContent> parquetContent() {
-        return java.util.Optional.empty();
+    default Optional<ParquetContent> parquetContent() {
+        return Optional.empty();
     }
 
     /**
@@ -98,11 +100,11 @@ public interface Sink extends AutoCloseable {
      *        exactly the layout parquet-avro writes for the conversion's schema with three-level lists, optionally
      *        with field ids ({@code = id}), which the file then carries; empty for the layout without ids
      */
-    record ParquetContent(ParquetConversion conversion, java.util.Optional<String> parquetSchema) {
+    record ParquetContent(ParquetConversion conversion, Optional<String> parquetSchema) {
         /** Validates. */
         public ParquetContent {
-            java.util.Objects.requireNonNull(conversion, "conversion");
-            java.util.Objects.requireNonNull(parquetSchema, "parquetSchema");
+            Objects.requireNonNull(conversion, "conversion");
+            Objects.requireNonNull(parquetSchema, "parquetSchema");
         }
     }
 
@@ -139,7 +141,7 @@ public interface Sink extends AutoCloseable {
      * @return the sink
      */
     static Sink httpEndpoint(HttpEndpointConfiguration configuration) {
-        return new HttpEndpointSink(java.util.Objects.requireNonNull(configuration, "configuration"));
+        return new HttpEndpointSink(Objects.requireNonNull(configuration, "configuration"));
     }
 
     /**
@@ -153,7 +155,7 @@ public interface Sink extends AutoCloseable {
      * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} if the AWS SDK is not on the class path
      */
     static Sink s3(S3Destination destination) {
-        java.util.Objects.requireNonNull(destination, "destination");
+        Objects.requireNonNull(destination, "destination");
         try {
             Class.forName("software.amazon.awssdk.services.s3.S3Client", false, Sink.class.getClassLoader());
         } catch (ClassNotFoundException e) {
