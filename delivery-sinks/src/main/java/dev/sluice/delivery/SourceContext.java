@@ -29,16 +29,18 @@ public interface SourceContext {
 
     /**
      * Hands over records of an open partition, in position order, each after every record already accepted for the
-     * partition. Waits for buffer memory at most {@code maxWait} (and never longer than the delivery stream's put
-     * timeout). A record over {@link DeliveryStream#MAX_RECORD_BYTES} is accepted in its place but goes to the error
-     * output as {@code processing-failed} ({@code ValidationException}, raw data kept), so one oversized record
-     * neither stalls its partition nor is lost.
+     * partition. Waits at most {@code maxWait} (and never longer than the delivery stream's put timeout) for the
+     * destination to catch up (while the data objects sealed and not yet written hold two full buffers per delivery
+     * thread, the source's records are better left where they are than read into the heap) and for buffer memory.
+     * A record over {@link DeliveryStream#MAX_RECORD_BYTES} is accepted in its place but goes to the error output as
+     * {@code processing-failed} ({@code ValidationException}, raw data kept), so one oversized record neither stalls
+     * its partition nor is lost.
      *
      * @param partition an open partition
      * @param records the records; their arrays are kept, not copied
-     * @param maxWait how long to wait for memory
-     * @return {@code true} when accepted; {@code false} when the delivery stream is over its memory budget: read the
-     *         same records again later
+     * @param maxWait how long to wait for the destination and for memory
+     * @return {@code true} when accepted; {@code false} when the destination is behind or the delivery stream is
+     *         over its memory budget: read the same records again later
      * @throws DeliveryException {@link ErrorCode#STREAM_CLOSED} once the delivery stream is closing,
      *         {@link ErrorCode#INVALID_ARGUMENT} for a partition that is not open
      */

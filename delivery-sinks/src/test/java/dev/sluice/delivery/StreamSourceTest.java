@@ -200,4 +200,63 @@ class StreamSourceTest {
                 envelopes.get(0).replaceAll(".*\"rawData\":\"([^\"]*)\".*", "$1")).length);
         assertEquals(10, delivered(bucket).size() - 1);
     }
+
+    /**
+     * A source behind a destination that does not keep up leaves the records in the stream: it stops reading while
+     * the sealed, unwritten objects hold two full buffers per delivery thread (plus what it read before they were
+     * sealed), instead
+     * of reading up to the memory budget (256 MiB here, all 20 MiB of the stream) into the heap. When the
+     * destination moves again every record is delivered, once.
+     */
+    @Test
+    void streamSource_slowDestination_stopsReadingAhead_thenDeliversEverythingOnce() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        FakeSink bucket = new FakeSink();
+        Sink gated = object -> {
+            gate.await();
+            return bucket.write(object);
+        };
+        int records = 20_000;
+        byte[] pad = "x".repeat(1_000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 1);
+            for (int from = 0; from < records; from += 500) {
+                List<PutRecordsRequestEntry> batch = new ArrayList<>();
+                for (int i = from; i < from + 500; i++) {
+                    batch.add(PutRecordsRequestEntry.of("k", utf8("{\"i\":" + i + ",\"pad\":\""
+                            + new String(pad, java.nio.charset.StandardCharsets.UTF_8) + "\"}")));
+                }
+                assertEquals(0, engine.putRecords("src", batch).failedRecordCount());
+            }
+            try (DeliveryStream stream = DeliveryStream.builder().name("slow").sink(gated)
+                    .outputFormat(OutputFormat.jsonLines()).deliveryThreads(1)
+                    .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60)))
+                    .kinesisStreamSource(engine, "src", work.resolve("state")).build()) {
+                // The source checks before each read of up to 1,000 records (1 MiB): it stops once the coordinator
+                // has sealed two 64 KiB objects, after the few reads it made while the first ones were on their way.
+                await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() >= 1_000);
+                long[] seen = {-1};
+                await().pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> {
+                    long now = stream.stats().incomingRecords();
+                    boolean still = now == seen[0];
+                    seen[0] = now;
+                    return still;
+                });
+                assertTrue(seen[0] <= records / 2, "read " + seen[0] + " of " + records + " records ahead");
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                        .until(() -> stream.stats().incomingRecords() == seen[0]);
+                assertEquals(0, stream.stats().deliveredRecords());
+                gate.countDown();
+                await().atMost(Duration.ofSeconds(60)).until(() -> stream.stats().incomingRecords() == records);
+                stream.flush();
+                assertEquals(records, stream.stats().deliveredRecords());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (byte[] object : bucket.objects.values()) {
+            lines.addAll(lines(object));
+        }
+        assertEquals(records, lines.size());
+        assertEquals(records, lines.stream().map(l -> l.substring(0, l.indexOf(','))).distinct().count());
+    }
 }

@@ -86,6 +86,12 @@ public final class Coordinator {
 
     private final RecordLedger ledger = new RecordLedger();
     private final ObjectWrites writes;
+    /**
+     * Bytes of the data objects sealed and not yet written (nor given up to the error output): what a source's
+     * read-ahead is bounded by ({@link #awaitSealedDataBelow}). Changed on this thread, read by source threads.
+     */
+    private long sealedDataBytes;
+    private final Object sealedDataLock = new Object();
     private final Executor deliveryThreads;
     /** Drains waiting for their partitions' sealed segments to be committed. */
     private final List<Drain> drains = new ArrayList<>();
@@ -473,6 +479,12 @@ public final class Coordinator {
         job.early = buffer.early;
         buffer.early = null;
         epochs.started(job.epoch);
+        if (job.kind == Buffer.Kind.DATA) {
+            job.sealedBytes = buffer.bytes;
+            synchronized (sealedDataLock) {
+                sealedDataBytes += job.sealedBytes;
+            }
+        }
         writes.submit(job, settings.ticker().read());
     }
 
@@ -483,6 +495,7 @@ public final class Coordinator {
         long bytes = encoded.bytes().remaining();
         switch (job.kind) {
             case DATA:
+                dataObjectDone(job);
                 countConversions(job);
                 for (ObjectEncoder.Rejected rejected : encoded.rejected()) {
                     if (job.sinkTakesFailures) {
@@ -524,6 +537,38 @@ public final class Coordinator {
         sealErrorsIfWaited();
     }
 
+    /** A data object is written or given up: its bytes no longer hold back the sources. */
+    private void dataObjectDone(ObjectJob job) {
+        synchronized (sealedDataLock) {
+            sealedDataBytes -= job.sealedBytes;
+            job.sealedBytes = 0;
+            sealedDataLock.notifyAll();
+        }
+    }
+
+    /**
+     * Source thread: waits until the data objects sealed and not yet written hold fewer than {@code limit} bytes,
+     * so that a source behind a slow destination leaves its records in the stream (or Kafka) instead of reading
+     * them into the heap ahead of the writes. Only sources wait here; direct put is bounded by the memory budget.
+     *
+     * @param limit the bytes of sealed, unwritten data objects at which sources stop reading
+     * @param maxWaitNanos how long to wait, in real time (a source that gets {@code false} reads again later)
+     * @return whether the sealed data is below the limit
+     */
+    public boolean awaitSealedDataBelow(long limit, long maxWaitNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + maxWaitNanos;
+        synchronized (sealedDataLock) {
+            while (sealedDataBytes >= limit) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(sealedDataLock, left);
+            }
+            return true;
+        }
+    }
+
     private void countConversions(ObjectJob job) {
         if (job.conversionsCounted || !(dataEncoder instanceof ParquetEncoder)) {
             return;
@@ -549,6 +594,9 @@ public final class Coordinator {
         }
         if (writes.retry(job, t, settings.ticker().read())) {
             return;
+        }
+        if (job.kind == Buffer.Kind.DATA) {
+            dataObjectDone(job);
         }
         ObjectEncoder.Encoded encoded = job.encoded;
         if (encoded != null) {

@@ -47,6 +47,8 @@ public final class ObjectJob {
     public int attempts;
     public long firstAttemptTick;
     public boolean conversionsCounted;
+    /** Coordinator thread: the buffer bytes this data object counts in the coordinator's sealed-data total. */
+    public long sealedBytes;
 
     public ObjectJob(Buffer.Kind kind, String key, String name, List<Item> items, long epoch, String requestId,
               boolean createIfAbsent, Instant oldestArrival, Sink sink, ObjectEncoder encoder, Segment segment,
