@@ -102,6 +102,7 @@ public final class SourceBridge implements SourceContext {
                     entry.timestamp(), entry.position(), 0));
         }
         Duration wait = maxWait.compareTo(settings.putTimeout()) < 0 ? maxWait : settings.putTimeout();
+        long waitStart = System.nanoTime();
         try {
             if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), wait.toNanos())) {
                 return false;
@@ -110,7 +111,9 @@ public final class SourceBridge implements SourceContext {
             Thread.currentThread().interrupt();
             return false;
         }
-        List<PutRecordBatchResponseEntry> results = core.put(data, metadata, state, wait,
+        // One maxWait in all: what waiting for the destination left of it goes to waiting for memory.
+        Duration left = wait.minusNanos(Math.min(wait.toNanos(), System.nanoTime() - waitStart));
+        List<PutRecordBatchResponseEntry> results = core.put(data, metadata, state, left,
                 DeliveryStream.MAX_RECORD_BYTES);
         if (!results.get(0).isSuccessful()) {
             return false;
