@@ -76,7 +76,7 @@ public final class SourceBridge implements SourceContext {
      * Bytes of sealed data objects not yet written at which a source stops reading: {@link #READ_AHEAD_OBJECTS}
      * full buffers per delivery thread, so the threads always have an object to write next while the source's
      * records wait in the stream (or Kafka), not in the heap, behind a slow destination. Measured with
-     * {@code StreamDeliveryHarness}: reading up to the whole memory budget ahead spent a large share of the run in
+     * {@code IcebergDeliveryHarness}: reading up to the whole memory budget ahead spent a large share of the run in
      * young-generation pauses copying records that were waiting for their writes.
      */
     private long readAheadBytes() {
@@ -108,8 +108,10 @@ public final class SourceBridge implements SourceContext {
                 return false;
             }
         } catch (InterruptedException e) {
+            // As an interrupted wait for memory in core.put: the source learns why, not just "later".
             Thread.currentThread().interrupt();
-            return false;
+            throw new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, "interrupted while waiting for the"
+                    + " destination of delivery stream " + settings.name() + " to catch up", e);
         }
         // One maxWait in all: what waiting for the destination left of it goes to waiting for memory.
         Duration left = wait.minusNanos(Math.min(wait.toNanos(), System.nanoTime() - waitStart));
