@@ -7,13 +7,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A destination: the SPI for custom destinations, and the factories of the built-in ones.
  *
  * <p>Thread-safety: implementations must be thread-safe. A delivery stream calls {@link #write} from its delivery
  * threads ({@code sluice-delivery-<stream>-<n>}), possibly several objects at once, never the same object twice at
- * the same time.
+ * the same time (through {@link #writeAsync}, which calls {@link #write} unless the sink completes asynchronously).
  *
  * <p><b>Contract.</b> {@link #write} returns only once the object is durably committed (or, with
  * {@link SinkObject#createIfAbsent()}, found to exist already); after it returns the stream counts the records
@@ -35,6 +36,28 @@ public interface Sink extends AutoCloseable {
      * @throws Exception any failure; see the class contract for what is retried
      */
     SinkResult write(SinkObject object) throws Exception;
+
+    /**
+     * Commits one object, completing when it is committed: what the delivery stream calls. A sink whose commit
+     * mostly waits (a table commit, a remote acknowledgement) overrides it to do its share of the work on the calling
+     * delivery thread and complete later from its own thread, so that the delivery thread goes on to the next object
+     * meanwhile. Completion means what {@link #write}'s return means (durably committed; the stream then counts the
+     * records delivered and may advance checkpoints); completing exceptionally means what its throwing means (the
+     * same retries, with the same object). The object's buffers stay valid until the future completes. The number
+     * of objects in flight is bounded by the stream (its memory budget, and a source's read-ahead), not by its
+     * delivery threads.
+     *
+     * @param object the key, the encoded bytes and the records; never {@code null}
+     * @return the future of what {@link #write} returns; by default {@link #write} runs on the calling thread and the
+     *         future is complete when this returns
+     */
+    default CompletableFuture<SinkResult> writeAsync(SinkObject object) {
+        try {
+            return CompletableFuture.completedFuture(write(object));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Tells whether this sink stores objects under keys (a bucket) rather than sending records (an endpoint).

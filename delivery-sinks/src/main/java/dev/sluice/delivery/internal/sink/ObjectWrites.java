@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * tried again (and when) or given up.
  *
  * <p>Design note: everything but {@link #attempt} runs on the coordinator thread; an attempt runs on a delivery
- * thread and reports through {@link Outcomes}, which the coordinator turns into events on its own queue. Destination
+ * thread and reports through {@link Outcomes} (from the sink's thread, for a sink that completes
+ * {@link dev.sluice.delivery.Sink#writeAsync} later), which the coordinator turns into events on its own queue. Destination
  * writes are retried with {@link Backoff} while the error is retryable and the retry duration lasts; error-output and
  * backup writes are retried for ever, because they are where records go when nothing else works. A sink outage is
  * visible: WARN on an object's first failure, then at most one WARN per {@link #WARN_INTERVAL_NANOS} of ticker time
@@ -35,7 +36,10 @@ public final class ObjectWrites {
     static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final Logger LOG = LoggerFactory.getLogger(ObjectWrites.class);
 
-    /** Where an attempt's outcome goes; called on the delivery thread that made the attempt. */
+    /**
+     * Where an attempt's outcome goes; called on the delivery thread that made the attempt, or on the thread that
+     * completed the sink's future.
+     */
     public interface Outcomes {
         /** The object is in the sink (or there was nothing to write). */
         void committed(ObjectJob job, SinkResult result);
@@ -91,15 +95,43 @@ public final class ObjectWrites {
         deliveryThreads.execute(() -> attempt(job));
     }
 
-    /** Runs on a delivery thread. */
+    /**
+     * Runs on a delivery thread; the outcome is reported when the sink's future completes, which for a sink that
+     * commits asynchronously is on its own thread, after this has returned.
+     */
     private void attempt(ObjectJob job) {
+        java.util.concurrent.CompletableFuture<SinkResult> written;
         try {
             SinkObject object = job.encode();
-            SinkResult result = object == null ? SinkResult.CREATED : job.sink.write(object);
-            outcomes.committed(job, result == null ? SinkResult.CREATED : result);
+            if (object == null) {
+                outcomes.committed(job, SinkResult.CREATED);
+                return;
+            }
+            written = job.sink.writeAsync(object);
+            if (written == null) {
+                throw new IllegalStateException("sink " + job.sink + " returned no future from writeAsync");
+            }
         } catch (Throwable t) {
             outcomes.failed(job, t);
+            return;
         }
+        written.whenComplete((result, failure) -> {
+            if (failure != null) {
+                outcomes.failed(job, unwrap(failure));
+            } else {
+                outcomes.committed(job, result == null ? SinkResult.CREATED : result);
+            }
+        });
+    }
+
+    /** The sink's own exception, out of the wrapper a dependent future adds. */
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** Re-dispatches the retries that are due. */
