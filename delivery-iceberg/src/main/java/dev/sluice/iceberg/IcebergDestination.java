@@ -31,7 +31,8 @@ import java.util.Optional;
  * Firehose's Apache Iceberg destination as a {@link Sink}: each delivery object becomes one Iceberg append (one
  * snapshot) per table it has records for, with data files in Parquet whose columns carry the table's field ids.
  *
- * <p>Thread-safety: thread-safe; the delivery stream calls {@link #write} from its delivery threads.
+ * <p>Thread-safety: thread-safe; the delivery stream calls {@link #writeAsync} from its delivery threads, and the
+ * appends commit on the destination's committer threads ({@code sluice-iceberg-commit-<n>}).
  *
  * <pre>{@code
  * IcebergCatalog catalog = IcebergCatalog.embedded(Path.of("/data/warehouse"));
@@ -106,6 +107,8 @@ public final class IcebergDestination implements Sink {
     private final String errorOutputPrefix;
     private final Clock clock;
     private final java.util.concurrent.ExecutorService upkeep;
+    /** Commits the tables' asynchronous appends: at most one task per table at a time. */
+    private final java.util.concurrent.ExecutorService committer;
     /**
      * The one table whose data files the delivery stream encodes while its buffers fill ({@link #parquetContent()}):
      * a single table without routing or unique keys, unpartitioned or partitioned by time only; {@code null}
@@ -116,7 +119,7 @@ public final class IcebergDestination implements Sink {
 
     private IcebergDestination(Map<String, TableWriter> tables, RecordRouting routing, Sink errorOutput,
                                String errorOutputPrefix, Clock clock, java.util.concurrent.ExecutorService upkeep,
-                               boolean routeByOtfMetadata) {
+                               java.util.concurrent.ExecutorService committer, boolean routeByOtfMetadata) {
         TableWriter only = routing.single() && !routeByOtfMetadata ? tables.values().iterator().next() : null;
         this.directContent = only == null ? Optional.empty() : only.directContent();
         this.direct = directContent.isPresent() ? only : null;
@@ -126,6 +129,7 @@ public final class IcebergDestination implements Sink {
         this.errorOutputPrefix = errorOutputPrefix;
         this.clock = clock;
         this.upkeep = upkeep;
+        this.committer = committer;
     }
 
     /**
@@ -138,7 +142,8 @@ public final class IcebergDestination implements Sink {
     }
 
     /**
-     * Appends the object's records to their tables, once.
+     * Appends the object's records to their tables, once, and returns when they are committed: {@link #writeAsync}
+     * with the commits on the calling thread (grouped with other objects queued meanwhile, as there).
      *
      * @param object the delivery object; its {@link SinkObject#records()} are read
      * @return {@link SinkResult#ALREADY_EXISTS} when every table the object has records for already holds it;
@@ -147,6 +152,44 @@ public final class IcebergDestination implements Sink {
      */
     @Override
     public SinkResult write(SinkObject object) throws Exception {
+        // Every future is complete: the appends committed on this thread.
+        try {
+            return start(object, false).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Appends the object's records to their tables, once: converts and routes them, writes their data files and the
+     * failed records on the calling (delivery) thread, and completes when the tables' appends are committed. Appends
+     * commit on the destination's committer thread, one table at a time each, every object written meanwhile in the
+     * same snapshot, so that a delivery thread writes its next object's data file while the commit goes on. Upserts
+     * (RowDeltas, never grouped) commit on the calling thread.
+     *
+     * @param object the delivery object; its {@link SinkObject#records()} are read
+     * @return the future of {@link SinkResult#ALREADY_EXISTS} when every table the object has records for already
+     *         holds it, {@link SinkResult#CREATED} otherwise; failed with what failed writing files, committing, or
+     *         writing failed records (retried by the stream)
+     */
+    @Override
+    public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
+        try {
+            return start(object, true);
+        } catch (Exception e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Converts, routes and writes the object's files, and starts its appends: on the committer ({@code async}) or
+     * on this thread.
+     */
+    private java.util.concurrent.CompletableFuture<SinkResult> start(SinkObject object, boolean async)
+            throws Exception {
         Map<String, FailedRecords> failed = new LinkedHashMap<>();
         if (direct != null) {
             // The stream encoded the object's records with this table's layout (parquetContent); the records its
@@ -164,10 +207,13 @@ public final class IcebergDestination implements Sink {
             if (file.isPresent() || object.records().isEmpty()) {
                 writeFailed(failed, object);
                 if (file.isEmpty()) {
-                    return SinkResult.CREATED;
+                    return java.util.concurrent.CompletableFuture.completedFuture(SinkResult.CREATED);
                 }
-                return direct.appendEncoded(object.key(), object.requestId(), file.get()) ? SinkResult.CREATED
-                        : SinkResult.ALREADY_EXISTS;
+                java.util.concurrent.CompletableFuture<Boolean> append = async
+                        ? direct.appendEncodedAsync(object.key(), object.requestId(), file.get())
+                        : java.util.concurrent.CompletableFuture.completedFuture(
+                                direct.appendEncoded(object.key(), object.requestId(), file.get()));
+                return append.thenApply(created -> created ? SinkResult.CREATED : SinkResult.ALREADY_EXISTS);
             }
             // A Lambda's otfMetadata may route records elsewhere, the table changed, or the content is not this
             // table's data file (a caller's own object): convert the records below.
@@ -228,21 +274,32 @@ public final class IcebergDestination implements Sink {
             }
         }
         writeFailed(failed, object);
-        boolean created = false;
-        for (Map.Entry<TableWriter, List<GenericData.Record>> table : rows.entrySet()) {
-            if (!table.getValue().isEmpty()) {
-                created |= table.getKey().append(object.key(), object.requestId(), table.getValue());
-            }
-        }
+        boolean upserted = false;
         boolean changed = false;
         for (Map.Entry<TableWriter, UpsertWriter.Changes> table : changes.entrySet()) {
             if (!table.getValue().isEmpty()) {
                 changed = true;
-                created |= table.getKey().upserts().get().commit(object.key(), object.requestId(), table.getValue());
+                upserted |= table.getKey().upserts().get().commit(object.key(), object.requestId(), table.getValue());
             }
         }
-        return created || (!changed && rows.values().stream().allMatch(List::isEmpty)) ? SinkResult.CREATED
-                : SinkResult.ALREADY_EXISTS;
+        List<java.util.concurrent.CompletableFuture<Boolean>> appends = new ArrayList<>();
+        for (Map.Entry<TableWriter, List<GenericData.Record>> table : rows.entrySet()) {
+            if (!table.getValue().isEmpty()) {
+                appends.add(async ? table.getKey().appendAsync(object.key(), object.requestId(), table.getValue())
+                        : java.util.concurrent.CompletableFuture.completedFuture(
+                                table.getKey().append(object.key(), object.requestId(), table.getValue())));
+            }
+        }
+        boolean created = upserted;
+        boolean nothingToCommit = !changed && appends.isEmpty();
+        return java.util.concurrent.CompletableFuture.allOf(appends.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .thenApply(done -> {
+                    boolean any = created;
+                    for (java.util.concurrent.CompletableFuture<Boolean> append : appends) {
+                        any |= append.join();
+                    }
+                    return any || nothingToCommit ? SinkResult.CREATED : SinkResult.ALREADY_EXISTS;
+                });
     }
 
     private String prefix(TableWriter table) {
@@ -321,11 +378,26 @@ public final class IcebergDestination implements Sink {
     }
 
     /**
-     * Stops table upkeep (waiting up to a minute for a snapshot expiry under way) and closes the error-output sink;
-     * the catalog stays open (it may be shared).
+     * Lets the commits of appends already written finish (up to a minute; the delivery stream closes its sink after
+     * its objects are delivered, so there are none then unless its drain timed out), fails those that could not
+     * commit, stops table upkeep (waiting up to a minute for a snapshot expiry under way) and closes the
+     * error-output sink; the catalog stays open (it may be shared).
      */
     @Override
     public void close() {
+        committer.shutdown();
+        try {
+            if (!committer.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                committer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            committer.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        for (TableWriter table : tables.values()) {
+            table.abandonQueued(new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, "Iceberg destination of table "
+                    + table.config().qualifiedName() + " closed before the append was committed"));
+        }
         upkeep.shutdown();
         try {
             if (!upkeep.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
@@ -356,6 +428,8 @@ public final class IcebergDestination implements Sink {
     public static final class Builder {
 
         private static final java.util.concurrent.atomic.AtomicInteger UPKEEP_THREADS =
+                new java.util.concurrent.atomic.AtomicInteger();
+        private static final java.util.concurrent.atomic.AtomicInteger COMMIT_THREADS =
                 new java.util.concurrent.atomic.AtomicInteger();
 
         private IcebergCatalog catalog;
@@ -631,9 +705,16 @@ public final class IcebergDestination implements Sink {
                         thread.setDaemon(true);
                         return thread;
                     });
+            // One thread per table at most (a table has one drain task at a time); idle threads end after a minute.
+            java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors.newCachedThreadPool(
+                    task -> {
+                        Thread thread = new Thread(task, "sluice-iceberg-commit-" + COMMIT_THREADS.incrementAndGet());
+                        thread.setDaemon(true);
+                        return thread;
+                    });
             TableWriter.Upkeep tableUpkeep = new TableWriter.Upkeep(expireSnapshots
                     ? Optional.of(new SnapshotExpiry(snapshotRetention, minSnapshotsToKeep)) : Optional.empty(),
-                    upkeep, clock);
+                    upkeep, clock, committer);
             try {
                 for (DestinationTableConfiguration table : tables) {
                     writers.put(table.qualifiedName(), TableWriter.open(catalog.catalog(), table, writing,
@@ -641,10 +722,11 @@ public final class IcebergDestination implements Sink {
                 }
             } catch (RuntimeException e) {
                 upkeep.shutdownNow();
+                committer.shutdownNow();
                 throw e;
             }
             return new IcebergDestination(Map.copyOf(writers), routing, errorOutputSink, errorOutputPrefix, clock,
-                    upkeep, routeByOtfMetadata);
+                    upkeep, committer, routeByOtfMetadata);
         }
     }
 }

@@ -21,8 +21,9 @@ import java.util.concurrent.Future;
  * the metadata file) are forced to disk together, in the background while the commit goes on, and waited for just
  * before the catalog update, instead of one after another as each is closed.
  *
- * <p>Design note: a table on {@link LocalFileIO} is wrapped (any other file IO is left alone: an S3 object is
- * durable when its upload returns). {@link #io()} is {@link LocalFileIO#deferringSyncs}: closing a file starts its
+ * <p>Design note: every catalog table is wrapped (its metadata reloads are serialized: {@link #metadataLock}); the
+ * forces apply to a table on {@link LocalFileIO} (any other file IO is left alone: an S3 object is durable when its
+ * upload returns). There {@link #io()} is {@link LocalFileIO#deferringSyncs}: closing a file starts its
  * force on a background thread and registers it here. {@link #commit} waits for every registered force, then lets
  * the catalog's own operations write the metadata file (forced when closed; with Iceberg's JDBC catalog the wait runs
  * right after that force, so it overlaps the others: {@link LocalFileIO#awaitAtNextForce}) and move the catalog
@@ -51,10 +52,19 @@ final class DeferredSyncs implements TableOperations {
     /** Forces started and not yet waited for by a commit; guarded by itself. */
     private final List<Future<?>> started = new ArrayList<>();
 
+    /**
+     * Serializes {@link #current} and {@link #refresh}. After each commit Iceberg's catalog operations reload the
+     * table's metadata at the next of these calls; when a delivery thread (asking the table's spec, schema or
+     * locations for its next data file) and the committer reload at once, each installs its own copy, and the next
+     * commit, whose base is the other copy, fails as "stale table metadata" and sleeps 100 ms before Iceberg retries
+     * it. Serialized, the second caller finds the location already loaded and keeps the same copy.
+     */
+    private final Object metadataLock = new Object();
+
     private DeferredSyncs(TableOperations delegate, LocalFileIO local) {
         this.delegate = delegate;
-        this.writesMetadataLocally = delegate.getClass().getName().equals(JDBC_OPERATIONS);
-        this.io = local.deferringSyncs(this::started);
+        this.writesMetadataLocally = local != null && delegate.getClass().getName().equals(JDBC_OPERATIONS);
+        this.io = local != null ? local.deferringSyncs(this::started) : delegate.io();
     }
 
     /** Registers a force that the next commit waits for (the file IO view's closes; tests). */
@@ -65,14 +75,15 @@ final class DeferredSyncs implements TableOperations {
     }
 
     /**
-     * The table with its operations wrapped, when it is a catalog table on {@link LocalFileIO}; else the table.
+     * The table with its operations wrapped, when it is a catalog table: its metadata reloads serialized, and, on
+     * {@link LocalFileIO}, its commits' files forced together. Any other table is returned as it is.
      *
      * @param table a table loaded from a catalog
      * @return a table whose commits force their files together
      */
     static Table wrap(Table table) {
-        if (table instanceof BaseTable base && table instanceof HasTableOperations has
-                && has.operations().io() instanceof LocalFileIO local) {
+        if (table instanceof BaseTable base && table instanceof HasTableOperations has) {
+            LocalFileIO local = has.operations().io() instanceof LocalFileIO l ? l : null;
             return new BaseTable(new DeferredSyncs(has.operations(), local), table.name(), base.reporter());
         }
         return table;
@@ -141,12 +152,16 @@ final class DeferredSyncs implements TableOperations {
 
     @Override
     public TableMetadata current() {
-        return delegate.current();
+        synchronized (metadataLock) {
+            return delegate.current();
+        }
     }
 
     @Override
     public TableMetadata refresh() {
-        return delegate.refresh();
+        synchronized (metadataLock) {
+            return delegate.refresh();
+        }
     }
 
     @Override
