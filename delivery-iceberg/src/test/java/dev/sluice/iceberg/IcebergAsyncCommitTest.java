@@ -146,6 +146,27 @@ class IcebergAsyncCommitTest extends EmbeddedCatalogTest {
     }
 
     @Test
+    void appendAsync_tableDroppedByAnotherProcess_failsNamingTheTable() throws Exception {
+        IcebergCatalog catalog = catalog();
+        TableWriter writer = open(catalog);
+        CompletableFuture<Boolean> a = writer.appendAsync("obj-a", "req-a", rows(writer, 0, 5));
+        catalog.catalog().dropTable(CLICKS, false);
+        committer.tasks.take().run();
+        assertThrows(ExecutionException.class, a::get);
+
+        // Its retry (and any later object) fails at once with an error that says what happened, not a
+        // NullPointerException from Iceberg's emptied table operations; nothing is written or queued.
+        long files = dataFilesOnDisk();
+        CompletableFuture<Boolean> retry = writer.appendAsync("obj-a", "req-a", rows(writer, 0, 5));
+        ExecutionException e = assertThrows(ExecutionException.class, retry::get);
+        DeliveryException dropped = assertInstanceOf(DeliveryException.class, e.getCause());
+        assertEquals(ErrorCode.SINK_FAILED, dropped.errorCode());
+        assertTrue(dropped.getMessage().contains("web.clicks was dropped from the catalog"), dropped.getMessage());
+        assertEquals(files, dataFilesOnDisk());
+        assertTrue(committer.tasks.isEmpty());
+    }
+
+    @Test
     void abandonQueued_closing_failsQueuedObjectsAsServiceUnavailable_andCommitsNothing() throws Exception {
         IcebergCatalog catalog = catalog();
         TableWriter writer = open(catalog);

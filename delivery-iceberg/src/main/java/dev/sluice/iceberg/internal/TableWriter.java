@@ -244,6 +244,23 @@ public final class TableWriter {
         }
     }
 
+    /**
+     * Fails clearly when another process dropped the table after this writer opened it. Iceberg's operations then
+     * hold no metadata (a commit's refresh found the table gone), and every use of the table would throw a
+     * {@code NullPointerException}. The writer does not follow a table created again under the same name: its
+     * data files carry field ids and a layout taken from the table it opened.
+     *
+     * @throws DeliveryException {@link ErrorCode#SINK_FAILED} (retried, then the records go to the error output)
+     */
+    void requireTable() {
+        if (table instanceof org.apache.iceberg.HasTableOperations has && has.operations().current() == null) {
+            throw new DeliveryException(ErrorCode.SINK_FAILED, "Iceberg table " + config.qualifiedName()
+                    + " was dropped from the catalog after the destination opened it; its objects are retried for"
+                    + " the retry duration, then their records go to the error output. Build the destination again"
+                    + " to write to a table created anew");
+        }
+    }
+
     /** The conversion of this table's records. */
     public ParquetRows rows() {
         return rows;
@@ -336,6 +353,11 @@ public final class TableWriter {
 
     private java.util.concurrent.CompletableFuture<Boolean> appendAsync(String objectKey, String requestId,
                                                                       DataFileWrite dataFiles) {
+        try {
+            requireTable();
+        } catch (DeliveryException dropped) {
+            return java.util.concurrent.CompletableFuture.failedFuture(dropped);
+        }
         if (keys.contains(objectKey)) {
             LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
                     config.qualifiedName(), objectKey);
@@ -449,6 +471,7 @@ public final class TableWriter {
      * @return the file, or empty when the content cannot be this table's data file
      */
     public java.util.Optional<EncodedFile> encoded(ByteBuffer content) {
+        requireTable();
         if (!acceptsEncoded()) {
             return java.util.Optional.empty();
         }
@@ -479,6 +502,7 @@ public final class TableWriter {
     }
 
     private boolean append(String objectKey, String requestId, DataFileWrite dataFiles) throws IOException {
+        requireTable();
         if (keys.contains(objectKey)) {
             // Without the commit lock: a commit under way must not hold up writing the next data file.
             LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",

@@ -286,6 +286,7 @@ public final class UpsertWriter {
      * @throws IOException if a data or delete file cannot be written
      */
     public boolean commit(String objectKey, String requestId, Changes changes) throws IOException {
+        owner.requireTable();
         if (owner.committed(objectKey)) {
             LOG.info("table {}: upsert object {} is already committed (an earlier attempt or process); not applied"
                     + " again", owner.config().qualifiedName(), objectKey);
