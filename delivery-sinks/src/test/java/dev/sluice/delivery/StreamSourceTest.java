@@ -259,4 +259,78 @@ class StreamSourceTest {
         assertEquals(records, lines.size());
         assertEquals(records, lines.stream().map(l -> l.substring(0, l.indexOf(','))).distinct().count());
     }
+
+    /**
+     * A sink that completes its writes asynchronously (an Iceberg commit under way) holds no delivery thread, so the
+     * objects it has taken do not hold back the source: with every future held, the source still reads the whole
+     * stream (20 MiB, under the 256 MiB memory budget), where a blocking sink stops it after two buffers
+     * ({@link #streamSource_slowDestination_stopsReadingAhead_thenDeliversEverythingOnce}). The futures then fail
+     * (each object is retried) and the retries commit: every record is delivered once.
+     */
+    @Test
+    void streamSource_asyncSinkHoldsEveryCommit_sourceReadsOn_thenFailedObjectsAreRetriedAndDeliveredOnce()
+            throws Exception {
+        record Held(SinkObject object, java.util.concurrent.CompletableFuture<SinkResult> future) {
+        }
+        FakeSink bucket = new FakeSink();
+        java.util.Queue<Held> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean pass = new java.util.concurrent.atomic.AtomicBoolean();
+        Sink async = new Sink() {
+            @Override
+            public SinkResult write(SinkObject object) {
+                throw new UnsupportedOperationException("the stream must call writeAsync");
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
+                if (pass.get()) {
+                    return java.util.concurrent.CompletableFuture.completedFuture(bucket.write(object));
+                }
+                java.util.concurrent.CompletableFuture<SinkResult> future = new java.util.concurrent.CompletableFuture<>();
+                held.add(new Held(object, future));
+                return future;
+            }
+        };
+        int records = 20_000;
+        String pad = "x".repeat(1_000);
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            engine.createStream("src", 1);
+            for (int from = 0; from < records; from += 500) {
+                List<PutRecordsRequestEntry> batch = new ArrayList<>();
+                for (int i = from; i < from + 500; i++) {
+                    batch.add(PutRecordsRequestEntry.of("k", utf8("{\"i\":" + i + ",\"pad\":\"" + pad + "\"}")));
+                }
+                assertEquals(0, engine.putRecords("src", batch).failedRecordCount());
+            }
+            try (DeliveryStream stream = DeliveryStream.builder().name("async").sink(async)
+                    .outputFormat(OutputFormat.jsonLines()).deliveryThreads(1)
+                    .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60)))
+                    .retryBackoff(Duration.ofMillis(100))
+                    .kinesisStreamSource(engine, "src", work.resolve("state")).build()) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> stream.stats().incomingRecords() == records);
+                assertEquals(0, stream.stats().deliveredRecords());
+                await().atMost(Duration.ofSeconds(10)).until(() -> held.size() >= records / 100);
+
+                // Every held commit fails (retryable); from now on the sink commits at once.
+                pass.set(true);
+                Thread committer = new Thread(() -> {
+                    for (Held h; (h = held.poll()) != null; ) {
+                        h.future().completeExceptionally(new DeliveryException(ErrorCode.SINK_FAILED,
+                                "commit of " + h.object().key() + " failed"));
+                    }
+                });
+                committer.start();
+                committer.join();
+                stream.flush(Duration.ofSeconds(60));
+                assertEquals(records, stream.stats().deliveredRecords());
+                assertEquals(0, stream.stats().errorOutputRecords());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (byte[] object : bucket.objects.values()) {
+            lines.addAll(lines(object));
+        }
+        assertEquals(records, lines.size());
+        assertEquals(records, lines.stream().map(l -> l.substring(0, l.indexOf(','))).distinct().count());
+    }
 }
