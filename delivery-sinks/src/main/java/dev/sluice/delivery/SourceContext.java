@@ -30,8 +30,10 @@ public interface SourceContext {
     /**
      * Hands over records of an open partition, in position order, each after every record already accepted for the
      * partition. Waits at most {@code maxWait} (and never longer than the delivery stream's put timeout) for the
-     * destination to catch up (while the data objects sealed and not yet written hold two full buffers per delivery
-     * thread, the source's records are better left where they are than read into the heap) and for buffer memory.
+     * delivery stream to take the partition's previous batch into its buffers, for the destination to catch up
+     * (while the data objects sealed and not yet written, or not yet completed by an asynchronous sink, hold two full
+     * buffers per delivery thread, the source's records are better left where they are than read into the heap) and
+     * for buffer memory.
      * A record over {@link DeliveryStream#MAX_RECORD_BYTES} is accepted in its place but goes to the error output as
      * {@code processing-failed} ({@code ValidationException}, raw data kept), so one oversized record neither stalls
      * its partition nor is lost.

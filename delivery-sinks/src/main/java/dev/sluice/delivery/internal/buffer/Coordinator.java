@@ -87,10 +87,8 @@ public final class Coordinator {
     private final RecordLedger ledger = new RecordLedger();
     private final ObjectWrites writes;
     /**
-     * Bytes of the data objects sealed and not yet written (nor given up to the error output, nor taken by a sink
-     * that completes asynchronously, whose objects in flight the memory budget bounds): what a source's read-ahead
-     * is bounded by ({@link #awaitSealedDataBelow}). Guarded by {@link #sealedDataLock}; changed on this thread and,
-     * when a sink takes an object, on the delivery thread; read by source threads.
+     * Bytes of the data objects sealed and not yet written (nor given up to the error output): what a source's
+     * read-ahead is bounded by ({@link #awaitSealedDataBelow}). Changed on this thread, read by source threads.
      */
     private long sealedDataBytes;
     private final Object sealedDataLock = new Object();
@@ -119,13 +117,6 @@ public final class Coordinator {
             @Override
             public void failed(ObjectJob job, Throwable cause) {
                 post(() -> Coordinator.this.failed(job, cause));
-            }
-
-            @Override
-            public void handedOver(ObjectJob job) {
-                if (job.kind == Buffer.Kind.DATA) {
-                    dataObjectDone(job);
-                }
             }
         }, settings.retryBackoff(), settings.retryDuration());
         this.meters = meters;
@@ -489,8 +480,10 @@ public final class Coordinator {
         buffer.early = null;
         epochs.started(job.epoch);
         if (job.kind == Buffer.Kind.DATA) {
-            job.bufferBytes = buffer.bytes;
-            countSealed(job);
+            job.sealedBytes = buffer.bytes;
+            synchronized (sealedDataLock) {
+                sealedDataBytes += job.sealedBytes;
+            }
         }
         writes.submit(job, settings.ticker().read());
     }
@@ -544,25 +537,12 @@ public final class Coordinator {
         sealErrorsIfWaited();
     }
 
-    /**
-     * A data object is written or given up, or an asynchronous sink took it (its commit is under way and the delivery
-     * thread is free): its bytes no longer hold back the sources. Any thread; idempotent.
-     */
+    /** A data object is written or given up: its bytes no longer hold back the sources. */
     private void dataObjectDone(ObjectJob job) {
         synchronized (sealedDataLock) {
             sealedDataBytes -= job.sealedBytes;
             job.sealedBytes = 0;
             sealedDataLock.notifyAll();
-        }
-    }
-
-    /** A data object is sealed, or waits for a retry: its bytes count until it is written, taken or given up. */
-    private void countSealed(ObjectJob job) {
-        synchronized (sealedDataLock) {
-            if (job.sealedBytes == 0) {
-                job.sealedBytes = job.bufferBytes;
-                sealedDataBytes += job.sealedBytes;
-            }
         }
     }
 
@@ -613,10 +593,6 @@ public final class Coordinator {
             meters.deliverySuccess.record(0);
         }
         if (writes.retry(job, t, settings.ticker().read())) {
-            if (job.kind == Buffer.Kind.DATA) {
-                // Waiting for its retry, it holds back the sources again (an asynchronous sink had taken it).
-                countSealed(job);
-            }
             return;
         }
         if (job.kind == Buffer.Kind.DATA) {

@@ -47,13 +47,8 @@ public final class ObjectJob {
     public int attempts;
     public long firstAttemptTick;
     public boolean conversionsCounted;
-    /**
-     * The buffer bytes this data object counts in the coordinator's sealed-data total now (0 once written, given
-     * up, or taken by an asynchronous sink); guarded by the coordinator's sealed-data lock.
-     */
+    /** Coordinator thread: the buffer bytes this data object counts in the coordinator's sealed-data total. */
     public long sealedBytes;
-    /** Coordinator thread: the buffer bytes of this data object when it was sealed. */
-    public long bufferBytes;
 
     public ObjectJob(Buffer.Kind kind, String key, String name, List<Item> items, long epoch, String requestId,
               boolean createIfAbsent, Instant oldestArrival, Sink sink, ObjectEncoder encoder, Segment segment,

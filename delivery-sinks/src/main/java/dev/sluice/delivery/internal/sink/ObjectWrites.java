@@ -46,13 +46,6 @@ public final class ObjectWrites {
 
         /** The attempt threw. */
         void failed(ObjectJob job, Throwable cause);
-
-        /**
-         * The sink took the object and will complete it later ({@link dev.sluice.delivery.Sink#writeAsync}): the
-         * delivery thread is free again. Called on that thread, before the outcome.
-         */
-        default void handedOver(ObjectJob job) {
-        }
     }
 
     private record Retry(long due, long order, ObjectJob job) implements Comparable<Retry> {
@@ -121,9 +114,6 @@ public final class ObjectWrites {
         } catch (Throwable t) {
             outcomes.failed(job, t);
             return;
-        }
-        if (!written.isDone()) {
-            outcomes.handedOver(job);
         }
         written.whenComplete((result, failure) -> {
             if (failure != null) {

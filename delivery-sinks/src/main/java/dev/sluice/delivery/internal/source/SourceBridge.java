@@ -42,6 +42,12 @@ public final class SourceBridge implements SourceContext {
     private final Settings settings;
     private final Map<String, SourcePartition> open = new ConcurrentHashMap<>();
     private final Map<String, String> lastAccepted = new ConcurrentHashMap<>();
+    /**
+     * Per partition, completed when the coordinator has taken the partition's last accepted batch into its buffers:
+     * the next read waits for it, so that a source is never more than one batch ahead of the coordinator and the
+     * read-ahead bound sees every object that batch sealed.
+     */
+    private final Map<String, CompletableFuture<Void>> lastReached = new ConcurrentHashMap<>();
 
     /**
      * Binds a source's store to a delivery stream.
@@ -104,7 +110,18 @@ public final class SourceBridge implements SourceContext {
         Duration wait = maxWait.compareTo(settings.putTimeout()) < 0 ? maxWait : settings.putTimeout();
         long waitStart = System.nanoTime();
         try {
-            if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), wait.toNanos())) {
+            CompletableFuture<Void> previous = lastReached.get(partition);
+            if (previous != null) {
+                try {
+                    previous.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException behind) {
+                    return false;
+                } catch (ExecutionException impossible) {
+                    // Only ever completed normally.
+                }
+            }
+            long waited = System.nanoTime() - waitStart;
+            if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), Math.max(0, wait.toNanos() - waited))) {
                 return false;
             }
         } catch (InterruptedException e) {
@@ -121,6 +138,9 @@ public final class SourceBridge implements SourceContext {
             return false;
         }
         lastAccepted.put(partition, records.get(records.size() - 1).position());
+        CompletableFuture<Void> reached = new CompletableFuture<>();
+        core.postInOrder(() -> reached.complete(null));
+        lastReached.put(partition, reached);
         return true;
     }
 
@@ -157,6 +177,7 @@ public final class SourceBridge implements SourceContext {
         for (String partition : partitions) {
             SourcePartition state = open.remove(partition);
             lastAccepted.remove(partition);
+            lastReached.remove(partition);
             if (state != null) {
                 core.postInOrder(() -> core.coordinator().release(state));
             }
