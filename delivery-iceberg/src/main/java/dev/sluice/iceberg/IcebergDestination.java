@@ -28,8 +28,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Firehose's Apache Iceberg destination as a {@link Sink}: each delivery object becomes one Iceberg append (one
- * snapshot) per table it has records for, with data files in Parquet whose columns carry the table's field ids.
+ * Firehose's Apache Iceberg destination as a {@link Sink}: each delivery object becomes an Iceberg append per table
+ * it has records for (objects written while the table's previous commit ran share one snapshot), with data files in
+ * Parquet whose columns carry the table's field ids.
  *
  * <p>Thread-safety: thread-safe; the delivery stream calls {@link #writeAsync} from its delivery threads, and the
  * appends commit on the destination's committer threads ({@code sluice-iceberg-commit-<n>}).
