@@ -53,7 +53,8 @@ final class DeferredSyncs implements TableOperations {
     private final List<Future<?>> started = new ArrayList<>();
 
     /**
-     * Serializes {@link #current} and {@link #refresh}. After each commit Iceberg's catalog operations reload the
+     * Serializes {@link #current}, {@link #refresh} and the delegate's methods that read its own current metadata
+     * ({@link #locationProvider}, {@link #metadataFileLocation}). After each commit Iceberg's catalog operations reload the
      * table's metadata at the next of these calls; when a delivery thread (asking the table's spec, schema or
      * locations for its next data file) and the committer reload at once, each installs its own copy, and the next
      * commit, whose base is the other copy, fails as "stale table metadata" and sleeps 100 ms before Iceberg retries
@@ -176,12 +177,19 @@ final class DeferredSyncs implements TableOperations {
 
     @Override
     public String metadataFileLocation(String fileName) {
-        return delegate.metadataFileLocation(fileName);
+        synchronized (metadataLock) {
+            // Reads the delegate's own current(), which may reload the metadata: serialized as current() is.
+            return delegate.metadataFileLocation(fileName);
+        }
     }
 
     @Override
     public LocationProvider locationProvider() {
-        return delegate.locationProvider();
+        synchronized (metadataLock) {
+            // As metadataFileLocation: each data file asks for its location on a delivery thread, often just after
+            // a commit, and the delegate's unserialized reload there still raced the committer's.
+            return delegate.locationProvider();
+        }
     }
 
     @Override
