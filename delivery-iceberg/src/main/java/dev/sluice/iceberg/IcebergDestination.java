@@ -386,29 +386,26 @@ public final class IcebergDestination implements Sink {
      */
     @Override
     public void close() {
-        committer.shutdown();
-        try {
-            if (!committer.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
-                committer.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            committer.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        stop(committer);
         for (TableWriter table : tables.values()) {
             table.abandonQueued(new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, "Iceberg destination of table "
                     + table.config().qualifiedName() + " closed before the append was committed"));
         }
-        upkeep.shutdown();
+        stop(upkeep);
+        errorOutput.close();
+    }
+
+    /** Lets the executor's tasks finish, for up to a minute, then interrupts them. */
+    private static void stop(java.util.concurrent.ExecutorService executor) {
+        executor.shutdown();
         try {
-            if (!upkeep.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
-                upkeep.shutdownNow();
+            if (!executor.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                executor.shutdownNow();
             }
         } catch (InterruptedException e) {
-            upkeep.shutdownNow();
+            executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        errorOutput.close();
     }
 
     /**

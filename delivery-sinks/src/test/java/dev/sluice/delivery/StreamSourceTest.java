@@ -203,9 +203,8 @@ class StreamSourceTest {
 
     /**
      * A source behind a destination that does not keep up leaves the records in the stream: it stops reading while
-     * the sealed, unwritten objects hold two full buffers per delivery thread (plus what it read before they were
-     * sealed), instead
-     * of reading up to the memory budget (256 MiB here, all 20 MiB of the stream) into the heap. When the
+     * the sealed, unwritten objects hold two full buffers per delivery thread (plus one batch), instead of reading
+     * up to the memory budget (256 MiB here, all 20 MiB of the stream) into the heap. When the
      * destination moves again every record is delivered, once.
      */
     @Test
@@ -217,17 +216,8 @@ class StreamSourceTest {
             return bucket.write(object);
         };
         int records = 20_000;
-        byte[] pad = "x".repeat(1_000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
-            engine.createStream("src", 1);
-            for (int from = 0; from < records; from += 500) {
-                List<PutRecordsRequestEntry> batch = new ArrayList<>();
-                for (int i = from; i < from + 500; i++) {
-                    batch.add(PutRecordsRequestEntry.of("k", utf8("{\"i\":" + i + ",\"pad\":\""
-                            + new String(pad, java.nio.charset.StandardCharsets.UTF_8) + "\"}")));
-                }
-                assertEquals(0, engine.putRecords("src", batch).failedRecordCount());
-            }
+            putKibRecords(engine, records);
             try (DeliveryStream stream = DeliveryStream.builder().name("slow").sink(gated)
                     .outputFormat(OutputFormat.jsonLines()).deliveryThreads(1)
                     .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60)))
@@ -235,29 +225,14 @@ class StreamSourceTest {
                 // The source checks before each read of up to 1,000 records (1 MiB): it stops once the coordinator
                 // has sealed two 64 KiB objects, after the few reads it made while the first ones were on their way.
                 await().atMost(Duration.ofSeconds(10)).until(() -> stream.stats().incomingRecords() >= 1_000);
-                long[] seen = {-1};
-                await().pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> {
-                    long now = stream.stats().incomingRecords();
-                    boolean still = now == seen[0];
-                    seen[0] = now;
-                    return still;
-                });
-                assertTrue(seen[0] <= 3_000, "read " + seen[0] + " of " + records + " records ahead");
-                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
-                        .until(() -> stream.stats().incomingRecords() == seen[0]);
-                assertEquals(0, stream.stats().deliveredRecords());
+                assertReadingStopsShortOf(stream, records);
                 gate.countDown();
                 await().atMost(Duration.ofSeconds(60)).until(() -> stream.stats().incomingRecords() == records);
                 stream.flush();
                 assertEquals(records, stream.stats().deliveredRecords());
             }
         }
-        List<String> lines = new ArrayList<>();
-        for (byte[] object : bucket.objects.values()) {
-            lines.addAll(lines(object));
-        }
-        assertEquals(records, lines.size());
-        assertEquals(records, lines.stream().map(l -> l.substring(0, l.indexOf(','))).distinct().count());
+        assertEachRecordOnce(bucket, records);
     }
 
     /**
@@ -293,33 +268,15 @@ class StreamSourceTest {
             }
         };
         int records = 20_000;
-        String pad = "x".repeat(1_000);
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
-            engine.createStream("src", 1);
-            for (int from = 0; from < records; from += 500) {
-                List<PutRecordsRequestEntry> batch = new ArrayList<>();
-                for (int i = from; i < from + 500; i++) {
-                    batch.add(PutRecordsRequestEntry.of("k", utf8("{\"i\":" + i + ",\"pad\":\"" + pad + "\"}")));
-                }
-                assertEquals(0, engine.putRecords("src", batch).failedRecordCount());
-            }
+            putKibRecords(engine, records);
             try (DeliveryStream stream = DeliveryStream.builder().name("async").sink(async)
                     .outputFormat(OutputFormat.jsonLines()).deliveryThreads(1)
                     .bufferingHints(new BufferingHints(64 << 10, Duration.ofSeconds(60)))
                     .retryBackoff(Duration.ofMillis(100))
                     .kinesisStreamSource(engine, "src", work.resolve("state")).build()) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> held.size() >= 2);
-                long[] seen = {-1};
-                await().pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> {
-                    long now = stream.stats().incomingRecords();
-                    boolean still = now == seen[0];
-                    seen[0] = now;
-                    return still;
-                });
-                assertTrue(seen[0] <= 3_000, "read " + seen[0] + " of " + records + " records ahead");
-                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
-                        .until(() -> stream.stats().incomingRecords() == seen[0]);
-                assertEquals(0, stream.stats().deliveredRecords());
+                assertReadingStopsShortOf(stream, records);
 
                 // Every held commit fails (retryable); from now on the sink commits at once.
                 pass.set(true);
@@ -337,6 +294,42 @@ class StreamSourceTest {
                 assertEquals(0, stream.stats().errorOutputRecords());
             }
         }
+        assertEachRecordOnce(bucket, records);
+    }
+
+    /** Puts {@code records} JSON records of about 1 KiB, numbered by {@code i}, into a new one-shard stream "src". */
+    private static void putKibRecords(StreamEngine engine, int records) {
+        engine.createStream("src", 1);
+        String pad = "x".repeat(1_000);
+        for (int from = 0; from < records; from += 500) {
+            List<PutRecordsRequestEntry> batch = new ArrayList<>();
+            for (int i = from; i < from + 500; i++) {
+                batch.add(PutRecordsRequestEntry.of("k", utf8("{\"i\":" + i + ",\"pad\":\"" + pad + "\"}")));
+            }
+            assertEquals(0, engine.putRecords("src", batch).failedRecordCount());
+        }
+    }
+
+    /**
+     * Waits for the source's count of records read to stop moving, then checks that it stopped within three
+     * 1,000-record batches, stays there for a second, and that nothing was delivered.
+     */
+    private static void assertReadingStopsShortOf(DeliveryStream stream, int records) {
+        long[] seen = {-1};
+        await().pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> {
+            long now = stream.stats().incomingRecords();
+            boolean still = now == seen[0];
+            seen[0] = now;
+            return still;
+        });
+        assertTrue(seen[0] <= 3_000, "read " + seen[0] + " of " + records + " records ahead");
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                .until(() -> stream.stats().incomingRecords() == seen[0]);
+        assertEquals(0, stream.stats().deliveredRecords());
+    }
+
+    /** Every record numbered 0 to {@code records - 1} is in exactly one line of the bucket's objects. */
+    private static void assertEachRecordOnce(FakeSink bucket, int records) {
         List<String> lines = new ArrayList<>();
         for (byte[] object : bucket.objects.values()) {
             lines.addAll(lines(object));

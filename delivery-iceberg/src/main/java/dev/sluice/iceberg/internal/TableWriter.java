@@ -135,21 +135,9 @@ public final class TableWriter {
      */
     public record Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
                          java.time.Clock clock, java.util.concurrent.Executor committer) {
-        /**
-         * The upkeep of a destination whose asynchronous appends commit on the caller's thread.
-         *
-         * @param expiry snapshot expiry, or empty
-         * @param executor runs snapshot expiry
-         * @param clock decides when expiry is due
-         */
-        public Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
-                      java.time.Clock clock) {
-            this(expiry, executor, clock, Runnable::run);
-        }
-
         /** No expiry; asynchronous appends commit on the caller's thread. */
         public static Upkeep none() {
-            return new Upkeep(java.util.Optional.empty(), Runnable::run, java.time.Clock.systemUTC());
+            return new Upkeep(java.util.Optional.empty(), Runnable::run, java.time.Clock.systemUTC(), Runnable::run);
         }
     }
 
@@ -353,29 +341,14 @@ public final class TableWriter {
 
     private java.util.concurrent.CompletableFuture<Boolean> appendAsync(String objectKey, String requestId,
                                                                       DataFileWrite dataFiles) {
-        try {
-            requireTable();
-        } catch (DeliveryException dropped) {
-            return java.util.concurrent.CompletableFuture.failedFuture(dropped);
-        }
-        if (keys.contains(objectKey)) {
-            LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
-                    config.qualifiedName(), objectKey);
-            return java.util.concurrent.CompletableFuture.completedFuture(false);
-        }
         Pending mine;
-        synchronized (queue) {
-            dataFilesInProgress++;
-        }
         try {
-            mine = new Pending(objectKey, requestId, dataFiles.write());
+            mine = written(objectKey, requestId, dataFiles);
         } catch (IOException | RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
-        } finally {
-            synchronized (queue) {
-                dataFilesInProgress--;
-                queue.notifyAll();
-            }
+        }
+        if (mine == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
         }
         boolean start;
         synchronized (queue) {
@@ -431,15 +404,17 @@ public final class TableWriter {
      * @param cause what the objects' futures fail with
      */
     public void abandonQueued(Exception cause) {
-        List<Pending> left;
-        synchronized (queue) {
-            left = new ArrayList<>(queue);
-            queue.clear();
+        for (Pending p : takeQueued()) {
+            p.fail(cause);
         }
-        for (Pending p : left) {
-            p.failure = cause;
-            p.done = true;
-            p.complete();
+    }
+
+    /** Takes every queued object (for a commit, or to fail them). */
+    private List<Pending> takeQueued() {
+        synchronized (queue) {
+            List<Pending> taken = new ArrayList<>(queue);
+            queue.clear();
+            return taken;
         }
     }
 
@@ -501,25 +476,36 @@ public final class TableWriter {
         List<DataFile> write() throws IOException;
     }
 
-    private boolean append(String objectKey, String requestId, DataFileWrite dataFiles) throws IOException {
+    /**
+     * Writes an object's data files, unless {@code objectKey} is already committed (then {@code null}); the first
+     * step of both appends. Counted in {@link #dataFilesInProgress} meanwhile, for a synchronous append lingering
+     * for a group.
+     */
+    private Pending written(String objectKey, String requestId, DataFileWrite dataFiles) throws IOException {
         requireTable();
         if (keys.contains(objectKey)) {
             // Without the commit lock: a commit under way must not hold up writing the next data file.
             LOG.info("table {}: object {} is already committed (an earlier attempt or process); not appended again",
                     config.qualifiedName(), objectKey);
-            return false;
+            return null;
         }
         synchronized (queue) {
             dataFilesInProgress++;
         }
-        Pending mine;
         try {
-            mine = new Pending(objectKey, requestId, dataFiles.write());
+            return new Pending(objectKey, requestId, dataFiles.write());
         } finally {
             synchronized (queue) {
                 dataFilesInProgress--;
                 queue.notifyAll();
             }
+        }
+    }
+
+    private boolean append(String objectKey, String requestId, DataFileWrite dataFiles) throws IOException {
+        Pending mine = written(objectKey, requestId, dataFiles);
+        if (mine == null) {
+            return false;
         }
         synchronized (queue) {
             queue.add(mine);
@@ -537,12 +523,7 @@ public final class TableWriter {
         }
         synchronized (commitLock) {
             if (!mine.done) {
-                List<Pending> group;
-                synchronized (queue) {
-                    group = new ArrayList<>(queue);
-                    queue.clear();
-                }
-                commitOrFail(group);
+                commitOrFail(takeQueued());
             }
         }
         if (mine.failure != null) {
@@ -572,6 +553,13 @@ public final class TableWriter {
             this.files = files;
         }
 
+        /** Fails this object with {@code cause}, and publishes that. */
+        void fail(Exception cause) {
+            failure = cause;
+            done = true;
+            complete();
+        }
+
         /** Publishes the outcome set by the commit to whoever waits on {@link #outcome}. */
         void complete() {
             if (failure != null) {
@@ -593,9 +581,7 @@ public final class TableWriter {
             Exception cause = e instanceof RuntimeException r ? r : new IllegalStateException(e);
             for (Pending p : group) {
                 if (!p.outcome.isDone()) {
-                    p.failure = cause;
-                    p.done = true;
-                    p.complete();
+                    p.fail(cause);
                 }
             }
             if (e instanceof Error error) {
