@@ -41,10 +41,16 @@ import java.util.stream.Stream;
  * destination write (HdrHistogram p50/p99: for Iceberg, writing the data file and committing the snapshot) and, for
  * Iceberg, of one commit as Iceberg's own commit report times it (manifest, manifest list, metadata file, catalog
  * update). It ends with one Iceberg run at the default buffering ({@link BufferingHints#DEFAULT_SIZE_BYTES} or
- * {@link BufferingHints#DEFAULT_INTERVAL}), giving the data files and snapshots per hour at that rate.
+ * {@link BufferingHints#DEFAULT_INTERVAL}), giving the data files and snapshots per hour at that rate. Each round also
+ * prints the process's CPU time per record (all threads: JIT compiler and GC included, and the system share).
+ *
+ * <p>Warm-up: one round of each destination by default, or alternating rounds for {@code warmup-seconds}. A
+ * commit runs about a hundred times per round against the per-record code's million, so the JIT compiles Iceberg's
+ * commit path (snapshot producer, Avro manifests, metadata JSON) only after tens of seconds: short warm-ups measure
+ * that compilation too, on the Iceberg side only.
  *
  * <pre>
- * java -cp perf/target/sluice-perf.jar dev.sluice.perf.delivery.IcebergDeliveryHarness [records] [rounds] [delivery-threads]
+ * java -cp perf/target/sluice-perf.jar dev.sluice.perf.delivery.IcebergDeliveryHarness [records] [rounds] [delivery-threads] [warmup-seconds]
  * </pre>
  */
 public final class IcebergDeliveryHarness {
@@ -59,9 +65,42 @@ public final class IcebergDeliveryHarness {
     private IcebergDeliveryHarness() {
     }
 
+    /** {@code -Dsluice.harness.only=iceberg} or {@code parquet}: rounds of one destination only, for profiling. */
+    private static final String ONLY = System.getProperty("sluice.harness.only", "");
+
     /** One round's figures. */
     private record Round(double recordsPerSecond, double megabytesPerSecond, long objects, Histogram writes,
-                         Histogram commits, long snapshots, long dataFiles, double seconds) {
+                         Histogram commits, long snapshots, long dataFiles, double seconds, double cpuMicrosPerRecord,
+                         double systemMicrosPerRecord, long gcMillis) {
+    }
+
+    /**
+     * System (kernel) CPU time of the whole process so far, in nanoseconds, from /proc (0 where there is none; Linux
+     * counts it in ticks of 10 ms).
+     */
+    private static long systemCpuNanos() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[12]) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Collection time of every collector so far, in milliseconds. */
+    private static long gcMillis() {
+        long total = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
+    }
+
+    /** CPU time of the whole process so far, in nanoseconds. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**
@@ -102,28 +141,56 @@ public final class IcebergDeliveryHarness {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 400_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         deliveryThreads = args.length > 2 ? Integer.parseInt(args[2]) : DeliveryStream.DEFAULT_DELIVERY_THREADS;
+        double warmupSeconds = args.length > 3 ? Double.parseDouble(args[3]) : 0;
         List<byte[]> payloads = payloads(10_000);
         long inputBytes = 0;
         for (int i = 0; i < records; i++) {
             inputBytes += payloads.get(i % payloads.size()).length;
         }
-        once(false, records, payloads, inputBytes, BUFFER_BYTES);
-        once(true, records, payloads, inputBytes, BUFFER_BYTES);
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int warmups = 0;
+        do {
+            Round p = ONLY.equals("iceberg") ? null : once(false, records, payloads, inputBytes, BUFFER_BYTES);
+            Round i = ONLY.equals("parquet") ? null : once(true, records, payloads, inputBytes, BUFFER_BYTES);
+            warmups++;
+            if (warmupSeconds > 0) {
+                System.out.printf("warm-up %d:%s%s%n", warmups, p == null ? "" : String.format(
+                        " parquet %,.0f records/s (CPU %.2f us/record)", p.recordsPerSecond, p.cpuMicrosPerRecord),
+                        i == null ? "" : String.format(" iceberg %,.0f records/s (CPU %.2f us/record)",
+                                i.recordsPerSecond, i.cpuMicrosPerRecord));
+            }
+        } while (System.nanoTime() < warmupEnd);
         List<Round> parquet = new ArrayList<>();
         List<Round> iceberg = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            Round p = once(false, records, payloads, inputBytes, BUFFER_BYTES);
-            Round i = once(true, records, payloads, inputBytes, BUFFER_BYTES);
+            Round p = ONLY.equals("iceberg") ? null : once(false, records, payloads, inputBytes, BUFFER_BYTES);
+            Round i = ONLY.equals("parquet") ? null : once(true, records, payloads, inputBytes, BUFFER_BYTES);
+            if (p == null || i == null) {
+                Round one = p == null ? i : p;
+                System.out.printf("round %d: %s only, %,.0f records/s, CPU %.2f us/record%n", r + 1, ONLY,
+                        one.recordsPerSecond, one.cpuMicrosPerRecord);
+                continue;
+            }
             parquet.add(p);
             iceberg.add(i);
-            System.out.printf("round %d: parquet %,.0f records/s (%.1f MB/s, %d objects), iceberg %,.0f records/s"
-                    + " (%.1f MB/s, %d objects in %d snapshots)%n", r + 1, p.recordsPerSecond, p.megabytesPerSecond,
-                    p.objects, i.recordsPerSecond, i.megabytesPerSecond, i.objects, i.snapshots);
+            System.out.printf("round %d: parquet %,.0f records/s (%.1f MB/s, %d objects, CPU %.2f us/record of which"
+                    + " system %.2f, GC %d ms), iceberg %,.0f records/s (%.1f MB/s, %d objects in %d snapshots, CPU"
+                    + " %.2f us/record of which system %.2f, GC %d ms)%n", r + 1, p.recordsPerSecond,
+                    p.megabytesPerSecond, p.objects, p.cpuMicrosPerRecord, p.systemMicrosPerRecord, p.gcMillis,
+                    i.recordsPerSecond, i.megabytesPerSecond, i.objects, i.snapshots, i.cpuMicrosPerRecord,
+                    i.systemMicrosPerRecord, i.gcMillis);
+        }
+        if (!ONLY.isEmpty()) {
+            return;
         }
         System.out.printf("%n%,d records of ~%d B JSON per round, %d shards, 1 MiB buffers, %d delivery threads,"
-                + " %d rounds each%n", records, inputBytes / records, SHARDS, deliveryThreads, rounds);
+                + " %d rounds each after %d warm-up round(s) each%n", records, inputBytes / records, SHARDS,
+                deliveryThreads, rounds, warmups);
         report("plain Parquet objects", parquet);
         report("Iceberg table        ", iceberg);
+        System.out.printf("process CPU per record delivered (all threads, GC included): plain Parquet %.2f us,"
+                + " Iceberg %.2f us%n", median(parquet, Round::cpuMicrosPerRecord),
+                median(iceberg, Round::cpuMicrosPerRecord));
         System.out.printf("Iceberg data files encoded by the delivery stream while buffers fill: %s%n",
                 streamEncoded);
         double ratio = median(iceberg, Round::recordsPerSecond) / median(parquet, Round::recordsPerSecond);
@@ -199,6 +266,9 @@ public final class IcebergDeliveryHarness {
             }
             Sink timed = timed(destination, writes);
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
+            long systemStart = systemCpuNanos();
+            long gcStart = gcMillis();
             DeliveryStream.Builder builder = DeliveryStream.builder().name("harness")
                     .bufferingHints(new BufferingHints(bufferBytes, bufferBytes == BUFFER_BYTES
                             ? Duration.ofSeconds(60) : BufferingHints.DEFAULT_INTERVAL))
@@ -218,7 +288,9 @@ public final class IcebergDeliveryHarness {
                     throw new IllegalStateException("delivered " + delivery.stats());
                 }
                 return new Round(records * 1e9 / elapsed, inputBytes * 1e3 / elapsed, writes.getTotalCount(), writes,
-                        commits, commits.getTotalCount(), CommitTimes.addedFiles.getAndSet(0), elapsed / 1e9);
+                        commits, commits.getTotalCount(), CommitTimes.addedFiles.getAndSet(0), elapsed / 1e9,
+                        (processCpuNanos() - cpuStart) / 1e3 / records, (systemCpuNanos() - systemStart) / 1e3 / records,
+                        gcMillis() - gcStart);
             }
         } finally {
             delete(work);
