@@ -93,6 +93,8 @@ public final class TableWriter {
     /** Keys of the retained snapshots; changed under {@link #commitLock}, read anywhere. */
     private final CommittedKeys keys = new CommittedKeys();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    /** Warns when the table keeps enough snapshots to slow its commits; used under {@link #commitLock}. */
+    private RetainedSnapshots retained = new RetainedSnapshots(RetainedSnapshots.DEFAULT_THRESHOLD);
     private final java.util.Optional<SnapshotExpiry> expiry;
     private final java.util.concurrent.Executor expiryExecutor;
     private final java.time.Clock clock;
@@ -657,6 +659,7 @@ public final class TableWriter {
             }
         }
         commits.incrementAndGet();
+        checkRetained();
         for (Pending p : group) {
             p.complete();
         }
@@ -690,6 +693,26 @@ public final class TableWriter {
         }
         keys.catchUp(table);
         commits.incrementAndGet();
+        checkRetained();
+    }
+
+    /** Counts the table's snapshots after a commit and warns when they slow commits down (never fails a commit). */
+    private void checkRetained() {
+        try {
+            retained.afterCommit(table, config.qualifiedName(), expiry.map(e -> "snapshot expiry keeps "
+                    + e.maxAge().toMinutes() + " min of them (snapshotRetention, 10 min at least): shorten it, or buffer"
+                    + " more per object so that the table commits less often").orElse("snapshot expiry is off"
+                    + " (expireSnapshots(false)): expire them in the table's maintenance, or buffer more per object"));
+        } catch (RuntimeException e) {
+            LOG.debug("table {}: cannot count its snapshots: {}", config.qualifiedName(), e.toString());
+        }
+    }
+
+    /** Warns from {@code threshold} retained snapshots instead of {@link RetainedSnapshots#DEFAULT_THRESHOLD} (tests). */
+    void warnFromSnapshots(int threshold) {
+        synchronized (commitLock) {
+            retained = new RetainedSnapshots(threshold);
+        }
     }
 
     /** Snapshot expiry, if due, after an upsert commit as after an append. */
