@@ -6,6 +6,7 @@ import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.ParquetConversion;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkOutcome;
 import dev.sluice.delivery.SinkResult;
 import dev.sluice.transform.OtfMetadata;
 import dev.sluice.iceberg.internal.FailedRecords;
@@ -155,7 +156,7 @@ public final class IcebergDestination implements Sink {
     public SinkResult write(SinkObject object) throws Exception {
         // Every future is complete: the appends committed on this thread.
         try {
-            return start(object, false).join();
+            return start(object, false, new java.util.BitSet()).join();
         } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof Exception cause) {
                 throw cause;
@@ -179,7 +180,24 @@ public final class IcebergDestination implements Sink {
     @Override
     public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
         try {
-            return start(object, true);
+            return start(object, true, new java.util.BitSet());
+        } catch (Exception e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * As {@link #writeAsync}, and reports the records that went to this destination's error output (no table takes
+     * them, or they do not fit the table), so that the delivery stream counts them as error output, not delivered.
+     *
+     * @param object the delivery object
+     * @return the future of the outcome
+     */
+    @Override
+    public java.util.concurrent.CompletableFuture<SinkOutcome> writeReporting(SinkObject object) {
+        java.util.BitSet failedRecords = new java.util.BitSet();
+        try {
+            return start(object, true, failedRecords).thenApply(result -> new SinkOutcome(result, failedRecords));
         } catch (Exception e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -189,7 +207,8 @@ public final class IcebergDestination implements Sink {
      * Converts, routes and writes the object's files, and starts its appends: on the committer ({@code async}) or
      * on this thread.
      */
-    private java.util.concurrent.CompletableFuture<SinkResult> start(SinkObject object, boolean async)
+    private java.util.concurrent.CompletableFuture<SinkResult> start(SinkObject object, boolean async,
+                                                                      java.util.BitSet failedRecords)
             throws Exception {
         Map<String, FailedRecords> failed = new LinkedHashMap<>();
         if (direct != null) {
@@ -235,14 +254,14 @@ public final class IcebergDestination implements Sink {
                 try {
                     route = routing.route(raw, metadata);
                 } catch (Router.Unroutable e) {
-                    fail(failed, errorOutputPrefix, raw, null, e.errorCode(), e.getMessage(), object);
+                    failAt(i, failedRecords, failed, errorOutputPrefix, raw, null, e.errorCode(), e.getMessage(), object);
                     continue;
                 }
                 String name = route.table();
                 operation = route.operation();
                 table = tables.get(name);
                 if (table == null) {
-                    fail(failed, errorOutputPrefix, raw, name, FailedRecords.NO_SUCH_TABLE, "records were routed to "
+                    failAt(i, failedRecords, failed, errorOutputPrefix, raw, name, FailedRecords.NO_SUCH_TABLE, "records were routed to "
                             + name + " but the destination configures only " + tables.keySet(), object);
                     continue;
                 }
@@ -252,15 +271,15 @@ public final class IcebergDestination implements Sink {
                 try {
                     changes.computeIfAbsent(table, t -> t.upserts().get().newChanges()).add(operation, raw);
                 } catch (UpsertWriter.Rejected e) {
-                    fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode(), e.getMessage(), object);
+                    failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode(), e.getMessage(), object);
                 } catch (DeliveryException e) {
-                    fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
+                    failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
                             object);
                 }
                 continue;
             }
             if (operation != Operation.INSERT) {
-                fail(failed, prefix, raw, table.config().qualifiedName(), FailedRecords.NO_UNIQUE_KEYS, "operation "
+                failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), FailedRecords.NO_UNIQUE_KEYS, "operation "
                         + operation.name().toLowerCase(java.util.Locale.ROOT) + " needs unique keys but table "
                         + table.config().qualifiedName() + " has none; configure its UniqueKeys or send inserts",
                         object);
@@ -270,7 +289,7 @@ public final class IcebergDestination implements Sink {
             try {
                 table.rows().convert(raw, tableRows);
             } catch (DeliveryException e) {
-                fail(failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
+                failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
                         object);
             }
         }
@@ -301,6 +320,13 @@ public final class IcebergDestination implements Sink {
                     }
                     return any || nothingToCommit ? SinkResult.CREATED : SinkResult.ALREADY_EXISTS;
                 });
+    }
+
+    /** {@link #fail} for record {@code index} of the object, noting it among the object's failed records. */
+    private void failAt(int index, java.util.BitSet failedRecords, Map<String, FailedRecords> failed, String prefix,
+                        byte[] raw, String table, String errorCode, String message, SinkObject object) {
+        failedRecords.set(index);
+        fail(failed, prefix, raw, table, errorCode, message, object);
     }
 
     private String prefix(TableWriter table) {

@@ -255,6 +255,10 @@ class IcebergDestinationTest extends EmbeddedCatalogTest {
             batch.add("{\"kind\":\"purchases\",\"sku\":\"y\",\"qty\":\"many\"}".getBytes(StandardCharsets.UTF_8));
             stream.putRecordBatch(batch);
             stream.flush();
+            // The two records the destination sent to its error output count there, not as delivered.
+            assertEquals(60, stream.stats().deliveredRecords());
+            assertEquals(2, stream.stats().errorOutputRecords());
+            assertTrue(stream.stats().reconciles(), stream.stats().toString());
         }
         MetadataWalk views = MetadataWalk.of(work.resolve("warehouse"), "shop", "views");
         MetadataWalk purchases = MetadataWalk.of(work.resolve("warehouse"), "shop", "purchases");

@@ -201,8 +201,10 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
         records.set(2500, "{\"id\":".getBytes(StandardCharsets.UTF_8));
         try (DeliveryStream stream = stream(new Capturing(destination, true), work.resolve("errors"))) {
             put(stream, records);
-            // As when the destination converted them: records it could not use count as delivered to it.
-            assertEquals(3000, stream.stats().deliveredRecords());
+            // The destination committed the two to its error output: the stream counts them there, not delivered.
+            assertEquals(2998, stream.stats().deliveredRecords());
+            assertEquals(2, stream.stats().errorOutputRecords());
+            assertTrue(stream.stats().reconciles(), stream.stats().toString());
         }
 
         MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
@@ -238,7 +240,8 @@ class IcebergDirectContentTest extends EmbeddedCatalogTest {
         }
         try (DeliveryStream stream = stream(new Capturing(destination, true), work.resolve("errors"))) {
             put(stream, records);
-            assertEquals(1500, stream.stats().deliveredRecords());
+            assertEquals(0, stream.stats().deliveredRecords());
+            assertEquals(1500, stream.stats().errorOutputRecords());
         }
         Table table = catalog.catalog().loadTable(TableIdentifier.of("web", "clicks"));
         assertNull(table.currentSnapshot(), "no snapshot for an object with no rows");

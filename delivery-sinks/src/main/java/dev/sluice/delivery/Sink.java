@@ -60,6 +60,23 @@ public interface Sink extends AutoCloseable {
     }
 
     /**
+     * Commits one object as {@link #writeAsync} does, and tells which of its records went to this sink's own error
+     * output instead of the destination: what the delivery stream calls, so that it counts those records as error
+     * output rather than delivered. A sink that sends some records elsewhere (a table destination's records no table
+     * takes) overrides it; by default every record of a successful write went to the destination.
+     *
+     * @param object the key, the encoded bytes and the records; never {@code null}
+     * @return the future of the outcome; failed as {@link #writeAsync}'s would be
+     */
+    default CompletableFuture<SinkOutcome> writeReporting(SinkObject object) {
+        CompletableFuture<SinkResult> written = writeAsync(object);
+        if (written == null) {
+            throw new IllegalStateException("sink " + this + " returned no future from writeAsync");
+        }
+        return written.thenApply(result -> SinkOutcome.of(result == null ? SinkResult.CREATED : result));
+    }
+
+    /**
      * Tells whether this sink stores objects under keys (a bucket) rather than sending records (an endpoint).
      * A bucket sink also receives the error output by default; an endpoint needs an error-output sink.
      *
@@ -103,8 +120,9 @@ public interface Sink extends AutoCloseable {
      * When present, the delivery stream encodes data objects with it instead of its {@code outputFormat} and
      * {@code compression}, while buffers fill as for a Parquet output format, and records the conversion rejects are
      * not sent to the stream's error output: the sink receives them in {@link SinkObject#conversionFailures()}
-     * (and is called for an object whose every record was rejected, with empty content) and counts as having taken
-     * them. The stream asks once, when it is built.
+     * (and is called for an object whose every record was rejected, with empty content), must commit them to its
+     * own error output, and the stream counts them as error output once the write succeeds. The stream asks once,
+     * when it is built.
      *
      * @return empty by default: the stream's output format
      */

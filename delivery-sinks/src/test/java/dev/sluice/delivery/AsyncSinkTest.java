@@ -121,4 +121,45 @@ class AsyncSinkTest {
             assertTrue(stream.stats().reconciles(), stream.stats().toString());
         }
     }
+    /**
+     * A sink that sends some records to an error output of its own reports them ({@link Sink#writeReporting}): the
+     * stream counts them as error output, the rest as delivered, and the counts still reconcile.
+     */
+    @Test
+    void sinkReportingFailedRecords_streamCountsThemAsErrorOutputNotDelivered() throws Exception {
+        List<String> kept = new CopyOnWriteArrayList<>();
+        Sink sink = new Sink() {
+            @Override
+            public SinkResult write(SinkObject object) {
+                throw new UnsupportedOperationException("the stream must call writeReporting");
+            }
+
+            @Override
+            public CompletableFuture<SinkOutcome> writeReporting(SinkObject object) {
+                java.util.BitSet failed = new java.util.BitSet();
+                for (int i = 0; i < object.records().size(); i++) {
+                    String record = java.nio.charset.StandardCharsets.UTF_8.decode(object.records().get(i)).toString();
+                    if (record.contains("\"bad\"")) {
+                        failed.set(i);
+                    } else {
+                        kept.add(record);
+                    }
+                }
+                return CompletableFuture.completedFuture(new SinkOutcome(SinkResult.CREATED, failed));
+            }
+        };
+        try (DeliveryStream stream = DeliveryStream.builder().name("reporting").clock(time).ticker(time).sink(sink)
+                .errorOutputSink(Sink.localBucket(work.resolve("errors")))
+                .bufferingHints(new BufferingHints(100, Duration.ofSeconds(60))).build()) {
+            List<byte[]> batch = new java.util.ArrayList<>(records(9, "{\"n\":%d,\"kind\":\"good\"}"));
+            batch.addAll(records(3, "{\"n\":%d,\"kind\":\"bad\"}"));
+            stream.putRecordBatch(batch);
+            stream.flush(Duration.ofSeconds(10));
+            DeliveryStats stats = stream.stats();
+            assertEquals(9, stats.deliveredRecords(), stats.toString());
+            assertEquals(3, stats.errorOutputRecords(), stats.toString());
+            assertTrue(stats.reconciles(), stats.toString());
+        }
+        assertEquals(9, kept.size());
+    }
 }

@@ -97,8 +97,8 @@ class SinkParquetContentTest {
             }
             stream.flush();
             DeliveryStats stats = stream.stats();
-            assertEquals(3000, stats.deliveredRecords(), "the sink took the rejected records too");
-            assertEquals(0, stats.errorOutputRecords());
+            assertEquals(2998, stats.deliveredRecords());
+            assertEquals(2, stats.errorOutputRecords(), "the sink took the rejected records, for its error output");
             assertTrue(stats.reconciles());
         }
         assertEquals(1, sink.objects.size(), "3,000 small records fit one 1 MiB buffer, encoded in parts");

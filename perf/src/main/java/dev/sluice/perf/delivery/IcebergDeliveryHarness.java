@@ -321,6 +321,17 @@ public final class IcebergDeliveryHarness {
             }
 
             @Override
+            public java.util.concurrent.CompletableFuture<dev.sluice.delivery.SinkOutcome> writeReporting(
+                    SinkObject object) {
+                long start = System.nanoTime();
+                return sink.writeReporting(object).whenComplete((outcome, failure) -> {
+                    synchronized (writes) {
+                        writes.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
+                    }
+                });
+            }
+
+            @Override
             public boolean storesObjects() {
                 return sink.storesObjects();
             }

@@ -14,6 +14,7 @@ import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.DeliveryStats;
 import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkOutcome;
 import dev.sluice.delivery.SinkResult;
 import dev.sluice.transform.ProcessingResponse;
 import dev.sluice.transform.ProcessingResult;
@@ -110,8 +111,8 @@ public final class Coordinator {
         this.deliveryThreads = deliveryThreads;
         this.writes = new ObjectWrites(settings.name(), deliveryThreads, new ObjectWrites.Outcomes() {
             @Override
-            public void committed(ObjectJob job, SinkResult result) {
-                post(() -> Coordinator.this.committed(job, result));
+            public void committed(ObjectJob job, SinkOutcome outcome) {
+                post(() -> Coordinator.this.committed(job, outcome));
             }
 
             @Override
@@ -490,7 +491,8 @@ public final class Coordinator {
 
     // ----- outcomes of writes (coordinator thread; attempts run in ObjectWrites on the delivery threads)
 
-    private void committed(ObjectJob job, SinkResult result) {
+    private void committed(ObjectJob job, SinkOutcome outcome) {
+        SinkResult result = outcome.result();
         ObjectEncoder.Encoded encoded = job.encoded;
         long bytes = encoded.bytes().remaining();
         switch (job.kind) {
@@ -499,22 +501,28 @@ public final class Coordinator {
                 countConversions(job);
                 for (ObjectEncoder.Rejected rejected : encoded.rejected()) {
                     if (job.sinkTakesFailures) {
-                        // The sink took them (SinkObject.conversionFailures), as it takes records it cannot use.
-                        ledger.itemFinal(rejected.item().input, RecordLedger.Outcome.DELIVERED);
+                        // The sink committed them (SinkObject.conversionFailures) to its own error output.
+                        ledger.itemFinal(rejected.item().input, RecordLedger.Outcome.ERROR_OUTPUT);
                     } else {
                         toError(rejected.item(), ErrorEnvelopes.FORMAT_CONVERSION_FAILED, 1,
                                 rejected.errorCode().code(), rejected.errorMessage(), job.epoch, job.values);
                     }
                 }
-                if (!encoded.written().isEmpty()) {
+                // Records the sink sent to its own error output (indexes into SinkObject.records(), which lists the
+                // written items in order) are error output; the rest are delivered.
+                java.util.BitSet failedRecords = outcome.failedRecords();
+                List<Item> written = encoded.written();
+                int failedWritten = failedRecords.get(0, written.size()).cardinality();
+                if (!written.isEmpty()) {
                     meters.deliverySuccess.record(1);
                     meters.deliveryObjects.increment();
                     meters.deliveryBytes.increment(bytes);
-                    meters.deliveryRecords.increment(encoded.written().size());
+                    meters.deliveryRecords.increment(written.size() - failedWritten);
                     ledger.deliveredObjects.incrementAndGet();
                 }
-                for (Item item : encoded.written()) {
-                    ledger.itemFinal(item.input, RecordLedger.Outcome.DELIVERED);
+                for (int i = 0; i < written.size(); i++) {
+                    ledger.itemFinal(written.get(i).input, failedRecords.get(i) ? RecordLedger.Outcome.ERROR_OUTPUT
+                            : RecordLedger.Outcome.DELIVERED);
                 }
                 break;
             case ERROR:

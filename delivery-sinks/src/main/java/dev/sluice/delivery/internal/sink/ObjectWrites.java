@@ -3,6 +3,7 @@ package dev.sluice.delivery.internal.sink;
 import dev.sluice.delivery.DeliveryException;
 import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkOutcome;
 import dev.sluice.delivery.SinkResult;
 import dev.sluice.delivery.internal.buffer.Buffer;
 import dev.sluice.stream.internal.Backoff;
@@ -42,7 +43,7 @@ public final class ObjectWrites {
      */
     public interface Outcomes {
         /** The object is in the sink (or there was nothing to write). */
-        void committed(ObjectJob job, SinkResult result);
+        void committed(ObjectJob job, SinkOutcome outcome);
 
         /** The attempt threw. */
         void failed(ObjectJob job, Throwable cause);
@@ -100,26 +101,26 @@ public final class ObjectWrites {
      * commits asynchronously is on its own thread, after this has returned.
      */
     private void attempt(ObjectJob job) {
-        java.util.concurrent.CompletableFuture<SinkResult> written;
+        java.util.concurrent.CompletableFuture<SinkOutcome> written;
         try {
             SinkObject object = job.encode();
             if (object == null) {
-                outcomes.committed(job, SinkResult.CREATED);
+                outcomes.committed(job, SinkOutcome.of(SinkResult.CREATED));
                 return;
             }
-            written = job.sink.writeAsync(object);
+            written = job.sink.writeReporting(object);
             if (written == null) {
-                throw new IllegalStateException("sink " + job.sink + " returned no future from writeAsync");
+                throw new IllegalStateException("sink " + job.sink + " returned no future from writeReporting");
             }
         } catch (Throwable t) {
             outcomes.failed(job, t);
             return;
         }
-        written.whenComplete((result, failure) -> {
+        written.whenComplete((outcome, failure) -> {
             if (failure != null) {
                 outcomes.failed(job, unwrap(failure));
             } else {
-                outcomes.committed(job, result == null ? SinkResult.CREATED : result);
+                outcomes.committed(job, outcome == null ? SinkOutcome.of(SinkResult.CREATED) : outcome);
             }
         });
     }
