@@ -187,6 +187,23 @@ public final class IcebergCatalog implements Closeable {
      *         catalog cannot be read, with the cause
      */
     public Optional<String> tableSchema(String namespace, String table) {
+        return loadTable(namespace, table).map(loaded -> org.apache.iceberg.avro.AvroSchemaUtil.convert(
+                loaded.schema(), table.replaceAll("[^A-Za-z0-9_]", "_")).toString());
+    }
+
+    /**
+     * The table as Iceberg's own API sees it, loaded now: to read it (snapshots, scan planning, the files of a
+     * partition) or run its maintenance (compaction, manifest rewrites, snapshot expiry) in the same process as the
+     * destinations that write it. Commits made through it are ordinary Iceberg commits: a destination's next commit
+     * finds the table changed and retries on top of it, as it does for any other writer.
+     *
+     * @param namespace the table's namespace (database)
+     * @param table the table's name
+     * @return the table, or empty when the namespace or the table does not exist
+     * @throws DeliveryException {@link ErrorCode#INVALID_ARGUMENT} if a name is not a valid identifier, or the
+     *         catalog cannot be read, with the cause
+     */
+    public Optional<org.apache.iceberg.Table> loadTable(String namespace, String table) {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(table, "table");
         org.apache.iceberg.catalog.TableIdentifier id;
@@ -196,9 +213,8 @@ public final class IcebergCatalog implements Closeable {
             throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "not a table name: " + namespace + "." + table
                     + ": " + e.getMessage(), e);
         }
-        org.apache.iceberg.Table loaded;
         try {
-            loaded = catalog.loadTable(id);
+            return Optional.of(catalog.loadTable(id));
         } catch (org.apache.iceberg.exceptions.NoSuchTableException
                  | org.apache.iceberg.exceptions.NoSuchNamespaceException e) {
             return Optional.empty();
@@ -206,8 +222,6 @@ public final class IcebergCatalog implements Closeable {
             throw new DeliveryException(ErrorCode.INVALID_ARGUMENT, "cannot load table " + id + " from " + description
                     + ": " + e.getMessage(), e);
         }
-        return Optional.of(org.apache.iceberg.avro.AvroSchemaUtil.convert(loaded.schema(),
-                table.replaceAll("[^A-Za-z0-9_]", "_")).toString());
     }
 
     /** The Iceberg catalog; internal. */

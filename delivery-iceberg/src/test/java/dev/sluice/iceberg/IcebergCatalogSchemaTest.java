@@ -53,6 +53,12 @@ class IcebergCatalogSchemaTest {
                     .errorOutputSink(Sink.localBucket(work.resolve("errors"))).build().close();
             assertEquals(Optional.empty(), catalog.tableSchema("web", "views"));
             assertTrue(catalog.tableSchema("web", "clicks").isPresent());
+            assertEquals(Optional.empty(), catalog.loadTable("web", "views"));
+            assertEquals(Optional.empty(), catalog.loadTable("nope", "clicks"));
+            org.apache.iceberg.Table table = catalog.loadTable("web", "clicks").orElseThrow();
+            assertEquals(List.of("id", "user", "country", "ts", "tags"), table.schema().columns().stream()
+                    .map(org.apache.iceberg.types.Types.NestedField::name).toList(), "the table as Iceberg sees it");
+            assertEquals(null, table.currentSnapshot(), "created, nothing committed yet");
         }
     }
 }

@@ -101,20 +101,7 @@ public final class ClickstreamDeliveryPipeline {
                     .kinesisStreamSource(engine, "clickstream", state)
                     .meterRegistry(metrics)
                     .build()) {
-                final int total = records;
-                Thread generator = new Thread(() -> generate(engine, total, produced), "clickstream-generator");
-                generator.start();
-                while (generator.isAlive() || delivery.stats().incomingRecords() < produced.get()) {
-                    progress(started, produced.get(), delivery.stats());
-                    if (generator.isAlive()) {
-                        generator.join(1000);
-                    } else {
-                        LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
-                    }
-                }
-                delivery.flush();
-                progress(started, produced.get(), delivery.stats());
-                System.out.println();
+                produceAndDeliver(engine, records, produced, delivery, started);
                 return summary(bucket, produced.get(), delivery.stats(), metrics);
             }
         }
@@ -129,19 +116,27 @@ public final class ClickstreamDeliveryPipeline {
      * @return a builder to add the source to
      */
     public static DeliveryStream.Builder delivery(Path bucket) {
-        Processor chain = Processor.chain(
-                Processor.maskFields("phone"),
-                Processor.maskPatterns("[\\w.+-]+@[\\w-]+\\.[\\w.]+"),
-                Processor.filter(".level != \"debug\""));
         return DeliveryStream.builder()
                 .name("clicks")
-                .processor(chain)
+                .processor(transforms())
                 .eventTime("event_time", "iso8601")
                 .prefix("clicks/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/")
                 .errorOutputPrefix("errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/")
                 .outputFormat(OutputFormat.parquet(ParquetConversion.of(SCHEMA)))
                 .bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(2)))
                 .sink(Sink.localBucket(bucket));
+    }
+
+    /**
+     * The pipeline's transform chain: mask the phone and e-mail addresses, drop debug events.
+     *
+     * @return the chain
+     */
+    public static Processor transforms() {
+        return Processor.chain(
+                Processor.maskFields("phone"),
+                Processor.maskPatterns("[\\w.+-]+@[\\w-]+\\.[\\w.]+"),
+                Processor.filter(".level != \"debug\""));
     }
 
     /**
@@ -192,7 +187,42 @@ public final class ClickstreamDeliveryPipeline {
         }
     }
 
-    private static void generate(StreamEngine engine, int count, AtomicLong produced) {
+    /**
+     * Generates {@code records} clicks into the stream {@code clickstream} on a thread of its own, showing progress,
+     * until the delivery stream has read every accepted one; then flushes it.
+     *
+     * @param engine the engine
+     * @param records clicks to generate
+     * @param produced counts the clicks the stream accepted
+     * @param delivery the delivery stream reading the stream
+     * @param started when the run started ({@link System#nanoTime()})
+     * @throws InterruptedException if interrupted while waiting
+     */
+    static void produceAndDeliver(StreamEngine engine, int records, AtomicLong produced, DeliveryStream delivery,
+                                  long started) throws InterruptedException {
+        Thread generator = new Thread(() -> generate(engine, records, produced), "clickstream-generator");
+        generator.start();
+        while (generator.isAlive() || delivery.stats().incomingRecords() < produced.get()) {
+            progress(started, produced.get(), delivery.stats());
+            if (generator.isAlive()) {
+                generator.join(1000);
+            } else {
+                LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+            }
+        }
+        delivery.flush();
+        progress(started, produced.get(), delivery.stats());
+        System.out.println();
+    }
+
+    /**
+     * Puts {@code count} generated clicks into the stream {@code clickstream}, 500 per call.
+     *
+     * @param engine the engine
+     * @param count clicks to put
+     * @param produced counts the clicks the stream accepted
+     */
+    static void generate(StreamEngine engine, int count, AtomicLong produced) {
         SplittableRandom random = new SplittableRandom(2026);
         Instant base = Click.base();
         for (int from = 0; from < count; from += 500) {
