@@ -33,7 +33,7 @@ import java.util.Optional;
  * it has records for (objects written while the table's previous commit ran share one snapshot), with data files in
  * Parquet whose columns carry the table's field ids.
  *
- * <p>Thread-safety: thread-safe; the delivery stream calls {@link #writeAsync} from its delivery threads, and the
+ * <p>Thread-safety: thread-safe; the delivery stream calls {@link #writeReporting} from its delivery threads, and the
  * appends commit on the destination's committer threads ({@code sluice-iceberg-commit-<n>}).
  *
  * <pre>{@code
@@ -179,11 +179,7 @@ public final class IcebergDestination implements Sink {
      */
     @Override
     public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
-        try {
-            return start(object, true, new java.util.BitSet());
-        } catch (Exception e) {
-            return java.util.concurrent.CompletableFuture.failedFuture(e);
-        }
+        return writeReporting(object).thenApply(SinkOutcome::result);
     }
 
     /**

@@ -95,6 +95,8 @@ public final class TableWriter {
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     /** Warns when the table keeps enough snapshots to slow its commits; used under {@link #commitLock}. */
     private RetainedSnapshots retained = new RetainedSnapshots(RetainedSnapshots.DEFAULT_THRESHOLD);
+    /** What the warning of {@link #retained} tells the user to change, from this table's expiry settings. */
+    private final String retentionAdvice;
     private final java.util.Optional<SnapshotExpiry> expiry;
     private final java.util.concurrent.Executor expiryExecutor;
     private final java.time.Clock clock;
@@ -119,6 +121,10 @@ public final class TableWriter {
         this.fileSchemaId = table.schema().schemaId();
         this.fileSpecId = table.spec().specId();
         this.expiry = upkeep.expiry();
+        this.retentionAdvice = expiry.map(e -> "snapshot expiry keeps " + e.maxAge().toMinutes() + " min of them"
+                + " (snapshotRetention, 10 min at least): shorten it, or buffer more per object so that the table"
+                + " commits less often").orElse("snapshot expiry is off (expireSnapshots(false)): expire them in the"
+                + " table's maintenance, or buffer more per object");
         this.expiryExecutor = upkeep.executor();
         this.committer = upkeep.committer();
         this.clock = upkeep.clock();
@@ -699,10 +705,7 @@ public final class TableWriter {
     /** Counts the table's snapshots after a commit and warns when they slow commits down (never fails a commit). */
     private void checkRetained() {
         try {
-            retained.afterCommit(table, config.qualifiedName(), expiry.map(e -> "snapshot expiry keeps "
-                    + e.maxAge().toMinutes() + " min of them (snapshotRetention, 10 min at least): shorten it, or buffer"
-                    + " more per object so that the table commits less often").orElse("snapshot expiry is off"
-                    + " (expireSnapshots(false)): expire them in the table's maintenance, or buffer more per object"));
+            retained.afterCommit(table, config.qualifiedName(), retentionAdvice);
         } catch (RuntimeException e) {
             LOG.debug("table {}: cannot count its snapshots: {}", config.qualifiedName(), e.toString());
         }

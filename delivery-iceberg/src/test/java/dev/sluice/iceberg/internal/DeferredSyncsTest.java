@@ -1,6 +1,5 @@
 package dev.sluice.iceberg.internal;
 
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
@@ -23,7 +22,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -45,10 +43,7 @@ class DeferredSyncsTest {
 
     @BeforeEach
     void open() {
-        catalog = new JdbcCatalog();
-        catalog.initialize("t", Map.of(CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("catalog.db"),
-                CatalogProperties.WAREHOUSE_LOCATION, dir.toString(),
-                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(), "jdbc.schema-version", "V1"));
+        catalog = LocalCatalogs.open(dir);
         catalog.createNamespace(Namespace.of("db"));
         Table loaded = catalog.createTable(TableIdentifier.of("db", "t"),
                 new Schema(Types.NestedField.optional(1, "id", Types.LongType.get())), PartitionSpec.unpartitioned());

@@ -3,7 +3,6 @@ package dev.sluice.iceberg.internal;
 import dev.sluice.delivery.ParquetConversion;
 import dev.sluice.iceberg.DestinationTableConfiguration;
 import org.apache.avro.generic.GenericData;
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.jdbc.JdbcCatalog;
@@ -22,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,10 +41,7 @@ class RetainedSnapshotsTest {
 
     @BeforeEach
     void open() {
-        catalog = new JdbcCatalog();
-        catalog.initialize("t", Map.of(CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("catalog.db"),
-                CatalogProperties.WAREHOUSE_LOCATION, dir.toString(),
-                CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName(), "jdbc.schema-version", "V1"));
+        catalog = LocalCatalogs.open(dir);
     }
 
     @AfterEach

@@ -297,7 +297,10 @@ public final class IcebergDeliveryHarness {
         }
     }
 
-    /** Records the duration of each destination write in microseconds (to its commit, when it completes later). */
+    /**
+     * Records the duration of each destination write in microseconds (to its commit, when it completes later): the
+     * stream's calls go through {@code writeReporting}.
+     */
     private static Sink timed(Sink sink, Histogram writes) {
         return new Sink() {
             @Override
@@ -308,16 +311,6 @@ public final class IcebergDeliveryHarness {
                     writes.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
                 }
                 return result;
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
-                long start = System.nanoTime();
-                return sink.writeAsync(object).whenComplete((result, failure) -> {
-                    synchronized (writes) {
-                        writes.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000));
-                    }
-                });
             }
 
             @Override
@@ -348,7 +341,8 @@ public final class IcebergDeliveryHarness {
         };
     }
 
-    private static void delete(Path dir) throws IOException {
+    /** Deletes a run's working directory and everything under it. */
+    static void delete(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

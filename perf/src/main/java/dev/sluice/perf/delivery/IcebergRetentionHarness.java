@@ -78,7 +78,7 @@ public final class IcebergRetentionHarness {
                 }
             }
         } finally {
-            delete(work);
+            IcebergDeliveryHarness.delete(work);
         }
     }
 
@@ -108,14 +108,6 @@ public final class IcebergRetentionHarness {
             return Files.size(file);
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
