@@ -1,5 +1,7 @@
 package dev.sluice.perf;
 
+import dev.sluice.stream.PutRecordRequest;
+import dev.sluice.stream.PutRecordResult;
 import dev.sluice.stream.PutRecordsRequestEntry;
 import dev.sluice.stream.PutRecordsResult;
 import dev.sluice.stream.StreamEngine;
@@ -21,8 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  * measured in the same run as a bare Disruptor ring doing only the hand-off ({@link BareRing}).
  *
  * <pre>java -cp perf/target/sluice-perf.jar dev.sluice.perf.IngestHarness [--seconds 3] [--warmup 1] [--repeats 3]
- *     [--writers N] [--only TEXT]</pre>
- * {@code --only} runs just the cases whose label contains the text (e.g. {@code "x500, 100B, 2P"} or {@code paced}).
+ *     [--writers N] [--ring SLOTS] [--only TEXT]</pre>
+ * {@code --only} runs just the cases whose label contains the text (e.g. {@code "x500, 100B, 2P"} or {@code paced});
+ * {@code --ring} sets the engine's {@code ringBufferSize} (the engine's default otherwise).
  *
  * <p>Every figure is measured here, now; the medians of the repeats are printed with their spread
  * (min-max) because this machine is shared and noisy.
@@ -33,6 +36,8 @@ public final class IngestHarness {
     private static final int BATCH = 500;
     private static final int KEYS = 10_000;
     private static final int WINDOW = 4;
+    /** Single asynchronous puts each producer keeps in flight: a client firing records without waiting. */
+    private static final int RECORD_WINDOW = 8_192;
 
     private final double seconds;
     private final double warmup;
@@ -40,9 +45,11 @@ public final class IngestHarness {
     private final int writers;
     private final String[] keys;
     private final String only;
+    private final int ring;
 
-    private IngestHarness(double seconds, double warmup, int repeats, int writers, String only) {
+    private IngestHarness(double seconds, double warmup, int repeats, int writers, String only, int ring) {
         this.only = only;
+        this.ring = ring;
         this.seconds = seconds;
         this.warmup = warmup;
         this.repeats = repeats;
@@ -66,6 +73,7 @@ public final class IngestHarness {
         int repeats = 3;
         int writers = defaultWriters();
         String only = "";
+        int ring = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
@@ -73,14 +81,16 @@ public final class IngestHarness {
                 case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
                 case "--writers" -> writers = Integer.parseInt(args[i + 1]);
                 case "--only" -> only = args[i + 1];
+                case "--ring" -> ring = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --seconds S --warmup S --repeats N --writers N --only TEXT)");
+                        + " (options: --seconds S --warmup S --repeats N --writers N --ring SLOTS --only TEXT)");
             }
         }
         System.out.printf(Locale.ROOT, "Sluice ingest harness: %d shards, in-memory, throttle OFF, %d writer thread(s);"
-                        + " %d cores, Java %s; %.1f s measured after %.1f s warm-up, median of %d repeats [min-max]%n%n",
-                SHARDS, writers, Runtime.getRuntime().availableProcessors(), Runtime.version(), seconds, warmup, repeats);
-        new IngestHarness(seconds, warmup, repeats, writers, only).run();
+                        + " ring %s; %d cores, Java %s; %.1f s measured after %.1f s warm-up, median of %d repeats [min-max]%n%n",
+                SHARDS, writers, ring == 0 ? "default" : ring + " slots", Runtime.getRuntime().availableProcessors(),
+                Runtime.version(), seconds, warmup, repeats);
+        new IngestHarness(seconds, warmup, repeats, writers, only, ring).run();
     }
 
     private static int defaultWriters() {
@@ -92,18 +102,22 @@ public final class IngestHarness {
                 "call latency p50/p99/p99.9 us", "vs same-shape", "vs per-record");
         for (int size : new int[] {100, 1024}) {
             for (int producers : new int[] {1, 2}) {
-                for (int mode = 0; mode < 3; mode++) {
-                    boolean batch = mode > 0;
-                    int window = mode == 2 ? WINDOW : 1;
+                for (int mode = 0; mode < 4; mode++) {
+                    boolean batch = mode == 1 || mode == 2;
+                    int window = mode == 2 ? WINDOW : mode == 3 ? RECORD_WINDOW : 1;
                     String sluiceLabel = label("sluice " + (mode == 0 ? "PutRecord, sync" : mode == 1 ? "PutRecords x500, sync"
-                            : "PutRecords x500, " + WINDOW + " in flight"), size, producers);
+                            : mode == 2 ? "PutRecords x500, " + WINDOW + " in flight"
+                            : "PutRecord, " + RECORD_WINDOW + " in flight"), size, producers);
                     if (!sluiceLabel.contains(only)) {
                         continue;
                     }
                     Result perRecord = repeat(() -> bareNoReply(producers));
                     print(label("bare ring, per-record hand-off", size, producers), size, perRecord, null, null);
-                    Result bare = repeat(() -> bare(producers, batch));
-                    print(label("bare ring, " + (batch ? "500/hand-off" : "1/hand-off, sync"), size, producers), size, bare, null, null);
+                    // Firing single records without waiting has the per-record hand-off as its same-shape bare case.
+                    Result bare = mode == 3 ? perRecord : repeat(() -> bare(producers, batch));
+                    if (mode != 3) {
+                        print(label("bare ring, " + (batch ? "500/hand-off" : "1/hand-off, sync"), size, producers), size, bare, null, null);
+                    }
                     Result sluice = repeat(() -> sluice(producers, size, batch, window));
                     print(sluiceLabel, size, sluice, bare, perRecord);
                 }
@@ -155,14 +169,29 @@ public final class IngestHarness {
      * synchronous or asynchronous with up to {@code window} batches in flight (as a pipelining client does).
      */
     private Result sluice(int producers, int size, boolean batch, int window) throws Exception {
-        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).writerThreads(writers).build()) {
+        StreamEngine.Builder builder = StreamEngine.builder().throttleMode(ThrottleMode.OFF).writerThreads(writers);
+        if (ring > 0) {
+            builder.ringBufferSize(ring);
+        }
+        try (StreamEngine engine = builder.build()) {
             engine.createStream("bench", SHARDS);
             byte[] payload = new byte[size];
             @SuppressWarnings("unchecked")
-            CompletableFuture<PutRecordsResult>[][] inFlight = new CompletableFuture[producers][window];
+            CompletableFuture<PutRecordsResult>[][] inFlight = new CompletableFuture[producers][batch ? window : 0];
+            @SuppressWarnings("unchecked")
+            CompletableFuture<PutRecordResult>[][] recordsInFlight = new CompletableFuture[producers][batch ? 0 : window];
             Result result = drive(producers, batch ? BATCH : 1, (producer, i) -> {
-                if (!batch) {
+                if (!batch && window == 1) {
                     engine.putRecord("bench", keys[(int) (i % KEYS)], payload);
+                    return;
+                }
+                if (!batch) {
+                    int slot = (int) (i % window);
+                    CompletableFuture<PutRecordResult> previous = recordsInFlight[producer][slot];
+                    if (previous != null) {
+                        previous.join();
+                    }
+                    recordsInFlight[producer][slot] = engine.putRecordAsync(PutRecordRequest.of("bench", keys[(int) (i % KEYS)], payload));
                     return;
                 }
                 List<PutRecordsRequestEntry> entries = new ArrayList<>(BATCH);
@@ -187,6 +216,13 @@ public final class IngestHarness {
                 for (CompletableFuture<PutRecordsResult> call : calls) {
                     if (call != null) {
                         check(call.join());
+                    }
+                }
+            }
+            for (CompletableFuture<PutRecordResult>[] calls : recordsInFlight) {
+                for (CompletableFuture<PutRecordResult> call : calls) {
+                    if (call != null) {
+                        call.join();
                     }
                 }
             }
