@@ -2,6 +2,7 @@ package dev.sluice.iceberg;
 
 import dev.sluice.iceberg.internal.Problems;
 import dev.sluice.delivery.DeliveryException;
+import dev.sluice.delivery.DeliveryStream;
 import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.ParquetConversion;
 import dev.sluice.delivery.Sink;
@@ -118,10 +119,14 @@ public final class IcebergDestination implements Sink {
      */
     private final TableWriter direct;
     private final Optional<ParquetContent> directContent;
+    /** The snapshot retention when this destination expires snapshots: how long a commit's evidence lasts. */
+    private final Optional<Duration> redeliveryWindow;
 
     private IcebergDestination(Map<String, TableWriter> tables, RecordRouting routing, Sink errorOutput,
                                String errorOutputPrefix, Clock clock, java.util.concurrent.ExecutorService upkeep,
-                               java.util.concurrent.ExecutorService committer, boolean routeByOtfMetadata) {
+                               java.util.concurrent.ExecutorService committer, boolean routeByOtfMetadata,
+                               Optional<Duration> redeliveryWindow) {
+        this.redeliveryWindow = redeliveryWindow;
         TableWriter only = routing.single() && !routeByOtfMetadata ? tables.values().iterator().next() : null;
         this.directContent = only == null ? Optional.empty() : only.directContent();
         this.direct = directContent.isPresent() ? only : null;
@@ -401,6 +406,27 @@ public final class IcebergDestination implements Sink {
     }
 
     /**
+     * Names the destination by its tables, as errors about it do.
+     *
+     * @return {@code Iceberg destination [database.table, ...]}
+     */
+    @Override
+    public String toString() {
+        return "Iceberg destination " + new java.util.TreeSet<>(tables.keySet());
+    }
+
+    /**
+     * The evidence that an object was committed is its snapshot, kept for the snapshot retention when this
+     * destination expires snapshots; with expiry off, the table's own maintenance decides, and no window is claimed.
+     *
+     * @return the snapshot retention, or empty with {@code expireSnapshots(false)}
+     */
+    @Override
+    public Optional<Duration> redeliveryWindow() {
+        return redeliveryWindow;
+    }
+
+    /**
      * Lets the commits of appends already written finish (up to a minute; the delivery stream closes its sink after
      * its objects are delivered, so there are none then unless its drain timed out), fails those that could not
      * commit, stops table upkeep (waiting up to a minute for a snapshot expiry under way) and closes the
@@ -629,8 +655,9 @@ public final class IcebergDestination implements Sink {
          * Sets the age after which snapshots are expired. Default {@link #DEFAULT_SNAPSHOT_RETENTION}. No snapshot
          * is expired until this much time has passed since the destination opened the table, so that objects a
          * restarted process re-delivers still find their commits (exactly-once); keys this process committed are
-         * also remembered in memory for the delivery's longest retry window. Keep it longer than the delivery
-         * stream's retry duration.
+         * also remembered in memory for the delivery's longest retry window. A delivery stream reading a source
+         * needs it at least its retry duration plus {@link DeliveryStream#REDELIVERY_MARGIN} and refuses to build
+         * otherwise (the default 1 h fits retry durations up to 55 min; see {@link Sink#redeliveryWindow()}).
          *
          * @param retention at least {@link #MIN_SNAPSHOT_RETENTION}
          * @return this builder
@@ -746,7 +773,8 @@ public final class IcebergDestination implements Sink {
                 throw e;
             }
             return new IcebergDestination(Map.copyOf(writers), routing, errorOutputSink, errorOutputPrefix, clock,
-                    upkeep, committer, routeByOtfMetadata);
+                    upkeep, committer, routeByOtfMetadata,
+                    expireSnapshots ? Optional.of(snapshotRetention) : Optional.empty());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.sluice.delivery.ErrorCode;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
 import dev.sluice.delivery.SinkResult;
+import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.testing.ManualClock;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -329,6 +330,51 @@ class IcebergDestinationTest extends EmbeddedCatalogTest {
         assertMessage("not a valid JQ expression", () -> IcebergDestination.builder().catalog(catalog)
                 .table(DestinationTableConfiguration.of("web", "a", CLICK)).routingQuery("{").errorOutputSink(errors)
                 .build());
+    }
+
+    @Test
+    void streamSource_retryLongerThanSnapshotRetention_refusedNamingBothUnlessExpiryIsOff() throws Exception {
+        IcebergCatalog catalog = catalog();
+        Sink errors = Sink.localBucket(work.resolve("errors"));
+        try (StreamEngine engine = StreamEngine.builder().build()) {
+            engine.createStream("src", 1);
+            // The default retention (1 h) holds the default retry (300 s) and up to 55 min of retries.
+            fromSource(engine, destination(catalog, errors, b -> { }), null).close();
+            fromSource(engine, destination(catalog, errors, b -> { }), Duration.ofMinutes(55)).close();
+            IcebergDestination tooShort = destination(catalog, errors, b -> { });
+            assertMessage("retryDuration PT56M is too long for the sink's re-delivery window PT1H",
+                    () -> fromSource(engine, tooShort, Duration.ofMinutes(56)));
+            tooShort.close();
+            IcebergDestination minimum = destination(catalog, errors, b -> b.snapshotRetention(Duration.ofMinutes(10)));
+            assertMessage("an Iceberg destination's snapshotRetention",
+                    () -> fromSource(engine, minimum, Duration.ofMinutes(6)));
+            minimum.close();
+            // Longer retention, expiry left to the table's maintenance, or no source: nothing to refuse.
+            fromSource(engine, destination(catalog, errors, b -> b.snapshotRetention(Duration.ofHours(25))),
+                    DeliveryStream.MAX_RETRY_DURATION).close();
+            fromSource(engine, destination(catalog, errors, b -> b.expireSnapshots(false)),
+                    DeliveryStream.MAX_RETRY_DURATION).close();
+            DeliveryStream.builder().name("direct").sink(destination(catalog, errors, b -> { })).errorOutputSink(errors)
+                    .retryDuration(DeliveryStream.MAX_RETRY_DURATION).build().close();
+        }
+    }
+
+    private static IcebergDestination destination(IcebergCatalog catalog, Sink errors,
+                                                  java.util.function.Consumer<IcebergDestination.Builder> settings) {
+        IcebergDestination.Builder builder = IcebergDestination.builder().catalog(catalog)
+                .table(DestinationTableConfiguration.of("web", "a", CLICK)).errorOutputSink(errors);
+        settings.accept(builder);
+        return builder.build();
+    }
+
+    private DeliveryStream fromSource(StreamEngine engine, IcebergDestination destination, Duration retry) {
+        DeliveryStream.Builder builder = DeliveryStream.builder().name("clicks").sink(destination)
+                .errorOutputSink(Sink.localBucket(work.resolve("errors")))
+                .kinesisStreamSource(engine, "src", work.resolve("state"));
+        if (retry != null) {
+            builder.retryDuration(retry);
+        }
+        return builder.build();
     }
 
     @Test

@@ -80,6 +80,11 @@ public final class DeliveryStream implements AutoCloseable {
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
     /** Firehose's longest retry window (24 h, S3). */
     public static final Duration MAX_RETRY_DURATION = Duration.ofHours(24);
+    /**
+     * What a source's re-delivery window needs beyond the retry duration (5 min): the time from an object's commit to
+     * the checkpoint that passes it, with room to spare. See {@link Sink#redeliveryWindow()}.
+     */
+    public static final Duration REDELIVERY_MARGIN = Duration.ofMinutes(5);
     /** Default number of encoding/writing threads. */
     public static final int DEFAULT_DELIVERY_THREADS = 2;
     /** Default {@link #close()} drain deadline. */
@@ -516,7 +521,9 @@ public final class DeliveryStream implements AutoCloseable {
 
         /**
          * Sets how long a failed destination write is retried before its records go to the error output. Default:
-         * the sink's {@link Sink#defaultRetryDuration()} (24 h for buckets, 300 s for HTTP endpoints).
+         * the sink's {@link Sink#defaultRetryDuration()} (24 h for buckets, 300 s for HTTP endpoints). Reading a
+         * source, {@code build()} refuses a duration that, plus {@link #REDELIVERY_MARGIN}, outlasts the sink's
+         * {@link Sink#redeliveryWindow()} (an Iceberg destination's snapshot retention).
          *
          * @param duration in [PT0S, {@link #MAX_RETRY_DURATION}]; zero means no retry
          * @return this builder
@@ -675,6 +682,7 @@ public final class DeliveryStream implements AutoCloseable {
             CheckpointStore store = reader == null ? null : reader.checkpointStore();
             if (reader != null) {
                 require("source checkpointStore", store);
+                requireRedeliveryWindow(settings.retryDuration());
             }
             DeliveryCore core = new DeliveryCore(settings);
             if (reader != null) {
@@ -686,6 +694,19 @@ public final class DeliveryStream implements AutoCloseable {
                 }
             }
             return new DeliveryStream(name, core, Optional.ofNullable(reader));
+        }
+
+        /** Exactly once from a source needs the sink to recognise every object it may be handed again. */
+        private void requireRedeliveryWindow(Duration retry) {
+            Optional<Duration> window = sink.redeliveryWindow();
+            if (window.isPresent() && retry.plus(REDELIVERY_MARGIN).compareTo(window.get()) > 0) {
+                throw DeliveryException.invalidArgument("retryDuration " + retry + " is too long for the sink's"
+                        + " re-delivery window " + window.get() + " (" + sink + "): reading a source, retryDuration + "
+                        + REDELIVERY_MARGIN + " must be at most that window, because after a restart the stream"
+                        + " re-delivers objects committed while an earlier one was being retried, and the sink must"
+                        + " still recognise them to commit them only once; shorten retryDuration or lengthen the"
+                        + " sink's window (an Iceberg destination's snapshotRetention)");
+            }
         }
 
         private static void require(String what, Object value) {

@@ -115,6 +115,21 @@ public interface Sink extends AutoCloseable {
     }
 
     /**
+     * Returns how long after committing an object this sink still recognises a second write of the same key as the
+     * same object (and commits nothing), or empty when it does for as long as the object exists (a bucket: the
+     * object is its own evidence). A sink whose evidence of a commit expires (an Iceberg table's snapshots) returns
+     * that age. A delivery stream reading a source re-delivers, after a restart, every object committed but not yet
+     * checkpointed, and the checkpoint waits while an earlier object of the same partition is retried, so such an
+     * object can be as old as the stream's retry duration: {@code build()} refuses a retry duration that, plus
+     * {@link DeliveryStream#REDELIVERY_MARGIN}, is longer than this window.
+     *
+     * @return empty by default: the evidence lasts as long as the object
+     */
+    default Optional<Duration> redeliveryWindow() {
+        return Optional.empty();
+    }
+
+    /**
      * Returns the Parquet content this sink wants its data objects in, for a sink that reads
      * {@link SinkObject#content()} as Parquet rather than the stream's output format (an Iceberg table's data file).
      * When present, the delivery stream encodes data objects with it instead of its {@code outputFormat} and

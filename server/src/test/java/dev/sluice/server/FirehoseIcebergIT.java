@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.firehose.FirehoseClient;
 import software.amazon.awssdk.services.firehose.model.CreateDeliveryStreamRequest;
+import software.amazon.awssdk.services.firehose.model.DeliveryStreamType;
 import software.amazon.awssdk.services.firehose.model.DestinationTableConfiguration;
 import software.amazon.awssdk.services.firehose.model.IcebergDestinationConfiguration;
 import software.amazon.awssdk.services.firehose.model.IcebergDestinationDescription;
@@ -15,6 +16,8 @@ import software.amazon.awssdk.services.firehose.model.ProcessorParameterName;
 import software.amazon.awssdk.services.firehose.model.ProcessorType;
 import software.amazon.awssdk.services.firehose.model.Record;
 import software.amazon.awssdk.services.glue.GlueClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -355,5 +358,31 @@ class FirehoseIcebergIT {
         InvalidArgumentException e = refused(iceberg(table("web", "clicks").build(), table("web", "views").build())
                 .build());
         assertTrue(e.getMessage().contains("MetadataExtraction"), e.getMessage());
+    }
+
+    @Test
+    void aKinesisStreamSourceWithFirehosesLongestRetry_isAcceptedAndEachRecordLandsOnce() throws Exception {
+        start();
+        try (KinesisClient kinesis = Clients.kinesis(server.endpoint(), true, false)) {
+            kinesis.createStream(b -> b.streamName("source").shardCount(1));
+            await().atMost(Duration.ofSeconds(30)).until(() -> kinesis.describeStreamSummary(b -> b.streamName("source"))
+                    .streamDescriptionSummary().streamStatus() == StreamStatus.ACTIVE);
+            // Retries of up to 2 h outlast the destination's default snapshot retention (1 h), where a commit's
+            // evidence lives: the server keeps the snapshots longer instead of refusing Firehose's own maximum.
+            firehose.createDeliveryStream(CreateDeliveryStreamRequest.builder().deliveryStreamName("from-stream")
+                    .deliveryStreamType(DeliveryStreamType.KINESIS_STREAM_AS_SOURCE)
+                    .kinesisStreamSourceConfiguration(s -> s
+                            .kinesisStreamARN("arn:aws:kinesis:us-east-1:000000000000:stream/source").roleARN(ROLE))
+                    .icebergDestinationConfiguration(iceberg(table("web", "clicks").build())
+                            .retryOptions(r -> r.durationInSeconds(7200)).build()).build());
+            for (int i = 0; i < 20; i++) {
+                String record = click(i);
+                kinesis.putRecord(b -> b.streamName("source").partitionKey(record).data(SdkBytes.fromUtf8String(record)));
+            }
+            IcebergTableWalk walk = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> IcebergTableWalk.of(warehouse(), "web", "clicks"), w -> w.recordCount() >= 20);
+            assertEquals(20, walk.recordCount());
+            assertEquals(IntStream.range(0, 20).mapToObj(i -> (long) i).collect(Collectors.toSet()), ids(walk));
+        }
     }
 }

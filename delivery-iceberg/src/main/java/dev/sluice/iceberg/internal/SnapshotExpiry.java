@@ -17,10 +17,12 @@ import java.util.concurrent.ExecutorService;
  * <p>Design note: immutable and thread-safe; {@link TableWriter} calls {@link #expire} under its commit lock, on the
  * destination's expiry thread, at most every {@link #CHECK_INTERVAL}. <b>Exactly-once:</b> the dedupe evidence of a
  * commit is its snapshot summary, so expiry must not drop it while the object can still be re-delivered. Within a
- * process that is the delivery retry window, hence {@code maxAge} must exceed the stream's retry duration. Across a
- * restart the objects re-delivered are those committed but not checkpointed before the crash; they are re-delivered
- * right after the new process opens the table, so no snapshot is expired until {@code maxAge} has passed since the
- * table was opened. Snapshot timestamps are Iceberg's (the system clock); the destination's clock decides when
+ * process that is the delivery retry window, which {@link CommittedKeys} also remembers. Across a restart the objects
+ * re-delivered are those committed but not checkpointed before the crash, at most the retry duration old (the
+ * checkpoint waits for an earlier object still being retried): a delivery stream reading a source refuses a retry
+ * duration longer than {@code maxAge} less a margin (the destination's {@code redeliveryWindow()}). They are
+ * re-delivered right after the new process opens the table, so no snapshot is expired until {@code maxAge} has
+ * passed since the table was opened. Snapshot timestamps are Iceberg's (the system clock); the destination's clock decides when
  * expiry runs and where the cut-off lies.
  *
  * @param maxAge snapshots older than this are expired

@@ -87,7 +87,21 @@ final class FirehoseIceberg {
         }
         String errorPrefix = Optional.ofNullable(ApiRequest.string(s3, "ErrorOutputPrefix"))
                 .filter(p -> !p.isEmpty()).orElse(IcebergDestination.DEFAULT_ERROR_OUTPUT_PREFIX);
+        JsonNode retry = config.get("RetryOptions");
+        Integer seconds = retry == null ? null : ApiRequest.integer(retry, "DurationInSeconds");
+        if (seconds != null) {
+            if (seconds < 0 || seconds > MAX_RETRY_SECONDS) {
+                throw ApiRequest.outOfRange(KIND + ".RetryOptions.DurationInSeconds", seconds, 0,
+                        MAX_RETRY_SECONDS);
+            }
+            builder.retryDuration(Duration.ofSeconds(seconds));
+        }
+        // A commit's evidence (its snapshot) must outlive the longest retry, or a restart after a long retry could
+        // commit an object twice: Firehose allows up to 2 h, longer than the destination's default retention.
+        Duration retention = Duration.ofSeconds(seconds == null ? 0 : seconds).plus(DeliveryStream.REDELIVERY_MARGIN);
         IcebergDestination.Builder sink = IcebergDestination.builder()
+                .snapshotRetention(retention.compareTo(IcebergDestination.DEFAULT_SNAPSHOT_RETENTION) > 0
+                        ? retention : IcebergDestination.DEFAULT_SNAPSHOT_RETENTION)
                 .catalog(warehouses.catalog(warehouses.glueWarehouse()))
                 .errorOutputSink(destinations.bucketSink(s3, KIND + ".S3Configuration"))
                 .errorOutputPrefix(errorPrefix);
@@ -102,15 +116,6 @@ final class FirehoseIceberg {
         builder.errorOutputSink(destinations.bucketSink(s3, KIND + ".S3Configuration"));
         builder.errorOutputPrefix(errorPrefix);
         builder.bufferingHints(FirehoseDestinations.bufferingHints(config.get("BufferingHints"), KIND));
-        JsonNode retry = config.get("RetryOptions");
-        Integer seconds = retry == null ? null : ApiRequest.integer(retry, "DurationInSeconds");
-        if (seconds != null) {
-            if (seconds < 0 || seconds > MAX_RETRY_SECONDS) {
-                throw ApiRequest.outOfRange(KIND + ".RetryOptions.DurationInSeconds", seconds, 0,
-                        MAX_RETRY_SECONDS);
-            }
-            builder.retryDuration(Duration.ofSeconds(seconds));
-        }
         destinations.applyProcessing(builder, withoutRouting(config.get("ProcessingConfiguration")));
         String backup = Optional.ofNullable(ApiRequest.string(config, "S3BackupMode")).orElse("FailedDataOnly");
         switch (backup) {
