@@ -242,7 +242,11 @@ class IcebergExactlyOnceIT {
     private Process start(Path warehouse, Path state, int haltAfterCommits, String mode) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Dorg.slf4j.simpleLogger.log.dev.sluice.iceberg=info", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classPath,
+        // SQLite's driver unpacks its native library (1 MB) into its tmpdir at every start, and a killed child
+        // cannot delete it: keep it under this test's directory rather than leave it in /tmp.
+        Path sqlite = Files.createDirectories(work.resolve("sqlite-native"));
+        return new ProcessBuilder(java, "-Dorg.slf4j.simpleLogger.log.dev.sluice.iceberg=info", "-Xmx512m",
+                "-XX:TieredStopAtLevel=1", "-Dorg.sqlite.tmpdir=" + sqlite, "-cp", classPath,
                 IcebergExactlyOnceChild.class.getName(), warehouse.toString(), state.toString(),
                 Integer.toString(RECORDS), Integer.toString(haltAfterCommits), mode)
                 .redirectErrorStream(true)
