@@ -65,8 +65,8 @@ class RedeliveryWindowTest {
     void noWindowOrNoSource_anyRetryDurationAccepted() {
         try (StreamEngine engine = StreamEngine.builder().build()) {
             engine.createStream("src", 1);
-            fromSource(engine, Sink.localBucket(work.resolve("bucket"))).retryDuration(DeliveryStream.MAX_RETRY_DURATION)
-                    .build().close();
+            fromSource(engine, Sink.localBucket(work.resolve("bucket")))
+                    .retryDuration(DeliveryStream.MAX_RETRY_DURATION).build().close();
         }
         // Direct put: no checkpoint to re-deliver from, so the window does not bound the retries.
         DeliveryStream.builder().name("direct").sink(expiring(Duration.ofMinutes(10)))

@@ -87,7 +87,8 @@ public final class IngestHarness {
             }
         }
         System.out.printf(Locale.ROOT, "Sluice ingest harness: %d shards, in-memory, throttle OFF, %d writer thread(s);"
-                        + " ring %s; %d cores, Java %s; %.1f s measured after %.1f s warm-up, median of %d repeats [min-max]%n%n",
+                        + " ring %s; %d cores, Java %s; %.1f s measured after %.1f s warm-up, median of %d repeats"
+                        + " [min-max]%n%n",
                 SHARDS, writers, ring == 0 ? "default" : ring + " slots", Runtime.getRuntime().availableProcessors(),
                 Runtime.version(), seconds, warmup, repeats);
         new IngestHarness(seconds, warmup, repeats, writers, only, ring).run();
@@ -116,7 +117,8 @@ public final class IngestHarness {
                     // Firing single records without waiting has the per-record hand-off as its same-shape bare case.
                     Result bare = mode == 3 ? perRecord : repeat(() -> bare(producers, batch));
                     if (mode != 3) {
-                        print(label("bare ring, " + (batch ? "500/hand-off" : "1/hand-off, sync"), size, producers), size, bare, null, null);
+                        String bareLabel = "bare ring, " + (batch ? "500/hand-off" : "1/hand-off, sync");
+                        print(label(bareLabel, size, producers), size, bare, null, null);
                     }
                     Result sluice = repeat(() -> sluice(producers, size, batch, window));
                     print(sluiceLabel, size, sluice, bare, perRecord);
@@ -179,7 +181,8 @@ public final class IngestHarness {
             @SuppressWarnings("unchecked")
             CompletableFuture<PutRecordsResult>[][] inFlight = new CompletableFuture[producers][batch ? window : 0];
             @SuppressWarnings("unchecked")
-            CompletableFuture<PutRecordResult>[][] recordsInFlight = new CompletableFuture[producers][batch ? 0 : window];
+            CompletableFuture<PutRecordResult>[][] recordsInFlight =
+                    new CompletableFuture[producers][batch ? 0 : window];
             Result result = drive(producers, batch ? BATCH : 1, (producer, i) -> {
                 if (!batch && window == 1) {
                     engine.putRecord("bench", keys[(int) (i % KEYS)], payload);
@@ -191,7 +194,8 @@ public final class IngestHarness {
                     if (previous != null) {
                         previous.join();
                     }
-                    recordsInFlight[producer][slot] = engine.putRecordAsync(PutRecordRequest.of("bench", keys[(int) (i % KEYS)], payload));
+                    PutRecordRequest request = PutRecordRequest.of("bench", keys[(int) (i % KEYS)], payload);
+                    recordsInFlight[producer][slot] = engine.putRecordAsync(request);
                     return;
                 }
                 List<PutRecordsRequestEntry> entries = new ArrayList<>(BATCH);

@@ -365,8 +365,8 @@ class FirehoseIcebergIT {
         start();
         try (KinesisClient kinesis = Clients.kinesis(server.endpoint(), true, false)) {
             kinesis.createStream(b -> b.streamName("source").shardCount(1));
-            await().atMost(Duration.ofSeconds(30)).until(() -> kinesis.describeStreamSummary(b -> b.streamName("source"))
-                    .streamDescriptionSummary().streamStatus() == StreamStatus.ACTIVE);
+            await().atMost(Duration.ofSeconds(30)).until(() -> kinesis.describeStreamSummary(
+                    b -> b.streamName("source")).streamDescriptionSummary().streamStatus() == StreamStatus.ACTIVE);
             // Retries of up to 2 h outlast the destination's default snapshot retention (1 h), where a commit's
             // evidence lives: the server keeps the snapshots longer instead of refusing Firehose's own maximum.
             firehose.createDeliveryStream(CreateDeliveryStreamRequest.builder().deliveryStreamName("from-stream")
@@ -377,7 +377,8 @@ class FirehoseIcebergIT {
                             .retryOptions(r -> r.durationInSeconds(7200)).build()).build());
             for (int i = 0; i < 20; i++) {
                 String record = click(i);
-                kinesis.putRecord(b -> b.streamName("source").partitionKey(record).data(SdkBytes.fromUtf8String(record)));
+                kinesis.putRecord(b -> b.streamName("source").partitionKey(record)
+                        .data(SdkBytes.fromUtf8String(record)));
             }
             IcebergTableWalk walk = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> IcebergTableWalk.of(warehouse(), "web", "clicks"), w -> w.recordCount() >= 20);

@@ -22,8 +22,8 @@ import java.util.concurrent.ExecutorService;
  * checkpoint waits for an earlier object still being retried): a delivery stream reading a source refuses a retry
  * duration longer than {@code maxAge} less a margin (the destination's {@code redeliveryWindow()}). They are
  * re-delivered right after the new process opens the table, so no snapshot is expired until {@code maxAge} has
- * passed since the table was opened. Snapshot timestamps are Iceberg's (the system clock); the destination's clock decides when
- * expiry runs and where the cut-off lies.
+ * passed since the table was opened. Snapshot timestamps are Iceberg's (the system clock); the destination's clock
+ * decides when expiry runs and where the cut-off lies.
  *
  * @param maxAge snapshots older than this are expired
  * @param minSnapshots the newest snapshots kept whatever their age
