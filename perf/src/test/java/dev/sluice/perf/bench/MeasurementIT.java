@@ -4,14 +4,24 @@ import dev.sluice.perf.bench.measure.Measurement;
 import dev.sluice.perf.bench.reporting.HtmlReport;
 import dev.sluice.perf.bench.reporting.RunResult;
 import dev.sluice.perf.bench.reporting.TextReport;
+import dev.sluice.iceberg.IcebergCatalog;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +54,52 @@ class MeasurementIT {
             files = walk.filter(Files::isRegularFile).count();
         }
         assertEquals(r.summary().delivery().objects(), files);
+    }
+
+    @Test
+    void measure_icebergDesign_everyDeliveredRecordIsOneRowOfTheTable(@TempDir Path dir) throws Exception {
+        String scenario = """
+                name: table
+                stream: {shards: 2}
+                producers: {count: 1, ratePerSecond: 2000, batchSize: 50}
+                delivery: {enabled: true, bufferSize: 65536, bufferInterval: PT1S, format: ICEBERG, compression: SNAPPY,
+                           partitionBy: [type]}
+                run: {duration: PT2S, warmup: PT0S}
+                """;
+        RunResult r = new Measurement(ScenarioLoader.load(scenario, "table.yaml", List.of()), dir, line -> { })
+                .run(SimulationTest.FIXED);
+        RunResult.Reconciliation rc = r.summary().reconciliation();
+        assertTrue(rc.balanced() && rc.delivered() > 0 && rc.failed() == 0, rc.toString());
+        String note = r.notes().stream().filter(n -> n.startsWith("ICEBERG (repeat 1): table bench.records holds "))
+                .findFirst().orElseThrow(() -> new AssertionError(r.notes().toString()));
+        assertTrue(note.contains("holds " + rc.delivered() + " rows in "), note);
+        // The rows, read by DuckDB from the data files the table's own metadata lists (not by the writer's code).
+        long rows = 0;
+        long files = 0;
+        Set<Long> sequences = new HashSet<>();
+        try (IcebergCatalog catalog = IcebergCatalog.embedded(dir.resolve("warehouse-1"));
+             CloseableIterable<FileScanTask> tasks = catalog.loadTable("bench", "records").orElseThrow().newScan()
+                     .planFiles();
+             Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+            for (FileScanTask task : tasks) {
+                files++;
+                String location = task.file().location();
+                Path file = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
+                Set<String> types = new HashSet<>();
+                try (ResultSet rs = st.executeQuery("SELECT seq, type FROM read_parquet('"
+                        + file.toString().replace("'", "''") + "')")) {
+                    while (rs.next()) {
+                        rows++;
+                        assertTrue(sequences.add(rs.getLong(1)), "record " + rs.getLong(1) + " twice");
+                        types.add(rs.getString(2));
+                    }
+                }
+                assertEquals(Set.of(task.file().partition().get(0, String.class)), types,
+                        "a data file holds its partition's rows only");
+            }
+        }
+        assertEquals(rc.delivered(), rows);
+        assertEquals(r.summary().delivery().objects(), files, "one data file per delivered object");
     }
 
     @Test

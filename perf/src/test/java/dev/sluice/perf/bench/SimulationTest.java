@@ -90,6 +90,20 @@ class SimulationTest {
         assertEquals(r.series().t().size(), r.series().recordsPerSecond().size());
     }
 
+    @Test
+    void simulate_icebergDesign_sizesParquetDataFilesAndSaysCommitsAreNotModelled() {
+        List<String> iceberg = List.of("delivery.format=ICEBERG", "delivery.compression=SNAPPY");
+        RunResult table = new Simulation(ScenarioLoader.load(FULL, "full.yaml", iceberg), line -> { }).run(FIXED);
+        RunResult parquet = new Simulation(ScenarioLoader.load(FULL, "full.yaml",
+                List.of("delivery.format=PARQUET", "delivery.compression=SNAPPY")), line -> { }).run(FIXED);
+        assertTrue(table.summary().reconciliation().balanced());
+        assertEquals(parquet.summary().delivery().objects(), table.summary().delivery().objects());
+        assertEquals(parquet.summary().delivery().bytes(), table.summary().delivery().bytes());
+        assertTrue(table.notes().stream().anyMatch(n -> n.startsWith("delivery.format ICEBERG: simulated as Parquet")),
+                table.notes().toString());
+        assertTrue(parquet.notes().stream().noneMatch(n -> n.contains("ICEBERG")));
+    }
+
     private static final String READERS = """
             name: readers
             stream: {shards: 2}

@@ -8,6 +8,7 @@ import dev.sluice.delivery.SinkResult;
 import dev.sluice.kafka.KafkaSource;
 import dev.sluice.perf.bench.scenario.DeliveryDesign;
 import dev.sluice.perf.bench.scenario.Scenario;
+import dev.sluice.perf.bench.scenario.ScenarioException;
 import dev.sluice.perf.bench.scenario.ScenarioLoader;
 import dev.sluice.perf.bench.workload.Workload;
 import org.HdrHistogram.Histogram;
@@ -73,6 +74,10 @@ public final class KafkaMeasurement {
      */
     public KafkaMeasurement(ScenarioLoader.Loaded loaded, Path outDir, String bootstrap, Consumer<String> progress) {
         this.scenario = loaded.scenario();
+        if (scenario.delivery().enabled() && scenario.delivery().format() == Scenario.Format.ICEBERG) {
+            throw new ScenarioException("--kafka delivers to a bucket: delivery.format ICEBERG is not supported with"
+                    + " --kafka; measure the table without --kafka, or use PARQUET (a table's data files are Parquet)");
+        }
         this.outDir = outDir;
         this.bootstrap = bootstrap;
         this.progress = progress;

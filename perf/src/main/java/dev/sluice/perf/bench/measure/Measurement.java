@@ -2,9 +2,13 @@ package dev.sluice.perf.bench.measure;
 
 import dev.sluice.delivery.DeliveryStats;
 import dev.sluice.delivery.DeliveryStream;
+import dev.sluice.delivery.OutputFormat;
 import dev.sluice.delivery.Sink;
 import dev.sluice.delivery.SinkObject;
+import dev.sluice.delivery.SinkOutcome;
 import dev.sluice.delivery.SinkResult;
+import dev.sluice.iceberg.IcebergCatalog;
+import dev.sluice.iceberg.IcebergDestination;
 import dev.sluice.perf.bench.reporting.Figures;
 import dev.sluice.perf.bench.reporting.RunResult;
 import dev.sluice.perf.bench.scenario.DeliveryDesign;
@@ -42,6 +46,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -145,6 +151,11 @@ public final class Measurement {
             notes.add("The delivery stream's source is not a registered reader: under a lossless policy only the consumer"
                     + " applications' checkpoints keep records from being dropped at a byte limit.");
         }
+        for (One o : runs) {
+            if (o.table != null) {
+                notes.add(o.table);
+            }
+        }
         if (environment.loadAverage() > environment.cores() * 0.5) {
             notes.add(String.format(Locale.ROOT, "Busy machine: load average %.2f on %d cores when the run started;"
                     + " other processes competed for the CPU.", environment.loadAverage(), environment.cores()));
@@ -160,7 +171,36 @@ public final class Measurement {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
-    private record One(int index, RunResult.Summary summary, RunResult.Series series, int openShards) {
+    private record One(int index, RunResult.Summary summary, RunResult.Series series, int openShards, String table) {
+    }
+
+    /**
+     * What one repeat left in its Iceberg table, read from the table's own metadata: rows, data files and snapshots
+     * (one per commit), and how long each object took from the call to its commit.
+     */
+    private static String icebergFigures(IcebergCatalog catalog, int index, Observed observed) {
+        org.apache.iceberg.Table table = catalog.loadTable(DeliveryDesign.ICEBERG_DATABASE, DeliveryDesign.ICEBERG_TABLE)
+                .orElseThrow(() -> new IllegalStateException("the Iceberg table was not created"));
+        long snapshots = 0;
+        for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
+            snapshots++;
+        }
+        java.util.Map<String, String> summary = table.currentSnapshot() == null ? java.util.Map.of()
+                : table.currentSnapshot().summary();
+        long objects;
+        double p50;
+        double p99;
+        synchronized (observed) {
+            objects = observed.objects;
+            p50 = observed.writeMicros.getValueAtPercentile(50) / 1000.0;
+            p99 = observed.writeMicros.getValueAtPercentile(99) / 1000.0;
+        }
+        return String.format(Locale.ROOT, "ICEBERG (repeat %d): table %s.%s holds %d rows in %d data files from %d"
+                        + " snapshots (commits) for %d objects (%.2f commits per object); an object's write, data file"
+                        + " and commit, took p50 %.1f ms, p99 %.1f ms.", index, DeliveryDesign.ICEBERG_DATABASE,
+                DeliveryDesign.ICEBERG_TABLE, Long.parseLong(summary.getOrDefault("total-records", "0")),
+                Long.parseLong(summary.getOrDefault("total-data-files", "0")), snapshots, objects,
+                objects == 0 ? 0.0 : (double) snapshots / objects, p50, p99);
     }
 
     /** Peaks and last values of the resource samples of one run. */
@@ -205,6 +245,8 @@ public final class Measurement {
         final Clock clock = Clock.systemUTC();
         final Histogram sizes = new Histogram(3);
         final Histogram freshnessMillis = new Histogram(3);
+        /** From the call to the object's commit: for a table, its data file and the snapshot that took it. */
+        final Histogram writeMicros = new Histogram(3);
         final long[] buckets = new long[Figures.bucketCount()];
         long objects;
         long bytes;
@@ -215,8 +257,26 @@ public final class Measurement {
 
         @Override
         public SinkResult write(SinkObject object) throws Exception {
-            SinkResult result = target.write(object);
             long size = object.content().remaining();
+            long start = System.nanoTime();
+            SinkResult result = target.write(object);
+            observe(object, size, start);
+            return result;
+        }
+
+        /** The stream's call: the target's own (an Iceberg table completes it when its commit is done). */
+        @Override
+        public CompletableFuture<SinkOutcome> writeReporting(SinkObject object) {
+            long size = object.content().remaining();
+            long start = System.nanoTime();
+            return target.writeReporting(object).thenApply(outcome -> {
+                observe(object, size, start);
+                return outcome;
+            });
+        }
+
+        private void observe(SinkObject object, long size, long start) {
+            long micros = Math.max(1, (System.nanoTime() - start) / 1_000);
             long age = Math.max(0, Duration.between(object.oldestArrival(), clock.instant()).toMillis());
             synchronized (this) {
                 objects++;
@@ -224,8 +284,38 @@ public final class Measurement {
                 sizes.recordValue(Math.max(1, size));
                 freshnessMillis.recordValue(age);
                 buckets[Figures.bucketOf(size)]++;
+                writeMicros.recordValue(micros);
             }
-            return result;
+        }
+
+        @Override
+        public boolean storesObjects() {
+            return target.storesObjects();
+        }
+
+        @Override
+        public String errorOutputType() {
+            return target.errorOutputType();
+        }
+
+        @Override
+        public String metricsPrefix() {
+            return target.metricsPrefix();
+        }
+
+        @Override
+        public Duration defaultRetryDuration() {
+            return target.defaultRetryDuration();
+        }
+
+        @Override
+        public Optional<Duration> redeliveryWindow() {
+            return target.redeliveryWindow();
+        }
+
+        @Override
+        public Optional<ParquetContent> parquetContent() {
+            return target.parquetContent();
         }
 
         @Override
@@ -254,6 +344,8 @@ public final class Measurement {
         List<AtomicLong> consumed = new ArrayList<>();
         Observed observed = null;
         DeliveryStream delivery = null;
+        boolean iceberg = scenario.delivery().format() == Scenario.Format.ICEBERG;
+        IcebergCatalog catalog = null;
         try (StreamEngine engine = StreamEngine.builder().throttleMode(spec.throttleMode())
                 .storage(storage).meterRegistry(registry).build()) {
             boolean onDemand = spec.capacityMode() == Scenario.CapacityMode.ON_DEMAND;
@@ -283,9 +375,23 @@ public final class Measurement {
             }
             if (scenario.delivery().enabled()) {
                 Path bucket = outDir.resolve("bucket-" + index);
-                observed = new Observed(Sink.localBucket(bucket));
-                delivery = DeliveryDesign.builder(scenario.delivery(), true, DeliveryDesign.hints(scenario.delivery()))
-                        .name("bench").kinesisStreamSource(engine, STREAM, data.resolve("delivery-state")).sink(observed).build();
+                Sink errors = Sink.localBucket(outDir.resolve("errors-" + index));
+                if (iceberg) {
+                    catalog = IcebergCatalog.embedded(outDir.resolve("warehouse-" + index));
+                    observed = new Observed(IcebergDestination.builder().catalog(catalog)
+                            .table(DeliveryDesign.icebergTable(scenario.delivery()))
+                            .compression(DeliveryDesign.parquetCodec(scenario.delivery())).errorOutputSink(errors)
+                            .build());
+                } else {
+                    observed = new Observed(Sink.localBucket(bucket));
+                }
+                DeliveryStream.Builder builder = DeliveryDesign.builder(scenario.delivery(), true,
+                        DeliveryDesign.hints(scenario.delivery()));
+                if (iceberg) {
+                    builder.outputFormat(OutputFormat.jsonLines()).errorOutputSink(errors);
+                }
+                delivery = builder.name("bench").kinesisStreamSource(engine, STREAM, data.resolve("delivery-state"))
+                        .sink(observed).build();
             }
             List<Thread> producers = new ArrayList<>();
             long start = System.nanoTime();
@@ -385,7 +491,13 @@ public final class Measurement {
                         Figures.unscaled(observed.sizes, "object size", "B"), Figures.buckets(observed.buckets),
                         observed.buckets[0] + observed.buckets[1],
                         Figures.percentiles(observed.freshnessMillis, "freshness (oldest record per object)", "s"),
-                        "measured: sizes of the objects written to " + outDir.resolve("bucket-" + index));
+                        iceberg ? "measured: sizes of the data files committed to the Iceberg table in "
+                                + outDir.resolve("warehouse-" + index)
+                                : "measured: sizes of the objects written to " + outDir.resolve("bucket-" + index));
+            }
+            String table = null;
+            if (catalog != null) {
+                table = icebergFigures(catalog, index, observed);
             }
             long consumedTotal = consumed.stream().mapToLong(AtomicLong::get).sum();
             RunResult.Summary summary = new RunResult.Summary(RunResult.round(seconds, 3), c.attempted.get(), c.accepted.get(),
@@ -398,8 +510,11 @@ public final class Measurement {
                     new RunResult.Resources(peaks.rss, peaks.heap, peaks.direct, peaks.retained, peaks.disk, peaks.endRss,
                             peaks.endRetained, limit(spec, storage), (long) count(registry, "Retention.TrimmedRecords"),
                             (long) count(registry, "Retention.RefusedRecords")));
-            return new One(index, summary, figures.series(), openShards);
+            return new One(index, summary, figures.series(), openShards, table);
         } finally {
+            if (catalog != null) {
+                catalog.close();
+            }
             deleteRecursively(data);
         }
     }

@@ -5,6 +5,8 @@ import dev.sluice.delivery.Compression;
 import dev.sluice.delivery.DeliveryStream;
 import dev.sluice.delivery.OutputFormat;
 import dev.sluice.delivery.ParquetConversion;
+import dev.sluice.iceberg.DestinationTableConfiguration;
+import dev.sluice.iceberg.PartitionField;
 import dev.sluice.transform.Processor;
 
 import java.util.ArrayList;
@@ -32,6 +34,11 @@ public final class DeliveryDesign {
              {"name":"key","type":["null","string"],"default":null},
              {"name":"type","type":["null","string"],"default":null},
              {"name":"pad","type":["null","string"],"default":null}]}""";
+
+    /** The database of an {@code ICEBERG} design's table. */
+    public static final String ICEBERG_DATABASE = "bench";
+    /** The table of an {@code ICEBERG} design. */
+    public static final String ICEBERG_TABLE = "records";
 
     private DeliveryDesign() {
     }
@@ -71,13 +78,10 @@ public final class DeliveryDesign {
             b.processor(Processor.chain(chain));
         }
         b.prefix(prefix);
-        if (spec.format() == Scenario.Format.PARQUET) {
-            b.outputFormat(OutputFormat.parquet(ParquetConversion.of(AVRO_SCHEMA).withCompression(switch (spec.compression()) {
-                case NONE -> ParquetConversion.Codec.UNCOMPRESSED;
-                case GZIP -> ParquetConversion.Codec.GZIP;
-                case SNAPPY -> ParquetConversion.Codec.SNAPPY;
-                case ZSTD -> ParquetConversion.Codec.ZSTD;
-            })));
+        // An Iceberg table's data files are Parquet, so simulate mode's calibration sizes them as Parquet objects;
+        // measure mode gives the table's destination JSON records instead (see icebergTable).
+        if (spec.format() != Scenario.Format.JSON) {
+            b.outputFormat(OutputFormat.parquet(ParquetConversion.of(AVRO_SCHEMA).withCompression(parquetCodec(spec))));
         } else {
             b.outputFormat(OutputFormat.jsonLines()).compression(switch (spec.compression()) {
                 case NONE -> Compression.UNCOMPRESSED;
@@ -87,6 +91,40 @@ public final class DeliveryDesign {
             });
         }
         return b;
+    }
+
+    /**
+     * The Iceberg table an {@code ICEBERG} design delivers to: {@code bench.records}, with the generated records'
+     * schema, partitioned by identity on the design's {@code partitionBy} fields. The delivery stream hands the
+     * table's destination JSON records (an Iceberg destination stores no objects of its own), and the destination
+     * writes them as Parquet data files with the design's codec.
+     *
+     * @param spec the delivery design
+     * @return the table configuration
+     */
+    public static DestinationTableConfiguration icebergTable(Scenario.DeliverySpec spec) {
+        DestinationTableConfiguration table = DestinationTableConfiguration.of(ICEBERG_DATABASE, ICEBERG_TABLE,
+                AVRO_SCHEMA);
+        List<PartitionField> fields = new ArrayList<>();
+        for (String field : spec.partitionBy()) {
+            fields.add(PartitionField.identity(field));
+        }
+        return fields.isEmpty() ? table : table.withPartitioning(fields.toArray(PartitionField[]::new));
+    }
+
+    /**
+     * The Parquet page codec of a Parquet or Iceberg design.
+     *
+     * @param spec the delivery design
+     * @return its codec
+     */
+    public static ParquetConversion.Codec parquetCodec(Scenario.DeliverySpec spec) {
+        return switch (spec.compression()) {
+            case NONE -> ParquetConversion.Codec.UNCOMPRESSED;
+            case GZIP -> ParquetConversion.Codec.GZIP;
+            case SNAPPY -> ParquetConversion.Codec.SNAPPY;
+            case ZSTD -> ParquetConversion.Codec.ZSTD;
+        };
     }
 
     /**

@@ -43,8 +43,12 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
     /** Capacity mode of the stream (Kinesis's {@code StreamModeDetails}). */
     public enum CapacityMode { PROVISIONED, ON_DEMAND }
 
-    /** Output format of delivered objects. */
-    public enum Format { JSON, PARQUET }
+    /**
+     * Output format of delivered objects: JSON lines or Parquet objects in a bucket, or Parquet data files committed
+     * to an Iceberg table ({@code ICEBERG}: an embedded catalog in the output directory, the table partitioned by
+     * identity on {@code partitionBy}).
+     */
+    public enum Format { JSON, PARQUET, ICEBERG }
 
     /** Output compression: for JSON lines the object codec, for Parquet the page codec. */
     public enum Codec { NONE, GZIP, SNAPPY, ZSTD }
@@ -131,7 +135,7 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
      * @param enabled      whether there is one
      * @param bufferSize   buffering hint, bytes
      * @param bufferInterval buffering hint, interval
-     * @param format       JSON lines or Parquet
+     * @param format       JSON lines, Parquet, or an Iceberg table
      * @param compression  the codec
      * @param partitionBy  record fields to partition by (dynamic partitioning), for example {@code [type]}
      * @param transforms   the processing chain, in order

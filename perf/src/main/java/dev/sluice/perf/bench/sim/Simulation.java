@@ -124,6 +124,10 @@ public final class Simulation {
             notes.add("storage DURABLE: simulated in memory (storage speed does not enter a virtual-time simulation).");
         }
         notes.add("Throttled records are not retried by the simulated producers.");
+        if (scenario.delivery().enabled() && scenario.delivery().format() == Scenario.Format.ICEBERG) {
+            notes.add("delivery.format ICEBERG: simulated as Parquet objects, one data file each; the table's commits"
+                    + " (how many objects each takes, how long they last) are not simulated: measure them.");
+        }
         if (main.scaling != null) {
             notes.add("ON_DEMAND: the engine's on-demand rule (60 s offered-rate window, scale at 80 % to twice the rate,"
                     + " at most double per step) applied on the virtual clock from " + StreamEngine.ON_DEMAND_INITIAL_SHARDS

@@ -37,4 +37,15 @@ class KafkaMeasurementTest {
         assertEquals(2, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--kafka needs measure mode"), err.toString());
     }
+
+    @Test
+    void kafkaOption_withAnIcebergDesign_exitsTwoNamingTheFormat(@TempDir Path out) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = BenchMain.run(new String[] {"run", "--preset", "clickstream", "--set", "delivery.format=ICEBERG",
+                "--kafka", "127.0.0.1:9", "--out", out.toString()}, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("delivery.format ICEBERG is not supported with"
+                + " --kafka"), err.toString(StandardCharsets.UTF_8));
+    }
 }
