@@ -76,6 +76,7 @@ class MeasurementIT {
         // The rows, read by DuckDB from the data files the table's own metadata lists (not by the writer's code).
         long rows = 0;
         long files = 0;
+        long bytes = 0;
         Set<Long> sequences = new HashSet<>();
         try (IcebergCatalog catalog = IcebergCatalog.embedded(dir.resolve("warehouse-1"));
              CloseableIterable<FileScanTask> tasks = catalog.loadTable("bench", "records").orElseThrow().newScan()
@@ -85,6 +86,7 @@ class MeasurementIT {
                 files++;
                 String location = task.file().location();
                 Path file = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
+                bytes += Files.size(file);
                 Set<String> types = new HashSet<>();
                 try (ResultSet rs = st.executeQuery("SELECT seq, type FROM read_parquet('"
                         + file.toString().replace("'", "''") + "')")) {
@@ -100,6 +102,7 @@ class MeasurementIT {
         }
         assertEquals(rc.delivered(), rows);
         assertEquals(r.summary().delivery().objects(), files, "one data file per delivered object");
+        assertEquals(bytes, r.summary().delivery().bytes(), "the report's bytes are the data files'");
     }
 
     @Test

@@ -151,6 +151,10 @@ public final class Measurement {
             notes.add("The delivery stream's source is not a registered reader: under a lossless policy only the consumer"
                     + " applications' checkpoints keep records from being dropped at a byte limit.");
         }
+        if (scenario.delivery().enabled() && scenario.delivery().format() == Scenario.Format.ICEBERG) {
+            notes.add("ICEBERG: object sizes and bytes are the table's data files; the per-second bytes of the series"
+                    + " are the JSON records handed to the table.");
+        }
         for (One o : runs) {
             if (o.table != null) {
                 notes.add(o.table);
@@ -176,11 +180,28 @@ public final class Measurement {
 
     /**
      * What one repeat left in its Iceberg table, read from the table's own metadata: rows, data files and snapshots
-     * (one per commit), and how long each object took from the call to its commit.
+     * (one per commit), and how long each object took from the call to its commit. The objects' sizes become the
+     * data files' (the stream hands the table JSON records, whose size is not what lands).
      */
     private static String icebergFigures(IcebergCatalog catalog, int index, Observed observed) {
         org.apache.iceberg.Table table = catalog.loadTable(DeliveryDesign.ICEBERG_DATABASE, DeliveryDesign.ICEBERG_TABLE)
                 .orElseThrow(() -> new IllegalStateException("the Iceberg table was not created"));
+        synchronized (observed) {
+            observed.sizes.reset();
+            java.util.Arrays.fill(observed.buckets, 0);
+            observed.bytes = 0;
+            try (org.apache.iceberg.io.CloseableIterable<org.apache.iceberg.FileScanTask> files =
+                         table.newScan().planFiles()) {
+                for (org.apache.iceberg.FileScanTask file : files) {
+                    long size = file.file().fileSizeInBytes();
+                    observed.bytes += size;
+                    observed.sizes.recordValue(Math.max(1, size));
+                    observed.buckets[Figures.bucketOf(size)]++;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         long snapshots = 0;
         for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
             snapshots++;
@@ -484,6 +505,10 @@ public final class Measurement {
             for (ConsumerApplication app : apps) {
                 app.close();
             }
+            String table = null;
+            if (catalog != null) {
+                table = icebergFigures(catalog, index, observed);
+            }
             RunResult.Delivery d = new RunResult.Delivery(false, 0, 0, 0, null, null, 0, null, null);
             if (observed != null) {
                 double hours = (scenario.run().warmup().toNanos() / 1e9 + seconds) / 3600;
@@ -494,10 +519,6 @@ public final class Measurement {
                         iceberg ? "measured: sizes of the data files committed to the Iceberg table in "
                                 + outDir.resolve("warehouse-" + index)
                                 : "measured: sizes of the objects written to " + outDir.resolve("bucket-" + index));
-            }
-            String table = null;
-            if (catalog != null) {
-                table = icebergFigures(catalog, index, observed);
             }
             long consumedTotal = consumed.stream().mapToLong(AtomicLong::get).sum();
             RunResult.Summary summary = new RunResult.Summary(RunResult.round(seconds, 3), c.attempted.get(), c.accepted.get(),
