@@ -73,7 +73,7 @@ class ScenarioLoaderTest {
     void load_whenUnknownEnumValue_namesFieldAndValue() {
         ScenarioException e = assertThrows(ScenarioException.class,
                 () -> ScenarioLoader.load("delivery: {format: AVRO}\n", "t.yaml", List.of()));
-        assertEquals("t.yaml: delivery.format cannot be 'AVRO' (one of [JSON, PARQUET])", e.getMessage());
+        assertEquals("t.yaml: delivery.format cannot be 'AVRO' (one of [JSON, PARQUET, ICEBERG])", e.getMessage());
     }
 
     @Test
