@@ -123,7 +123,7 @@ public final class SluiceServer implements AutoCloseable {
 
     /**
      * Returns the directory that holds the bucket directories ({@link Builder#bucketsDirectory}, or
-     * {@code <data directory>/buckets}, or {@code buckets} in a new temporary directory).
+     * {@code <data directory>/buckets}, or {@code buckets} in a new temporary directory, deleted when the JVM exits).
      *
      * @return the absolute directory (it may not exist yet)
      * @throws IllegalStateException before {@link #start()}
@@ -190,7 +190,8 @@ public final class SluiceServer implements AutoCloseable {
          * sources) in {@code <dir>/firehose-state}, and, for an engine the server builds, streams durably in
          * {@code <dir>/streams} ({@code Storage.durable}; needs Chronicle Queue's JVM flags, which the server jar's
          * manifest carries). With {@link #engine} the engine keeps its own streams; the data directory still keeps
-         * buckets and state across restarts. Default: none; buckets and state go to a new temporary directory.
+         * buckets and state across restarts. Default: none; buckets and state go to a new temporary directory,
+         * which stays readable after {@link SluiceServer#close()} and is deleted when the JVM exits.
          *
          * @param dataDirectory the directory; created if absent
          * @return this builder

@@ -3,6 +3,8 @@ package dev.sluice.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.firehose.FirehoseClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 import java.io.BufferedReader;
@@ -12,12 +14,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +72,46 @@ class ServerJarIT {
         }
         String errors = Files.readString(cwd.resolve("stderr.txt"));
         assertEquals("", errors, "quiet by default (WARN), and no SLF4J replay warning from start-up threads");
+    }
+
+    @Test
+    void inMemory_keepsBucketsInATemporaryDirectory_deletedWhenTheServerExits(@TempDir Path cwd) throws Exception {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run the package phase first");
+        Path tmp = Files.createDirectories(cwd.resolve("tmp")).toRealPath();
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmp, "-jar", JAR.toString(), "--port", "0", "--in-memory")
+                .directory(cwd.toFile()).redirectError(cwd.resolve("stderr.txt").toFile()).start();
+        Path bucket;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            Matcher matcher = FIRST_LINE.matcher(String.valueOf(out.readLine()));
+            assertTrue(matcher.matches());
+            String buckets = out.readLine();
+            assertTrue(buckets.startsWith("Buckets: " + tmp.resolve("sluice-")), buckets);
+            Path bucketsDirectory = Path.of(buckets.substring("Buckets: ".length(), buckets.indexOf(" (")));
+            assertTrue(out.readLine().contains("deleted when the server exits"));
+            // A delivered object, so the directory holds files, not only empty folders.
+            try (KinesisClient kinesis = Clients.kinesis(URI.create(matcher.group(1)), true, false);
+                 FirehoseClient firehose = Clients.firehose(URI.create(matcher.group(1)))) {
+                firehose.createDeliveryStream(b -> b.deliveryStreamName("d").extendedS3DestinationConfiguration(
+                        d -> d.bucketARN("arn:aws:s3:::kept").bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))));
+                firehose.putRecord(b -> b.deliveryStreamName("d").record(r -> r.data(SdkBytes.fromUtf8String("x\n"))));
+            }
+            bucket = bucketsDirectory.resolve("kept");
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (Stream<Path> files = Files.walk(bucket)) {
+                    return files.anyMatch(Files::isRegularFile);
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } finally {
+            process.destroy();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the server stops on SIGTERM");
+        }
+        try (Stream<Path> left = Files.list(tmp)) {
+            List<Path> sluice = left.filter(p -> p.getFileName().toString().startsWith("sluice-")).toList();
+            assertEquals(List.of(), sluice, "the server's temporary directory is deleted at exit");
+        }
     }
 
     @Test

@@ -368,7 +368,7 @@ public final class ServerMain {
         System.out.println("Buckets: " + server.bucketsDirectory() + " (Firehose S3 destinations write"
                 + " <buckets>/<bucket>/<key>)");
         System.out.println(options.inMemory ? "Data: streams in memory, buckets and Firehose state in a new temporary"
-                + " directory (--in-memory); --data-dir keeps them"
+                + " directory, deleted when the server exits (--in-memory); --data-dir keeps them"
                 : "Data: " + options.dataDirectory().toAbsolutePath().normalize() + " (streams, Firehose state)");
         System.out.flush();
         stopped.await();

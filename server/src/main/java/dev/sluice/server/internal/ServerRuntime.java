@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -34,9 +35,12 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * The running parts of a {@code SluiceServer}: engine (given or owned), Firehose registry, operation table,
@@ -47,6 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connections, then delivery streams (they may read the engine), then workers, then an owned engine.
  */
 public final class ServerRuntime {
+
+    /** The temporary directories servers of this JVM made for themselves (see {@link #temporaryDirectory()}). */
+    private static final Set<Path> TEMPORARY = ConcurrentHashMap.newKeySet();
+    private static final AtomicBoolean TEMPORARY_CLEANUP = new AtomicBoolean();
 
     /** Pending operations beyond the busy workers; more are refused with 503 rather than queued without bound. */
     static final int WORKER_QUEUE = 10_000;
@@ -355,11 +363,39 @@ public final class ServerRuntime {
         endpoint = URI.create((config.tls() ? "https" : "http") + "://" + host + ":" + bound.getPort());
     }
 
+    /**
+     * A new temporary directory for a server without a data directory, deleted when the JVM exits: after the
+     * server's {@code close()}, so a test can still read what the server delivered, and never left behind by a test
+     * suite that starts a server per class (one directory per server otherwise piled up in the temporary directory).
+     */
     private static Path temporaryDirectory() {
+        Path dir;
         try {
-            return Files.createTempDirectory("sluice-");
+            dir = Files.createTempDirectory("sluice-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary directory for buckets and Firehose state", e);
+        }
+        if (TEMPORARY_CLEANUP.compareAndSet(false, true)) {
+            Thread cleanup = new Thread(() -> TEMPORARY.forEach(ServerRuntime::deleteQuietly),
+                    "sluice-server-temporary-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+        }
+        TEMPORARY.add(dir);
+        return dir;
+    }
+
+    /** Deletes a directory tree as far as it can: at JVM exit, with nothing left to report a failure to. */
+    private static void deleteQuietly(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    // a file still open or already gone: the rest is deleted anyway
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the tree is gone or unreadable
         }
     }
 
