@@ -202,6 +202,8 @@ public final class StreamDeliveryHarness {
                 }
                 return records * 1e9 / elapsed;
             }
+        } finally {
+            IcebergDeliveryHarness.delete(state);
         }
     }
 
