@@ -242,11 +242,12 @@ class IcebergExactlyOnceIT {
     private Process start(Path warehouse, Path state, int haltAfterCommits, String mode) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // SQLite's driver unpacks its native library (1 MB) into its tmpdir at every start, and a killed child
-        // cannot delete it: keep it under this test's directory rather than leave it in /tmp.
-        Path sqlite = Files.createDirectories(work.resolve("sqlite-native"));
+        // SQLite's driver and Snappy unpack their native libraries (1 MB, 0.3 MB) into a temporary directory at
+        // every start, and a killed child cannot delete them: keep them under this test's directory, not in /tmp.
+        Path natives = Files.createDirectories(work.resolve("native-libraries"));
         return new ProcessBuilder(java, "-Dorg.slf4j.simpleLogger.log.dev.sluice.iceberg=info", "-Xmx512m",
-                "-XX:TieredStopAtLevel=1", "-Dorg.sqlite.tmpdir=" + sqlite, "-cp", classPath,
+                "-XX:TieredStopAtLevel=1", "-Dorg.sqlite.tmpdir=" + natives, "-Dorg.xerial.snappy.tempdir=" + natives,
+                "-cp", classPath,
                 IcebergExactlyOnceChild.class.getName(), warehouse.toString(), state.toString(),
                 Integer.toString(RECORDS), Integer.toString(haltAfterCommits), mode)
                 .redirectErrorStream(true)

@@ -134,7 +134,10 @@ class ExactlyOnceIT {
     private static Process start(Path bucket, Path state) throws java.io.IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classPath,
+        // Snappy unpacks its native library at every start, and a killed child cannot delete it: keep it here.
+        Path snappy = Files.createDirectories(bucket.getParent().resolve("snappy-native"));
+        return new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Dorg.xerial.snappy.tempdir=" + snappy,
+                "-cp", classPath,
                 ExactlyOnceChild.class.getName(), bucket.toString(), state.toString(), Integer.toString(RECORDS))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(bucket.getParent().toFile(), "child.log")))

@@ -124,7 +124,10 @@ class ReshardingCrashIT {
                 .filter(a -> a.startsWith("--add-") || a.startsWith("--enable-native-access")
                         || a.startsWith("--sun-misc"))
                 .forEach(command::add);
-        command.addAll(List.of("-Dchronicle.announcer.disable=true", "-cp", classPath,
+        // Snappy unpacks its native library at every start, and a killed child cannot delete it: keep it here.
+        Path snappy = Files.createDirectories(work.resolve("snappy-native"));
+        command.addAll(List.of("-Dchronicle.announcer.disable=true", "-Dorg.xerial.snappy.tempdir=" + snappy,
+                "-cp", classPath,
                 ReshardingCrashChild.class.getName(), work.resolve("data").toString(),
                 work.resolve("bucket").toString(), work.resolve("state").toString(), Integer.toString(RECORDS)));
         // Each run starts a fresh log so that "PRODUCED" tells whether this run finished producing.
