@@ -95,6 +95,12 @@ class ServerJarIT {
                 firehose.createDeliveryStream(b -> b.deliveryStreamName("d").extendedS3DestinationConfiguration(
                         d -> d.bucketARN("arn:aws:s3:::kept").bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))));
                 firehose.putRecord(b -> b.deliveryStreamName("d").record(r -> r.data(SdkBytes.fromUtf8String("x\n"))));
+                // And one still buffered at exit: the server's own shutdown delivers it into the directory while
+                // the cleanup runs, so the directory must still be gone afterwards.
+                firehose.createDeliveryStream(b -> b.deliveryStreamName("late").extendedS3DestinationConfiguration(
+                        d -> d.bucketARN("arn:aws:s3:::late").bufferingHints(h -> h.sizeInMBs(128)
+                                .intervalInSeconds(900))));
+                firehose.putRecord(b -> b.deliveryStreamName("late").record(r -> r.data(SdkBytes.fromUtf8String("y\n"))));
             }
             bucket = bucketsDirectory.resolve("kept");
             await().atMost(Duration.ofSeconds(30)).until(() -> {

@@ -52,9 +52,14 @@ import java.util.stream.Stream;
  */
 public final class ServerRuntime {
 
-    /** The temporary directories servers of this JVM made for themselves (see {@link #temporaryDirectory()}). */
-    private static final Set<Path> TEMPORARY = ConcurrentHashMap.newKeySet();
+    /**
+     * The temporary directories servers of this JVM made for themselves, with their servers' close states (see
+     * {@link #temporaryDirectory()}; the state, not the server, so a closed server is not kept reachable).
+     */
+    private static final Map<Path, AtomicInteger> TEMPORARY = new ConcurrentHashMap<>();
     private static final AtomicBoolean TEMPORARY_CLEANUP = new AtomicBoolean();
+    /** Set by the cleanup hook when the JVM exits: a server closing then deletes its own temporary directory. */
+    private static volatile boolean exiting;
 
     /** Pending operations beyond the busy workers; more are refused with 503 rather than queued without bound. */
     static final int WORKER_QUEUE = 10_000;
@@ -129,6 +134,9 @@ public final class ServerRuntime {
     private URI endpoint;
     private boolean started;
     private boolean closed;
+    /** 0 open, 1 closing, 2 closed: the cleanup hook leaves a closing server's directory to the server. */
+    private final AtomicInteger closeState = new AtomicInteger();
+    private Path temporary;
 
     /**
      * Prepares, without binding.
@@ -294,7 +302,7 @@ public final class ServerRuntime {
                              ChildHandlerSlot children) {
         // Without a data directory, buckets and Firehose state go to one new temporary directory, as siblings:
         // state never lives inside a bucket root, where a reader of the bucket would see it.
-        Path temporary = config.dataDirectory().isEmpty() ? temporaryDirectory() : null;
+        temporary = config.dataDirectory().isEmpty() ? temporaryDirectory() : null;
         buckets = config.bucketsDirectory().orElseGet(() -> config.dataDirectory().orElse(temporary)
                 .resolve("buckets")).toAbsolutePath();
         Path firehoseState = config.dataDirectory().orElse(temporary).resolve("firehose-state").toAbsolutePath();
@@ -367,8 +375,10 @@ public final class ServerRuntime {
      * A new temporary directory for a server without a data directory, deleted when the JVM exits: after the
      * server's {@code close()}, so a test can still read what the server delivered, and never left behind by a test
      * suite that starts a server per class (one directory per server otherwise piled up in the temporary directory).
+     * Shutdown hooks run at once, so a server that another hook is closing (the server jar's, which delivers what it
+     * buffered) deletes its directory itself when its close ends; the cleanup hook deletes the others.
      */
-    private static Path temporaryDirectory() {
+    private Path temporaryDirectory() {
         Path dir;
         try {
             dir = Files.createTempDirectory("sluice-");
@@ -376,11 +386,17 @@ public final class ServerRuntime {
             throw new UncheckedIOException("cannot create a temporary directory for buckets and Firehose state", e);
         }
         if (TEMPORARY_CLEANUP.compareAndSet(false, true)) {
-            Thread cleanup = new Thread(() -> TEMPORARY.forEach(ServerRuntime::deleteQuietly),
-                    "sluice-server-temporary-cleanup");
+            Thread cleanup = new Thread(() -> {
+                exiting = true;
+                TEMPORARY.forEach((path, state) -> {
+                    if (state.get() != 1) {
+                        deleteQuietly(path);
+                    }
+                });
+            }, "sluice-server-temporary-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
         }
-        TEMPORARY.add(dir);
+        TEMPORARY.put(dir, closeState);
         return dir;
     }
 
@@ -449,7 +465,15 @@ public final class ServerRuntime {
                 return;
             }
             closed = true;
-            closeLocked();
+            closeState.set(1);
+            try {
+                closeLocked();
+            } finally {
+                closeState.set(2);
+            }
+            if (exiting && temporary != null) {
+                deleteQuietly(temporary);
+            }
         }
     }
 
