@@ -255,15 +255,17 @@ public final class IcebergDestination implements Sink {
                 try {
                     route = routing.route(raw, metadata);
                 } catch (Router.Unroutable e) {
-                    failAt(i, failedRecords, failed, errorOutputPrefix, raw, null, e.errorCode(), e.getMessage(), object);
+                    failAt(i, failedRecords, failed, errorOutputPrefix, raw, null, e.errorCode(), e.getMessage(),
+                            object);
                     continue;
                 }
                 String name = route.table();
                 operation = route.operation();
                 table = tables.get(name);
                 if (table == null) {
-                    failAt(i, failedRecords, failed, errorOutputPrefix, raw, name, FailedRecords.NO_SUCH_TABLE, "records were routed to "
-                            + name + " but the destination configures only " + tables.keySet(), object);
+                    failAt(i, failedRecords, failed, errorOutputPrefix, raw, name, FailedRecords.NO_SUCH_TABLE,
+                            "records were routed to " + name + " but the destination configures only "
+                            + tables.keySet(), object);
                     continue;
                 }
             }
@@ -272,15 +274,17 @@ public final class IcebergDestination implements Sink {
                 try {
                     changes.computeIfAbsent(table, t -> t.upserts().get().newChanges()).add(operation, raw);
                 } catch (UpsertWriter.Rejected e) {
-                    failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode(), e.getMessage(), object);
+                    failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode(),
+                            e.getMessage(), object);
                 } catch (DeliveryException e) {
-                    failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
-                            object);
+                    failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(),
+                            e.errorCode().code(), e.getMessage(), object);
                 }
                 continue;
             }
             if (operation != Operation.INSERT) {
-                failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), FailedRecords.NO_UNIQUE_KEYS, "operation "
+                failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(),
+                        FailedRecords.NO_UNIQUE_KEYS, "operation "
                         + operation.name().toLowerCase(java.util.Locale.ROOT) + " needs unique keys but table "
                         + table.config().qualifiedName() + " has none; configure its UniqueKeys or send inserts",
                         object);
@@ -290,8 +294,8 @@ public final class IcebergDestination implements Sink {
             try {
                 table.rows().convert(raw, tableRows);
             } catch (DeliveryException e) {
-                failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(), e.getMessage(),
-                        object);
+                failAt(i, failedRecords, failed, prefix, raw, table.config().qualifiedName(), e.errorCode().code(),
+                        e.getMessage(), object);
             }
         }
         writeFailed(failed, object);

@@ -41,9 +41,8 @@ final class RetainedSnapshots {
      * @param table the table just committed
      * @param name the table's qualified name, for the message
      * @param advice what the destination's settings allow, for the message
-     * @return the count
      */
-    int afterCommit(Table table, String name, String advice) {
+    void afterCommit(Table table, String name, String advice) {
         int count = count(table.snapshots());
         if (count <= threshold / 2) {
             nextWarning = threshold;
@@ -56,7 +55,6 @@ final class RetainedSnapshots {
                     + " them all, about 5 ms more per commit for each thousand; {}", name, count,
                     metadataSize(table), advice);
         }
-        return count;
     }
 
     private static int count(Iterable<Snapshot> snapshots) {

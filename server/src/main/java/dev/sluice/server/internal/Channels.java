@@ -288,7 +288,7 @@ final class Channels implements ChannelResources {
                             // The stream is gone: it keeps nothing for the channel any more.
                         }
                     }
-                    deleteTree(directory(definition));
+                    DirectoryTrees.delete(directory(definition));
                 });
             }
         }
@@ -506,19 +506,6 @@ final class Channels implements ChannelResources {
                     LOG.warn("closing delivery of channel {}: {}", hosted.definition.name(), e.toString());
                 }
             }
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete channel state " + root, e);
         }
     }
 }

@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -40,7 +39,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * The running parts of a {@code SluiceServer}: engine (given or owned), Firehose registry, operation table,
@@ -133,7 +131,6 @@ public final class ServerRuntime {
     private Channel serverChannel;
     private URI endpoint;
     private boolean started;
-    private boolean closed;
     /** 0 open, 1 closing, 2 closed: the cleanup hook leaves a closing server's directory to the server. */
     private final AtomicInteger closeState = new AtomicInteger();
     private Path temporary;
@@ -150,7 +147,7 @@ public final class ServerRuntime {
     /** Builds what is missing and binds the port; see {@code SluiceServer#start()}. */
     public void start() {
         synchronized (lock) {
-            if (closed) {
+            if (closeState.get() != 0) {
                 throw new IllegalStateException("server is closed");
             }
             if (started) {
@@ -400,18 +397,12 @@ public final class ServerRuntime {
         return dir;
     }
 
-    /** Deletes a directory tree as far as it can: at JVM exit, with nothing left to report a failure to. */
+    /** Deletes a temporary directory at JVM exit, when there is no one left to report a failure to. */
     private static void deleteQuietly(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    // a file still open or already gone: the rest is deleted anyway
-                }
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // the tree is gone or unreadable
+        try {
+            DirectoryTrees.delete(root);
+        } catch (UncheckedIOException e) {
+            // what is left stays in the temporary directory
         }
     }
 
@@ -461,10 +452,9 @@ public final class ServerRuntime {
     /** Stops everything; see {@code SluiceServer#close()}. */
     public void close() {
         synchronized (lock) {
-            if (closed) {
+            if (closeState.get() != 0) {
                 return;
             }
-            closed = true;
             closeState.set(1);
             try {
                 closeLocked();
