@@ -237,7 +237,7 @@ class StreamSourceTest {
 
     /**
      * A sink that completes its writes asynchronously (an Iceberg commit under way) frees the delivery thread, but
-     * the objects it has not completed still count toward the source's read-ahead: with every future held, the
+     * the objects it has not completed still count, against an allowance of their own: with every future held, the
      * source stops well short of the stream (20 MiB, under the 256 MiB memory budget), as it does behind a blocking
      * sink ({@link #streamSource_slowDestination_stopsReadingAhead_thenDeliversEverythingOnce}), so the records
      * wait in the stream, not in the heap. The futures then fail (each object is retried) and the retries commit:
@@ -297,6 +297,61 @@ class StreamSourceTest {
         assertEachRecordOnce(bucket, records);
     }
 
+    /**
+     * Objects an asynchronous sink holds (waiting for a shared commit) count against an allowance of their own,
+     * twice the read-ahead of sealed objects: with every future held and 1 MiB buffers on one delivery thread, the
+     * source reads on while the sink holds up to 4 MiB (it stopped at 2 MiB when those objects counted as sealed,
+     * and then an Iceberg table's commits, which start a minimum interval apart, had nothing to share), then stops
+     * short of the 20 MiB stream. Completed, every record is delivered once.
+     */
+    @Test
+    void streamSource_asyncSinkHoldsItsObjects_sourceReadsOnWithinTheSinksAllowance_thenStops() throws Exception {
+        FakeSink bucket = new FakeSink();
+        java.util.Queue<java.util.concurrent.CompletableFuture<SinkResult>> held =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean pass = new java.util.concurrent.atomic.AtomicBoolean();
+        Sink async = new Sink() {
+            @Override
+            public SinkResult write(SinkObject object) {
+                throw new UnsupportedOperationException("the stream must call writeAsync");
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
+                SinkResult result = bucket.write(object);
+                if (pass.get()) {
+                    return java.util.concurrent.CompletableFuture.completedFuture(result);
+                }
+                java.util.concurrent.CompletableFuture<SinkResult> future = new java.util.concurrent.CompletableFuture<>();
+                held.add(future);
+                return future;
+            }
+        };
+        int records = 20_000;
+        try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
+            putKibRecords(engine, records);
+            try (DeliveryStream stream = DeliveryStream.builder().name("held").sink(async)
+                    .outputFormat(OutputFormat.jsonLines()).deliveryThreads(1)
+                    .bufferingHints(new BufferingHints(1 << 20, Duration.ofSeconds(60)))
+                    .kinesisStreamSource(engine, "src", work.resolve("state")).build()) {
+                long read = readingStops(stream);
+                // Four 1 MiB objects in the sink reach its allowance; sealed objects and one batch may come on top.
+                assertTrue(held.size() >= 4, held.size() + " objects held in the sink, read " + read);
+                assertTrue(read <= 9_000, "read " + read + " of " + records + " records ahead");
+                assertEquals(0, stream.stats().deliveredRecords());
+
+                pass.set(true);
+                for (java.util.concurrent.CompletableFuture<SinkResult> f; (f = held.poll()) != null; ) {
+                    f.complete(SinkResult.CREATED);
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> stream.stats().incomingRecords() == records);
+                stream.flush(Duration.ofSeconds(60));
+                assertEquals(records, stream.stats().deliveredRecords());
+            }
+        }
+        assertEachRecordOnce(bucket, records);
+    }
+
     /** Puts {@code records} JSON records of about 1 KiB, numbered by {@code i}, into a new one-shard stream "src". */
     private static void putKibRecords(StreamEngine engine, int records) {
         engine.createStream("src", 1);
@@ -315,17 +370,26 @@ class StreamSourceTest {
      * 1,000-record batches, stays there for a second, and that nothing was delivered.
      */
     private static void assertReadingStopsShortOf(DeliveryStream stream, int records) {
+        long read = readingStops(stream);
+        assertTrue(read <= 3_000, "read " + read + " of " + records + " records ahead");
+        assertEquals(0, stream.stats().deliveredRecords());
+    }
+
+    /**
+     * Waits for the source's count of records read to stop moving (after at least one read), checks that it stays
+     * there for a second, and returns it.
+     */
+    private static long readingStops(DeliveryStream stream) {
         long[] seen = {-1};
         await().pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> {
             long now = stream.stats().incomingRecords();
-            boolean still = now == seen[0];
+            boolean still = now > 0 && now == seen[0];
             seen[0] = now;
             return still;
         });
-        assertTrue(seen[0] <= 3_000, "read " + seen[0] + " of " + records + " records ahead");
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
                 .until(() -> stream.stats().incomingRecords() == seen[0]);
-        assertEquals(0, stream.stats().deliveredRecords());
+        return seen[0];
     }
 
     /** Every record numbered 0 to {@code records - 1} is in exactly one line of the bucket's objects. */

@@ -88,10 +88,17 @@ public final class Coordinator {
     private final RecordLedger ledger = new RecordLedger();
     private final ObjectWrites writes;
     /**
-     * Bytes of the data objects sealed and not yet written (nor given up to the error output): what a source's
-     * read-ahead is bounded by ({@link #awaitSealedDataBelow}). Changed on this thread, read by source threads.
+     * Bytes of the data objects sealed and not yet written (nor given up to the error output, nor taken by an
+     * asynchronous sink): what a source's read-ahead is bounded by ({@link #awaitSealedDataBelow}). Guarded by
+     * {@link #sealedDataLock}; changed on this thread and, when a sink takes an object, on its delivery thread.
      */
     private long sealedDataBytes;
+    /**
+     * Bytes of the data objects an asynchronous sink took and has not completed (an Iceberg table's objects waiting
+     * for their commit): bounded for sources by an allowance of their own ({@link #awaitSealedDataBelow}). Guarded by
+     * {@link #sealedDataLock}.
+     */
+    private long inSinkBytes;
     private final Object sealedDataLock = new Object();
     private final Executor deliveryThreads;
     /** Drains waiting for their partitions' sealed segments to be committed. */
@@ -118,6 +125,13 @@ public final class Coordinator {
             @Override
             public void failed(ObjectJob job, Throwable cause) {
                 post(() -> Coordinator.this.failed(job, cause));
+            }
+
+            @Override
+            public void inSink(ObjectJob job) {
+                if (job.kind == Buffer.Kind.DATA) {
+                    takenBySink(job);
+                }
             }
         }, settings.retryBackoff(), settings.retryDuration());
         this.meters = meters;
@@ -545,28 +559,56 @@ public final class Coordinator {
         sealErrorsIfWaited();
     }
 
-    /** A data object is written or given up: its bytes no longer hold back the sources. */
+    /** A data object is written or given up: its bytes no longer hold back the sources. Any thread; idempotent. */
     private void dataObjectDone(ObjectJob job) {
         synchronized (sealedDataLock) {
             sealedDataBytes -= job.sealedBytes;
             job.sealedBytes = 0;
+            inSinkBytes -= job.inSinkBytes;
+            job.inSinkBytes = 0;
             sealedDataLock.notifyAll();
+        }
+    }
+
+    /**
+     * Delivery thread: an asynchronous sink took a data object (its commit is under way, the thread is free): its
+     * bytes move from the sealed total to the in-sink one. A no-op when its outcome came first.
+     */
+    private void takenBySink(ObjectJob job) {
+        synchronized (sealedDataLock) {
+            sealedDataBytes -= job.sealedBytes;
+            inSinkBytes += job.sealedBytes;
+            job.inSinkBytes += job.sealedBytes;
+            job.sealedBytes = 0;
+            sealedDataLock.notifyAll();
+        }
+    }
+
+    /** A data object the sink failed waits for its retry, which needs a delivery thread again: it counts as sealed. */
+    private void backFromSink(ObjectJob job) {
+        synchronized (sealedDataLock) {
+            inSinkBytes -= job.inSinkBytes;
+            sealedDataBytes += job.inSinkBytes;
+            job.sealedBytes += job.inSinkBytes;
+            job.inSinkBytes = 0;
         }
     }
 
     /**
      * Source thread: waits until the data objects sealed and not yet written hold fewer than {@code limit} bytes,
      * so that a source behind a slow destination leaves its records in the stream (or Kafka) instead of reading
-     * them into the heap ahead of the writes. Only sources wait here; direct put is bounded by the memory budget.
+     * them into the heap ahead of the writes, and until the objects an asynchronous sink holds (waiting for their
+     * commits) are below their own allowance. Only sources wait here; direct put is bounded by the memory budget.
      *
      * @param limit the bytes of sealed, unwritten data objects at which sources stop reading
+     * @param inSinkLimit the bytes of data objects an asynchronous sink holds at which sources stop reading
      * @param maxWaitNanos how long to wait, in real time (a source that gets {@code false} reads again later)
-     * @return whether the sealed data is below the limit
+     * @return whether both are below their limits
      */
-    public boolean awaitSealedDataBelow(long limit, long maxWaitNanos) throws InterruptedException {
+    public boolean awaitSealedDataBelow(long limit, long inSinkLimit, long maxWaitNanos) throws InterruptedException {
         long deadline = System.nanoTime() + maxWaitNanos;
         synchronized (sealedDataLock) {
-            while (sealedDataBytes >= limit) {
+            while (sealedDataBytes >= limit || inSinkBytes >= inSinkLimit) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -601,6 +643,9 @@ public final class Coordinator {
             meters.deliverySuccess.record(0);
         }
         if (writes.retry(job, t, settings.ticker().read())) {
+            if (job.kind == Buffer.Kind.DATA) {
+                backFromSink(job);
+            }
             return;
         }
         if (job.kind == Buffer.Kind.DATA) {

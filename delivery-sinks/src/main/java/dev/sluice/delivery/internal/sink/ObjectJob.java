@@ -47,8 +47,16 @@ public final class ObjectJob {
     public int attempts;
     public long firstAttemptTick;
     public boolean conversionsCounted;
-    /** Coordinator thread: the buffer bytes this data object counts in the coordinator's sealed-data total. */
+    /**
+     * The buffer bytes this data object counts in the coordinator's sealed-data total; guarded by the coordinator's
+     * sealed-data lock.
+     */
     public long sealedBytes;
+    /**
+     * The buffer bytes this data object counts in the coordinator's total of objects an asynchronous sink holds
+     * (moved there from {@link #sealedBytes} when the sink takes it); guarded by the coordinator's sealed-data lock.
+     */
+    public long inSinkBytes;
 
     public ObjectJob(Buffer.Kind kind, String key, String name, List<Item> items, long epoch, String requestId,
               boolean createIfAbsent, Instant oldestArrival, Sink sink, ObjectEncoder encoder, Segment segment,

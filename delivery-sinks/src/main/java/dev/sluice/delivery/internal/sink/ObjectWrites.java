@@ -47,6 +47,14 @@ public final class ObjectWrites {
 
         /** The attempt threw. */
         void failed(ObjectJob job, Throwable cause);
+
+        /**
+         * The sink took the object and completes it later ({@link dev.sluice.delivery.Sink#writeAsync}, an Iceberg
+         * commit): the delivery thread is free again. Called on that thread, after the sink returned its future
+         * and, when the future completes quickly, possibly after the outcome.
+         */
+        default void inSink(ObjectJob job) {
+        }
     }
 
     private record Retry(long due, long order, ObjectJob job) implements Comparable<Retry> {
@@ -115,6 +123,9 @@ public final class ObjectWrites {
         } catch (Throwable t) {
             outcomes.failed(job, t);
             return;
+        }
+        if (!written.isDone()) {
+            outcomes.inSink(job);
         }
         written.whenComplete((outcome, failure) -> {
             if (failure != null) {

@@ -36,6 +36,12 @@ public final class SourceBridge implements SourceContext {
 
     /** Sealed, unwritten data objects (full buffers) per delivery thread before a source stops reading. */
     static final long READ_AHEAD_OBJECTS = 2;
+    /**
+     * Data objects (full buffers) per delivery thread that an asynchronous sink may hold, waiting for their commits,
+     * before a source stops reading: objects that wait for a shared commit (an Iceberg table's commits start at least
+     * its minimum commit interval apart) must not stall the source, or the commits would share nothing.
+     */
+    static final long IN_SINK_OBJECTS = 2 * READ_AHEAD_OBJECTS;
 
     private final DeliveryCore core;
     private final CheckpointStore store;
@@ -121,7 +127,9 @@ public final class SourceBridge implements SourceContext {
                 }
             }
             long waited = System.nanoTime() - waitStart;
-            if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), Math.max(0, wait.toNanos() - waited))) {
+            long perObjects = settings.deliveryThreads() * settings.bufferSizeBytes();
+            if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), IN_SINK_OBJECTS * perObjects,
+                    Math.max(0, wait.toNanos() - waited))) {
                 return false;
             }
         } catch (InterruptedException e) {
