@@ -31,7 +31,8 @@ import java.util.Optional;
 
 /**
  * Firehose's Apache Iceberg destination as a {@link Sink}: each delivery object becomes an Iceberg append per table
- * it has records for (objects written while the table's previous commit ran share one snapshot), with data files in
+ * it has records for (objects written while the table's previous commit ran, or within its minimum commit interval,
+ * share one snapshot), with data files in
  * Parquet whose columns carry the table's field ids.
  *
  * <p>Thread-safety: thread-safe; the delivery stream calls {@link #writeReporting} from its delivery threads, and the
@@ -103,6 +104,13 @@ public final class IcebergDestination implements Sink {
     public static final Duration MIN_SNAPSHOT_RETENTION = Duration.ofMinutes(10);
     /** Default number of newest snapshots kept whatever their age. */
     public static final int DEFAULT_MIN_SNAPSHOTS_TO_KEEP = 100;
+    /**
+     * Default least time between the starts of two commits of one table (40 ms): at high rates each commit takes
+     * several objects, at low rates nothing waits (a commit after an idle spell starts at once).
+     */
+    public static final Duration DEFAULT_MIN_COMMIT_INTERVAL = Duration.ofMillis(40);
+    /** Longest minimum commit interval accepted (1 min). */
+    public static final Duration MAX_MIN_COMMIT_INTERVAL = Duration.ofMinutes(1);
 
     private final Map<String, TableWriter> tables;
     private final RecordRouting routing;
@@ -173,8 +181,8 @@ public final class IcebergDestination implements Sink {
     /**
      * Appends the object's records to their tables, once: converts and routes them, writes their data files and the
      * failed records on the calling (delivery) thread, and completes when the tables' appends are committed. Appends
-     * commit on the destination's committer thread, one table at a time each, every object written meanwhile in the
-     * same snapshot, so that a delivery thread writes its next object's data file while the commit goes on. Upserts
+     * commit on the destination's committer thread, one table at a time each, at least
+     * {@link Builder#minCommitInterval} apart, every object written meanwhile in the same snapshot, so that a delivery thread writes its next object's data file while the commit goes on. Upserts
      * (RowDeltas, never grouped) commit on the calling thread.
      *
      * @param object the delivery object; its {@link SinkObject#records()} are read
@@ -438,6 +446,9 @@ public final class IcebergDestination implements Sink {
      */
     @Override
     public void close() {
+        for (TableWriter table : tables.values()) {
+            table.closing();
+        }
         stop(committer);
         for (TableWriter table : tables.values()) {
             table.abandonQueued(new DeliveryException(ErrorCode.SERVICE_UNAVAILABLE, "Iceberg destination of table "
@@ -497,6 +508,7 @@ public final class IcebergDestination implements Sink {
         private boolean expireSnapshots = true;
         private Duration snapshotRetention = DEFAULT_SNAPSHOT_RETENTION;
         private int minSnapshotsToKeep = DEFAULT_MIN_SNAPSHOTS_TO_KEEP;
+        private Duration minCommitInterval = DEFAULT_MIN_COMMIT_INTERVAL;
 
         private Builder() {
         }
@@ -684,6 +696,22 @@ public final class IcebergDestination implements Sink {
         }
 
         /**
+         * Sets the least time between the starts of two commits of one table. Default
+         * {@link #DEFAULT_MIN_COMMIT_INTERVAL}. Objects written while a table waits for it share the next commit (one
+         * snapshot, manifest, metadata file and catalog update for all of them), so a table commits at most
+         * {@code 1 / interval} times a second however small the buffers; an object waits for its commit at most this
+         * much longer (a commit after an idle spell starts at once, and closing the destination does not wait).
+         * {@link Duration#ZERO} commits as soon as the previous commit ends.
+         *
+         * @param interval from 0 to {@link #MAX_MIN_COMMIT_INTERVAL}
+         * @return this builder
+         */
+        public Builder minCommitInterval(Duration interval) {
+            this.minCommitInterval = interval;
+            return this;
+        }
+
+        /**
          * Sets the clock of error-output timestamps and of snapshot expiry (when it is due, and its cut-off).
          * Default UTC system clock.
          *
@@ -738,6 +766,11 @@ public final class IcebergDestination implements Sink {
             if (minSnapshotsToKeep < 1) {
                 throw Problems.invalidArgument("minSnapshotsToKeep must be >= 1 but was " + minSnapshotsToKeep);
             }
+            Objects.requireNonNull(minCommitInterval, "minCommitInterval");
+            if (minCommitInterval.isNegative() || minCommitInterval.compareTo(MAX_MIN_COMMIT_INTERVAL) > 0) {
+                throw Problems.invalidArgument("minCommitInterval must be from 0 to " + MAX_MIN_COMMIT_INTERVAL
+                        + " but was " + minCommitInterval);
+            }
             Optional<Router> router = routingQuery == null ? Optional.empty() : Optional.of(new Router(routingQuery));
             RecordRouting routing = new RecordRouting(router,
                     tables.stream().map(DestinationTableConfiguration::qualifiedName).toList());
@@ -765,7 +798,7 @@ public final class IcebergDestination implements Sink {
                     });
             TableWriter.Upkeep tableUpkeep = new TableWriter.Upkeep(expireSnapshots
                     ? Optional.of(new SnapshotExpiry(snapshotRetention, minSnapshotsToKeep)) : Optional.empty(),
-                    upkeep, clock, committer);
+                    upkeep, clock, committer, minCommitInterval);
             try {
                 for (DestinationTableConfiguration table : tables) {
                     writers.put(table.qualifiedName(), TableWriter.open(catalog.catalog(), table, writing,

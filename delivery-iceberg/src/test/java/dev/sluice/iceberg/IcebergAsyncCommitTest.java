@@ -59,6 +59,16 @@ class IcebergAsyncCommitTest extends EmbeddedCatalogTest {
                 new TableWriter.Upkeep(Optional.empty(), Runnable::run, Clock.systemUTC(), committer));
     }
 
+    private TableWriter open(IcebergCatalog catalog, java.time.Duration minCommitInterval) {
+        return TableWriter.open(catalog.catalog(), DestinationTableConfiguration.of("web", "clicks",
+                        IcebergDestinationTest.CLICK),
+                new TableWriter.ParquetWriting(ParquetConversion.Codec.SNAPPY,
+                        ParquetConversion.DEFAULT_BLOCK_SIZE_BYTES, ParquetConversion.DEFAULT_PAGE_SIZE_BYTES, false,
+                        true),
+                new TableWriter.Upkeep(Optional.empty(), Runnable::run, Clock.systemUTC(), committer,
+                        minCommitInterval));
+    }
+
     private static List<GenericData.Record> rows(TableWriter writer, int from, int count) {
         List<GenericData.Record> out = new ArrayList<>();
         for (int id = from; id < from + count; id++) {
@@ -177,5 +187,43 @@ class IcebergAsyncCommitTest extends EmbeddedCatalogTest {
         committer.tasks.take().run();
         assertEquals(null, catalog.catalog().loadTable(CLICKS).currentSnapshot());
         assertEquals(0, writer.commits());
+    }
+
+    /**
+     * A table's commits start at least the minimum commit interval apart: the first commit (after an idle spell)
+     * starts at once; objects written while the next one waits out the interval queue up and share its snapshot; and
+     * closing the destination ends the wait, so a close never waits out the interval (one hour here).
+     */
+    @Test
+    void minCommitInterval_firstCommitAtOnce_objectsWrittenDuringTheIntervalShareTheNext_closingEndsTheWait()
+            throws Exception {
+        IcebergCatalog catalog = catalog();
+        TableWriter writer = open(catalog, java.time.Duration.ofHours(1));
+
+        CompletableFuture<Boolean> a = writer.appendAsync("obj-a", "req-a", rows(writer, 0, 5));
+        committer.tasks.take().run();
+        assertTrue(a.get(), "the first commit waits for nothing");
+        assertEquals(1, writer.commits());
+
+        // The next commit's task waits for the interval, on its own thread; objects written meanwhile queue up.
+        CompletableFuture<Boolean> b = writer.appendAsync("obj-b", "req-b", rows(writer, 5, 5));
+        Thread drain = new Thread(committer.tasks.take(), "test-drain");
+        drain.start();
+        CompletableFuture<Boolean> c = writer.appendAsync("obj-c", "req-c", rows(writer, 10, 5));
+        CompletableFuture<Boolean> d = writer.appendAsync("obj-d", "req-d", rows(writer, 15, 5));
+        assertTrue(committer.tasks.isEmpty(), "one commit task per table at a time");
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300))
+                .atMost(java.time.Duration.ofSeconds(5)).until(() -> !b.isDone() && !c.isDone() && !d.isDone());
+        assertEquals(1, writer.commits());
+
+        writer.closing();
+        drain.join(10_000);
+        assertFalse(drain.isAlive(), "closing ended the wait");
+        assertTrue(b.get() && c.get() && d.get());
+        assertEquals(2, writer.commits());
+        MetadataWalk walk = MetadataWalk.of(work.resolve("warehouse"), "web", "clicks");
+        assertEquals(2, walk.snapshotSummaries().size(), "obj-b, obj-c and obj-d share the second snapshot");
+        assertEquals(List.of("obj-a", "obj-b", "obj-c", "obj-d"), walk.committedObjectKeys());
+        assertEquals(20, walk.totalRecords());
     }
 }

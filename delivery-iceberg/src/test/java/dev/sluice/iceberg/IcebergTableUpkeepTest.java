@@ -216,6 +216,17 @@ class IcebergTableUpkeepTest extends EmbeddedCatalogTest {
         DeliveryException none = assertThrows(DeliveryException.class,
                 () -> destination(catalog).minSnapshotsToKeep(0).build());
         assertTrue(none.getMessage().contains("minSnapshotsToKeep must be >= 1 but was 0"), none.getMessage());
+        DeliveryException negative = assertThrows(DeliveryException.class,
+                () -> destination(catalog).minCommitInterval(Duration.ofMillis(-1)).build());
+        assertEquals("InvalidArgumentException", negative.errorCode().code());
+        assertTrue(negative.getMessage().contains("minCommitInterval must be from 0 to PT1M but was PT-0.001S"),
+                negative.getMessage());
+        DeliveryException tooLong = assertThrows(DeliveryException.class,
+                () -> destination(catalog).minCommitInterval(Duration.ofSeconds(61)).build());
+        assertTrue(tooLong.getMessage().contains("minCommitInterval must be from 0 to PT1M but was PT1M1S"),
+                tooLong.getMessage());
+        destination(catalog).minCommitInterval(Duration.ZERO).build().close();
+        destination(catalog).minCommitInterval(IcebergDestination.MAX_MIN_COMMIT_INTERVAL).build().close();
     }
 
     @Test

@@ -90,6 +90,12 @@ public final class TableWriter {
     private boolean draining;
     /** Runs {@link #drain}: the commits of asynchronous appends, one task at a time for this table. */
     private final java.util.concurrent.Executor committer;
+    /** Least time between the starts of two commits of {@link #drain}; 0 for none. */
+    private final long minCommitIntervalNanos;
+    /** {@link System#nanoTime} when {@link #drain} last took a group; guarded by {@link #queue}. */
+    private long lastCommitStart;
+    /** Set when the destination closes: {@link #drain} stops waiting for the interval; guarded by {@link #queue}. */
+    private boolean closing;
     /** Keys of the retained snapshots; changed under {@link #commitLock}, read anywhere. */
     private final CommittedKeys keys = new CommittedKeys();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
@@ -127,6 +133,8 @@ public final class TableWriter {
                 + " table's maintenance, or buffer more per object");
         this.expiryExecutor = upkeep.executor();
         this.committer = upkeep.committer();
+        this.minCommitIntervalNanos = upkeep.minCommitInterval().toNanos();
+        this.lastCommitStart = System.nanoTime() - minCommitIntervalNanos;
         this.clock = upkeep.clock();
         this.openedAt = clock.instant();
         // No expiry before a whole retention has passed since open: a restarted process first re-delivers the
@@ -142,7 +150,14 @@ public final class TableWriter {
      * the commit path) and the clock that decides when it is due.
      */
     public record Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
-                         java.time.Clock clock, java.util.concurrent.Executor committer) {
+                         java.time.Clock clock, java.util.concurrent.Executor committer,
+                         java.time.Duration minCommitInterval) {
+        /** As the canonical constructor, with commits as soon as the previous one ends (no minimum interval). */
+        public Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
+                      java.time.Clock clock, java.util.concurrent.Executor committer) {
+            this(expiry, executor, clock, committer, java.time.Duration.ZERO);
+        }
+
         /** No expiry; asynchronous appends commit on the caller's thread. */
         public static Upkeep none() {
             return new Upkeep(java.util.Optional.empty(), Runnable::run, java.time.Clock.systemUTC(), Runnable::run);
@@ -326,8 +341,11 @@ public final class TableWriter {
      * update, each forced), several times the write of a 1 MiB data file. Waited for on the delivery thread, it caps
      * a stream's objects per second at its delivery threads over that cost; handed to the committer, the delivery
      * threads write the next data files meanwhile, and each commit takes every object written during the previous
-     * one. The future completes only after the snapshot is committed (or found committed), so what the delivery
-     * stream acknowledges and checkpoints is unchanged: exactly once, as before.
+     * one. Commits of the table start at least the minimum commit interval apart ({@link Upkeep#minCommitInterval},
+     * none after an idle spell), so at high rates each takes several objects: a commit's CPU (manifests, metadata
+     * file, the metadata reload after it) is about the same for one object or five. The future completes only after
+     * the snapshot is committed (or found committed), so what the delivery stream acknowledges and checkpoints is
+     * unchanged: exactly once, as before.
      *
      * @return the future of {@code true} when this call committed, {@code false} when the key was found committed;
      *         failed with the write's or commit's exception (the delivery stream retries the object)
@@ -391,8 +409,16 @@ public final class TableWriter {
                     draining = false;
                     return;
                 }
+                // Objects queued meanwhile (the wait releases the lock) join this commit.
+                awaitCommitInterval();
+                if (queue.isEmpty()) {
+                    // A closing destination abandoned them meanwhile.
+                    draining = false;
+                    return;
+                }
                 group = new ArrayList<>(queue);
                 queue.clear();
+                lastCommitStart = System.nanoTime();
             }
             synchronized (commitLock) {
                 commitOrFail(group);
@@ -402,6 +428,38 @@ public final class TableWriter {
             } catch (RuntimeException e) {
                 LOG.warn("table {}: cannot schedule snapshot expiry: {}", config.qualifiedName(), e.toString());
             }
+        }
+    }
+
+    /**
+     * With the {@link #queue} lock held: waits until the minimum commit interval has passed since the last commit
+     * started (objects written meanwhile queue up and share the next commit), or the destination closes.
+     */
+    private void awaitCommitInterval() {
+        long due = lastCommitStart + minCommitIntervalNanos;
+        while (!closing) {
+            long left = due - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(queue, left);
+            } catch (InterruptedException e) {
+                // The committer is being stopped: commit what is queued now, as when closing.
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * The destination is closing: a commit waiting for the minimum commit interval starts now, so that closing
+     * commits every object already written without waiting out the interval.
+     */
+    public void closing() {
+        synchronized (queue) {
+            closing = true;
+            queue.notifyAll();
         }
     }
 

@@ -67,6 +67,13 @@ public final class IcebergDeliveryHarness {
 
     /** {@code -Dsluice.harness.only=iceberg} or {@code parquet}: rounds of one destination only, for profiling. */
     private static final String ONLY = System.getProperty("sluice.harness.only", "");
+    /**
+     * {@code -Dsluice.harness.minCommitIntervalMillis=N}: the Iceberg destination's minimum commit interval (default
+     * the destination's own, {@link IcebergDestination#DEFAULT_MIN_COMMIT_INTERVAL}); 0 commits as soon as the
+     * previous commit ends, as before that setting existed.
+     */
+    private static final Duration MIN_COMMIT_INTERVAL = Duration.ofMillis(Long.getLong(
+            "sluice.harness.minCommitIntervalMillis", IcebergDestination.DEFAULT_MIN_COMMIT_INTERVAL.toMillis()));
 
     /** One round's figures. */
     private record Round(double recordsPerSecond, double megabytesPerSecond, long objects, Histogram writes,
@@ -184,8 +191,8 @@ public final class IcebergDeliveryHarness {
             return;
         }
         System.out.printf("%n%,d records of ~%d B JSON per round, %d shards, 1 MiB buffers, %d delivery threads,"
-                + " %d rounds each after %d warm-up round(s) each%n", records, inputBytes / records, SHARDS,
-                deliveryThreads, rounds, warmups);
+                + " %d rounds each after %d warm-up round(s) each; Iceberg minimum commit interval %d ms%n", records,
+                inputBytes / records, SHARDS, deliveryThreads, rounds, warmups, MIN_COMMIT_INTERVAL.toMillis());
         report("plain Parquet objects", parquet);
         report("Iceberg table        ", iceberg);
         System.out.printf("process CPU per record delivered (all threads, GC included): plain Parquet %.2f us,"
@@ -259,6 +266,7 @@ public final class IcebergDeliveryHarness {
             Sink destination = iceberg
                     ? IcebergDestination.builder().catalog(catalog)
                             .table(DestinationTableConfiguration.of("web", "clicks", DeliveryBenchmark.SCHEMA))
+                            .minCommitInterval(MIN_COMMIT_INTERVAL)
                             .errorOutputSink(Sink.localBucket(work.resolve("iceberg-errors"))).build()
                     : Sink.localBucket(work.resolve("bucket"));
             if (iceberg) {
