@@ -246,27 +246,10 @@ class StreamSourceTest {
     @Test
     void streamSource_asyncSinkHoldsEveryCommit_sourceStopsReadingAhead_thenFailedObjectsAreRetriedAndDeliveredOnce()
             throws Exception {
-        record Held(SinkObject object, java.util.concurrent.CompletableFuture<SinkResult> future) {
-        }
         FakeSink bucket = new FakeSink();
         java.util.Queue<Held> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicBoolean pass = new java.util.concurrent.atomic.AtomicBoolean();
-        Sink async = new Sink() {
-            @Override
-            public SinkResult write(SinkObject object) {
-                throw new UnsupportedOperationException("the stream must call writeAsync");
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
-                if (pass.get()) {
-                    return java.util.concurrent.CompletableFuture.completedFuture(bucket.write(object));
-                }
-                java.util.concurrent.CompletableFuture<SinkResult> future = new java.util.concurrent.CompletableFuture<>();
-                held.add(new Held(object, future));
-                return future;
-            }
-        };
+        Sink async = holdingSink(bucket, held, pass);
         int records = 20_000;
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
             putKibRecords(engine, records);
@@ -307,26 +290,9 @@ class StreamSourceTest {
     @Test
     void streamSource_asyncSinkHoldsItsObjects_sourceReadsOnWithinTheSinksAllowance_thenStops() throws Exception {
         FakeSink bucket = new FakeSink();
-        java.util.Queue<java.util.concurrent.CompletableFuture<SinkResult>> held =
-                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<Held> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicBoolean pass = new java.util.concurrent.atomic.AtomicBoolean();
-        Sink async = new Sink() {
-            @Override
-            public SinkResult write(SinkObject object) {
-                throw new UnsupportedOperationException("the stream must call writeAsync");
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
-                SinkResult result = bucket.write(object);
-                if (pass.get()) {
-                    return java.util.concurrent.CompletableFuture.completedFuture(result);
-                }
-                java.util.concurrent.CompletableFuture<SinkResult> future = new java.util.concurrent.CompletableFuture<>();
-                held.add(future);
-                return future;
-            }
-        };
+        Sink async = holdingSink(bucket, held, pass);
         int records = 20_000;
         try (StreamEngine engine = StreamEngine.builder().throttleMode(ThrottleMode.OFF).build()) {
             putKibRecords(engine, records);
@@ -341,15 +307,45 @@ class StreamSourceTest {
                 assertEquals(0, stream.stats().deliveredRecords());
 
                 pass.set(true);
-                for (java.util.concurrent.CompletableFuture<SinkResult> f; (f = held.poll()) != null; ) {
-                    f.complete(SinkResult.CREATED);
-                }
-                await().atMost(Duration.ofSeconds(60)).until(() -> stream.stats().incomingRecords() == records);
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    for (Held h; (h = held.poll()) != null; ) {
+                        h.future().complete(bucket.write(h.object()));
+                    }
+                    return stream.stats().incomingRecords() == records;
+                });
                 stream.flush(Duration.ofSeconds(60));
                 assertEquals(records, stream.stats().deliveredRecords());
             }
         }
         assertEachRecordOnce(bucket, records);
+    }
+
+    /** An object an asynchronous sink took, and the future it has not completed. */
+    private record Held(SinkObject object, java.util.concurrent.CompletableFuture<SinkResult> future) {
+    }
+
+    /**
+     * A sink that completes its writes asynchronously: while {@code pass} is false it holds each object and its
+     * future in {@code held} (the test completes them); after, it writes to {@code bucket} and completes at once.
+     */
+    private static Sink holdingSink(FakeSink bucket, java.util.Queue<Held> held,
+                                    java.util.concurrent.atomic.AtomicBoolean pass) {
+        return new Sink() {
+            @Override
+            public SinkResult write(SinkObject object) {
+                throw new UnsupportedOperationException("the stream must call writeAsync");
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<SinkResult> writeAsync(SinkObject object) {
+                if (pass.get()) {
+                    return java.util.concurrent.CompletableFuture.completedFuture(bucket.write(object));
+                }
+                java.util.concurrent.CompletableFuture<SinkResult> future = new java.util.concurrent.CompletableFuture<>();
+                held.add(new Held(object, future));
+                return future;
+            }
+        };
     }
 
     /** Puts {@code records} JSON records of about 1 KiB, numbered by {@code i}, into a new one-shard stream "src". */
