@@ -32,8 +32,7 @@ import java.util.Optional;
 /**
  * Firehose's Apache Iceberg destination as a {@link Sink}: each delivery object becomes an Iceberg append per table
  * it has records for (objects written while the table's previous commit ran, or within its minimum commit interval,
- * share one snapshot), with data files in
- * Parquet whose columns carry the table's field ids.
+ * share one snapshot), with data files in Parquet whose columns carry the table's field ids.
  *
  * <p>Thread-safety: thread-safe; the delivery stream calls {@link #writeReporting} from its delivery threads, and the
  * appends commit on the destination's committer threads ({@code sluice-iceberg-commit-<n>}).
@@ -182,8 +181,9 @@ public final class IcebergDestination implements Sink {
      * Appends the object's records to their tables, once: converts and routes them, writes their data files and the
      * failed records on the calling (delivery) thread, and completes when the tables' appends are committed. Appends
      * commit on the destination's committer thread, one table at a time each, at least
-     * {@link Builder#minCommitInterval} apart, every object written meanwhile in the same snapshot, so that a delivery thread writes its next object's data file while the commit goes on. Upserts
-     * (RowDeltas, never grouped) commit on the calling thread.
+     * {@link Builder#minCommitInterval} apart, every object written meanwhile in the same snapshot, so that a delivery
+     * thread writes its next object's data file while the commit goes on. Upserts (RowDeltas, never grouped) commit
+     * on the calling thread.
      *
      * @param object the delivery object; its {@link SinkObject#records()} are read
      * @return the future of {@link SinkResult#ALREADY_EXISTS} when every table the object has records for already

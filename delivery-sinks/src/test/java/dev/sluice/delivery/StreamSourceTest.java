@@ -341,7 +341,7 @@ class StreamSourceTest {
                 if (pass.get()) {
                     return java.util.concurrent.CompletableFuture.completedFuture(bucket.write(object));
                 }
-                java.util.concurrent.CompletableFuture<SinkResult> future = new java.util.concurrent.CompletableFuture<>();
+                var future = new java.util.concurrent.CompletableFuture<SinkResult>();
                 held.add(new Held(object, future));
                 return future;
             }
