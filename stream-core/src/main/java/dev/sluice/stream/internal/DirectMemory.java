@@ -38,6 +38,19 @@ public final class DirectMemory {
     }
 
     /**
+     * {@link #prefetchLimit()} on a machine with more than two processors available to the JVM; on one or two it
+     * does nothing, and the limit is read when first needed (the engine's scheduler needs it within a second; a writer
+     * only once the default storage holds 16 MiB). A first engine keeps two processors busy (its thread, the JIT
+     * compilers, the collector), so there the read only took CPU from the first start, which does not need the
+     * limit: measured with {@code FirstStartHarness}, see the README's first-start figures.
+     */
+    public static void prefetchLimitIfSpareCores() {
+        if (Runtime.getRuntime().availableProcessors() > 2) {
+            prefetchLimit();
+        }
+    }
+
+    /**
      * Starts reading the limit on a daemon thread ({@code sluice-direct-memory-limit}) unless it was read or is being
      * read, so that a later {@link #limit()} finds it ready.
      */
