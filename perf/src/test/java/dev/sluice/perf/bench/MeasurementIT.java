@@ -105,6 +105,38 @@ class MeasurementIT {
         assertEquals(bytes, r.summary().delivery().bytes(), "the report's bytes are the data files'");
     }
 
+    /**
+     * {@code delivery.icebergCommitInterval} reaches the table: with commits at least 3 s apart, the objects of a 2 s
+     * run (at least one per event type a second) share at most three snapshots (the first commit at once, then one
+     * after the interval, which the final flush may split), and every record is still one row.
+     */
+    @Test
+    void measure_icebergDesignWithACommitInterval_objectsShareTheTablesFewCommits(@TempDir Path dir) throws Exception {
+        String scenario = """
+                name: spaced
+                stream: {shards: 2}
+                producers: {count: 1, ratePerSecond: 2000, batchSize: 50}
+                delivery: {enabled: true, bufferSize: 65536, bufferInterval: PT1S, format: ICEBERG, compression: SNAPPY,
+                           partitionBy: [type], icebergCommitInterval: PT3S}
+                run: {duration: PT2S, warmup: PT0S}
+                """;
+        RunResult r = new Measurement(ScenarioLoader.load(scenario, "spaced.yaml", List.of()), dir, line -> { })
+                .run(SimulationTest.FIXED);
+        RunResult.Reconciliation rc = r.summary().reconciliation();
+        assertTrue(rc.balanced() && rc.delivered() > 0 && rc.failed() == 0, rc.toString());
+        long objects = r.summary().delivery().objects();
+        assertTrue(objects >= 8, objects + " objects");
+        try (IcebergCatalog catalog = IcebergCatalog.embedded(dir.resolve("warehouse-1"))) {
+            org.apache.iceberg.Table table = catalog.loadTable("bench", "records").orElseThrow();
+            int snapshots = 0;
+            for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
+                snapshots++;
+            }
+            assertTrue(snapshots >= 1 && snapshots <= 3, snapshots + " snapshots for " + objects + " objects");
+            assertEquals(rc.delivered(), Long.parseLong(table.currentSnapshot().summary().get("total-records")));
+        }
+    }
+
     @Test
     void measure_onDemandStreamWithFanOutConsumers_consumesEveryRecord(@TempDir Path dir) throws Exception {
         String scenario = """

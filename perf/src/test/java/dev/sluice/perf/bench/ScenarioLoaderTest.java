@@ -63,6 +63,17 @@ class ScenarioLoaderTest {
     }
 
     @Test
+    void load_whenIcebergCommitIntervalOverAMinute_namesRange_andDefaultsToTheDestinations() {
+        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(
+                "delivery: {enabled: true, format: ICEBERG, icebergCommitInterval: PT2M}\n", "t.yaml", List.of()));
+        assertEquals("t.yaml: delivery.icebergCommitInterval must be in [PT0S, PT1M] but was PT2M", e.getMessage());
+        Scenario defaulted = ScenarioLoader.load("delivery: {enabled: true, format: ICEBERG}\n", "t.yaml", List.of())
+                .scenario();
+        assertEquals(dev.sluice.iceberg.IcebergDestination.DEFAULT_MIN_COMMIT_INTERVAL,
+                defaulted.delivery().icebergCommitInterval());
+    }
+
+    @Test
     void load_whenWrongType_namesField() {
         ScenarioException e = assertThrows(ScenarioException.class,
                 () -> ScenarioLoader.load("stream: {shards: four}\n", "t.yaml", List.of()));

@@ -401,7 +401,8 @@ public final class Measurement {
                     catalog = IcebergCatalog.embedded(outDir.resolve("warehouse-" + index));
                     observed = new Observed(IcebergDestination.builder().catalog(catalog)
                             .table(DeliveryDesign.icebergTable(scenario.delivery()))
-                            .compression(DeliveryDesign.parquetCodec(scenario.delivery())).errorOutputSink(errors)
+                            .compression(DeliveryDesign.parquetCodec(scenario.delivery()))
+                            .minCommitInterval(scenario.delivery().icebergCommitInterval()).errorOutputSink(errors)
                             .build());
                 } else {
                     observed = new Observed(Sink.localBucket(bucket));

@@ -139,9 +139,12 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
      * @param compression  the codec
      * @param partitionBy  record fields to partition by (dynamic partitioning), for example {@code [type]}
      * @param transforms   the processing chain, in order
+     * @param icebergCommitInterval ICEBERG: the least time between two commits of the table (the destination's
+     *                     {@code minCommitInterval}); objects written meanwhile share the next commit
      */
     public record DeliverySpec(boolean enabled, long bufferSize, Duration bufferInterval, Format format, Codec compression,
-                               List<String> partitionBy, List<TransformSpec> transforms) {
+                               List<String> partitionBy, List<TransformSpec> transforms,
+                               Duration icebergCommitInterval) {
 
         /** An absent list is an empty one; lists are copied. */
         public DeliverySpec {
@@ -221,6 +224,8 @@ public record Scenario(String name, String description, StreamSpec stream, Produ
             // Firehose's BufferingHints limits: 1 MiB..128 MiB, 0..900 s (Sluice allows down to 1 byte).
             v.range("delivery.bufferSize", delivery.bufferSize(), 1, 128L << 20);
             v.range("delivery.bufferInterval", delivery.bufferInterval(), Duration.ZERO, Duration.ofSeconds(900));
+            v.range("delivery.icebergCommitInterval", delivery.icebergCommitInterval(), Duration.ZERO,
+                    Duration.ofMinutes(1));
             for (String field : delivery.partitionBy()) {
                 v.oneOf("delivery.partitionBy", field, List.of("type", "key"));
             }
