@@ -56,7 +56,8 @@ class IcebergAsyncCommitTest extends EmbeddedCatalogTest {
                 new TableWriter.ParquetWriting(ParquetConversion.Codec.SNAPPY,
                         ParquetConversion.DEFAULT_BLOCK_SIZE_BYTES, ParquetConversion.DEFAULT_PAGE_SIZE_BYTES, false,
                         true),
-                new TableWriter.Upkeep(Optional.empty(), Runnable::run, Clock.systemUTC(), committer));
+                new TableWriter.Upkeep(Optional.empty(), Runnable::run, Clock.systemUTC(), committer,
+                        java.time.Duration.ZERO));
     }
 
     private TableWriter open(IcebergCatalog catalog, java.time.Duration minCommitInterval) {

@@ -74,7 +74,7 @@ public final class StreamEngine implements AutoCloseable {
      * @return a new builder
      */
     public static Builder builder() {
-        DirectMemory.prefetchLimitIfSpareCores(); // read while the builder and the engine's threads start
+        DirectMemory.prefetchLimit(); // read while the builder and the engine's threads start, see DirectMemory
         HashKeySpace.prefetchDigest(); // the security providers, set up before the first put needs MD5
         return new Builder();
     }

@@ -147,20 +147,16 @@ public final class TableWriter {
 
     /**
      * Table upkeep shared by a destination's tables: snapshot expiry (empty for none), the executor it runs on (off
-     * the commit path) and the clock that decides when it is due.
+     * the commit path), the clock that decides when it is due, the executor of asynchronous appends' commits, and the
+     * least time between two of a table's commits ({@link java.time.Duration#ZERO} for none).
      */
     public record Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
                          java.time.Clock clock, java.util.concurrent.Executor committer,
                          java.time.Duration minCommitInterval) {
-        /** As the canonical constructor, with commits as soon as the previous one ends (no minimum interval). */
-        public Upkeep(java.util.Optional<SnapshotExpiry> expiry, java.util.concurrent.Executor executor,
-                      java.time.Clock clock, java.util.concurrent.Executor committer) {
-            this(expiry, executor, clock, committer, java.time.Duration.ZERO);
-        }
-
         /** No expiry; asynchronous appends commit on the caller's thread. */
         public static Upkeep none() {
-            return new Upkeep(java.util.Optional.empty(), Runnable::run, java.time.Clock.systemUTC(), Runnable::run);
+            return new Upkeep(java.util.Optional.empty(), Runnable::run, java.time.Clock.systemUTC(), Runnable::run,
+                    java.time.Duration.ZERO);
         }
     }
 

@@ -54,7 +54,8 @@ class RetainedSnapshotsTest {
                 new TableWriter.ParquetWriting(ParquetConversion.Codec.SNAPPY,
                         ParquetConversion.DEFAULT_BLOCK_SIZE_BYTES, ParquetConversion.DEFAULT_PAGE_SIZE_BYTES, false,
                         true),
-                new TableWriter.Upkeep(expiry, Runnable::run, Clock.systemUTC(), Runnable::run));
+                new TableWriter.Upkeep(expiry, Runnable::run, Clock.systemUTC(), Runnable::run,
+                        java.time.Duration.ZERO));
     }
 
     private static List<GenericData.Record> rows(TableWriter writer, int id) {

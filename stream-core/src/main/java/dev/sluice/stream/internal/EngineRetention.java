@@ -113,7 +113,8 @@ final class EngineRetention {
      * a share of the JVM's direct-memory limit, which takes the JVM's management classes to read (tens of milliseconds
      * in a fresh JVM, see {@link DirectMemory}); it is read here, when first needed (a put that does not fit under the
      * lower bound {@link #room()} assumes until then, a warning check, a gauge), so that neither building an engine nor
-     * its first puts wait for it while {@link DirectMemory#prefetchLimit()} reads it on another thread. Every caller
+     * its first puts wait for it while {@link DirectMemory#prefetchLimit()} reads it on another thread (given spare
+     * processors; otherwise the scheduler or a writer does). Every caller
      * computes the same value, so a race only computes it twice.
      */
     long limit() {

@@ -95,6 +95,11 @@ public final class SourceBridge implements SourceContext {
         return READ_AHEAD_OBJECTS * settings.deliveryThreads() * settings.bufferSizeBytes();
     }
 
+    /** Bytes of data objects an asynchronous sink holds at which a source stops reading: {@link #IN_SINK_OBJECTS}. */
+    private long inSinkBytes() {
+        return IN_SINK_OBJECTS * settings.deliveryThreads() * settings.bufferSizeBytes();
+    }
+
     @Override
     public boolean put(String partition, List<SourceEntry> records, Duration maxWait) {
         SourcePartition state = open.get(partition);
@@ -127,8 +132,7 @@ public final class SourceBridge implements SourceContext {
                 }
             }
             long waited = System.nanoTime() - waitStart;
-            long perObjects = settings.deliveryThreads() * settings.bufferSizeBytes();
-            if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), IN_SINK_OBJECTS * perObjects,
+            if (!core.coordinator().awaitSealedDataBelow(readAheadBytes(), inSinkBytes(),
                     Math.max(0, wait.toNanos() - waited))) {
                 return false;
             }
