@@ -75,7 +75,7 @@ public final class StreamEngine implements AutoCloseable {
      */
     public static Builder builder() {
         DirectMemory.prefetchLimit(); // read while the builder and the engine's threads start, see DirectMemory
-        HashKeySpace.prefetchDigest(); // the security providers, set up before the first put needs MD5
+        HashKeySpace.prefetchDigest(); // the JDK's MD5, set up off the put path given spare processors, see HashKeySpace
         return new Builder();
     }
 

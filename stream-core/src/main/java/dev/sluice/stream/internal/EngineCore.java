@@ -44,6 +44,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -78,6 +79,8 @@ public final class EngineCore {
     }
 
     private static final Duration RETENTION_SWEEP_PERIOD = Duration.ofSeconds(1);
+    /** How long after an engine is built its scheduler starts setting up the JDK's MD5 (see {@link HashKeySpace}). */
+    private static final Duration DIGEST_SET_UP_DELAY = Duration.ofSeconds(1);
     /** About 2 microseconds of spinning, then up to 50 yields, before a synchronous put parks. */
     private static final int AWAIT_SPINS = 200;
     private static final int AWAIT_YIELDS = 50;
@@ -90,6 +93,7 @@ public final class EngineCore {
     private final FanOut fanOut;
     private final Clock clock;
     private final ScheduledThreadPoolExecutor scheduler;
+    private final ScheduledFuture<?> digestSetUp;
     private final ThreadPoolExecutor completer;
     private final EngineRetention retention;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -130,6 +134,10 @@ public final class EngineCore {
         if (store instanceof InMemoryShardStore memory) {
             memory.pages().refillOn(scheduler); // full-size pages are allocated (faulted in) here, not on writers
         }
+        // On one or two processors the JDK's MD5 is set up once the first start is over (puts hash without it until then).
+        // Cancelled on close: a delayed one-shot task would otherwise hold up the scheduler's shutdown until it ran.
+        this.digestSetUp = scheduler.schedule(HashKeySpace::startDigestSetUp, DIGEST_SET_UP_DELAY.toNanos(),
+                TimeUnit.NANOSECONDS);
         this.completer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(), runnable -> {
             Thread thread = config.threadFactory().newThread(runnable);
             thread.setName("sluice-stream-completer");
@@ -585,6 +593,7 @@ public final class EngineCore {
         writes.close();
         fanOut.close();
         ring.close(timeout);
+        digestSetUp.cancel(false);
         // Order matters: waiting BLOCK retries fail once the scheduler stops, and every completion they and
         // the drained ring produce still reaches the completer before it stops.
         stop(scheduler, timeout);

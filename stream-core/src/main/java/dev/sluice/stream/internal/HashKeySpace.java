@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,31 +19,74 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * MD5 measured at several times slower on the put path.
  *
  * <p>The first {@link MessageDigest} of a JVM sets up the security providers (reading the security properties,
- * registering every algorithm of the default provider): a fifth of an embedded engine's first start.
- * {@link #prefetchDigest()} does that on a short-lived daemon thread while the engine is built, so the first put finds
- * it done (the class initialisation locks make a put that comes sooner wait for it, never set it up twice).
+ * registering every algorithm of the default provider) and its first digest runs in the interpreter: together a
+ * third of an embedded engine's first start on a two-processor machine. So the put path never waits for them: until
+ * {@link #startDigestSetUp()} has set the JDK's MD5 up on a short-lived daemon thread, keys are hashed by
+ * {@link PlainMd5}, which gives the same bits. Given more than two processors the builder starts that set-up at once
+ * ({@link #prefetchDigest()}); on one or two the engine's scheduler starts it a second after the engine is built,
+ * when it no longer competes with the first start for the processors. A JVM without an MD5 provider (a FIPS-only
+ * configuration) keeps {@link PlainMd5}.
  */
 public final class HashKeySpace {
 
     private static final BigInteger TWO_TO_128 = BigInteger.ONE.shiftLeft(128);
     private static final BigInteger LONG_MASK = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
-    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final ThreadLocal<Md5> MD5 = ThreadLocal.withInitial(Md5::new);
-    private static final AtomicBoolean PREFETCHED = new AtomicBoolean();
+    private static final AtomicBoolean SET_UP_STARTED = new AtomicBoolean();
+    /** Whether the JDK's MD5 is set up and agrees with {@link PlainMd5}: threads switch to it when they see this. */
+    private static volatile boolean jdkDigestReady;
 
     private HashKeySpace() {
     }
 
     /**
-     * Starts setting up MD5 on a daemon thread ({@code sluice-md5-set-up}) unless that was started before in this JVM,
-     * so that the first put does not pay for the security providers' set-up.
+     * On a machine with more than two processors available to the JVM, {@link #startDigestSetUp()}; on one or two
+     * nothing, as the set-up would take CPU from the first start (the engine's scheduler starts it a second later).
      */
     public static void prefetchDigest() {
-        if (PREFETCHED.compareAndSet(false, true)) {
-            Thread thread = new Thread(Md5::new, "sluice-md5-set-up");
+        if (Runtime.getRuntime().availableProcessors() > 2) {
+            startDigestSetUp();
+        }
+    }
+
+    /**
+     * Starts setting up the JDK's MD5 on a daemon thread ({@code sluice-md5-set-up}) unless that was started before
+     * in this JVM. Puts hash with {@link PlainMd5} meanwhile, so nothing waits for it.
+     */
+    public static void startDigestSetUp() {
+        if (SET_UP_STARTED.compareAndSet(false, true)) {
+            Thread thread = new Thread(HashKeySpace::setUpJdkDigest, "sluice-md5-set-up");
             thread.setDaemon(true);
             thread.start();
+        }
+    }
+
+    /**
+     * Whether puts hash with the JDK's MD5 now, that is, {@link #startDigestSetUp()} finished; for tests and probes.
+     *
+     * @return true once the JDK's MD5 is set up in this JVM
+     */
+    public static boolean jdkDigestReady() {
+        return jdkDigestReady;
+    }
+
+    /**
+     * Sets up the security providers and the JDK's MD5, digests one key with it (so its first, interpreted digest
+     * is not a put's) and, if the bits agree with {@link PlainMd5}'s, lets threads switch to it.
+     */
+    private static void setUpJdkDigest() {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("MD5");
+            byte[] key = "sluice-md5-set-up".getBytes(StandardCharsets.US_ASCII);
+            long[] expected = new long[2];
+            PlainMd5.hash(key, expected);
+            byte[] bits = digest.digest(key);
+            if ((long) BigEndian.LONG.get(bits, 0) == expected[0] && (long) BigEndian.LONG.get(bits, 8) == expected[1]) {
+                jdkDigestReady = true;
+            }
+        } catch (NoSuchAlgorithmException | RuntimeException e) {
+            // No MD5 provider (a FIPS-only JVM) or a broken one: PlainMd5 goes on hashing, with the same results.
         }
     }
 
@@ -122,29 +166,45 @@ public final class HashKeySpace {
         return c != 0 ? c : Long.compareUnsigned(aLow, bLow);
     }
 
-    /** A per-thread digest and output buffer. */
+    /** A per-thread hasher: {@link PlainMd5} until the JDK's MD5 is set up, then a {@link MessageDigest}. */
     static final class Md5 {
-        private final MessageDigest digest;
         private final byte[] buffer = new byte[16];
-
-        Md5() {
-            try {
-                digest = MessageDigest.getInstance("MD5");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("every Java platform must provide MD5", e);
-            }
-        }
+        /** This thread's JDK digest, or null while {@link #jdkDigestReady} is not set. */
+        private MessageDigest digest;
 
         /** MD5 of {@code input} into {@code out} as [high 64 bits, low 64 bits] of the big-endian number. */
         void hash(byte[] input, long[] out) {
-            digest.update(input);
+            MessageDigest jdk = digest;
+            if (jdk == null && (jdk = jdkDigest()) == null) {
+                PlainMd5.hash(input, out);
+                return;
+            }
+            jdk.update(input);
             try {
-                digest.digest(buffer, 0, 16);
+                jdk.digest(buffer, 0, 16);
             } catch (DigestException e) {
                 throw new IllegalStateException("MD5 digest does not fit 16 bytes", e);
             }
-            out[0] = (long) BIG_ENDIAN_LONG.get(buffer, 0);
-            out[1] = (long) BIG_ENDIAN_LONG.get(buffer, 8);
+            out[0] = (long) BigEndian.LONG.get(buffer, 0);
+            out[1] = (long) BigEndian.LONG.get(buffer, 8);
         }
+
+        /** This thread's JDK digest once the set-up finished, else null. */
+        private MessageDigest jdkDigest() {
+            if (!jdkDigestReady) {
+                return null;
+            }
+            try {
+                digest = MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("MD5 was set up in this JVM but is no longer available", e);
+            }
+            return digest;
+        }
+    }
+
+    /** Reads big-endian longs from a byte array; first used by the set-up thread, so no put builds the view. */
+    private static final class BigEndian {
+        static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     }
 }
