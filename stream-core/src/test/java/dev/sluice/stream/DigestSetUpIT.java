@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.Security;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,14 @@ class DigestSetUpIT {
         assertEquals("false", text(lines, "set-up-started"), String.join("\n", lines));
     }
 
+    @Test
+    void aJvmWithoutAnMd5Provider_putsAndRoutesWithThePlainMd5() throws Exception {
+        // As in a FIPS-only configuration: the provider that has MD5 is removed before the engine is built.
+        List<String> lines = runChild(4, "without-md5-provider");
+        assertEquals("false", text(lines, "ready-after-set-up"), String.join("\n", lines));
+        assertRouting(lines);
+    }
+
     private List<String> runChild(int processors, String... arguments) throws Exception {
         Path output = directory.resolve("child-" + processors + arguments.length + ".log");
         Process child = ChildJvm.start(List.of("-XX:ActiveProcessorCount=" + processors), FirstPuts.class,
@@ -98,6 +108,10 @@ class DigestSetUpIT {
      */
     static final class FirstPuts {
         public static void main(String[] args) throws Exception {
+            if (args.length > 0 && args[0].equals("without-md5-provider")) {
+                withoutMd5Provider();
+                return;
+            }
             if (args.length > 0) {
                 StreamEngine.builder().build().close();
                 // Either the set-up ran and finished, or its thread is still working, or it never started.
@@ -123,6 +137,28 @@ class DigestSetUpIT {
                 List<String> after = put(engine);
                 System.out.println("before=" + String.join(",", before));
                 System.out.println("after=" + String.join(",", after));
+            }
+        }
+
+        private static void withoutMd5Provider() throws Exception {
+            Security.removeProvider("SUN");
+            try {
+                MessageDigest.getInstance("MD5");
+                throw new IllegalStateException("MD5 is still provided");
+            } catch (NoSuchAlgorithmException expected) {
+                // as intended
+            }
+            try (StreamEngine engine = StreamEngine.builder().build()) {
+                engine.createStream("s", 4);
+                List<String> before = put(engine);
+                for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                    if (thread.getName().equals("sluice-md5-set-up")) {
+                        thread.join(TimeUnit.SECONDS.toMillis(60));
+                    }
+                }
+                System.out.println("ready-after-set-up=" + HashKeySpace.jdkDigestReady());
+                System.out.println("before=" + String.join(",", before));
+                System.out.println("after=" + String.join(",", put(engine)));
             }
         }
 
