@@ -67,6 +67,12 @@ class DigestSetUpIT {
         assertRouting(lines);
     }
 
+    @Test
+    void theMd5ProviderRemovedAfterTheSetUp_aNewThreadPutsAndRoutesWithThePlainMd5() throws Exception {
+        List<String> lines = runChild(4, "provider-removed-after-set-up");
+        assertRouting(lines);
+    }
+
     private List<String> runChild(int processors, String... arguments) throws Exception {
         Path output = directory.resolve("child-" + processors + arguments.length + ".log");
         Process child = ChildJvm.start(List.of("-XX:ActiveProcessorCount=" + processors), FirstPuts.class,
@@ -110,6 +116,10 @@ class DigestSetUpIT {
         public static void main(String[] args) throws Exception {
             if (args.length > 0 && args[0].equals("without-md5-provider")) {
                 withoutMd5Provider();
+                return;
+            }
+            if (args.length > 0 && args[0].equals("provider-removed-after-set-up")) {
+                providerRemovedAfterSetUp();
                 return;
             }
             if (args.length > 0) {
@@ -159,6 +169,26 @@ class DigestSetUpIT {
                 System.out.println("ready-after-set-up=" + HashKeySpace.jdkDigestReady());
                 System.out.println("before=" + String.join(",", before));
                 System.out.println("after=" + String.join(",", put(engine)));
+            }
+        }
+
+        private static void providerRemovedAfterSetUp() throws Exception {
+            try (StreamEngine engine = StreamEngine.builder().build()) {
+                engine.createStream("s", 4);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!HashKeySpace.jdkDigestReady()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the JDK's MD5 was not set up within 60 s");
+                    }
+                    Thread.sleep(5);
+                }
+                System.out.println("before=" + String.join(",", put(engine)));
+                Security.removeProvider("SUN");
+                List<String> after = new ArrayList<>();
+                Thread fresh = new Thread(() -> after.addAll(put(engine))); // a thread with no digest of its own yet
+                fresh.start();
+                fresh.join(TimeUnit.SECONDS.toMillis(60));
+                System.out.println("after=" + String.join(",", after));
             }
         }
 

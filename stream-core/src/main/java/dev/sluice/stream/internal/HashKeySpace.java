@@ -171,11 +171,13 @@ public final class HashKeySpace {
         private final byte[] buffer = new byte[16];
         /** This thread's JDK digest, or null while {@link #jdkDigestReady} is not set. */
         private MessageDigest digest;
+        /** Set if the JDK's MD5 went away after the set-up (its provider removed): this thread keeps PlainMd5. */
+        private boolean plainOnly;
 
         /** MD5 of {@code input} into {@code out} as [high 64 bits, low 64 bits] of the big-endian number. */
         void hash(byte[] input, long[] out) {
             MessageDigest jdk = digest;
-            if (jdk == null && (jdk = jdkDigest()) == null) {
+            if (jdk == null && (plainOnly || (jdk = jdkDigest()) == null)) {
                 PlainMd5.hash(input, out);
                 return;
             }
@@ -197,7 +199,8 @@ public final class HashKeySpace {
             try {
                 digest = MessageDigest.getInstance("MD5");
             } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("MD5 was set up in this JVM but is no longer available", e);
+                plainOnly = true; // its provider was removed since the set-up: this thread goes on with PlainMd5
+                return null;
             }
             return digest;
         }
