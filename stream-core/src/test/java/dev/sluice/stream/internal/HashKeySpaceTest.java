@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
+import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,16 +18,23 @@ class HashKeySpaceTest {
 
     @Test
     void md5_matchesMessageDigestForEveryLengthUpTo1100Bytes() throws Exception {
+        assertMatchesMessageDigest(HashKeySpace::md5, 11);
+    }
+
+    /**
+     * {@code hasher} gives MessageDigest's bits for 3 random inputs of every length up to 1,100 bytes: partition keys are
+     * 1-256 characters, so 1-1,024 UTF-8 bytes, and past 1,100 every padding case comes round again.
+     */
+    private static void assertMatchesMessageDigest(BiConsumer<byte[], long[]> hasher, long seed) throws Exception {
         MessageDigest reference = MessageDigest.getInstance("MD5");
-        Random random = new Random(11);
+        Random random = new Random(seed);
         long[] out = new long[2];
         for (int length = 0; length <= 1_100; length++) {
             for (int trial = 0; trial < 3; trial++) {
                 byte[] input = new byte[length];
                 random.nextBytes(input);
-                HashKeySpace.md5(input, out);
-                BigInteger expected = new BigInteger(1, reference.digest(input));
-                assertEquals(expected, HashKeySpace.join(out[0], out[1]), "length " + length);
+                hasher.accept(input, out);
+                assertEquals(new BigInteger(1, reference.digest(input)), HashKeySpace.join(out[0], out[1]), "length " + length);
             }
         }
     }
@@ -61,18 +69,7 @@ class HashKeySpaceTest {
 
     @Test
     void plainMd5_matchesMessageDigestForEveryKeyLengthAStreamAccepts() throws Exception {
-        // Partition keys are 1-256 characters, so 1-1,024 UTF-8 bytes; past 1,100 covers every padding case again.
-        MessageDigest reference = MessageDigest.getInstance("MD5");
-        Random random = new Random(17);
-        long[] out = new long[2];
-        for (int length = 0; length <= 1_100; length++) {
-            for (int trial = 0; trial < 3; trial++) {
-                byte[] input = new byte[length];
-                random.nextBytes(input);
-                PlainMd5.hash(input, out);
-                assertEquals(new BigInteger(1, reference.digest(input)), HashKeySpace.join(out[0], out[1]), "length " + length);
-            }
-        }
+        assertMatchesMessageDigest(PlainMd5::hash, 17);
     }
 
     @Test
