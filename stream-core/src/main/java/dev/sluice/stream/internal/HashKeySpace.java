@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Design note: on the put path a hash key is two {@code long}s (high and low 64 bits) compared
  * unsigned, so routing neither allocates a {@link BigInteger} nor locks. MD5 goes through
- * {@link MessageDigest}, one per thread: HotSpot compiles its core to an intrinsic, which a hand-written
- * MD5 measured at several times slower on the put path.
+ * {@link MessageDigest}, one per thread, once it is set up: HotSpot compiles its core to an intrinsic, and
+ * {@link PlainMd5} took about 1.5 times its time per partition key in a compiled loop (153 against 104 ns).
  *
  * <p>The first {@link MessageDigest} of a JVM sets up the security providers (reading the security properties,
  * registering every algorithm of the default provider) and its first digest runs in the interpreter: together a
