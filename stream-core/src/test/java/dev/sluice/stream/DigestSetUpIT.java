@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.Security;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,6 +66,8 @@ class DigestSetUpIT {
         List<String> lines = runChild(4, "without-md5-provider");
         assertEquals("false", text(lines, "ready-after-set-up"), String.join("\n", lines));
         assertRouting(lines);
+        // A KPL aggregated record (made before the provider was removed) is checked and de-aggregated all the same.
+        assertEquals("one/true,two/true", text(lines, "kpl"), String.join("\n", lines));
     }
 
     @Test
@@ -151,6 +154,8 @@ class DigestSetUpIT {
         }
 
         private static void withoutMd5Provider() throws Exception {
+            byte[] aggregated = KplAggregationIT.aggregate(List.of(new KplAggregationIT.UserRecord("a", null, "one"),
+                    new KplAggregationIT.UserRecord("b", null, "two")));
             Security.removeProvider("SUN");
             try {
                 MessageDigest.getInstance("MD5");
@@ -169,6 +174,22 @@ class DigestSetUpIT {
                 System.out.println("ready-after-set-up=" + HashKeySpace.jdkDigestReady());
                 System.out.println("before=" + String.join(",", before));
                 System.out.println("after=" + String.join(",", put(engine)));
+                engine.createStream("k", 1);
+                engine.putRecord("k", "outer", aggregated);
+                List<ConsumerRecord> received = new CopyOnWriteArrayList<>();
+                try (ConsumerApplication application = ConsumerApplication.builder(engine).applicationName("kpl")
+                        .streamName("k").initialPosition(ShardIteratorType.trimHorizon())
+                        .processor(input -> received.addAll(input.records())).build()) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (received.size() < 2 && System.nanoTime() < deadline) {
+                        Thread.sleep(5);
+                    }
+                }
+                List<String> kpl = new ArrayList<>();
+                for (ConsumerRecord record : received) {
+                    kpl.add(new String(record.dataBytes(), StandardCharsets.UTF_8) + "/" + record.aggregated());
+                }
+                System.out.println("kpl=" + String.join(",", kpl));
             }
         }
 

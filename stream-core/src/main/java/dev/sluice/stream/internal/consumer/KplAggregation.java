@@ -2,11 +2,10 @@ package dev.sluice.stream.internal.consumer;
 
 import dev.sluice.stream.ConsumerRecord;
 import dev.sluice.stream.StreamRecord;
+import dev.sluice.stream.internal.HashKeySpace;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,8 +56,7 @@ final class KplAggregation {
         }
         byte[] bytes = record.dataBytes();
         byte[] message = Arrays.copyOfRange(bytes, MAGIC.length, length - DIGEST_LENGTH);
-        byte[] digest = Arrays.copyOfRange(bytes, length - DIGEST_LENGTH, length);
-        if (!MessageDigest.isEqual(md5(message), digest)) {
+        if (!isMd5Of(message, bytes, length - DIGEST_LENGTH)) {
             return List.of(plain(record));
         }
         try {
@@ -138,12 +136,22 @@ final class KplAggregation {
         return records;
     }
 
-    private static byte[] md5(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("MD5").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform must provide MD5", e);
+    /**
+     * Whether the 16 bytes of {@code bytes} at {@code at} are the MD5 of {@code message}: the engine's MD5 (the JDK's
+     * once set up, its own before that or where the JVM has no MD5 provider), read as two big-endian longs.
+     */
+    private static boolean isMd5Of(byte[] message, byte[] bytes, int at) {
+        long[] hash = new long[2];
+        HashKeySpace.md5(message, hash);
+        return hash[0] == bigEndianLong(bytes, at) && hash[1] == bigEndianLong(bytes, at + 8);
+    }
+
+    private static long bigEndianLong(byte[] bytes, int at) {
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = value << 8 | (bytes[at + i] & 0xFF);
         }
+        return value;
     }
 
     /** The protobuf is not a valid {@code AggregatedRecord}; the record is passed through instead. */
