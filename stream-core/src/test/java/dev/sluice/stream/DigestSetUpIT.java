@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.Security;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,13 +141,7 @@ class DigestSetUpIT {
                 List<String> before = put(engine);
                 System.out.println("first-put-millis=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 System.out.println("ready-at-first-put=" + HashKeySpace.jdkDigestReady());
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!HashKeySpace.jdkDigestReady()) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the JDK's MD5 was not set up within 60 s");
-                    }
-                    Thread.sleep(5);
-                }
+                awaitJdkDigest();
                 System.out.println("ready-millis=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 List<String> after = put(engine);
                 System.out.println("before=" + String.join(",", before));
@@ -180,10 +176,7 @@ class DigestSetUpIT {
                 try (ConsumerApplication application = ConsumerApplication.builder(engine).applicationName("kpl")
                         .streamName("k").initialPosition(ShardIteratorType.trimHorizon())
                         .processor(input -> received.addAll(input.records())).build()) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                    while (received.size() < 2 && System.nanoTime() < deadline) {
-                        Thread.sleep(5);
-                    }
+                    await().atMost(Duration.ofSeconds(60)).until(() -> received.size() >= 2);
                 }
                 List<String> kpl = new ArrayList<>();
                 for (ConsumerRecord record : received) {
@@ -196,13 +189,7 @@ class DigestSetUpIT {
         private static void providerRemovedAfterSetUp() throws Exception {
             try (StreamEngine engine = StreamEngine.builder().build()) {
                 engine.createStream("s", 4);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!HashKeySpace.jdkDigestReady()) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the JDK's MD5 was not set up within 60 s");
-                    }
-                    Thread.sleep(5);
-                }
+                awaitJdkDigest();
                 System.out.println("before=" + String.join(",", put(engine)));
                 Security.removeProvider("SUN");
                 List<String> after = new ArrayList<>();
@@ -211,6 +198,11 @@ class DigestSetUpIT {
                 fresh.join(TimeUnit.SECONDS.toMillis(60));
                 System.out.println("after=" + String.join(",", after));
             }
+        }
+
+        /** Waits (at most 60 s) until puts hash with the JDK's MD5, polling often so the time it took stays exact. */
+        private static void awaitJdkDigest() {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(HashKeySpace::jdkDigestReady);
         }
 
         private static List<String> put(StreamEngine engine) {
