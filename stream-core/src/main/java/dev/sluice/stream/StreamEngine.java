@@ -74,8 +74,13 @@ public final class StreamEngine implements AutoCloseable {
      * @return a new builder
      */
     public static Builder builder() {
-        DirectMemory.prefetchLimit(); // read while the builder and the engine's threads start, see DirectMemory
-        HashKeySpace.prefetchDigest(); // the JDK's MD5, set up off the put path given spare processors, see HashKeySpace
+        // With spare processors, what the first start does not need is read and set up beside it. On one or two a first
+        // engine keeps both busy (its thread, the JIT compilers), so these would only take CPU from it: there the limit is
+        // read when first needed and the engine's scheduler sets the MD5 up a second after build (see each class).
+        if (Runtime.getRuntime().availableProcessors() > 2) {
+            DirectMemory.prefetchLimit();
+            HashKeySpace.startDigestSetUp();
+        }
         return new Builder();
     }
 

@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>The limit is a start-up option, fixed for the life of the JVM, so it is read once and kept. Reading it starts the
  * JVM's management classes, which took a fifth of an engine's first start in a fresh JVM; {@link #prefetchLimit()}
- * reads it on a short-lived daemon thread (with spare processors) while the caller goes on building the engine (the JVM's class initialisation
- * lock makes {@link #limit()} wait for that read if it is not finished, never read twice).
+ * reads it on a short-lived daemon thread while the caller goes on building the engine (the JVM's class
+ * initialisation lock makes {@link #limit()} wait for that read if it is not finished, never read twice).
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -38,17 +38,13 @@ public final class DirectMemory {
     }
 
     /**
-     * On a machine with more than two processors available to the JVM, starts reading the limit on a daemon thread
-     * ({@code sluice-direct-memory-limit}) unless it was read or is being read, so that a later {@link #limit()} finds
-     * it ready. On one or two it does nothing, and the limit is read when first needed (the engine's scheduler needs
-     * it within a second; a writer only once the default storage holds 16 MiB): a first engine keeps two processors
-     * busy (its thread, the JIT compilers, the collector), so there the read only took CPU from the first start,
-     * which does not need the limit (measured with {@code FirstStartHarness}, see the README's first-start figures).
+     * Starts reading the limit on a daemon thread ({@code sluice-direct-memory-limit}) unless it was read or is being
+     * read, so that a later {@link #limit()} finds it ready. The builder calls this only given more than two
+     * processors; on one or two the limit is read when first needed (the engine's scheduler needs it within a second;
+     * a writer only once the default storage holds 16 MiB), as there the read only took CPU from the first start,
+     * which does not need it (measured with {@code FirstStartHarness}, see the README's first-start figures).
      */
     public static void prefetchLimit() {
-        if (Runtime.getRuntime().availableProcessors() <= 2) {
-            return;
-        }
         if (PREFETCHED.compareAndSet(false, true)) {
             Thread thread = new Thread(DirectMemory::limit, "sluice-direct-memory-limit");
             thread.setDaemon(true);

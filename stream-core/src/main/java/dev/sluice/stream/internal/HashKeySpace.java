@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * registering every algorithm of the default provider) and its first digest runs in the interpreter: together a
  * third of an embedded engine's first start on a two-processor machine. So the put path never waits for them: until
  * {@link #startDigestSetUp()} has set the JDK's MD5 up on a short-lived daemon thread, keys are hashed by
- * {@link PlainMd5}, which gives the same bits. Given more than two processors the builder starts that set-up at once
- * ({@link #prefetchDigest()}); on one or two the engine's scheduler starts it a second after the engine is built,
+ * {@link PlainMd5}, which gives the same bits. Given more than two processors the builder starts that set-up at once;
+ * on one or two the engine's scheduler starts it a second after the engine is built,
  * when it no longer competes with the first start for the processors. A JVM without an MD5 provider (a FIPS-only
  * configuration) keeps {@link PlainMd5}.
  */
@@ -38,16 +38,6 @@ public final class HashKeySpace {
     private static volatile boolean jdkDigestReady;
 
     private HashKeySpace() {
-    }
-
-    /**
-     * On a machine with more than two processors available to the JVM, {@link #startDigestSetUp()}; on one or two
-     * nothing, as the set-up would take CPU from the first start (the engine's scheduler starts it a second later).
-     */
-    public static void prefetchDigest() {
-        if (Runtime.getRuntime().availableProcessors() > 2) {
-            startDigestSetUp();
-        }
     }
 
     /**
