@@ -51,13 +51,7 @@ class IcebergAsyncCommitTest extends EmbeddedCatalogTest {
     private final HeldExecutor committer = new HeldExecutor();
 
     private TableWriter open(IcebergCatalog catalog) {
-        return TableWriter.open(catalog.catalog(), DestinationTableConfiguration.of("web", "clicks",
-                        IcebergDestinationTest.CLICK),
-                new TableWriter.ParquetWriting(ParquetConversion.Codec.SNAPPY,
-                        ParquetConversion.DEFAULT_BLOCK_SIZE_BYTES, ParquetConversion.DEFAULT_PAGE_SIZE_BYTES, false,
-                        true),
-                new TableWriter.Upkeep(Optional.empty(), Runnable::run, Clock.systemUTC(), committer,
-                        java.time.Duration.ZERO));
+        return open(catalog, java.time.Duration.ZERO);
     }
 
     private TableWriter open(IcebergCatalog catalog, java.time.Duration minCommitInterval) {
