@@ -60,11 +60,14 @@ public final class StreamEngine implements AutoCloseable {
     /** Null until first asked for when the builder was given none: see {@link #storage()}. */
     private volatile Storage storage;
     private final ConsumerEnvironment consumerEnvironment;
+    private final WaitStrategy waitStrategy;
 
-    private StreamEngine(EngineCore core, Storage storage, ConsumerEnvironment consumerEnvironment) {
+    private StreamEngine(EngineCore core, Storage storage, ConsumerEnvironment consumerEnvironment,
+                         WaitStrategy waitStrategy) {
         this.core = core;
         this.storage = storage;
         this.consumerEnvironment = consumerEnvironment;
+        this.waitStrategy = waitStrategy;
     }
 
     /**
@@ -789,6 +792,15 @@ public final class StreamEngine implements AutoCloseable {
         return chosen;
     }
 
+    /**
+     * Returns how this engine's writer threads wait for work.
+     *
+     * @return the strategy chosen in the builder; {@link WaitStrategy#PHASED_BACKOFF} if none was chosen
+     */
+    public WaitStrategy waitStrategy() {
+        return waitStrategy;
+    }
+
     /** What {@link ConsumerApplication}s of this engine share: ticker, threads, registry, checkpoints. */
     ConsumerEnvironment consumerEnvironment() {
         return consumerEnvironment;
@@ -1059,7 +1071,8 @@ public final class StreamEngine implements AutoCloseable {
             Storage storage = this.storage; // null: the default in-memory storage, its limit read when first needed
             EngineCore core = new EngineCore(new EngineCore.Config(clock, ticker, throttleMode, registry, factory,
                     waitStrategy, writerThreads, ringBufferSize, blockTimeout, shardQuota, storage, region));
-            return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords));
+            return new StreamEngine(core, storage, new ConsumerEnvironment(ticker, registry, factory, storage, core::getRecords),
+                    waitStrategy);
         }
 
         /**
