@@ -6,6 +6,7 @@ import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.WaitStrategy;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -167,6 +168,7 @@ public final class SluiceServer implements AutoCloseable {
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private URI lambdaEndpoint;
         private ThrottleMode throttleMode;
+        private WaitStrategy writerWaitStrategy;
         private ShardLimits shardLimits = ShardLimits.KINESIS;
         private final Map<String, String> secrets = new LinkedHashMap<>();
 
@@ -411,6 +413,20 @@ public final class SluiceServer implements AutoCloseable {
         }
 
         /**
+         * How the writer threads of the engine the server builds wait for work. Default: {@link WaitStrategy#BLOCKING}
+         * when the JVM has one or two processors, where the phased back-off's spinning between calls took CPU from the
+         * server's I/O and from its clients (measured in the README's <b>Server writers</b>), otherwise the engine's
+         * default {@link WaitStrategy#PHASED_BACKOFF}. Not with {@link #engine}: set it on that engine.
+         *
+         * @param writerWaitStrategy the strategy
+         * @return this builder
+         */
+        public Builder writerWaitStrategy(WaitStrategy writerWaitStrategy) {
+            this.writerWaitStrategy = Objects.requireNonNull(writerWaitStrategy, "writerWaitStrategy");
+            return this;
+        }
+
+        /**
          * Per-shard limits of the streams {@code CreateStream} makes. Default {@link ShardLimits#KINESIS}.
          *
          * @param shardLimits the limits
@@ -473,6 +489,10 @@ public final class SluiceServer implements AutoCloseable {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and throttleMode are exclusive: the"
                         + " throttle mode belongs to the engine; set it on the engine you pass");
             }
+            if (engine != null && writerWaitStrategy != null) {
+                throw new StreamException(ErrorCode.INVALID_ARGUMENT, "engine and writerWaitStrategy are exclusive: the"
+                        + " writers belong to the engine; set its waitStrategy on the engine you pass");
+            }
             if (lambdaEndpoint != null && (lambdaEndpoint.getHost() == null || !("http".equals(lambdaEndpoint.getScheme())
                     || "https".equals(lambdaEndpoint.getScheme())))) {
                 throw new StreamException(ErrorCode.INVALID_ARGUMENT, "lambdaEndpoint must be an http or https URL but"
@@ -484,7 +504,7 @@ public final class SluiceServer implements AutoCloseable {
                     clock, tls, Optional.ofNullable(tlsCertificateChain), Optional.ofNullable(tlsPrivateKey),
                     workerThreads, closeTimeout, requestHeaderTimeout, idleTimeout, maxConnections,
                     Optional.ofNullable(lambdaEndpoint), throttleMode == null ? ThrottleMode.REJECT : throttleMode,
-                    shardLimits, secrets)));
+                    shardLimits, secrets, Optional.ofNullable(writerWaitStrategy))));
         }
 
         private static void requireIn(String field, Duration value, Duration min, Duration max) {

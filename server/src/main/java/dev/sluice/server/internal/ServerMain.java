@@ -4,6 +4,7 @@ import dev.sluice.server.SluiceServer;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.SluiceException;
 import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.WaitStrategy;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -47,6 +48,8 @@ public final class ServerMain {
     URI lambdaEndpoint;
     String region;
     ThrottleMode throttle;
+    /** {@code --writer-wait}; null for {@code auto} (the server picks by processor count). */
+    WaitStrategy writerWait;
     Long writeBytes;
     Integer writeRecords;
     Long readBytes;
@@ -98,6 +101,11 @@ public final class ServerMain {
                 "Over a shard's limits: reject (as Kinesis: ProvisionedThroughputExceededException, for resilience"
                         + " tests), block (wait for capacity) or off (no limits, for load tests)."
                         + " Default: ${DEFAULT-VALUE}.").converters(new ThrottleConverter()).build());
+        spec.addOption(option("--writer-wait", WaitStrategy.class, "STRATEGY", "auto",
+                "How the engine's writer threads wait for work: auto (blocking on one or two processors, where spinning"
+                        + " between calls takes CPU from the server and its clients, else phased-backoff), phased-backoff"
+                        + " (spin 10 us, yield up to 1 ms, then park), blocking, sleeping, yielding or busy-spin."
+                        + " Default: ${DEFAULT-VALUE}.").converters(new WriterWaitConverter()).build());
         spec.addOption(option("--shard-write-bytes-per-second", Long.class, "N", null,
                 "Bytes per second one shard accepts, at least 1048576. Default: 1048576 (Kinesis).").build());
         spec.addOption(option("--shard-write-records-per-second", Integer.class, "N", null,
@@ -157,7 +165,8 @@ public final class ServerMain {
 
     /** Options that take one value; each may be given once. */
     private static final Set<String> SINGLE_VALUED = Set.of("--host", "--port", "--data-dir", "--buckets-dir",
-            "--s3-endpoint", "--lambda-endpoint", "--region", "--throttle", "--shard-write-bytes-per-second",
+            "--s3-endpoint", "--lambda-endpoint", "--region", "--throttle", "--writer-wait",
+            "--shard-write-bytes-per-second",
             "--shard-write-records-per-second", "--shard-read-bytes-per-second", "--shard-read-calls-per-second",
             "--max-request-bytes", "--header-timeout-seconds", "--idle-timeout-seconds", "--max-connections",
             "--log-level");
@@ -235,6 +244,7 @@ public final class ServerMain {
             options.region = values.getOrDefault("--region", SluiceServer.DEFAULT_REGION);
             options.throttle = ThrottleMode.valueOf(values.getOrDefault("--throttle", "reject")
                     .toUpperCase(Locale.ROOT));
+            options.writerWait = writerWait(values.getOrDefault("--writer-wait", "auto"));
             options.writeBytes = values.containsKey("--shard-write-bytes-per-second")
                     ? (long) plainInt(values.get("--shard-write-bytes-per-second")) : null;
             options.writeRecords = values.containsKey("--shard-write-records-per-second")
@@ -291,6 +301,7 @@ public final class ServerMain {
         options.lambdaEndpoint = spec.findOption("--lambda-endpoint").getValue();
         options.region = spec.findOption("--region").getValue();
         options.throttle = spec.findOption("--throttle").getValue();
+        options.writerWait = spec.findOption("--writer-wait").getValue();
         options.writeBytes = spec.findOption("--shard-write-bytes-per-second").getValue();
         options.writeRecords = spec.findOption("--shard-write-records-per-second").getValue();
         options.readBytes = spec.findOption("--shard-read-bytes-per-second").getValue();
@@ -319,6 +330,37 @@ public final class ServerMain {
                 return ThrottleMode.valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("must be reject, block or off but was '" + value + "'");
+            }
+        }
+    }
+
+    /**
+     * A {@code --writer-wait} value: {@code auto} (null), or a {@link WaitStrategy} in lower case with hyphens, such as
+     * {@code phased-backoff}, in any case.
+     *
+     * @throws IllegalArgumentException naming the accepted values
+     */
+    static WaitStrategy writerWait(String value) {
+        if (value.equalsIgnoreCase("auto")) {
+            return null;
+        }
+        for (WaitStrategy strategy : WaitStrategy.values()) {
+            if (strategy.name().replace('_', '-').equalsIgnoreCase(value)) {
+                return strategy;
+            }
+        }
+        throw new IllegalArgumentException("must be auto, phased-backoff, blocking, sleeping, yielding or busy-spin but"
+                + " was '" + value + "'");
+    }
+
+    /** Parses {@code --writer-wait} values ({@link #writerWait(String)}). */
+    static final class WriterWaitConverter implements CommandLine.ITypeConverter<WaitStrategy> {
+        @Override
+        public WaitStrategy convert(String value) {
+            try {
+                return writerWait(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }
@@ -399,6 +441,9 @@ public final class ServerMain {
         }
         if (lambdaEndpoint != null) {
             builder.lambdaEndpoint(lambdaEndpoint);
+        }
+        if (writerWait != null) {
+            builder.writerWaitStrategy(writerWait);
         }
         if (tls) {
             builder.tls();

@@ -3,8 +3,10 @@ package dev.sluice.server.internal;
 import dev.sluice.server.Clients;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.stream.ShardLimits;
+import dev.sluice.stream.StreamEngine;
 import dev.sluice.stream.StreamException;
 import dev.sluice.stream.ThrottleMode;
+import dev.sluice.stream.WaitStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,13 +45,14 @@ class ServerMainTest {
         }
         String usage = command.getUsageMessage(CommandLine.Help.Ansi.OFF);
         for (String name : List.of("--host", "--port", "--data-dir", "--in-memory", "--buckets-dir", "--s3-endpoint",
-                "--lambda-endpoint", "--region", "--throttle", "--shard-write-bytes-per-second",
+                "--lambda-endpoint", "--region", "--throttle", "--writer-wait", "--shard-write-bytes-per-second",
                 "--shard-write-records-per-second", "--shard-read-bytes-per-second", "--shard-read-calls-per-second",
                 "--credentials", "--access-key-id", "--max-request-bytes", "--tls", "--header-timeout-seconds",
                 "--idle-timeout-seconds", "--max-connections", "--log-level", "--help")) {
             assertTrue(usage.contains(name), name + " missing from --help");
         }
         assertTrue(usage.contains("Default: reject"), usage);
+        assertTrue(usage.contains("Default: auto"), usage);
         assertTrue(usage.contains("Default: ./sluice-data"), usage);
         assertTrue(usage.contains("Default: warn"), usage);
     }
@@ -69,7 +72,8 @@ class ServerMainTest {
     void parseSimple_onPlainLines_equalsPicocli() throws IllegalAccessException {
         List<List<String>> lines = List.of(List.of(), List.of("--port", "0"), List.of("--port=0", "--in-memory"),
                 List.of("--host", "0.0.0.0", "--port", "4568", "--data-dir", "/tmp/x y", "--buckets-dir", "b",
-                        "--region", "eu-west-1", "--throttle", "OFF", "--tls"),
+                        "--region", "eu-west-1", "--throttle", "OFF", "--writer-wait", "blocking", "--tls"),
+                List.of("--writer-wait=Busy-Spin"), List.of("--writer-wait", "AUTO"),
                 List.of("--s3-endpoint", "http://127.0.0.1:9000", "--lambda-endpoint=http://localhost:9001/",
                         "--shard-write-bytes-per-second", "2097152", "--shard-write-records-per-second", "5000",
                         "--shard-read-bytes-per-second", "4194304", "--shard-read-calls-per-second", "50"),
@@ -90,7 +94,7 @@ class ServerMainTest {
         for (List<String> line : List.of(List.of("--help"), List.of("-h"), List.of("--port", "many"),
                 List.of("--port", "-1"), List.of("--port", "0x10"), List.of("--port", "010"), List.of("--port"),
                 List.of("--port", "1", "--port", "2"), List.of("--no-such-option"), List.of("positional"),
-                List.of("--throttle", "fast"), List.of("--tls=true"), List.of("--in-memory", "--in-memory"),
+                List.of("--throttle", "fast"), List.of("--writer-wait", "spin"), List.of("--tls=true"), List.of("--in-memory", "--in-memory"),
                 List.of("@args.txt"), List.of("--region", "@r"), List.of("--s3-endpoint", "http://a b"),
                 List.of("--shard-write-bytes-per-second", "10485760000"), List.of("--host", ""),
                 List.of("--region", "--port"))) {
@@ -116,6 +120,7 @@ class ServerMainTest {
         assertEquals(SluiceServer.DEFAULT_MAX_REQUEST_BYTES, options.maxRequestBytes);
         assertEquals(Path.of("sluice-data"), options.dataDirectory());
         assertEquals(ThrottleMode.REJECT, options.throttle);
+        assertEquals(null, options.writerWait, "auto: the server picks by processor count");
         assertEquals("warn", options.logLevel);
         assertEquals(4567, options.port);
     }
@@ -175,10 +180,39 @@ class ServerMainTest {
     }
 
     @Test
+    void writerWait_reachesTheEngine_autoPicksByProcessorCount() {
+        try (SluiceServer server = parse("--port", "0", "--in-memory", "--writer-wait", "busy-spin").builder().build()
+                .start()) {
+            assertEquals(WaitStrategy.BUSY_SPIN, server.engine().waitStrategy());
+        }
+        try (SluiceServer server = parse("--port", "0", "--in-memory").builder().build().start()) {
+            assertEquals(ServerRuntime.defaultWriterWaitStrategy(Runtime.getRuntime().availableProcessors()),
+                    server.engine().waitStrategy());
+        }
+        assertEquals(WaitStrategy.BLOCKING, ServerRuntime.defaultWriterWaitStrategy(1));
+        assertEquals(WaitStrategy.BLOCKING, ServerRuntime.defaultWriterWaitStrategy(2));
+        assertEquals(WaitStrategy.PHASED_BACKOFF, ServerRuntime.defaultWriterWaitStrategy(3));
+        assertEquals(WaitStrategy.PHASED_BACKOFF, ServerRuntime.defaultWriterWaitStrategy(64));
+    }
+
+    @Test
+    void writerWaitStrategy_andAnEngineOfOnesOwn_areExclusive() {
+        try (StreamEngine engine = StreamEngine.builder().build()) {
+            StreamException both = assertThrows(StreamException.class, () -> SluiceServer.builder().engine(engine)
+                    .writerWaitStrategy(WaitStrategy.BLOCKING).build());
+            assertTrue(both.getMessage().contains("engine and writerWaitStrategy are exclusive"), both.getMessage());
+        }
+    }
+
+    @Test
     void mistakes_areRefusedNamingTheOption() {
         CommandLine.ParameterException throttle = assertThrows(CommandLine.ParameterException.class,
                 () -> parse("--throttle", "fast"));
         assertTrue(throttle.getMessage().contains("must be reject, block or off but was 'fast'"), throttle.getMessage());
+        CommandLine.ParameterException wait = assertThrows(CommandLine.ParameterException.class,
+                () -> parse("--writer-wait", "spin"));
+        assertTrue(wait.getMessage().contains(
+                "must be auto, phased-backoff, blocking, sleeping, yielding or busy-spin but was 'spin'"), wait.getMessage());
         assertThrows(CommandLine.ParameterException.class, () -> parse("--port", "many"));
         assertThrows(CommandLine.UnmatchedArgumentException.class, () -> parse("--no-such-option"));
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
