@@ -1,8 +1,10 @@
 package dev.sluice.server;
 
+import dev.sluice.server.internal.ServerRuntime;
 import dev.sluice.stream.CreateStreamRequest;
 import dev.sluice.stream.ShardLimits;
 import dev.sluice.stream.StreamEngine;
+import dev.sluice.stream.WaitStrategy;
 import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
@@ -45,7 +47,8 @@ import java.util.stream.IntStream;
  * {@code --wire} runs only the two wire figures (PutRecords 500 x 1 KiB, PutRecord latency); {@code --latency} only
  * the latency cases, {@code --no-bare} without the bare client. {@code --http apache|apache5|urlconnection|netty}
  * picks the SDK's HTTP client (netty: the async client, joined per call, for the latency case only);
- * {@code --warmup-calls N} the calls before the latency window; {@code --slow-ms X} and {@code --list-slow N} list the
+ * {@code --warmup-calls N} the calls before the latency window; {@code --writer-wait STRATEGY} the in-process engine's
+ * writer wait strategy (default: the stand-alone server's choice on this machine); {@code --slow-ms X} and {@code --list-slow N} list the
  * last N calls slower than X ms with where their time went ({@link SdkCallPhases}), with wall-clock starts to match
  * against the server's {@code dev.sluice.server.Request} JFR events and GC logs. {@code --endpoint URL}
  * measures another Kinesis-compatible server that is already running (kinesalite, for one) instead of an in-process
@@ -77,6 +80,13 @@ public final class ServerThroughputHarness {
      * brought that to 0.3 s on a quiet moment. 20,000 is the default, a compromise with the run's length.
      */
     private static int warmupCalls = 20_000;
+    /**
+     * {@code --writer-wait}: the in-process engine's writer wait strategy, {@code phased-backoff}, {@code blocking} and
+     * so on. Default: what a server that builds its own engine picks on this machine
+     * ({@link ServerRuntime#defaultWriterWaitStrategy(int)}), so the in-process figures are the stand-alone server's.
+     */
+    private static WaitStrategy writerWait =
+            ServerRuntime.defaultWriterWaitStrategy(Runtime.getRuntime().availableProcessors());
 
     private ServerThroughputHarness() {
     }
@@ -116,6 +126,8 @@ public final class ServerThroughputHarness {
                 case "--http" -> http = args[++i];
                 case "--slow-ms" -> slowNanos = (long) (Double.parseDouble(args[++i]) * 1e6);
                 case "--warmup-calls" -> warmupCalls = Integer.parseInt(args[++i]);
+                case "--writer-wait" -> writerWait = WaitStrategy.valueOf(
+                        args[++i].replace('-', '_').toUpperCase(java.util.Locale.ROOT));
                 default -> positional.add(args[i]);
             }
         }
@@ -139,7 +151,7 @@ public final class ServerThroughputHarness {
                     warmReadyNanos / 1e6);
         }
 
-        try (StreamEngine engine = StreamEngine.builder().build();
+        try (StreamEngine engine = StreamEngine.builder().waitStrategy(writerWait).build();
              SluiceServer server = SluiceServer.builder().engine(engine).port(0).build().start()) {
             if (wireOnly) {
                 measureWire(server.endpoint(), engine, cbor, seconds, threads);
