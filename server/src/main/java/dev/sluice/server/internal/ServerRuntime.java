@@ -129,8 +129,8 @@ public final class ServerRuntime {
      * server's I/O threads and from the clients, which on a test machine run beside it. Measured on 2 cores (issue
      * 15, README **Server writers**, 6 rounds): with blocking writers the SDK's sequential PutRecord had p50
      * 0.18-0.21 ms and p99 0.44-0.71 ms against 0.22-0.28 and 1.1-2.2 ms, the server used about 30 % less CPU, and
-     * PutRecords throughput did not change. With more cores the spin can run on a core that would otherwise idle and saves the
-     * wake-up; that was not measured (the machine has two), so the engine's default stays there.
+     * PutRecords throughput did not change. With more cores the spin can run on a core that would otherwise idle and
+     * saves the wake-up; that was not measured (the machine has two), so the engine's default stays there.
      *
      * @param processors the processors the JVM may use
      * @return the strategy

@@ -56,7 +56,7 @@ final class KplAggregation {
         }
         byte[] bytes = record.dataBytes();
         byte[] message = Arrays.copyOfRange(bytes, MAGIC.length, length - DIGEST_LENGTH);
-        if (!isMd5Of(message, bytes, length - DIGEST_LENGTH)) {
+        if (!isMd5Of(message, data, data.position() + length - DIGEST_LENGTH)) {
             return List.of(plain(record));
         }
         try {
@@ -137,21 +137,14 @@ final class KplAggregation {
     }
 
     /**
-     * Whether the 16 bytes of {@code bytes} at {@code at} are the MD5 of {@code message}: the engine's MD5 (the JDK's
-     * once set up, its own before that or where the JVM has no MD5 provider), read as two big-endian longs.
+     * Whether the 16 bytes of {@code data} at {@code at} are the MD5 of {@code message}: the engine's MD5 (the JDK's
+     * once set up, its own before that or where the JVM has no MD5 provider), read as two big-endian longs
+     * ({@link StreamRecord#data()} is a big-endian view).
      */
-    private static boolean isMd5Of(byte[] message, byte[] bytes, int at) {
+    private static boolean isMd5Of(byte[] message, ByteBuffer data, int at) {
         long[] hash = new long[2];
         HashKeySpace.md5(message, hash);
-        return hash[0] == bigEndianLong(bytes, at) && hash[1] == bigEndianLong(bytes, at + 8);
-    }
-
-    private static long bigEndianLong(byte[] bytes, int at) {
-        long value = 0;
-        for (int i = 0; i < 8; i++) {
-            value = value << 8 | (bytes[at + i] & 0xFF);
-        }
-        return value;
+        return hash[0] == data.getLong(at) && hash[1] == data.getLong(at + 8);
     }
 
     /** The protobuf is not a valid {@code AggregatedRecord}; the record is passed through instead. */

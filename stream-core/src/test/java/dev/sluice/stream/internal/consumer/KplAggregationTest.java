@@ -41,6 +41,31 @@ class KplAggregationTest {
         assertArrayEquals(new byte[] {'h', 'i'}, out.get(0).dataBytes());
     }
 
+    /** partition_key_table ["k"], records [{pk 0, data "hi"}]. */
+    private static final byte[] ONE_RECORD = {0x0A, 0x01, 'k', 0x1A, 0x06, 0x08, 0x00, 0x1A, 0x02, 'h', 'i'};
+
+    @Test
+    void deaggregate_digestNotTheProtobufsMd5_passesRecordThrough() throws Exception {
+        for (int flipped : new int[] {0, 15}) { // in the first and in the second half of the digest
+            byte[] bytes = record(ONE_RECORD).dataBytes();
+            bytes[bytes.length - 16 + flipped] ^= 1;
+            assertPassedThrough(new StreamRecord("1000000000000000000000000001", Instant.EPOCH, "outer",
+                    ByteBuffer.wrap(bytes)));
+        }
+    }
+
+    @Test
+    void deaggregate_dataViewNotAtTheStartOfItsArray_readsTheDigestInTheView() throws Exception {
+        byte[] aggregated = record(ONE_RECORD).dataBytes();
+        byte[] larger = new byte[aggregated.length + 10];
+        System.arraycopy(aggregated, 0, larger, 7, aggregated.length);
+        List<ConsumerRecord> out = KplAggregation.deaggregate(new StreamRecord("1000000000000000000000000001",
+                Instant.EPOCH, "outer", ByteBuffer.wrap(larger, 7, aggregated.length)));
+        assertEquals(1, out.size());
+        assertTrue(out.get(0).aggregated());
+        assertArrayEquals(new byte[] {'h', 'i'}, out.get(0).dataBytes());
+    }
+
     @Test
     void deaggregate_truncatedProtobufWithMatchingDigest_passesRecordThrough() throws Exception {
         assertPassedThrough(record(new byte[] {0x0A, 0x05, 'k'}));
